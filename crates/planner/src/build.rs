@@ -1,0 +1,209 @@
+//! Turning a checked graph into a [`Plan`].
+
+use crate::descriptor::Lifetime;
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::fingerprint::{canonical_json, Fingerprint};
+use crate::graph::Graph;
+use crate::options::Options;
+use crate::order::Order;
+use crate::plan::{DepRec, Plan, ServiceRec, Slice, SourceRec, Span, LAZY, MANY, OPTIONAL};
+
+/// At most this many entries in all recipes together. Real graphs need a
+/// few per scoped service; a long chain of scoped services would need a
+/// quadratic number, and gets a clear error instead of exhausting memory.
+pub(crate) const RECIPE_BUDGET: usize = 1 << 24;
+
+struct Arena {
+    text: String,
+}
+
+impl Arena {
+    fn push(&mut self, s: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        Span { start, len: s.len() as u32 }
+    }
+}
+
+/// Builds the plan of a graph that passed every check.
+///
+/// # Complexity
+/// O(S log S) for sorting by id, plus O(S + E) and the size of the recipes.
+pub(crate) fn build(
+    graph: &Graph<'_, '_>,
+    order: &Order,
+    options: &Options,
+    fingerprint: Fingerprint,
+    warnings: Vec<Diagnostic>,
+) -> Result<Plan, Error> {
+    let n = graph.len();
+    let planned: Vec<u32> = (0..n as u32).filter(|&i| graph.planned.get(i as usize).copied().unwrap_or(false)).collect();
+    let level = |i: u32| order.level.get(i as usize).copied().unwrap_or(0);
+    // Singletons by (level, id), then the others by id.
+    let mut singletons: Vec<u32> = planned.iter().copied().filter(|&i| graph.lifetime(i) == Lifetime::Singleton).collect();
+    singletons.sort_unstable_by(|&a, &b| level(a).cmp(&level(b)).then_with(|| graph.id(a).cmp(graph.id(b))));
+    let mut others: Vec<u32> = planned.iter().copied().filter(|&i| graph.lifetime(i) != Lifetime::Singleton).collect();
+    others.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+    let order_nodes: Vec<u32> = singletons.iter().chain(others.iter()).copied().collect();
+    let mut number = vec![u32::MAX; n];
+    for (pos, &node) in order_nodes.iter().enumerate() {
+        if let Some(slot) = number.get_mut(node as usize) {
+            *slot = pos as u32;
+        }
+    }
+    let num = |node: u32| number.get(node as usize).copied().unwrap_or(u32::MAX);
+
+    let mut arena = Arena { text: String::with_capacity(graph.desc.documents.iter().map(|d| d.text.len() / 2).sum()) };
+    let mut services = Vec::with_capacity(order_nodes.len());
+    let mut provides = Vec::with_capacity(order_nodes.len());
+    let mut deps = Vec::with_capacity(graph.deps.len());
+    let mut providers = Vec::with_capacity(graph.deps.len());
+    let mut recipes = Vec::new();
+    let mut layer_ends: Vec<u32> = Vec::new();
+    let mut recipe_marks = vec![0u32; n];
+    let mut recipe_stack: Vec<(u32, u32, u32)> = Vec::new();
+
+    for (pos, &node) in order_nodes.iter().enumerate() {
+        let Some(desc) = graph.service(node) else { continue };
+        let id = arena.push(desc.id.as_str());
+        let p_start = provides.len() as u32;
+        for &k in graph.provides.row(node) {
+            provides.push(arena.push(graph.key(k)));
+        }
+        let p_slice = Slice { start: p_start, end: provides.len() as u32 };
+        let d_start = deps.len() as u32;
+        for d in graph.deps_of(node) {
+            let key = arena.push(graph.key(d.key));
+            let pr_start = providers.len() as u32;
+            providers.extend(graph.providers_of(d).iter().map(|&p| num(p)));
+            let flags = if d.optional { OPTIONAL } else { 0 } | if d.many { MANY } else { 0 } | if d.lazy { LAZY } else { 0 };
+            deps.push(DepRec { key, flags, providers: Slice { start: pr_start, end: providers.len() as u32 } });
+        }
+        let d_slice = Slice { start: d_start, end: deps.len() as u32 };
+        let lifetime = desc.lifetime;
+        let layer = if lifetime == Lifetime::Singleton {
+            let layer = level(node).saturating_sub(1);
+            // Layers are contiguous in start-up order: close the previous ones.
+            while layer_ends.len() <= layer as usize {
+                layer_ends.push(pos as u32);
+            }
+            if let Some(end) = layer_ends.get_mut(layer as usize) {
+                *end = pos as u32 + 1;
+            }
+            layer
+        } else {
+            u32::MAX
+        };
+        let recipe = if lifetime == Lifetime::Singleton {
+            Slice::default()
+        } else {
+            let start = recipes.len() as u32;
+            recipe_of(graph, node, pos as u32 + 1, &mut recipe_marks, &mut recipe_stack, &mut |x| recipes.push(num(x)));
+            if recipes.len() > RECIPE_BUDGET {
+                return Err(Error::LimitExceeded {
+                    document: "<plan>".to_owned(),
+                    what: "the total size of scoped and transient recipes".to_owned(),
+                    limit: RECIPE_BUDGET,
+                    found: recipes.len(),
+                });
+            }
+            Slice { start, end: recipes.len() as u32 }
+        };
+        let source = desc.source.as_ref().map(|s| SourceRec {
+            file: arena.push(s.file.as_str()),
+            line: s.line.unwrap_or(0),
+            column: s.column.unwrap_or(0),
+        });
+        let meta = desc.meta.as_ref().map(|m| arena.push(&canonical_json(m)));
+        services.push(ServiceRec { id, lifetime, provides: p_slice, deps: d_slice, recipe, source, meta, layer });
+    }
+    if arena.text.len() > u32::MAX as usize / 2 {
+        return Err(Error::LimitExceeded {
+            document: "<plan>".to_owned(),
+            what: "the size of the plan's strings".to_owned(),
+            limit: u32::MAX as usize / 2,
+            found: arena.text.len(),
+        });
+    }
+    let mut by_id: Vec<u32> = (0..order_nodes.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| {
+        let ida = services.get(a as usize).map_or("", |r: &ServiceRec| arena_str(&arena.text, r.id));
+        let idb = services.get(b as usize).map_or("", |r: &ServiceRec| arena_str(&arena.text, r.id));
+        ida.cmp(idb)
+    });
+    let profile = options.profile.as_deref().map(|p| arena.push(p));
+    let roots = options.canonical_roots().into_iter().map(|r| arena.push(r)).collect();
+    let unused = graph.unused.iter().map(|&u| arena.push(graph.id(u))).collect();
+    Ok(Plan {
+        fingerprint,
+        text: arena.text,
+        profile,
+        roots,
+        services,
+        provides,
+        deps,
+        providers,
+        singletons: singletons.len() as u32,
+        layer_ends,
+        recipes,
+        by_id,
+        unused,
+        warnings,
+    })
+}
+
+fn arena_str(text: &str, span: Span) -> &str {
+    text.get(span.start as usize..(span.start + span.len) as usize).unwrap_or("")
+}
+
+/// The scoped and transient services `root` needs, dependencies first,
+/// ending with `root`: an iterative post-order walk over non-lazy edges that
+/// stops at singletons. `stamp` marks nodes seen in this walk.
+fn recipe_of(
+    graph: &Graph<'_, '_>,
+    root: u32,
+    stamp: u32,
+    marks: &mut [u32],
+    stack: &mut Vec<(u32, u32, u32)>,
+    emit: &mut dyn FnMut(u32),
+) {
+    stack.clear();
+    if let Some(m) = marks.get_mut(root as usize) {
+        *m = stamp;
+    }
+    stack.push((root, 0, 0));
+    while let Some(top) = stack.last_mut() {
+        let (node, mut di, mut pi) = *top;
+        let deps = graph.deps_of(node);
+        let mut pushed = None;
+        'deps: while let Some(d) = deps.get(di as usize) {
+            if !d.lazy {
+                let ps = graph.providers_of(d);
+                while let Some(&p) = ps.get(pi as usize) {
+                    pi += 1;
+                    let fresh = graph.lifetime(p) != Lifetime::Singleton && marks.get(p as usize) != Some(&stamp);
+                    if fresh {
+                        pushed = Some(p);
+                        break 'deps;
+                    }
+                }
+            }
+            di += 1;
+            pi = 0;
+        }
+        *top = (node, di, pi);
+        match pushed {
+            Some(p) => {
+                if let Some(m) = marks.get_mut(p as usize) {
+                    *m = stamp;
+                }
+                stack.push((p, 0, 0));
+            }
+            None => {
+                emit(node);
+                stack.pop();
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Missing dependencies: a required key that no planned service provides.
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::graph::Graph;
+
+/// Suggestions are computed for this many missing keys at most; the rest
+/// still get their diagnostic, without did-you-mean.
+const SUGGEST_LIMIT: usize = 200;
+
+/// One diagnostic per missing key, listing every service that asked for it.
+///
+/// # Complexity
+/// O(D) to find them, plus the bounded cost of suggestions.
+pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
+    let mut askers: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for node in 0..graph.len() as u32 {
+        if !graph.planned.get(node as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        for d in graph.deps_of(node) {
+            if !d.optional && !d.many && graph.providers_of(d).is_empty() {
+                let list = askers.entry(d.key).or_default();
+                if list.last() != Some(&node) {
+                    list.push(node);
+                }
+            }
+        }
+    }
+    let mut missing: Vec<(&str, Vec<u32>)> = askers.into_iter().map(|(k, v)| (graph.key(k), v)).collect();
+    missing.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let provided: Vec<&str> = (0..graph.keys.len() as u32)
+        .filter(|&k| !graph.providers.row(k).is_empty())
+        .map(|k| graph.key(k))
+        .collect();
+    missing
+        .into_iter()
+        .enumerate()
+        .map(|(i, (key, mut nodes))| {
+            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+            let suggestions = if i < SUGGEST_LIMIT { crate::suggest::suggest(key, &provided) } else { Vec::new() };
+            let who = match nodes.as_slice() {
+                [one] => format!("`{}`", graph.id(*one)),
+                many => format!("{} services", many.len()),
+            };
+            let help = match suggestions.as_slice() {
+                [] => format!("register a provider of `{key}`, or mark the dependency optional"),
+                [one] => format!("did you mean `{one}`? otherwise register a provider of `{key}`, or mark the dependency optional"),
+                many => format!(
+                    "did you mean one of {}? otherwise register a provider of `{key}`, or mark the dependency optional",
+                    many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            Diagnostic {
+                code: Code::MissingDependency,
+                severity: Severity::Error,
+                message: format!("no service provides `{key}`, needed by {who}"),
+                help: Some(help),
+                services: nodes.iter().map(|&n| graph.id(n).to_owned()).collect(),
+                key: Some(key.to_owned()),
+                location: nodes.first().and_then(|&n| graph.location(n)),
+                related: nodes
+                    .iter()
+                    .map(|&n| graph.related(n, format!("`{}` needs `{key}`", graph.id(n)), Some(key)))
+                    .collect(),
+            }
+        })
+        .collect()
+}

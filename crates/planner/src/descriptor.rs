@@ -1,0 +1,412 @@
+//! Service descriptors, format version 1, and their parsing.
+//!
+//! Strings borrow from the input text wherever JSON escapes allow, so a
+//! 100k-service document is parsed without one allocation per id or key.
+//! Parsing is fast-path first: the plain serde derive runs, and only when it
+//! fails is the document parsed again with path tracking, to name the place.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::locate;
+
+/// The descriptor format version this planner reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// A string of the input, borrowed when the JSON had no escapes in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl<'a> Str<'a> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
+    }
+}
+
+/// How long an instance lives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifetime {
+    /// One instance for the whole application, started in plan order.
+    #[default]
+    Singleton,
+    /// One instance per scope (a request, a job), built from a recipe.
+    Scoped,
+    /// A new instance every time one is needed, built from a recipe.
+    Transient,
+}
+
+impl Lifetime {
+    /// `singleton`, `scoped` or `transient`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifetime::Singleton => "singleton",
+            Lifetime::Scoped => "scoped",
+            Lifetime::Transient => "transient",
+        }
+    }
+
+    /// The compact code used by the binary plan.
+    pub(crate) fn to_u8(self) -> u8 {
+        match self {
+            Lifetime::Singleton => 0,
+            Lifetime::Scoped => 1,
+            Lifetime::Transient => 2,
+        }
+    }
+
+    /// Inverse of [`Lifetime::to_u8`].
+    pub(crate) fn from_u8(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Lifetime::Singleton),
+            1 => Some(Lifetime::Scoped),
+            2 => Some(Lifetime::Transient),
+            _ => None,
+        }
+    }
+}
+
+/// Where a provider is defined, shown in every diagnostic about it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDesc<'a> {
+    /// Source file of the provider.
+    #[serde(borrow)]
+    pub file: Str<'a>,
+    /// 1-based line.
+    #[serde(default)]
+    pub line: Option<u32>,
+    /// 1-based column.
+    #[serde(default)]
+    pub column: Option<u32>,
+}
+
+/// One dependency of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DepDesc<'a> {
+    /// The key asked for.
+    pub key: Str<'a>,
+    /// A missing provider is not an error.
+    pub optional: bool,
+    /// Bind every provider of the key, in declaration order.
+    pub many: bool,
+    /// Handed over as a deferred handle: no start-up order, may close a cycle.
+    pub lazy: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DepObject<'a> {
+    #[serde(borrow)]
+    key: Str<'a>,
+    #[serde(default)]
+    optional: bool,
+    #[serde(default)]
+    many: bool,
+    #[serde(default)]
+    lazy: bool,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for DepDesc<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DepVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for DepVisitor<'a> {
+            type Value = DepDesc<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key string or an object {\"key\", \"optional\", \"many\", \"lazy\"}")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(DepDesc::plain(Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(DepDesc::plain(Str(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let o = DepObject::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(DepDesc { key: o.key, optional: o.optional, many: o.many, lazy: o.lazy })
+            }
+        }
+        deserializer.deserialize_any(DepVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<'a> DepDesc<'a> {
+    fn plain(key: Str<'a>) -> Self {
+        DepDesc { key, optional: false, many: false, lazy: false }
+    }
+}
+
+/// One registered service, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDesc<'a> {
+    /// Unique, non-empty id.
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    /// Keys the service satisfies; `None` means `[id]`.
+    #[serde(default, borrow)]
+    pub provides: Option<Vec<Str<'a>>>,
+    /// Dependencies, in the order the factory takes them.
+    #[serde(default, borrow)]
+    pub deps: Vec<DepDesc<'a>>,
+    /// How long an instance lives.
+    #[serde(default)]
+    pub lifetime: Lifetime,
+    /// Profiles the service exists in; `None` (or empty) means always.
+    #[serde(default, borrow)]
+    pub profiles: Option<Vec<Str<'a>>>,
+    /// Ids of services this one takes the place of (test overrides).
+    #[serde(default, borrow, deserialize_with = "one_or_many")]
+    pub replaces: Vec<Str<'a>>,
+    /// Where the provider is defined.
+    #[serde(default, borrow)]
+    pub source: Option<SourceDesc<'a>>,
+    /// Anything, carried through to the plan untouched.
+    #[serde(default)]
+    pub meta: Option<serde_json::Value>,
+}
+
+fn one_or_many<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str<'a>>, D::Error> {
+    struct OneOrMany<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> Visitor<'de> for OneOrMany<'a> {
+        type Value = Vec<Str<'a>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a service id or a list of service ids")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(vec![Str(Cow::Borrowed(v))])
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(vec![Str(Cow::Owned(v.to_owned()))])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(s) = seq.next_element::<Str<'a>>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_any(OneOrMany(std::marker::PhantomData))
+}
+
+impl ServiceDesc<'_> {
+    /// Whether the service exists when planning for `profile`.
+    pub fn active_in(&self, profile: Option<&str>) -> bool {
+        match &self.profiles {
+            None => true,
+            Some(list) if list.is_empty() => true,
+            Some(list) => profile.is_some_and(|p| list.iter().any(|q| q.as_str() == p)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDesc<'a> {
+    version: u64,
+    #[serde(borrow)]
+    services: Vec<ServiceDesc<'a>>,
+}
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    version: serde_json::Value,
+}
+
+/// One input document: its name (for diagnostics) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    /// File name or a placeholder such as `<stdin>`.
+    pub name: &'a str,
+    /// The JSON text.
+    pub text: &'a str,
+}
+
+/// Where a service was declared: which document, which element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// Index of the document in [`Descriptors::documents`].
+    pub document: u32,
+    /// Index of the element in that document's `services` array.
+    pub element: u32,
+}
+
+/// Services from one or more documents, merged in order.
+#[derive(Debug, Clone, Default)]
+pub struct Descriptors<'a> {
+    /// The documents, in merge order.
+    pub documents: Vec<Document<'a>>,
+    /// Every service of every document, in merge (declaration) order.
+    pub services: Vec<ServiceDesc<'a>>,
+    /// Where each service of [`Descriptors::services`] was declared.
+    pub origins: Vec<Origin>,
+}
+
+impl<'a> Descriptors<'a> {
+    /// Parses one JSON document.
+    ///
+    /// # Errors
+    /// [`Error::Syntax`] naming the JSON path and line:column of the first
+    /// fault, [`Error::UnsupportedVersion`], or [`Error::Invalid`] for an
+    /// empty id or key.
+    pub fn parse(document: Document<'a>) -> Result<Self, Error> {
+        let mut out = Descriptors::default();
+        out.add(document)?;
+        Ok(out)
+    }
+
+    /// Parses several documents and merges them in order.
+    ///
+    /// # Errors
+    /// The first document's error, as for [`Descriptors::parse`].
+    pub fn parse_all(documents: &[Document<'a>]) -> Result<Self, Error> {
+        let mut out = Descriptors::default();
+        for d in documents {
+            out.add(*d)?;
+        }
+        Ok(out)
+    }
+
+    /// Parses one more document and appends its services.
+    ///
+    /// # Errors
+    /// As for [`Descriptors::parse`].
+    pub fn add(&mut self, document: Document<'a>) -> Result<(), Error> {
+        let file = match serde_json::from_str::<FileDesc<'a>>(document.text) {
+            Ok(file) => file,
+            Err(_) => return Err(explain_parse_error(document)),
+        };
+        if file.version != FORMAT_VERSION {
+            return Err(version_error(document, &file.version.to_string()));
+        }
+        let doc_index = u32::try_from(self.documents.len()).unwrap_or(u32::MAX);
+        for (i, s) in file.services.iter().enumerate() {
+            check_non_empty(document, &s.id, || format!("services[{i}].id"), "a service id must not be empty")?;
+            for (j, k) in s.provides.iter().flatten().enumerate() {
+                check_non_empty(document, k, || format!("services[{i}].provides[{j}]"), "a key must not be empty")?;
+            }
+            for (j, d) in s.deps.iter().enumerate() {
+                check_non_empty(document, &d.key, || format!("services[{i}].deps[{j}]"), "a key must not be empty")?;
+            }
+        }
+        self.origins.extend((0..file.services.len()).map(|i| Origin {
+            document: doc_index,
+            element: u32::try_from(i).unwrap_or(u32::MAX),
+        }));
+        self.services.extend(file.services);
+        self.documents.push(document);
+        Ok(())
+    }
+
+    /// The name of the document a service came from.
+    pub fn document_name(&self, service: usize) -> &str {
+        self.origins
+            .get(service)
+            .and_then(|o| self.documents.get(o.document as usize))
+            .map_or("<input>", |d| d.name)
+    }
+}
+
+fn check_non_empty(
+    document: Document<'_>,
+    s: &Str<'_>,
+    path: impl FnOnce() -> String,
+    message: &str,
+) -> Result<(), Error> {
+    if !s.as_str().is_empty() {
+        return Ok(());
+    }
+    let path = path();
+    let (line, column) = locate::path_offset(document.text, &path)
+        .map_or((0, 0), |off| locate::line_column(document.text, off));
+    Err(Error::Invalid {
+        document: document.name.to_owned(),
+        path,
+        line,
+        column,
+        message: message.to_owned(),
+    })
+}
+
+fn version_error(document: Document<'_>, found: &str) -> Error {
+    let (line, column) = locate::path_offset(document.text, "version")
+        .map_or((0, 0), |off| locate::line_column(document.text, off));
+    Error::UnsupportedVersion { document: document.name.to_owned(), found: found.to_owned(), line, column }
+}
+
+/// Slow path: the fast parse failed; find out where and why.
+fn explain_parse_error(document: Document<'_>) -> Error {
+    // A document of another version is reported as such, whatever else is
+    // wrong with it: its other fields may be valid in that version.
+    if let Ok(probe) = serde_json::from_str::<VersionProbe>(document.text) {
+        if probe.version.as_u64() != Some(FORMAT_VERSION) && !probe.version.is_null() {
+            return version_error(document, &probe.version.to_string());
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(document.text);
+    let result: Result<FileDesc<'_>, _> = serde_path_to_error::deserialize(&mut de);
+    let (path, err) = match result {
+        Ok(_) => match de.end() {
+            Ok(()) => (String::new(), None),
+            Err(e) => (String::new(), Some(e)),
+        },
+        Err(e) => {
+            let path = e.path().to_string();
+            (path, Some(e.into_inner()))
+        }
+    };
+    let Some(err) = err else {
+        // Both parsers agree the text is fine; should not happen, but never panic.
+        return Error::Syntax {
+            document: document.name.to_owned(),
+            path: ".".to_owned(),
+            line: 0,
+            column: 0,
+            message: "the document could not be read".to_owned(),
+        };
+    };
+    let path = if path.is_empty() || path == "." { "(document)".to_owned() } else { path };
+    Error::Syntax {
+        document: document.name.to_owned(),
+        path,
+        line: err.line(),
+        column: err.column(),
+        message: strip_position(&err.to_string()),
+    }
+}
+
+/// serde_json appends " at line L column C"; the location is rendered apart.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message.get(..i).unwrap_or(message).to_owned(),
+        None => message.to_owned(),
+    }
+}

@@ -1,0 +1,453 @@
+//! The resolved graph: services of the active profile, keys interned,
+//! each dependency bound to its providers, adjacency in compact arrays.
+//!
+//! Everything is indexed by `u32` node numbers in declaration order, and
+//! adjacency is stored as offset arrays (CSR) rather than a `Vec` per node,
+//! which keeps a 100k-service graph in a few flat allocations.
+
+use rustc_hash::FxHashMap;
+
+use crate::descriptor::{DepDesc, Descriptors, Lifetime, ServiceDesc};
+use crate::diagnostic::{Code, Diagnostic, Location, Related, Severity};
+use crate::locate;
+use crate::options::Options;
+
+/// A key that no service provides has no providers; its slot is empty.
+pub(crate) const NO_KEY: u32 = u32::MAX;
+
+/// One dependency after resolution.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dep {
+    /// Interned key.
+    pub key: u32,
+    /// Index of the dependency in the service's `deps`.
+    pub optional: bool,
+    pub many: bool,
+    pub lazy: bool,
+}
+
+/// Compressed sparse rows: `items[start[i]..start[i + 1]]` belong to row `i`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Csr {
+    pub start: Vec<u32>,
+    pub items: Vec<u32>,
+}
+
+impl Csr {
+    pub fn row(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Builds rows from `(row, item)` pairs, keeping the pairs' order inside a row.
+    pub fn from_pairs(rows: usize, pairs: &[(u32, u32)]) -> Csr {
+        let mut start = vec![0u32; rows + 1];
+        for &(r, _) in pairs {
+            if let Some(c) = start.get_mut(r as usize + 1) {
+                *c += 1;
+            }
+        }
+        for i in 0..rows {
+            let prev = start.get(i).copied().unwrap_or(0);
+            if let Some(c) = start.get_mut(i + 1) {
+                *c += prev;
+            }
+        }
+        let mut fill = start.clone();
+        let mut items = vec![0u32; pairs.len()];
+        for &(r, x) in pairs {
+            if let Some(pos) = fill.get_mut(r as usize) {
+                if let Some(slot) = items.get_mut(*pos as usize) {
+                    *slot = x;
+                }
+                *pos += 1;
+            }
+        }
+        Csr { start, items }
+    }
+}
+
+/// The graph of the live services and what the checks need to know.
+pub(crate) struct Graph<'d, 'a> {
+    pub desc: &'d Descriptors<'a>,
+    /// Index into `desc.services` of each node.
+    pub node_desc: Vec<u32>,
+    /// Keys each node provides (interned, deduplicated, replacements folded in).
+    pub provides: Csr,
+    /// Interned keys.
+    pub keys: Vec<&'d str>,
+    /// Providers of each key, in declaration order.
+    pub providers: Csr,
+    /// Each node's dependencies, in declaration order: `dep_start[n]..dep_start[n+1]`.
+    pub dep_start: Vec<u32>,
+    pub deps: Vec<Dep>,
+    /// Nodes that must be planned (all, or what the roots reach).
+    pub planned: Vec<bool>,
+    /// Problems found while building (duplicates, replacements, roots).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Node of each id.
+    pub node_of: FxHashMap<&'d str, u32>,
+    /// Services that no root needs (with roots), by node.
+    pub unused: Vec<u32>,
+    /// Service offsets in each document, found on demand for diagnostics.
+    offsets: std::cell::RefCell<FxHashMap<u32, Vec<usize>>>,
+}
+
+impl<'d, 'a> Graph<'d, 'a> {
+    pub fn len(&self) -> usize {
+        self.node_desc.len()
+    }
+
+    pub fn service(&self, node: u32) -> Option<&'d ServiceDesc<'a>> {
+        let desc: &'d Descriptors<'a> = self.desc;
+        self.node_desc.get(node as usize).and_then(|&i| desc.services.get(i as usize))
+    }
+
+    pub fn id(&self, node: u32) -> &'d str {
+        self.service(node).map_or("", |s| s.id.as_str())
+    }
+
+    pub fn lifetime(&self, node: u32) -> Lifetime {
+        self.service(node).map_or(Lifetime::Singleton, |s| s.lifetime)
+    }
+
+    pub fn key(&self, key: u32) -> &'d str {
+        self.keys.get(key as usize).copied().unwrap_or("")
+    }
+
+    pub fn deps_of(&self, node: u32) -> &[Dep] {
+        let n = node as usize;
+        match (self.dep_start.get(n), self.dep_start.get(n + 1)) {
+            (Some(&a), Some(&b)) => self.deps.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Providers bound to a dependency (empty when the key has none).
+    pub fn providers_of(&self, dep: &Dep) -> &[u32] {
+        if dep.key == NO_KEY {
+            &[]
+        } else {
+            self.providers.row(dep.key)
+        }
+    }
+
+    /// Non-lazy edges of a node, each with the key it asks for.
+    pub fn edges(&self, node: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.deps_of(node)
+            .iter()
+            .filter(|d| !d.lazy)
+            .flat_map(move |d| self.providers_of(d).iter().map(move |&p| (p, d.key)))
+    }
+
+    /// Where a service is: its provider source if it has one, else its place
+    /// in the descriptor document.
+    pub fn location(&self, node: u32) -> Option<Location> {
+        let &desc_index = self.node_desc.get(node as usize)?;
+        service_location(self.desc, desc_index as usize, &self.offsets)
+    }
+
+    /// The text used for a service in rendered hops: ``id`` plus location.
+    pub fn related(&self, node: u32, message: String, key: Option<&str>) -> Related {
+        Related {
+            message,
+            service: Some(self.id(node).to_owned()),
+            key: key.map(str::to_owned),
+            location: self.location(node),
+        }
+    }
+}
+
+/// The location of a service of the descriptors, by its index there.
+fn service_location(
+    desc: &Descriptors<'_>,
+    index: usize,
+    offsets: &std::cell::RefCell<FxHashMap<u32, Vec<usize>>>,
+) -> Option<Location> {
+    let s = desc.services.get(index)?;
+    if let Some(src) = &s.source {
+        return Some(Location {
+            file: src.file.as_str().to_owned(),
+            line: src.line,
+            column: src.column,
+            path: None,
+        });
+    }
+    let origin = desc.origins.get(index)?;
+    let doc = desc.documents.get(origin.document as usize)?;
+    let mut cache = offsets.borrow_mut();
+    let doc_offsets = cache.entry(origin.document).or_insert_with(|| locate::service_offsets(doc.text));
+    let path = format!("services[{}]", origin.element);
+    let (line, column) = doc_offsets
+        .get(origin.element as usize)
+        .map_or((0, 0), |&off| locate::line_column(doc.text, off));
+    Some(Location::at(doc.name, line, column, Some(path)))
+}
+
+/// Builds the graph for the options' profile and roots.
+///
+/// # Complexity
+/// O(S + D + P) expected time and space for S services, D dependencies and
+/// P provided keys (hashing interns each string once).
+pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Graph<'d, 'a> {
+    let profile = options.profile.as_deref();
+    let mut diagnostics = Vec::new();
+    let offsets = std::cell::RefCell::new(FxHashMap::default());
+
+    // Live services: active in the profile, first of each id.
+    let mut node_of: FxHashMap<&'d str, u32> = FxHashMap::default();
+    node_of.reserve(desc.services.len());
+    let mut node_desc: Vec<u32> = Vec::with_capacity(desc.services.len());
+    let mut duplicates: Vec<(u32, usize)> = Vec::new();
+    for (i, s) in desc.services.iter().enumerate() {
+        if !s.active_in(profile) {
+            continue;
+        }
+        let next = node_desc.len() as u32;
+        match node_of.entry(s.id.as_str()) {
+            std::collections::hash_map::Entry::Occupied(first) => duplicates.push((*first.get(), i)),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(next);
+                node_desc.push(i as u32);
+            }
+        }
+    }
+    for (first, dup) in duplicates {
+        let Some(&first_desc) = node_desc.get(first as usize) else { continue };
+        let id = desc.services.get(dup).map_or("", |s| s.id.as_str());
+        diagnostics.push(Diagnostic {
+            code: Code::DuplicateId,
+            severity: Severity::Error,
+            message: format!("service id `{id}` is declared more than once"),
+            help: Some("give each service a unique id; to swap a provider on purpose (in tests), declare `replaces` on the new one".to_owned()),
+            services: vec![id.to_owned()],
+            key: None,
+            location: service_location(desc, dup, &offsets),
+            related: vec![
+                Related {
+                    message: format!("`{id}` first declared here"),
+                    service: Some(id.to_owned()),
+                    key: None,
+                    location: service_location(desc, first_desc as usize, &offsets),
+                },
+                Related {
+                    message: format!("`{id}` declared again here"),
+                    service: Some(id.to_owned()),
+                    key: None,
+                    location: service_location(desc, dup, &offsets),
+                },
+            ],
+        });
+    }
+
+    // Replacements: the replaced service leaves the graph; its replacer also
+    // provides its keys.
+    let mut replaced_by: FxHashMap<u32, u32> = FxHashMap::default();
+    let any_replaces = node_desc.iter().any(|&i| desc.services.get(i as usize).is_some_and(|s| !s.replaces.is_empty()));
+    if any_replaces {
+        let all_ids: rustc_hash::FxHashSet<&str> = desc.services.iter().map(|s| s.id.as_str()).collect();
+        for (n, &di) in node_desc.iter().enumerate() {
+            let Some(s) = desc.services.get(di as usize) else { continue };
+            for r in &s.replaces {
+                let r = r.as_str();
+                let here = service_location(desc, di as usize, &offsets);
+                if let Some(&target) = node_of.get(r) {
+                    if target as usize == n {
+                        diagnostics.push(replacement_error(s.id.as_str(), format!("service `{r}` declares that it replaces itself"), here));
+                    } else if let Some(&other) = replaced_by.get(&target) {
+                        let other_id = node_desc.get(other as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
+                        diagnostics.push(replacement_error(
+                            s.id.as_str(),
+                            format!("service `{r}` is replaced by both `{other_id}` and `{}`", s.id.as_str()),
+                            here,
+                        ));
+                    } else {
+                        replaced_by.insert(target, n as u32);
+                    }
+                } else if !all_ids.contains(r) {
+                    let mut d = replacement_error(s.id.as_str(), format!("service `{}` replaces `{r}`, which is not declared", s.id.as_str()), here);
+                    let candidates: Vec<&str> = all_ids.iter().copied().collect();
+                    if let Some(best) = crate::suggest::suggest(r, &candidates).first() {
+                        d.help = Some(format!("did you mean `{best}`?"));
+                    }
+                    diagnostics.push(d);
+                }
+                // A replaced service that exists only in another profile: nothing to do.
+            }
+        }
+    }
+
+    // Interning keys and the providers of each key.
+    let mut keys: Vec<&'d str> = Vec::new();
+    let mut key_ids: FxHashMap<&'d str, u32> = FxHashMap::default();
+    key_ids.reserve(node_desc.len());
+    let mut intern = |k: &'d str, keys: &mut Vec<&'d str>| -> u32 {
+        *key_ids.entry(k).or_insert_with(|| {
+            keys.push(k);
+            (keys.len() - 1) as u32
+        })
+    };
+    let n = node_desc.len();
+    let mut provide_pairs: Vec<(u32, u32)> = Vec::with_capacity(n); // (node, key)
+    let mut own_keys = |node: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| {
+        match &s.provides {
+            None => out.push((node, intern(s.id.as_str(), keys))),
+            Some(list) => {
+                let first = out.len();
+                for k in list {
+                    let key = intern(k.as_str(), keys);
+                    if !out.get(first..).is_some_and(|seen| seen.iter().any(|&(_, x)| x == key)) {
+                        out.push((node, key));
+                    }
+                }
+            }
+        }
+    };
+    let mut removed = vec![false; n];
+    for (&target, _) in &replaced_by {
+        if let Some(r) = removed.get_mut(target as usize) {
+            *r = true;
+        }
+    }
+    for node in 0..n as u32 {
+        if removed.get(node as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(s) = node_desc.get(node as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
+        own_keys(node, s, &mut keys, &mut provide_pairs);
+    }
+    if !replaced_by.is_empty() {
+        // Fold each replaced service's keys into its replacer, in a fixed order.
+        let mut pairs: Vec<(u32, u32)> = replaced_by.iter().map(|(&t, &r)| (t, r)).collect();
+        pairs.sort_unstable();
+        for (target, replacer) in pairs {
+            let Some(s) = node_desc.get(target as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
+            let mut extra = Vec::new();
+            own_keys(replacer, s, &mut keys, &mut extra);
+            for (node, key) in extra {
+                if !provide_pairs.iter().any(|&(a, b)| a == node && b == key) {
+                    provide_pairs.push((node, key));
+                }
+            }
+        }
+        provide_pairs.sort_by_key(|&(node, _)| node);
+    }
+    let provides = Csr::from_pairs(n, &provide_pairs);
+
+    // Dependencies.
+    let mut dep_start = Vec::with_capacity(n + 1);
+    let mut deps = Vec::with_capacity(n * 3);
+    for node in 0..n {
+        dep_start.push(deps.len() as u32);
+        if removed.get(node).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(s) = node_desc.get(node).and_then(|&d| desc.services.get(d as usize)) else { continue };
+        for d in &s.deps {
+            let DepDesc { key, optional, many, lazy } = d;
+            let key = intern(key.as_str(), &mut keys);
+            deps.push(Dep { key, optional: *optional, many: *many, lazy: *lazy });
+        }
+    }
+    dep_start.push(deps.len() as u32);
+
+    let key_provider_pairs: Vec<(u32, u32)> = {
+        let mut v: Vec<(u32, u32)> = provide_pairs.iter().map(|&(node, key)| (key, node)).collect();
+        // Stable by key; nodes stay in declaration order within a key.
+        v.sort_by_key(|&(key, _)| key);
+        v
+    };
+    let providers = Csr::from_pairs(keys.len(), &key_provider_pairs);
+
+    let mut graph = Graph {
+        desc,
+        node_desc,
+        provides,
+        keys,
+        providers,
+        dep_start,
+        deps,
+        planned: Vec::new(),
+        diagnostics,
+        node_of,
+        unused: Vec::new(),
+        offsets,
+    };
+    graph.planned = plan_set(&mut graph, options, &removed);
+    graph
+}
+
+fn replacement_error(id: &str, message: String, location: Option<Location>) -> Diagnostic {
+    Diagnostic {
+        code: Code::InvalidReplacement,
+        severity: Severity::Error,
+        message,
+        help: Some("`replaces` takes the ids of services that this one takes the place of".to_owned()),
+        services: vec![id.to_owned()],
+        key: None,
+        location,
+        related: Vec::new(),
+    }
+}
+
+/// Which nodes are planned: all live ones, or what the roots reach through
+/// any dependency (lazy ones too: a handle must have something behind it).
+fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> Vec<bool> {
+    let n = graph.len();
+    let live: Vec<bool> = (0..n).map(|i| !removed.get(i).copied().unwrap_or(false)).collect();
+    if options.roots.is_empty() {
+        return live;
+    }
+    let mut planned = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    for root in options.canonical_roots() {
+        match graph.node_of.get(root) {
+            Some(&node) if live.get(node as usize).copied().unwrap_or(false) => {
+                if let Some(p) = planned.get_mut(node as usize) {
+                    if !*p {
+                        *p = true;
+                        stack.push(node);
+                    }
+                }
+            }
+            _ => {
+                let ids: Vec<&str> = (0..n as u32).filter(|&i| live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
+                let help = match crate::suggest::suggest(root, &ids).first() {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "roots name services by id".to_owned(),
+                };
+                graph.diagnostics.push(Diagnostic {
+                    code: Code::UnknownRoot,
+                    severity: Severity::Error,
+                    message: format!("root `{root}` is not a service of this graph"),
+                    help: Some(help),
+                    services: vec![root.to_owned()],
+                    key: None,
+                    location: None,
+                    related: Vec::new(),
+                });
+            }
+        }
+    }
+    while let Some(node) = stack.pop() {
+        for d in graph.deps_of(node) {
+            for &p in graph.providers_of(d) {
+                if let Some(slot) = planned.get_mut(p as usize) {
+                    if !*slot {
+                        *slot = true;
+                        stack.push(p);
+                    }
+                }
+            }
+        }
+    }
+    let mut unused: Vec<u32> = (0..n as u32)
+        .filter(|&i| live.get(i as usize).copied().unwrap_or(false) && !planned.get(i as usize).copied().unwrap_or(false))
+        .collect();
+    unused.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+    graph.unused = unused;
+    planned
+}

@@ -1,0 +1,101 @@
+//! # wireplan
+//!
+//! Plans dependency-injection graphs. Versioned JSON service descriptors
+//! in; a validated [`Plan`] out (deterministic start-up order, parallel
+//! start layers, shutdown order, each dependency bound to its providers,
+//! recipes for scoped and transient services), or a [`Report`] of every
+//! problem at once (cycles, missing and ambiguous dependencies, captive
+//! dependencies, duplicate ids, unused services).
+//!
+//! The crate is pure: no file or network I/O, no threads, no clocks, no
+//! panics on any input, and it builds for `wasm32-unknown-unknown`. Every
+//! algorithm is iterative, so a chain of a million services needs no stack.
+//!
+//! ```
+//! let text = r#"{"version": 1, "services": [
+//!     {"id": "config"},
+//!     {"id": "db", "deps": ["config"]},
+//!     {"id": "server", "deps": ["db", "config"]}
+//! ]}"#;
+//! let plan = wireplan::plan_str(text, &wireplan::Options::default()).unwrap();
+//! let order: Vec<&str> = plan.startup().filter_map(|i| plan.service(i)).map(|s| s.id()).collect();
+//! assert_eq!(order, ["config", "db", "server"]);
+//! ```
+
+mod build;
+mod check;
+pub mod codec;
+mod descriptor;
+mod diagnostic;
+mod error;
+mod fingerprint;
+mod graph;
+mod locate;
+mod options;
+mod order;
+mod plan;
+mod query;
+pub mod render;
+mod suggest;
+
+pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, FORMAT_VERSION};
+pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
+pub use error::{DecodeFault, Error};
+pub use fingerprint::{fingerprint, Fingerprint};
+pub use options::Options;
+pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source};
+pub use suggest::suggest;
+
+/// This planner's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Plans parsed descriptors.
+///
+/// # Errors
+/// A [`Report`] with every problem of the graph when it cannot be planned.
+/// Warnings alone do not fail: they are in [`Plan::warnings`].
+///
+/// # Complexity
+/// O(S log S + D) for S services and D dependencies, iterative throughout.
+pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Report> {
+    let graph = graph::build(descriptors, options);
+    let order = order::levels(&graph);
+    let mut diagnostics = graph.diagnostics.clone();
+    diagnostics.extend(check::run(&graph, order.has_cycle));
+    let mut warnings = check::unused(&graph);
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        diagnostics.append(&mut warnings);
+        check::sort(&mut diagnostics);
+        return Err(Report { diagnostics });
+    }
+    check::sort(&mut warnings);
+    let fp = fingerprint::fingerprint(descriptors, options);
+    build::build(&graph, &order, options, fp, warnings).map_err(Report::from)
+}
+
+/// Checks parsed descriptors: every problem, errors and warnings, without
+/// building a plan. An empty report means the graph is valid and clean.
+pub fn check(descriptors: &Descriptors<'_>, options: &Options) -> Report {
+    match plan(descriptors, options) {
+        Ok(p) => Report { diagnostics: p.warnings().to_vec() },
+        Err(report) => report,
+    }
+}
+
+/// Parses and plans one JSON document named `<input>`.
+///
+/// # Errors
+/// A [`Report`]: one diagnostic for input that cannot be parsed, or every
+/// problem of the graph.
+pub fn plan_str(text: &str, options: &Options) -> Result<Plan, Report> {
+    plan_documents(&[Document { name: "<input>", text }], options)
+}
+
+/// Parses several JSON documents, merges them in order, and plans them.
+///
+/// # Errors
+/// As for [`plan_str`].
+pub fn plan_documents(documents: &[Document<'_>], options: &Options) -> Result<Plan, Report> {
+    let descriptors = Descriptors::parse_all(documents).map_err(Report::from)?;
+    plan(&descriptors, options)
+}

@@ -1,0 +1,123 @@
+//! The words: every diagnostic rendered once, here, for every front end.
+//!
+//! The CLI prints this text, Python's `str(error)` is this text, and JS's
+//! `error.message` is this text. A sample, for a cycle:
+//!
+//! ```text
+//! error[dependency-cycle]: dependency cycle: `clock` -> `server` -> `clock`
+//!   --> app/clock.py:3
+//!    |
+//!    | `clock` needs `server`   (app/clock.py:3)
+//!    | `server` needs `clock`   (app/server.py:10)
+//!    | which is `clock` again   (app/clock.py:3)
+//!    |
+//!    = help: break the cycle: make one of these dependencies lazy (`"lazy": true`), or remove it
+//!
+//! error: 1 error
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::diagnostic::{Diagnostic, Report, Severity};
+
+/// How to render: plain text, or with ANSI colors for a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Use ANSI colors.
+    pub color: bool,
+}
+
+impl Style {
+    /// No colors (files, pipes, Python and JS messages).
+    pub fn plain() -> Self {
+        Style { color: false }
+    }
+
+    /// ANSI colors, for a terminal that wants them.
+    pub fn colored() -> Self {
+        Style { color: true }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// Renders one diagnostic.
+pub fn render_diagnostic(d: &Diagnostic, style: &Style) -> String {
+    let mut out = String::new();
+    let (label, color) = match d.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let head = format!("{label}[{}]", d.code);
+    let _ = writeln!(out, "{}{}", style.paint(color, &head), style.paint("1", &format!(": {}", d.message)));
+    let arrow = style.paint("1;34", "-->");
+    let bar = style.paint("1;34", "|");
+    if let Some(loc) = &d.location {
+        match &loc.path {
+            Some(path) => {
+                let _ = writeln!(out, "  {arrow} {loc} (at `{path}`)");
+            }
+            None => {
+                let _ = writeln!(out, "  {arrow} {loc}");
+            }
+        }
+    }
+    if !d.related.is_empty() {
+        let width = d.related.iter().map(|r| r.message.chars().count()).max().unwrap_or(0);
+        let _ = writeln!(out, "   {bar}");
+        for r in &d.related {
+            match &r.location {
+                Some(loc) => {
+                    let pad = width - r.message.chars().count();
+                    let _ = writeln!(out, "   {bar} {}{}   ({loc})", r.message, " ".repeat(pad));
+                }
+                None => {
+                    let _ = writeln!(out, "   {bar} {}", r.message);
+                }
+            }
+        }
+        let _ = writeln!(out, "   {bar}");
+    }
+    if let Some(help) = &d.help {
+        let eq = style.paint("1;34", "=");
+        let _ = writeln!(out, "   {eq} {}: {help}", style.paint("1", "help"));
+    }
+    out
+}
+
+/// Renders a whole report: each diagnostic, a blank line between them, and
+/// a closing count.
+pub fn render_report(report: &Report, style: &Style) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&render_diagnostic(d, style));
+        out.push('\n');
+    }
+    out.push_str(&summary(report, style));
+    out
+}
+
+/// The closing line: `error: 2 errors, 1 warning`, or `ok: no problems`.
+pub fn summary(report: &Report, style: &Style) -> String {
+    let errors = report.error_count();
+    let warnings = report.warning_count();
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    if errors > 0 {
+        let mut s = format!("{}: {}", style.paint("1;31", "error"), plural(errors, "error"));
+        if warnings > 0 {
+            let _ = write!(s, ", {}", plural(warnings, "warning"));
+        }
+        s.push('\n');
+        s
+    } else if warnings > 0 {
+        format!("{}: {}\n", style.paint("1;33", "warning"), plural(warnings, "warning"))
+    } else {
+        "ok: no problems\n".to_owned()
+    }
+}
