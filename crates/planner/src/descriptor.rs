@@ -371,6 +371,18 @@ fn explain_parse_error(document: Document<'_>) -> Error {
             return version_error(document, &probe.version.to_string());
         }
     }
+    let trimmed = document.text.trim_start();
+    if !trimmed.is_empty() && !trimmed.starts_with('{') {
+        let offset = document.text.len() - trimmed.len();
+        let (line, column) = locate::line_column(document.text, offset);
+        return Error::Syntax {
+            document: document.name.to_owned(),
+            path: String::new(),
+            line,
+            column,
+            message: "expected a JSON object with `version` and `services`".to_owned(),
+        };
+    }
     let mut de = serde_json::Deserializer::from_str(document.text);
     let result: Result<FileDesc<'_>, _> = serde_path_to_error::deserialize(&mut de);
     let (path, err) = match result {
@@ -387,13 +399,21 @@ fn explain_parse_error(document: Document<'_>) -> Error {
         // Both parsers agree the text is fine; should not happen, but never panic.
         return Error::Syntax {
             document: document.name.to_owned(),
-            path: ".".to_owned(),
+            path: String::new(),
             line: 0,
             column: 0,
             message: "the document could not be read".to_owned(),
         };
     };
-    let path = if path.is_empty() || path == "." { "(document)".to_owned() } else { path };
+    // serde_path_to_error writes `?` for a place it could not name (inside
+    // malformed JSON); the line and column say more than that.
+    let mut path = path;
+    while let Some(stripped) = path.strip_suffix(".?").or_else(|| path.strip_suffix('?')) {
+        path = stripped.to_owned();
+    }
+    if path == "." {
+        path.clear();
+    }
     Error::Syntax {
         document: document.name.to_owned(),
         path,

@@ -14,7 +14,7 @@ use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 #[non_exhaustive]
 pub enum Error {
     /// The text is not JSON, or not JSON of the descriptor schema.
-    #[error("{document}:{line}:{column}: invalid descriptors at `{path}`: {message}")]
+    #[error("{document}:{line}:{column}: invalid descriptors: {message}")]
     Syntax {
         /// Name of the document (a file name, `<stdin>`, `<input>`).
         document: String,
@@ -140,7 +140,7 @@ impl Error {
             Error::Syntax { document, path, line, column, message } => (
                 format!("invalid descriptors: {message}"),
                 Some("see the descriptor format in the wireplan README".to_owned()),
-                Some(Location::at(document, *line, *column, Some(path.clone()))),
+                Some(Location::at(document, *line, *column, (!path.is_empty()).then(|| path.clone()))),
             ),
             Error::UnsupportedVersion { document, found, line, column } => (
                 format!("unsupported descriptor format version {found}"),

@@ -127,13 +127,20 @@ pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
             if let Some(first) = services.first().cloned() {
                 services.push(first);
             }
+            let next = c.nodes.iter().skip(1).chain(c.nodes.first());
             let mut related: Vec<Related> = c
                 .nodes
                 .iter()
                 .zip(&c.keys)
-                .map(|(&x, &k)| {
+                .zip(next)
+                .map(|((&x, &k), &to)| {
                     let key = graph.key(k);
-                    graph.related(x, format!("`{}` needs `{key}`", graph.id(x)), Some(key))
+                    let message = if key == graph.id(to) {
+                        format!("`{}` needs `{key}`", graph.id(x))
+                    } else {
+                        format!("`{}` needs `{key}`, provided by `{}`", graph.id(x), graph.id(to))
+                    };
+                    graph.related(x, message, Some(key))
                 })
                 .collect();
             if let Some(&first) = c.nodes.first() {
