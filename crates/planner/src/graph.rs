@@ -93,7 +93,7 @@ pub(crate) struct Graph<'d, 'a> {
     /// Services that no root needs (with roots), by node.
     pub unused: Vec<u32>,
     /// Service offsets in each document, found on demand for diagnostics.
-    offsets: std::cell::RefCell<FxHashMap<u32, Vec<usize>>>,
+    offsets: std::cell::RefCell<FxHashMap<u32, locate::DocumentIndex>>,
 }
 
 impl<'d, 'a> Graph<'d, 'a> {
@@ -165,7 +165,7 @@ impl<'d, 'a> Graph<'d, 'a> {
 fn service_location(
     desc: &Descriptors<'_>,
     index: usize,
-    offsets: &std::cell::RefCell<FxHashMap<u32, Vec<usize>>>,
+    offsets: &std::cell::RefCell<FxHashMap<u32, locate::DocumentIndex>>,
 ) -> Option<Location> {
     let s = desc.services.get(index)?;
     if let Some(src) = &s.source {
@@ -179,11 +179,12 @@ fn service_location(
     let origin = desc.origins.get(index)?;
     let doc = desc.documents.get(origin.document as usize)?;
     let mut cache = offsets.borrow_mut();
-    let doc_offsets = cache.entry(origin.document).or_insert_with(|| locate::service_offsets(doc.text));
+    let index = cache.entry(origin.document).or_insert_with(|| locate::DocumentIndex::new(doc.text));
     let path = format!("services[{}]", origin.element);
-    let (line, column) = doc_offsets
+    let (line, column) = index
+        .services
         .get(origin.element as usize)
-        .map_or((0, 0), |&off| locate::line_column(doc.text, off));
+        .map_or((0, 0), |&off| index.line_column(off));
     Some(Location::at(doc.name, line, column, Some(path)))
 }
 
@@ -307,7 +308,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         }
     };
     let mut removed = vec![false; n];
-    for (&target, _) in &replaced_by {
+    for &target in replaced_by.keys() {
         if let Some(r) = removed.get_mut(target as usize) {
             *r = true;
         }

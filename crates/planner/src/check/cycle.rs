@@ -23,7 +23,7 @@ pub(crate) struct Cycle {
 /// each starting at the component's smallest id, sorted by that id.
 ///
 /// # Complexity
-/// O(S + E): Tarjan's algorithm (petgraph's, iterative) plus one
+/// O(S + E): Kosaraju's algorithm (petgraph's, iterative: its depth-first searches keep explicit stacks; petgraph's Tarjan recurses) plus one
 /// breadth-first search inside each component.
 pub(crate) fn find(graph: &Graph<'_, '_>) -> Vec<Cycle> {
     let n = graph.len();
@@ -48,7 +48,7 @@ pub(crate) fn find(graph: &Graph<'_, '_>) -> Vec<Cycle> {
     }
     let mut component = vec![u32::MAX; n];
     let mut cycles = Vec::new();
-    for (ci, scc) in petgraph::algo::tarjan_scc(&g).into_iter().enumerate() {
+    for (ci, scc) in petgraph::algo::kosaraju_scc(&g).into_iter().enumerate() {
         let is_cycle = scc.len() > 1
             || scc.first().is_some_and(|v| self_loops.get(v.index()).copied().unwrap_or(false));
         if !is_cycle {

@@ -1,0 +1,250 @@
+//! Reading descriptor files: bytes from disk or standard input, UTF-8
+//! checked, YAML and TOML converted to JSON text, then parsed by the core.
+//!
+//! The CLI never interprets descriptors itself: YAML and TOML are turned into
+//! a `serde_json::Value` and written back as JSON, so the core sees one format
+//! and its errors (JSON path, line:column) stay the only words about them.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use wireplan::{Descriptors, Document, Error, Report};
+
+use crate::failure::Failure;
+
+/// Which syntax a file is written in, chosen by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// `.json`, anything unknown, and standard input.
+    Json,
+    /// `.yaml` or `.yml`.
+    Yaml,
+    /// `.toml`.
+    Toml,
+}
+
+impl Syntax {
+    /// The syntax of a file named `name` (`-` is JSON on standard input).
+    pub fn of(name: &str) -> Self {
+        let ext = Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("yaml" | "yml") => Syntax::Yaml,
+            Some("toml") => Syntax::Toml,
+            _ => Syntax::Json,
+        }
+    }
+}
+
+/// One input document, as JSON text for the core.
+#[derive(Debug)]
+pub struct Source {
+    /// The name used in diagnostics: the path as given, or `<stdin>`.
+    pub name: String,
+    /// JSON text (converted from YAML or TOML when `syntax` says so).
+    pub text: String,
+    /// What the file was written in.
+    pub syntax: Syntax,
+}
+
+/// Reads every file, in order.
+///
+/// # Errors
+/// [`Failure::Input`] (one line naming the file) when a file cannot be read
+/// or is not UTF-8; [`Failure::Parse`] when YAML or TOML is malformed.
+pub fn read_all(names: &[String]) -> Result<Vec<Source>, Failure> {
+    names.iter().map(|n| read(n)).collect()
+}
+
+/// Reads one file (`-` is standard input).
+///
+/// # Errors
+/// As for [`read_all`].
+pub fn read(name: &str) -> Result<Source, Failure> {
+    let (display, bytes) = if name == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Input(format!("cannot read standard input: {}", io_words(&e))))?;
+        ("<stdin>".to_owned(), bytes)
+    } else {
+        (name.to_owned(), read_file(name)?)
+    };
+    let text = utf8(&display, bytes)?;
+    let syntax = if name == "-" { Syntax::Json } else { Syntax::of(name) };
+    let text = match syntax {
+        Syntax::Json => text,
+        Syntax::Yaml => yaml_to_json(&display, &text)?,
+        Syntax::Toml => toml_to_json(&display, &text)?,
+    };
+    Ok(Source { name: display, text, syntax })
+}
+
+fn read_file(name: &str) -> Result<Vec<u8>, Failure> {
+    let fail = |why: String| Failure::Input(format!("cannot read `{name}`: {why}"));
+    match std::fs::metadata(name) {
+        Ok(meta) if meta.is_dir() => return Err(fail("it is a directory, not a descriptor file".to_owned())),
+        Ok(_) => {}
+        Err(e) => return Err(fail(io_words(&e))),
+    }
+    std::fs::read(name).map_err(|e| fail(io_words(&e)))
+}
+
+/// An I/O error in the project's words: lowercase, no OS error number.
+pub fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file".to_owned(),
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::IsADirectory => "it is a directory, not a descriptor file".to_owned(),
+        ErrorKind::OutOfMemory => "not enough memory to hold it".to_owned(),
+        _ => {
+            let text = e.to_string();
+            let text = match text.find(" (os error") {
+                Some(i) => text.get(..i).unwrap_or(&text).to_owned(),
+                None => text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => "unknown error".to_owned(),
+            }
+        }
+    }
+}
+
+/// Checks UTF-8 and drops a byte-order mark, naming the first bad byte's
+/// line and column when the text is not UTF-8.
+fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let good = e.as_bytes().get(..at).unwrap_or(&[]);
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let column = String::from_utf8_lossy(good.get(line_start..).unwrap_or(&[])).chars().count() + 1;
+            Err(Failure::Input(format!(
+                "cannot read `{name}`: invalid UTF-8 at {line}:{column} (byte {at}); descriptors must be UTF-8 text"
+            )))
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+fn syntax_error(name: &str, line: usize, column: usize, message: String) -> Failure {
+    Failure::Parse(Report::from(Error::Syntax {
+        document: name.to_owned(),
+        path: "(document)".to_owned(),
+        line,
+        column,
+        message,
+    }))
+}
+
+/// Drops the " at line L column C" that parsers append: the place is
+/// rendered from the diagnostic's location.
+fn strip_position(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    match first.find(" at line ") {
+        Some(i) => first.get(..i).unwrap_or(first).to_owned(),
+        None => first.to_owned(),
+    }
+}
+
+fn yaml_to_json(name: &str, text: &str) -> Result<String, Failure> {
+    match serde_norway::from_str::<serde_json::Value>(text) {
+        Ok(value) => Ok(json_text(&value)),
+        Err(e) => {
+            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            Err(syntax_error(name, line, column, format!("malformed YAML: {}", strip_position(&e.to_string()))))
+        }
+    }
+}
+
+fn toml_to_json(name: &str, text: &str) -> Result<String, Failure> {
+    match toml::from_str::<serde_json::Value>(text) {
+        Ok(value) => Ok(json_text(&value)),
+        Err(e) => {
+            let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
+            let message = e.message().lines().next().unwrap_or("").trim().to_owned();
+            Err(syntax_error(name, line, column, format!("malformed TOML: {message}")))
+        }
+    }
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    // Serializing a Value cannot fail (its keys are strings).
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Parses the sources as one merged set of descriptors.
+///
+/// # Errors
+/// The core's report of the first unusable document.
+pub fn parse(sources: &[Source]) -> Result<Descriptors<'_>, Report> {
+    let documents: Vec<Document<'_>> = sources.iter().map(|s| Document { name: &s.name, text: &s.text }).collect();
+    Descriptors::parse_all(&documents).map_err(|e| {
+        let mut report = Report::from(e);
+        forget_converted_places(&mut report, sources);
+        report
+    })
+}
+
+/// Line and column the core computes for a YAML or TOML file are places in
+/// the converted JSON text, not in the file: keep the JSON path, drop them.
+pub fn forget_converted_places(report: &mut Report, sources: &[Source]) {
+    let converted: Vec<&str> = sources.iter().filter(|s| s.syntax != Syntax::Json).map(|s| s.name.as_str()).collect();
+    if converted.is_empty() {
+        return;
+    }
+    let fix = |loc: &mut wireplan::Location| {
+        if converted.contains(&loc.file.as_str()) {
+            loc.line = None;
+            loc.column = None;
+        }
+    };
+    for d in &mut report.diagnostics {
+        if let Some(loc) = d.location.as_mut() {
+            fix(loc);
+        }
+        for r in &mut d.related {
+            if let Some(loc) = r.location.as_mut() {
+                fix(loc);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_by_extension() {
+        assert_eq!(Syntax::of("a.yaml"), Syntax::Yaml);
+        assert_eq!(Syntax::of("a.YML"), Syntax::Yaml);
+        assert_eq!(Syntax::of("a.toml"), Syntax::Toml);
+        assert_eq!(Syntax::of("a.json"), Syntax::Json);
+        assert_eq!(Syntax::of("a"), Syntax::Json);
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_column("", 0), (1, 1));
+    }
+}
