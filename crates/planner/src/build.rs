@@ -40,12 +40,43 @@ pub(crate) fn build(
     let n = graph.len();
     let planned: Vec<u32> = (0..n as u32).filter(|&i| graph.planned.get(i as usize).copied().unwrap_or(false)).collect();
     let level = |i: u32| order.level.get(i as usize).copied().unwrap_or(0);
-    // Singletons by (level, id), then the others by id.
-    let mut singletons: Vec<u32> = planned.iter().copied().filter(|&i| graph.lifetime(i) == Lifetime::Singleton).collect();
-    singletons.sort_unstable_by(|&a, &b| level(a).cmp(&level(b)).then_with(|| graph.id(a).cmp(graph.id(b))));
-    let mut others: Vec<u32> = planned.iter().copied().filter(|&i| graph.lifetime(i) != Lifetime::Singleton).collect();
-    others.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
-    let order_nodes: Vec<u32> = singletons.iter().chain(others.iter()).copied().collect();
+    // One sort by id serves three orders: the lookup index, the singletons
+    // (stably bucketed by level below), and the other services.
+    let mut by_id_nodes = planned;
+    by_id_nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+    let max_level = by_id_nodes.iter().map(|&i| level(i)).max().unwrap_or(0) as usize;
+    let mut bucket_start = vec![0u32; max_level + 2];
+    let mut singleton_count = 0usize;
+    for &i in &by_id_nodes {
+        if graph.lifetime(i) == Lifetime::Singleton {
+            if let Some(c) = bucket_start.get_mut(level(i) as usize + 1) {
+                *c += 1;
+            }
+            singleton_count += 1;
+        }
+    }
+    for l in 1..bucket_start.len() {
+        let prev = bucket_start.get(l - 1).copied().unwrap_or(0);
+        if let Some(c) = bucket_start.get_mut(l) {
+            *c += prev;
+        }
+    }
+    let mut order_nodes = vec![0u32; by_id_nodes.len()];
+    let mut other_pos = singleton_count;
+    for &i in &by_id_nodes {
+        let slot = if graph.lifetime(i) == Lifetime::Singleton {
+            let Some(c) = bucket_start.get_mut(level(i) as usize) else { continue };
+            *c += 1;
+            *c as usize - 1
+        } else {
+            other_pos += 1;
+            other_pos - 1
+        };
+        if let Some(o) = order_nodes.get_mut(slot) {
+            *o = i;
+        }
+    }
+    let singletons = order_nodes.get(..singleton_count).unwrap_or(&[]);
     let mut number = vec![u32::MAX; n];
     for (pos, &node) in order_nodes.iter().enumerate() {
         if let Some(slot) = number.get_mut(node as usize) {
@@ -62,6 +93,15 @@ pub(crate) fn build(
     let mut recipes = Vec::new();
     let mut layer_ends: Vec<u32> = Vec::new();
     let mut recipe_marks = vec![0u32; n];
+    // Each distinct key is written to the arena once; records share its span.
+    let mut key_spans: Vec<Option<Span>> = vec![None; graph.keys.len()];
+    let mut key_span = |arena: &mut Arena, k: u32| -> Span {
+        match key_spans.get_mut(k as usize) {
+            Some(Some(span)) => *span,
+            Some(slot) => *slot.insert(arena.push(graph.key(k))),
+            None => arena.push(graph.key(k)),
+        }
+    };
     let mut recipe_stack: Vec<(u32, u32, u32)> = Vec::new();
 
     for (pos, &node) in order_nodes.iter().enumerate() {
@@ -69,12 +109,12 @@ pub(crate) fn build(
         let id = arena.push(desc.id.as_str());
         let p_start = provides.len() as u32;
         for &k in graph.provides.row(node) {
-            provides.push(arena.push(graph.key(k)));
+            provides.push(key_span(&mut arena, k));
         }
         let p_slice = Slice { start: p_start, end: provides.len() as u32 };
         let d_start = deps.len() as u32;
         for d in graph.deps_of(node) {
-            let key = arena.push(graph.key(d.key));
+            let key = key_span(&mut arena, d.key);
             let pr_start = providers.len() as u32;
             providers.extend(graph.providers_of(d).iter().map(|&p| num(p)));
             let flags = if d.optional { OPTIONAL } else { 0 } | if d.many { MANY } else { 0 } | if d.lazy { LAZY } else { 0 };
@@ -126,12 +166,7 @@ pub(crate) fn build(
             found: arena.text.len(),
         });
     }
-    let mut by_id: Vec<u32> = (0..order_nodes.len() as u32).collect();
-    by_id.sort_unstable_by(|&a, &b| {
-        let ida = services.get(a as usize).map_or("", |r: &ServiceRec| arena_str(&arena.text, r.id));
-        let idb = services.get(b as usize).map_or("", |r: &ServiceRec| arena_str(&arena.text, r.id));
-        ida.cmp(idb)
-    });
+    let by_id: Vec<u32> = by_id_nodes.iter().map(|&node| num(node)).collect();
     let profile = options.profile.as_deref().map(|p| arena.push(p));
     let roots = options.canonical_roots().into_iter().map(|r| arena.push(r)).collect();
     let unused = graph.unused.iter().map(|&u| arena.push(graph.id(u))).collect();
@@ -151,10 +186,6 @@ pub(crate) fn build(
         unused,
         warnings,
     })
-}
-
-fn arena_str(text: &str, span: Span) -> &str {
-    text.get(span.start as usize..(span.start + span.len) as usize).unwrap_or("")
 }
 
 /// The scoped and transient services `root` needs, dependencies first,

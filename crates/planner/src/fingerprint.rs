@@ -42,18 +42,36 @@ impl Fingerprint {
 /// Bumped when the planning rules change, so old fingerprints stop matching.
 const RULES_VERSION: u32 = 1;
 
-struct Writer(Xxh3);
+/// Buffers small writes: XXH3's streaming update has a fixed cost per call
+/// that would dominate when fed one short id at a time.
+struct Writer {
+    hasher: Xxh3,
+    buf: Vec<u8>,
+}
 
 impl Writer {
+    const FLUSH: usize = 1 << 16;
+
+    fn flush_if_full(&mut self) {
+        if self.buf.len() >= Self::FLUSH {
+            self.hasher.update(&self.buf);
+            self.buf.clear();
+        }
+    }
     fn str(&mut self, s: &str) {
-        self.0.update(&(s.len() as u64).to_le_bytes());
-        self.0.update(s.as_bytes());
+        self.buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(s.as_bytes());
+        self.flush_if_full();
     }
     fn tag(&mut self, t: u8) {
-        self.0.update(&[t]);
+        self.buf.push(t);
     }
     fn num(&mut self, n: u64) {
-        self.0.update(&n.to_le_bytes());
+        self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+    fn finish(mut self) -> u128 {
+        self.hasher.update(&self.buf);
+        self.hasher.digest128()
     }
     fn opt_num(&mut self, n: Option<u32>) {
         match n {
@@ -71,7 +89,7 @@ impl Writer {
 /// # Complexity
 /// O(total size of the descriptors).
 pub fn fingerprint(descriptors: &Descriptors<'_>, options: &Options) -> Fingerprint {
-    let mut w = Writer(Xxh3::new());
+    let mut w = Writer { hasher: Xxh3::new(), buf: Vec::with_capacity(Writer::FLUSH + 4096) };
     w.num(u64::from(RULES_VERSION));
     match &options.profile {
         None => w.tag(0),
@@ -89,7 +107,7 @@ pub fn fingerprint(descriptors: &Descriptors<'_>, options: &Options) -> Fingerpr
     for s in &descriptors.services {
         service(&mut w, s);
     }
-    Fingerprint(w.0.digest128())
+    Fingerprint(w.finish())
 }
 
 fn service(w: &mut Writer, s: &ServiceDesc<'_>) {

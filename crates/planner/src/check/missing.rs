@@ -28,6 +28,9 @@ pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
             }
         }
     }
+    if askers.is_empty() {
+        return Vec::new();
+    }
     let mut missing: Vec<(&str, Vec<u32>)> = askers.into_iter().map(|(k, v)| (graph.key(k), v)).collect();
     missing.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let provided: Vec<&str> = (0..graph.keys.len() as u32)

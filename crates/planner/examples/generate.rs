@@ -1,0 +1,15 @@
+//! `cargo run --release -p wireplan --example generate -- layered|chain N > FILE`:
+//! writes the benchmarks' generated descriptors, for the CLI and other runners.
+
+#[path = "../benches/generate.rs"]
+mod generate;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let text = match args.get(1).map(String::as_str) {
+        Some("chain") => generate::chain(n),
+        _ => generate::layered(n),
+    };
+    print!("{text}");
+}

@@ -1,0 +1,18 @@
+//! Runs parse + plan many times on one 10k graph, for a profiler.
+#[path = "../benches/generate.rs"]
+mod generate;
+fn main() {
+    let text = generate::layered(10_000);
+    let doc = wireplan::Document { name: "g.json", text: &text };
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let Ok(d) = wireplan::Descriptors::parse(doc) else { return };
+    for _ in 0..200 {
+        if mode == "both" {
+            std::hint::black_box(wireplan::plan_documents(&[doc], &wireplan::Options::default()).map(|p| p.len()).ok());
+        } else if mode == "parse" {
+            std::hint::black_box(wireplan::Descriptors::parse(doc).map(|d| d.services.len()).ok());
+        } else {
+            std::hint::black_box(wireplan::plan(&d, &wireplan::Options::default()).map(|p| p.len()).ok());
+        }
+    }
+}
