@@ -99,3 +99,4 @@ pub fn plan_documents(documents: &[Document<'_>], options: &Options) -> Result<P
     let descriptors = Descriptors::parse_all(documents).map_err(Report::from)?;
     plan(&descriptors, options)
 }
+
