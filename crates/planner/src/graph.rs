@@ -92,6 +92,10 @@ pub(crate) struct Graph<'d, 'a> {
     pub node_of: FxHashMap<&'d str, u32>,
     /// Services that no root needs (with roots), by node.
     pub unused: Vec<u32>,
+    /// Some dependency has no provider (it may be in an unplanned service).
+    pub suspect_missing: bool,
+    /// Some single dependency has several providers.
+    pub suspect_ambiguous: bool,
     /// Service offsets in each document, found on demand for diagnostics.
     offsets: std::cell::RefCell<FxHashMap<u32, locate::DocumentIndex>>,
 }
@@ -338,7 +342,19 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     }
     let provides = Csr::from_pairs(n, &provide_pairs);
 
-    // Dependencies.
+    let key_provider_pairs: Vec<(u32, u32)> = {
+        let mut v: Vec<(u32, u32)> = provide_pairs.iter().map(|&(node, key)| (key, node)).collect();
+        // Stable by key; nodes stay in declaration order within a key.
+        v.sort_by_key(|&(key, _)| key);
+        v
+    };
+    // Keys interned below, asked for but provided by nobody, have no row.
+    let providers = Csr::from_pairs(keys.len(), &key_provider_pairs);
+
+    // Dependencies. Missing and ambiguous ones are noticed here, so that
+    // their checks cost nothing on a valid graph.
+    let mut suspect_missing = false;
+    let mut suspect_ambiguous = false;
     let mut dep_start = Vec::with_capacity(n + 1);
     let mut deps = Vec::with_capacity(n * 3);
     for node in 0..n {
@@ -350,18 +366,14 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         for d in &s.deps {
             let DepDesc { key, optional, many, lazy } = d;
             let key = intern(key.as_str(), &mut keys);
+            let count = providers.row(key).len();
+            suspect_missing |= count == 0 && !*optional && !*many;
+            suspect_ambiguous |= count > 1 && !*many;
             deps.push(Dep { key, optional: *optional, many: *many, lazy: *lazy });
         }
     }
     dep_start.push(deps.len() as u32);
 
-    let key_provider_pairs: Vec<(u32, u32)> = {
-        let mut v: Vec<(u32, u32)> = provide_pairs.iter().map(|&(node, key)| (key, node)).collect();
-        // Stable by key; nodes stay in declaration order within a key.
-        v.sort_by_key(|&(key, _)| key);
-        v
-    };
-    let providers = Csr::from_pairs(keys.len(), &key_provider_pairs);
 
     let mut graph = Graph {
         desc,
@@ -375,6 +387,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         diagnostics,
         node_of,
         unused: Vec::new(),
+        suspect_missing,
+        suspect_ambiguous,
         offsets,
     };
     graph.planned = plan_set(&mut graph, options, &removed);

@@ -58,9 +58,9 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// # Complexity
 /// O(S log S + D) for S services and D dependencies, iterative throughout.
 pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Report> {
-    let graph = graph::build(descriptors, options);
+    let mut graph = graph::build(descriptors, options);
     let order = order::levels(&graph);
-    let mut diagnostics = graph.diagnostics.clone();
+    let mut diagnostics = std::mem::take(&mut graph.diagnostics);
     diagnostics.extend(check::run(&graph, order.has_cycle));
     let mut warnings = check::unused(&graph);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {

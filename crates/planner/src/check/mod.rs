@@ -18,8 +18,12 @@ pub(crate) fn run(graph: &Graph<'_, '_>, has_cycle: bool) -> Vec<Diagnostic> {
     if has_cycle {
         out.extend(cycle::check(graph));
     }
-    out.extend(missing::check(graph));
-    out.extend(ambiguous::check(graph));
+    if graph.suspect_missing {
+        out.extend(missing::check(graph));
+    }
+    if graph.suspect_ambiguous {
+        out.extend(ambiguous::check(graph));
+    }
     out.extend(captive::check(graph));
     out
 }
