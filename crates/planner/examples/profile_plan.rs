@@ -6,9 +6,12 @@ fn main() {
     let doc = wireplan::Document { name: "g.json", text: &text };
     let mode = std::env::args().nth(1).unwrap_or_default();
     let Ok(d) = wireplan::Descriptors::parse(doc) else { return };
+    let bytes = wireplan::plan(&d, &wireplan::Options::default()).map(|p| p.encode()).unwrap_or_default();
     let iters: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(200);
     for _ in 0..iters {
-        if mode == "both" {
+        if mode == "decode" {
+            std::hint::black_box(wireplan::Plan::decode(&bytes, None).map(|p| p.len()).ok());
+        } else if mode == "both" {
             std::hint::black_box(wireplan::plan_documents(&[doc], &wireplan::Options::default()).map(|p| p.len()).ok());
         } else if mode == "parse" {
             std::hint::black_box(wireplan::Descriptors::parse(doc).map(|d| d.services.len()).ok());

@@ -8,7 +8,9 @@
 //! 16      16    fingerprint (u128 BE)
 //! 32      8     body length (u64 LE)
 //! 40      8     checksum of the body (XXH3-64, u64 LE)
-//! 48      ...   body: LEB128 integers and one string arena
+//! 48      ...   body: the string arena, then columnar fixed-size records
+//!               of little-endian u32 words (services, provides, deps,
+//!               providers, recipes, layers, id index, unused, warnings)
 //! ```
 //!
 //! Decoding trusts nothing: it checks the header, the length and the
@@ -36,96 +38,96 @@ pub fn planner_version() -> [u16; 3] {
     [parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0)]
 }
 
+/// Little-endian u32 words, the unit of the body.
 struct Out(Vec<u8>);
 
 impl Out {
-    fn u(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.0.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.0.push(v as u8);
+    fn w(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
     }
     fn span(&mut self, s: Span) {
-        self.u(u64::from(s.start));
-        self.u(u64::from(s.len));
+        self.w(s.start);
+        self.w(s.len);
+    }
+    fn slice(&mut self, s: Slice) {
+        self.w(s.start);
+        self.w(s.end);
+    }
+    fn words(&mut self, items: &[u32]) {
+        self.w(items.len() as u32);
+        for &i in items {
+            self.w(i);
+        }
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.w(b.len() as u32);
+        self.0.extend_from_slice(b);
+        while self.0.len() % 4 != 0 {
+            self.0.push(0);
+        }
     }
 }
 
+/// Words per service record: id 2, lifetime 1, provides 2, deps 2,
+/// recipe 2, source 5 (present, file 2, line, column), meta 3 (present, span 2).
+const SERVICE_WORDS: usize = 17;
+/// Words per dependency record: key 2, flags 1, providers 2.
+const DEP_WORDS: usize = 5;
+
 impl Plan {
-    /// The binary form, for a disk cache.
+    /// The binary form, for a disk cache. The body is columnar: the string
+    /// arena, then fixed-size records in little-endian u32 words, so that
+    /// decoding is a few tight loops rather than a parse.
     pub fn encode(&self) -> Vec<u8> {
-        let mut b = Out(Vec::with_capacity(self.text.len() + self.services.len() * 16 + self.deps.len() * 8));
-        b.u(self.text.len() as u64);
-        b.0.extend_from_slice(self.text.as_bytes());
+        let mut b = Out(Vec::with_capacity(self.text.len() + self.services.len() * 4 * SERVICE_WORDS + self.deps.len() * 4 * DEP_WORDS + self.providers.len() * 4 + 64));
+        b.bytes(self.text.as_bytes());
         match self.profile {
-            None => b.u(0),
+            None => b.w(0),
             Some(p) => {
-                b.u(1);
+                b.w(1);
                 b.span(p);
             }
         }
-        b.u(self.roots.len() as u64);
+        b.w(self.roots.len() as u32);
         for &r in &self.roots {
             b.span(r);
         }
-        b.u(self.services.len() as u64);
-        b.u(u64::from(self.singletons));
+        b.w(self.services.len() as u32);
+        b.w(self.singletons);
         for s in &self.services {
             b.span(s.id);
-            b.u(u64::from(s.lifetime.to_u8()));
-            let provides = self.provides.get(s.provides.start as usize..s.provides.end as usize).unwrap_or(&[]);
-            b.u(provides.len() as u64);
-            for &p in provides {
-                b.span(p);
-            }
-            let deps = self.deps.get(s.deps.start as usize..s.deps.end as usize).unwrap_or(&[]);
-            b.u(deps.len() as u64);
-            for d in deps {
-                b.span(d.key);
-                b.u(u64::from(d.flags));
-                let ps = self.providers.get(d.providers.start as usize..d.providers.end as usize).unwrap_or(&[]);
-                b.u(ps.len() as u64);
-                for &p in ps {
-                    b.u(u64::from(p));
-                }
-            }
-            let recipe = self.recipes.get(s.recipe.start as usize..s.recipe.end as usize).unwrap_or(&[]);
-            b.u(recipe.len() as u64);
-            for &r in recipe {
-                b.u(u64::from(r));
-            }
-            match s.source {
-                None => b.u(0),
-                Some(src) => {
-                    b.u(1);
-                    b.span(src.file);
-                    b.u(u64::from(src.line));
-                    b.u(u64::from(src.column));
-                }
-            }
-            match s.meta {
-                None => b.u(0),
-                Some(m) => {
-                    b.u(1);
-                    b.span(m);
-                }
-            }
+            b.w(u32::from(s.lifetime.to_u8()));
+            b.slice(s.provides);
+            b.slice(s.deps);
+            b.slice(s.recipe);
+            let src = s.source.unwrap_or_default();
+            b.w(u32::from(s.source.is_some()));
+            b.span(src.file);
+            b.w(src.line);
+            b.w(src.column);
+            b.w(u32::from(s.meta.is_some()));
+            b.span(s.meta.unwrap_or_default());
         }
-        b.u(self.layer_ends.len() as u64);
-        for &e in &self.layer_ends {
-            b.u(u64::from(e));
+        b.w(self.provides.len() as u32);
+        for &p in &self.provides {
+            b.span(p);
         }
-        for &i in &self.by_id {
-            b.u(u64::from(i));
+        b.w(self.deps.len() as u32);
+        for d in &self.deps {
+            b.span(d.key);
+            b.w(u32::from(d.flags));
+            b.slice(d.providers);
         }
-        b.u(self.unused.len() as u64);
+        b.words(&self.providers);
+        b.words(&self.recipes);
+        b.words(&self.layer_ends);
+        b.words(&self.by_id);
+        b.w(self.unused.len() as u32);
         for &u in &self.unused {
             b.span(u);
         }
         let warnings = if self.warnings.is_empty() { String::new() } else { serde_json::to_string(&self.warnings).unwrap_or_default() };
-        b.u(warnings.len() as u64);
-        b.0.extend_from_slice(warnings.as_bytes());
+        b.bytes(warnings.as_bytes());
 
         let body = b.0;
         let mut out = Vec::with_capacity(HEADER + body.len());
@@ -201,7 +203,7 @@ impl Plan {
         if xxh3_64(body) != u64_at(40) {
             return Err(DecodeFault::Checksum.into());
         }
-        let plan = Reader { b: body, pos: 0, text_len: 0 }.plan(fingerprint)?;
+        let plan = Reader { b: body, pos: 0 }.plan(fingerprint)?;
         validate(&plan)?;
         Ok(plan)
     }
@@ -214,155 +216,119 @@ fn corrupt(what: &str) -> Error {
 struct Reader<'b> {
     b: &'b [u8],
     pos: usize,
-    text_len: u32,
 }
 
-impl Reader<'_> {
-    fn u(&mut self) -> Result<u64, Error> {
-        let mut v: u64 = 0;
-        let mut shift = 0u32;
-        loop {
-            let byte = *self.b.get(self.pos).ok_or(DecodeFault::Truncated)?;
-            self.pos += 1;
-            if shift >= 64 || (shift == 63 && byte > 1) {
-                return Err(corrupt("integer too large"));
-            }
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(v);
-            }
-            shift += 7;
-        }
+impl<'b> Reader<'b> {
+    fn w(&mut self) -> Result<u32, Error> {
+        let bytes = self.b.get(self.pos..self.pos + 4).ok_or(DecodeFault::Truncated)?;
+        self.pos += 4;
+        let mut a = [0u8; 4];
+        a.copy_from_slice(bytes);
+        Ok(u32::from_le_bytes(a))
     }
-    fn u32(&mut self) -> Result<u32, Error> {
-        u32::try_from(self.u()?).map_err(|_| corrupt("integer too large"))
+    /// `count` records of `width` words, as one slice of the body.
+    fn block(&mut self, count: usize, width: usize) -> Result<&'b [u8], Error> {
+        let len = count.checked_mul(width * 4).ok_or(DecodeFault::Truncated)?;
+        let out = self.b.get(self.pos..self.pos.saturating_add(len)).ok_or(DecodeFault::Truncated)?;
+        self.pos += len;
+        Ok(out)
     }
-    /// A count of items each taking at least one byte: bounded by what is left.
-    fn count(&mut self) -> Result<usize, Error> {
-        let n = self.u()?;
-        let left = (self.b.len() - self.pos.min(self.b.len())) as u64;
-        if n > left {
-            return Err(DecodeFault::Truncated.into());
-        }
-        Ok(n as usize)
+    fn bytes(&mut self) -> Result<&'b [u8], Error> {
+        let len = self.w()? as usize;
+        let out = self.b.get(self.pos..self.pos.saturating_add(len)).ok_or(DecodeFault::Truncated)?;
+        self.pos += len.div_ceil(4) * 4;
+        Ok(out)
     }
     fn span(&mut self) -> Result<Span, Error> {
-        let start = self.u32()?;
-        let len = self.u32()?;
-        if u64::from(start) + u64::from(len) > u64::from(self.text_len) {
-            return Err(corrupt("string out of range"));
-        }
-        Ok(Span { start, len })
+        Ok(Span { start: self.w()?, len: self.w()? })
     }
-    fn index(&mut self, n: usize) -> Result<u32, Error> {
-        let i = self.u32()?;
-        if i as usize >= n {
-            return Err(corrupt("service number out of range"));
+    fn words(&mut self) -> Result<Vec<u32>, Error> {
+        let n = self.w()? as usize;
+        Ok(words(self.block(n, 1)?).collect())
+    }
+    fn spans(&mut self) -> Result<Vec<Span>, Error> {
+        let n = self.w()? as usize;
+        let mut it = words(self.block(n, 2)?);
+        let mut out = Vec::with_capacity(n);
+        while let (Some(start), Some(len)) = (it.next(), it.next()) {
+            out.push(Span { start, len });
         }
-        Ok(i)
+        Ok(out)
     }
 
     fn plan(mut self, fingerprint: Fingerprint) -> Result<Plan, Error> {
-        let text_len = self.count()?;
-        let text_bytes = self.b.get(self.pos..self.pos + text_len).ok_or(DecodeFault::Truncated)?;
-        let text = std::str::from_utf8(text_bytes).map_err(|_| corrupt("strings are not UTF-8"))?.to_owned();
-        self.pos += text_len;
-        self.text_len = u32::try_from(text_len).map_err(|_| corrupt("string arena too large"))?;
-        let profile = match self.u()? {
+        let text = std::str::from_utf8(self.bytes()?).map_err(|_| corrupt("strings are not UTF-8"))?.to_owned();
+        let profile = match self.w()? {
             0 => None,
             1 => Some(self.span()?),
             _ => return Err(corrupt("bad profile tag")),
         };
-        let nroots = self.count()?;
-        let roots = (0..nroots).map(|_| self.span()).collect::<Result<Vec<_>, _>>()?;
-        let n = self.count()?;
-        let singletons = self.u32()?;
-        if singletons as usize > n {
-            return Err(corrupt("more singletons than services"));
-        }
-        let mut services = Vec::with_capacity(n);
-        let mut provides = Vec::new();
-        let mut deps = Vec::new();
-        let mut providers = Vec::new();
-        let mut recipes = Vec::new();
-        for _ in 0..n {
-            let id = self.span()?;
-            let lifetime = Lifetime::from_u8(u8::try_from(self.u()?).unwrap_or(u8::MAX)).ok_or_else(|| corrupt("bad lifetime"))?;
-            let np = self.count()?;
-            let p_start = provides.len() as u32;
-            for _ in 0..np {
-                provides.push(self.span()?);
+        let roots = self.spans()?;
+        let n = self.w()? as usize;
+        let singletons = self.w()?;
+        let mut services = Vec::with_capacity(n.min(self.b.len() / (4 * SERVICE_WORDS)));
+        let records = self.block(n, SERVICE_WORDS)?;
+        for rec in records.chunks_exact(4 * SERVICE_WORDS) {
+            let mut f = [0u32; SERVICE_WORDS];
+            for (slot, word) in f.iter_mut().zip(words(rec)) {
+                *slot = word;
             }
-            let nd = self.count()?;
-            let d_start = deps.len() as u32;
-            for _ in 0..nd {
-                let key = self.span()?;
-                let flags = u8::try_from(self.u()?).map_err(|_| corrupt("bad flags"))?;
-                if flags & !(OPTIONAL | MANY | LAZY) != 0 {
-                    return Err(corrupt("bad flags"));
-                }
-                let k = self.count()?;
-                let pr_start = providers.len() as u32;
-                for _ in 0..k {
-                    providers.push(self.index(n)?);
-                }
-                deps.push(DepRec { key, flags, providers: Slice { start: pr_start, end: providers.len() as u32 } });
-            }
-            let nr = self.count()?;
-            let r_start = recipes.len() as u32;
-            for _ in 0..nr {
-                recipes.push(self.index(n)?);
-            }
-            let source = match self.u()? {
+            let [id_s, id_l, life, ps, pe, ds, de, rs, re, has_src, fs, fl, line, column, has_meta, ms, ml] = f;
+            let lifetime = u8::try_from(life).ok().and_then(Lifetime::from_u8).ok_or_else(|| corrupt("bad lifetime"))?;
+            let source = match has_src {
                 0 => None,
-                1 => Some(SourceRec { file: self.span()?, line: self.u32()?, column: self.u32()? }),
+                1 => Some(SourceRec { file: Span { start: fs, len: fl }, line, column }),
                 _ => return Err(corrupt("bad source tag")),
             };
-            let meta = match self.u()? {
+            let meta = match has_meta {
                 0 => None,
-                1 => Some(self.span()?),
+                1 => Some(Span { start: ms, len: ml }),
                 _ => return Err(corrupt("bad meta tag")),
             };
             services.push(ServiceRec {
-                id,
+                id: Span { start: id_s, len: id_l },
                 lifetime,
-                provides: Slice { start: p_start, end: provides.len() as u32 },
-                deps: Slice { start: d_start, end: deps.len() as u32 },
-                recipe: Slice { start: r_start, end: recipes.len() as u32 },
+                provides: Slice { start: ps, end: pe },
+                deps: Slice { start: ds, end: de },
+                recipe: Slice { start: rs, end: re },
                 source,
                 meta,
                 layer: u32::MAX,
             });
         }
-        let nl = self.count()?;
-        let mut layer_ends = Vec::with_capacity(nl);
+        let provides = self.spans()?;
+        let nd = self.w()? as usize;
+        let mut deps = Vec::with_capacity(nd.min(self.b.len() / (4 * DEP_WORDS)));
+        let mut it = words(self.block(nd, DEP_WORDS)?);
+        while let (Some(ks), Some(kl), Some(flags), Some(ps), Some(pe)) = (it.next(), it.next(), it.next(), it.next(), it.next()) {
+            let flags = u8::try_from(flags).ok().filter(|f| f & !(OPTIONAL | MANY | LAZY) == 0).ok_or_else(|| corrupt("bad flags"))?;
+            deps.push(DepRec { key: Span { start: ks, len: kl }, flags, providers: Slice { start: ps, end: pe } });
+        }
+        let providers = self.words()?;
+        let recipes = self.words()?;
+        let layer_ends = self.words()?;
+        let by_id = self.words()?;
+        let unused = self.spans()?;
+        let warnings_json = self.bytes()?;
+        let warnings: Vec<Diagnostic> = if warnings_json.is_empty() { Vec::new() } else { serde_json::from_slice(warnings_json).map_err(|_| corrupt("bad warnings"))? };
+        if self.pos != self.b.len() {
+            return Err(corrupt("trailing bytes in the body"));
+        }
+        if singletons as usize > n || by_id.len() != n {
+            return Err(corrupt("service counts disagree"));
+        }
         let mut prev = 0u32;
-        for i in 0..nl {
-            let e = self.u32()?;
-            if e <= prev || e > singletons {
+        for (i, &end) in layer_ends.iter().enumerate() {
+            if end <= prev || end > singletons {
                 return Err(corrupt("bad layer boundaries"));
             }
-            for s in services.get_mut(prev as usize..e as usize).unwrap_or(&mut []) {
+            for s in services.get_mut(prev as usize..end as usize).unwrap_or(&mut []) {
                 s.layer = i as u32;
             }
-            prev = e;
-            layer_ends.push(e);
+            prev = end;
         }
         if prev != singletons {
             return Err(corrupt("layers do not cover the singletons"));
-        }
-        let mut by_id = Vec::with_capacity(n);
-        for _ in 0..n {
-            by_id.push(self.index(n)?);
-        }
-        let nu = self.count()?;
-        let unused = (0..nu).map(|_| self.span()).collect::<Result<Vec<_>, _>>()?;
-        let wl = self.count()?;
-        let wbytes = self.b.get(self.pos..self.pos + wl).ok_or(DecodeFault::Truncated)?;
-        self.pos += wl;
-        let warnings: Vec<Diagnostic> = if wl == 0 { Vec::new() } else { serde_json::from_slice(wbytes).map_err(|_| corrupt("bad warnings"))? };
-        if self.pos != self.b.len() {
-            return Err(corrupt("trailing bytes in the body"));
         }
         Ok(Plan {
             fingerprint,
@@ -383,42 +349,55 @@ impl Reader<'_> {
     }
 }
 
+/// The little-endian u32 words of a block.
+fn words(block: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    block.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
 /// Checks the invariants a plan must have, whatever bytes it came from.
 fn validate(plan: &Plan) -> Result<(), Error> {
     let n = plan.services.len();
-    let on_boundary = |s: Span| plan.text.get(s.start as usize..(s.start as usize + s.len as usize)).is_some();
+    let on_boundary = |s: Span| plan.text.get(s.start as usize..(s.start as usize).saturating_add(s.len as usize)).is_some();
+    let within = |s: Slice, len: usize| s.start <= s.end && s.end as usize <= len;
+    if plan.providers.iter().chain(plan.recipes.iter()).any(|&p| p as usize >= n) {
+        return Err(corrupt("service number out of range"));
+    }
+    if plan.provides.iter().chain(plan.unused.iter()).chain(plan.roots.iter()).chain(plan.profile.iter()).any(|&p| !on_boundary(p)) {
+        return Err(corrupt("string out of range"));
+    }
+    for d in &plan.deps {
+        if !on_boundary(d.key) || !within(d.providers, plan.providers.len()) {
+            return Err(corrupt("dependency out of range"));
+        }
+    }
     for (i, s) in plan.services.iter().enumerate() {
         let singleton = (i as u32) < plan.singletons;
         if singleton != (s.lifetime == Lifetime::Singleton) {
             return Err(corrupt("singletons are not first"));
         }
         if !on_boundary(s.id) || s.source.is_some_and(|src| !on_boundary(src.file)) || s.meta.is_some_and(|m| !on_boundary(m)) {
-            return Err(corrupt("string not on a character boundary"));
+            return Err(corrupt("string out of range"));
+        }
+        if !within(s.provides, plan.provides.len()) || !within(s.deps, plan.deps.len()) || !within(s.recipe, plan.recipes.len()) {
+            return Err(corrupt("record out of range"));
         }
         if singleton && s.recipe.start != s.recipe.end {
             return Err(corrupt("a singleton has a recipe"));
         }
+        if !singleton {
+            continue;
+        }
         for d in plan.deps.get(s.deps.start as usize..s.deps.end as usize).unwrap_or(&[]) {
-            if !on_boundary(d.key) {
-                return Err(corrupt("string not on a character boundary"));
-            }
             if d.flags & LAZY != 0 {
                 continue;
             }
             for &p in plan.providers.get(d.providers.start as usize..d.providers.end as usize).unwrap_or(&[]) {
-                let ps = plan.services.get(p as usize).ok_or_else(|| corrupt("service number out of range"))?;
                 // A singleton's singleton dependencies start in an earlier layer.
-                if singleton && ps.lifetime == Lifetime::Singleton && ps.layer >= s.layer {
+                if plan.services.get(p as usize).is_some_and(|ps| ps.lifetime == Lifetime::Singleton && ps.layer >= s.layer) {
                     return Err(corrupt("start-up order breaks a dependency"));
                 }
             }
         }
-    }
-    if plan.provides.iter().any(|&p| !on_boundary(p)) || plan.unused.iter().chain(plan.roots.iter()).any(|&p| !on_boundary(p)) {
-        return Err(corrupt("string not on a character boundary"));
-    }
-    if plan.profile.is_some_and(|p| !on_boundary(p)) {
-        return Err(corrupt("string not on a character boundary"));
     }
     let mut seen = vec![false; n];
     let mut prev: Option<&str> = None;
