@@ -88,8 +88,10 @@ pub(crate) struct Graph<'d, 'a> {
     pub planned: Vec<bool>,
     /// Problems found while building (duplicates, replacements, roots).
     pub diagnostics: Vec<Diagnostic>,
-    /// Node of each id.
-    pub node_of: FxHashMap<&'d str, u32>,
+    /// Interned keys (ids included) by string.
+    pub key_ids: FxHashMap<&'d str, u32>,
+    /// For each interned string, the live node whose id it is (`u32::MAX` if none).
+    pub key_node: Vec<u32>,
     /// Services that no root needs (with roots), by node.
     pub unused: Vec<u32>,
     /// Some dependency has no provider (it may be in an unplanned service).
@@ -103,6 +105,11 @@ pub(crate) struct Graph<'d, 'a> {
 impl<'d, 'a> Graph<'d, 'a> {
     pub fn len(&self) -> usize {
         self.node_desc.len()
+    }
+
+    /// The live node with this id.
+    pub fn node_of(&self, id: &str) -> Option<u32> {
+        self.key_ids.get(id).and_then(|&k| self.key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
     }
 
     pub fn service(&self, node: u32) -> Option<&'d ServiceDesc<'a>> {
@@ -202,24 +209,37 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     let mut diagnostics = Vec::new();
     let offsets = std::cell::RefCell::new(FxHashMap::default());
 
+    // Keys and ids share one interning table: most ids are also keys (a
+    // service provides its id by default), so each string is hashed once.
+    let mut keys: Vec<&'d str> = Vec::with_capacity(desc.services.len());
+    let mut key_ids: FxHashMap<&'d str, u32> = FxHashMap::default();
+    key_ids.reserve(desc.services.len() + desc.services.len() / 2);
     // Live services: active in the profile, first of each id.
-    let mut node_of: FxHashMap<&'d str, u32> = FxHashMap::default();
-    node_of.reserve(desc.services.len());
+    let mut key_node: Vec<u32> = Vec::with_capacity(desc.services.len());
     let mut node_desc: Vec<u32> = Vec::with_capacity(desc.services.len());
+    let mut id_key: Vec<u32> = Vec::with_capacity(desc.services.len());
     let mut duplicates: Vec<(u32, usize)> = Vec::new();
     for (i, s) in desc.services.iter().enumerate() {
         if !s.active_in(profile) {
             continue;
         }
-        let next = node_desc.len() as u32;
-        match node_of.entry(s.id.as_str()) {
-            std::collections::hash_map::Entry::Occupied(first) => duplicates.push((*first.get(), i)),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(next);
+        let k = intern(&mut key_ids, &mut keys, s.id.as_str());
+        if key_node.len() < keys.len() {
+            key_node.resize(keys.len(), u32::MAX);
+        }
+        match key_node.get_mut(k as usize) {
+            Some(first) if *first != u32::MAX => duplicates.push((*first, i)),
+            Some(slot) => {
+                *slot = node_desc.len() as u32;
                 node_desc.push(i as u32);
+                id_key.push(k);
             }
+            None => {}
         }
     }
+    let node_of = |id: &str, key_ids: &FxHashMap<&'d str, u32>, key_node: &[u32]| -> Option<u32> {
+        key_ids.get(id).and_then(|&k| key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
+    };
     for (first, dup) in duplicates {
         let Some(&first_desc) = node_desc.get(first as usize) else { continue };
         let id = desc.services.get(dup).map_or("", |s| s.id.as_str());
@@ -259,7 +279,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
             for r in &s.replaces {
                 let r = r.as_str();
                 let here = service_location(desc, di as usize, &offsets);
-                if let Some(&target) = node_of.get(r) {
+                if let Some(target) = node_of(r, &key_ids, &key_node) {
                     if target as usize == n {
                         diagnostics.push(replacement_error(s.id.as_str(), format!("service `{r}` declares that it replaces itself"), here));
                     } else if let Some(&other) = replaced_by.get(&target) {
@@ -285,25 +305,16 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         }
     }
 
-    // Interning keys and the providers of each key.
-    let mut keys: Vec<&'d str> = Vec::new();
-    let mut key_ids: FxHashMap<&'d str, u32> = FxHashMap::default();
-    key_ids.reserve(node_desc.len());
-    let mut intern = |k: &'d str, keys: &mut Vec<&'d str>| -> u32 {
-        *key_ids.entry(k).or_insert_with(|| {
-            keys.push(k);
-            (keys.len() - 1) as u32
-        })
-    };
+    // The keys each service provides.
     let n = node_desc.len();
     let mut provide_pairs: Vec<(u32, u32)> = Vec::with_capacity(n); // (node, key)
     let mut own_keys = |node: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| {
         match &s.provides {
-            None => out.push((node, intern(s.id.as_str(), keys))),
+            None => out.push((node, id_key.get(node as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
             Some(list) => {
                 let first = out.len();
                 for k in list {
-                    let key = intern(k.as_str(), keys);
+                    let key = intern(&mut key_ids, keys, k.as_str());
                     if !out.get(first..).is_some_and(|seen| seen.iter().any(|&(_, x)| x == key)) {
                         out.push((node, key));
                     }
@@ -365,7 +376,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         let Some(s) = node_desc.get(node).and_then(|&d| desc.services.get(d as usize)) else { continue };
         for d in &s.deps {
             let DepDesc { key, optional, many, lazy } = d;
-            let key = intern(key.as_str(), &mut keys);
+            let key = intern(&mut key_ids, &mut keys, key.as_str());
             let count = providers.row(key).len();
             suspect_missing |= count == 0 && !*optional && !*many;
             suspect_ambiguous |= count > 1 && !*many;
@@ -385,7 +396,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         deps,
         planned: Vec::new(),
         diagnostics,
-        node_of,
+        key_ids,
+        key_node,
         unused: Vec::new(),
         suspect_missing,
         suspect_ambiguous,
@@ -393,6 +405,14 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     };
     graph.planned = plan_set(&mut graph, options, &removed);
     graph
+}
+
+/// The number of a string in the interning table, adding it when new.
+fn intern<'d>(ids: &mut FxHashMap<&'d str, u32>, keys: &mut Vec<&'d str>, s: &'d str) -> u32 {
+    *ids.entry(s).or_insert_with(|| {
+        keys.push(s);
+        (keys.len() - 1) as u32
+    })
 }
 
 fn replacement_error(id: &str, message: String, location: Option<Location>) -> Diagnostic {
@@ -419,8 +439,8 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
     let mut planned = vec![false; n];
     let mut stack: Vec<u32> = Vec::new();
     for root in options.canonical_roots() {
-        match graph.node_of.get(root) {
-            Some(&node) if live.get(node as usize).copied().unwrap_or(false) => {
+        match graph.node_of(root) {
+            Some(node) if live.get(node as usize).copied().unwrap_or(false) => {
                 if let Some(p) = planned.get_mut(node as usize) {
                     if !*p {
                         *p = true;

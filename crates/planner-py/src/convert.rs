@@ -1,0 +1,300 @@
+//! Conversion between Python values and the core's types, and the calls.
+//!
+//! Documents cross as `(name, text)` pairs of JSON text: building the list
+//! of dicts and `json.dumps` on the Python side is faster than walking
+//! Python objects from Rust one by one. Plans cross as [`PyPlan`], which the
+//! Python runtime reads through `to_runtime_json()`.
+
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use wireplan::{Document, Fingerprint, Lifetime, Options, Plan, Report};
+
+use crate::errors::{core_error, report_error};
+
+/// Planning options from the Python arguments.
+fn options(profile: Option<String>, roots: Option<Vec<String>>) -> Options {
+    Options {
+        profile,
+        roots: roots.unwrap_or_default(),
+    }
+}
+
+fn documents(docs: &[(String, String)]) -> Vec<Document<'_>> {
+    docs.iter()
+        .map(|(name, text)| Document { name, text })
+        .collect()
+}
+
+fn parse_fingerprint(text: &str) -> PyResult<Fingerprint> {
+    Fingerprint::from_hex(text).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "invalid fingerprint `{text}`: expected 32 hex digits"
+        ))
+    })
+}
+
+/// Parses and plans descriptor documents, merged in order.
+///
+/// Raises a `wireplan.errors.PlanError` subclass holding the whole report
+/// when the graph cannot be planned.
+#[pyfunction]
+#[pyo3(signature = (documents, profile = None, roots = None))]
+pub(crate) fn plan(
+    py: Python<'_>,
+    documents: Vec<(String, String)>,
+    profile: Option<String>,
+    roots: Option<Vec<String>>,
+) -> PyResult<PyPlan> {
+    let options = options(profile, roots);
+    // Planning touches no Python object: let other threads run meanwhile.
+    let result = py.detach(|| wireplan::plan_documents(&self::documents(&documents), &options));
+    match result {
+        Ok(inner) => Ok(PyPlan { inner }),
+        Err(report) => Err(report_error(py, &report)),
+    }
+}
+
+/// Checks descriptor documents without raising: `(report_json, rendering)`,
+/// errors and warnings alike (an empty report means valid and clean).
+#[pyfunction]
+#[pyo3(signature = (documents, profile = None, roots = None))]
+pub(crate) fn check(
+    py: Python<'_>,
+    documents: Vec<(String, String)>,
+    profile: Option<String>,
+    roots: Option<Vec<String>>,
+) -> (String, String) {
+    let options = options(profile, roots);
+    let report =
+        py.detach(
+            || match wireplan::Descriptors::parse_all(&self::documents(&documents)) {
+                Ok(descriptors) => wireplan::check(&descriptors, &options),
+                Err(error) => Report::from(error),
+            },
+        );
+    (report.to_json(), report.render())
+}
+
+/// The fingerprint of descriptor documents and options, as 32 hex digits:
+/// what a cached plan of them must carry.
+#[pyfunction]
+#[pyo3(signature = (documents, profile = None, roots = None))]
+pub(crate) fn fingerprint(
+    py: Python<'_>,
+    documents: Vec<(String, String)>,
+    profile: Option<String>,
+    roots: Option<Vec<String>>,
+) -> PyResult<String> {
+    let options = options(profile, roots);
+    let result = py.detach(|| {
+        wireplan::Descriptors::parse_all(&self::documents(&documents))
+            .map(|d| wireplan::fingerprint(&d, &options).to_string())
+    });
+    result.map_err(|e| core_error(py, e))
+}
+
+/// Up to three did-you-mean suggestions for `wanted` among `candidates`,
+/// best first (the core's rules, so every language suggests the same).
+#[pyfunction]
+pub(crate) fn suggest(wanted: &str, candidates: Vec<String>) -> Vec<String> {
+    let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    wireplan::suggest(wanted, &refs)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The fingerprint in a binary plan's header, without decoding the plan.
+#[pyfunction]
+pub(crate) fn peek_fingerprint(py: Python<'_>, data: &[u8]) -> PyResult<String> {
+    Plan::peek_fingerprint(data)
+        .map(|f| f.to_string())
+        .map_err(|e| core_error(py, e))
+}
+
+/// A validated plan, owned by Rust. Python reads it through the runtime
+/// JSON form; the binary form goes to the disk cache.
+#[pyclass(frozen, name = "Plan", module = "wireplan._core")]
+pub(crate) struct PyPlan {
+    inner: Plan,
+}
+
+impl PyPlan {
+    fn check_index(&self, index: u32) -> PyResult<u32> {
+        if (index as usize) < self.inner.len() {
+            Ok(index)
+        } else {
+            Err(PyIndexError::new_err(format!(
+                "service number {index} is not in the plan ({} services)",
+                self.inner.len()
+            )))
+        }
+    }
+}
+
+#[pymethods]
+impl PyPlan {
+    /// Decodes a binary plan; with `expected`, it must carry that fingerprint.
+    /// Raises `PlanError` (code `invalid-plan`) for anything untrustworthy.
+    #[staticmethod]
+    #[pyo3(signature = (data, expected = None))]
+    fn decode(py: Python<'_>, data: &[u8], expected: Option<&str>) -> PyResult<Self> {
+        let expected = expected.map(parse_fingerprint).transpose()?;
+        let result = py.detach(|| Plan::decode(data, expected));
+        result
+            .map(|inner| PyPlan { inner })
+            .map_err(|e| core_error(py, e))
+    }
+
+    /// The binary form, for the disk cache.
+    fn encode<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.encode())
+    }
+
+    /// Fingerprint of the descriptors and options, 32 hex digits.
+    #[getter]
+    fn fingerprint(&self) -> String {
+        self.inner.fingerprint().to_string()
+    }
+
+    /// The profile planned for.
+    #[getter]
+    fn profile(&self) -> Option<&str> {
+        self.inner.profile()
+    }
+
+    /// Number of planned services.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Pretty JSON with services by id: the test vectors' form.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Compact JSON with services by number: what the runtime reads.
+    fn to_runtime_json(&self) -> String {
+        self.inner.to_runtime_json()
+    }
+
+    /// The plan as Python lists, for the runtime: cheaper than parsing the
+    /// runtime JSON, because nothing is parsed and no dict is made per
+    /// service. `(ids, lifetimes, provides, deps, plain, recipes, metas,
+    /// singletons, layers)`, one entry per service for the lists:
+    /// - lifetimes: 0 singleton, 1 scoped, 2 transient;
+    /// - when every dependency of a service is plain (not optional, many or
+    ///   lazy, and bound to exactly one provider), `plain` holds the
+    ///   providers in dependency order and `deps` is `None`: the common case
+    ///   costs one list; otherwise `deps` holds `(flags, providers)` per
+    ///   dependency (flags 1 optional, 2 many, 4 lazy) and `plain` is `None`;
+    /// - recipes: `None` when empty (every singleton);
+    /// - metas: the canonical JSON text of each `meta`, or `None`.
+    #[allow(clippy::type_complexity)]
+    fn tables(
+        &self,
+    ) -> (
+        Vec<&str>,
+        Vec<u8>,
+        Vec<Vec<&str>>,
+        Vec<Option<Vec<(u8, &[u32])>>>,
+        Vec<Option<Vec<u32>>>,
+        Vec<Option<&[u32]>>,
+        Vec<Option<&str>>,
+        u32,
+        Vec<Vec<u32>>,
+    ) {
+        let p = &self.inner;
+        let n = p.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut lifetimes = Vec::with_capacity(n);
+        let mut provides = Vec::with_capacity(n);
+        let mut deps = Vec::with_capacity(n);
+        let mut plain = Vec::with_capacity(n);
+        let mut recipes = Vec::with_capacity(n);
+        let mut metas = Vec::with_capacity(n);
+        for s in p.services() {
+            ids.push(s.id());
+            lifetimes.push(match s.lifetime() {
+                Lifetime::Singleton => 0,
+                Lifetime::Scoped => 1,
+                Lifetime::Transient => 2,
+            });
+            provides.push(s.provides().collect());
+            let firsts: Option<Vec<u32>> = s
+                .deps()
+                .map(|b| match b.providers() {
+                    [one] if !b.optional() && !b.many() && !b.lazy() => Some(*one),
+                    _ => None,
+                })
+                .collect();
+            if firsts.is_some() {
+                deps.push(None);
+            } else {
+                let flags = |b: &wireplan::Binding<'_>| {
+                    u8::from(b.optional()) | (u8::from(b.many()) << 1) | (u8::from(b.lazy()) << 2)
+                };
+                deps.push(Some(s.deps().map(|b| (flags(&b), b.providers())).collect()));
+            }
+            plain.push(firsts);
+            let recipe = s.recipe();
+            recipes.push((!recipe.is_empty()).then_some(recipe));
+            metas.push(s.meta());
+        }
+        let singletons = u32::try_from(p.startup().len()).unwrap_or(u32::MAX);
+        let layers = p.layers().map(|r| r.collect()).collect();
+        (
+            ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers,
+        )
+    }
+
+    /// Where service `index` is defined: `(file, line)`, when known. Asked
+    /// for only when an error names the service.
+    fn source(&self, index: u32) -> PyResult<Option<(&str, Option<u32>)>> {
+        let index = self.check_index(index)?;
+        Ok(self
+            .inner
+            .service(index)
+            .and_then(|s| s.source())
+            .map(|src| (src.file, src.line)))
+    }
+
+    /// Warnings found while planning, as a report JSON.
+    fn warnings_json(&self) -> String {
+        Report {
+            diagnostics: self.inner.warnings().to_vec(),
+        }
+        .to_json()
+    }
+
+    /// The number of a service, by id.
+    fn index_of(&self, id: &str) -> Option<u32> {
+        self.inner.index_of(id)
+    }
+
+    /// Every service `index` needs, directly or not.
+    fn dependencies(&self, index: u32) -> PyResult<Vec<u32>> {
+        Ok(self.inner.dependencies(self.check_index(index)?))
+    }
+
+    /// Every service that needs `index`, directly or not.
+    fn dependents(&self, index: u32) -> PyResult<Vec<u32>> {
+        Ok(self.inner.dependents(self.check_index(index)?))
+    }
+
+    /// One shortest chain of non-lazy dependencies from `source` to `target`.
+    fn path(&self, source: u32, target: u32) -> PyResult<Option<Vec<u32>>> {
+        Ok(self
+            .inner
+            .path(self.check_index(source)?, self.check_index(target)?))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<wireplan._core.Plan {} services, fingerprint {}>",
+            self.inner.len(),
+            self.inner.fingerprint()
+        )
+    }
+}

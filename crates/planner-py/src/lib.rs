@@ -1,0 +1,30 @@
+//! `wireplan._core`: the planner, for Python.
+//!
+//! Thin on purpose: every rule and every word lives in the core crate
+//! (`wireplan`); this module only converts arguments, calls the core with
+//! the GIL released, and hands back text, bytes or a [`convert::PyPlan`].
+//! Graph errors are raised as the Python classes of `wireplan.errors`
+//! (see [`errors`]), so `str(err)` is the core's rendering unchanged.
+
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+// helper-graphlib: the `wireplan.graphlib` sorter (its own file, its own owner).
+mod graphlib;
+
+/// The extension module. `python/wireplan/_core.pyi` documents it for type
+/// checkers, and `mypy.stubtest` keeps the two in step.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("VERSION", wireplan::VERSION)?;
+    m.add_class::<convert::PyPlan>()?;
+    m.add_function(wrap_pyfunction!(convert::plan, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::check, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::suggest, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::peek_fingerprint, m)?)?;
+    // helper-graphlib: registers `TopologicalSorter` for `wireplan.graphlib`.
+    graphlib::register(m)?;
+    Ok(())
+}

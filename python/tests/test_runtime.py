@@ -1,0 +1,394 @@
+"""The Python runtime: order, teardown, scopes, lazy, many, optional,
+overrides, rollback, lookups. (No `from __future__ import annotations`
+here: the providers are local classes, so their hints must be objects.)"""
+
+import contextlib
+import pickle
+import threading
+from typing import Annotated, Iterator
+
+import pytest
+
+import wireplan
+from wireplan.errors import ExceptionGroup
+
+
+class Log(list[str]):
+    pass
+
+
+def make_app_registry(log: Log) -> tuple[wireplan.Registry, dict[str, type]]:
+    class Config:
+        def __init__(self) -> None:
+            log.append("start config")
+
+    class Database:
+        def __init__(self, dsn: str) -> None:
+            self.dsn = dsn
+
+    class Cache:
+        pass
+
+    class Plugin:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    class Clock:
+        pass
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    def database(config: Config) -> Iterator[Database]:
+        log.append("start db")
+        yield Database("main")
+        log.append("stop db")
+
+    registry.provide(Config)
+
+    @registry.provide(provides=[Plugin])
+    def metrics() -> Plugin:
+        return Plugin("metrics")
+
+    @registry.provide(provides=[Plugin])
+    def tracing() -> Plugin:
+        return Plugin("tracing")
+
+    class UserService:
+        def __init__(self, db: Database, cache: Cache | None = None, plugins: list[Plugin] = wireplan.many,
+                     clock: wireplan.Lazy[Clock] = wireplan.lazy) -> None:
+            log.append("start users")
+            self.db, self.cache, self.plugins, self.clock = db, cache, plugins, clock
+
+    registry.provide(UserService)
+
+    @registry.provide
+    @contextlib.contextmanager
+    def clock(users: UserService) -> Iterator[Clock]:
+        log.append("start clock")
+        yield Clock()
+        log.append("stop clock")
+
+    return registry, {"Config": Config, "Database": Database, "UserService": UserService, "Clock": Clock,
+                      "Plugin": Plugin, "Cache": Cache}
+
+
+def test_start_order_teardown_many_optional_lazy() -> None:
+    log = Log()
+    registry, t = make_app_registry(log)
+    plan = registry.compile()
+    with plan.start() as app:
+        users = app.get(t["UserService"])
+        assert isinstance(users, t["UserService"])
+        assert users.db.dsn == "main"
+        assert users.cache is None
+        assert [p.name for p in users.plugins] == ["metrics", "tracing"]
+        assert isinstance(users.clock, wireplan.Lazy)
+        assert users.clock.get() is app.get(t["Clock"])
+        assert [p.name for p in app.get_all(t["Plugin"])] == ["metrics", "tracing"]
+        assert log == ["start config", "start db", "start users", "start clock"]
+    assert log[-2:] == ["stop clock", "stop db"]
+    chain = app.critical_chain()
+    assert [c.service.rsplit(".", 1)[-1] for c in chain][-1] == "clock"
+    assert all(b.finished >= a.finished for a, b in zip(chain, chain[1:]))
+    assert set(app.timings()) == set(plan.startup_order)
+
+
+def test_named_binding_and_string_keys() -> None:
+    class Database:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    registry = wireplan.Registry()
+    registry.provide(Annotated[Database, "replica"], lambda: Database("replica"))
+    registry.provide(Database, lambda: Database("main"))
+    registry.provide("answer", lambda: 42)
+
+    class Reader:
+        def __init__(self, db: Annotated[Database, "replica"], main: Database) -> None:
+            self.db, self.main = db, main
+
+    registry.provide(Reader)
+    with registry.compile().start() as app:
+        assert app.get(Reader).db.name == "replica"
+        assert app.get(Reader).main.name == "main"
+        assert app.get("answer") == 42
+        assert app.get(Annotated[Database, "replica"]).name == "replica"
+
+
+def test_unknown_key_names_the_closest() -> None:
+    class Database:
+        pass
+
+    registry = wireplan.Registry()
+    registry.provide(Database)
+    with registry.compile().start() as app:
+        with pytest.raises(wireplan.UnknownKeyError) as info:
+            app.get(wireplan.key_of(Database) + "s")
+        assert wireplan.key_of(Database) in info.value.suggestions
+        assert "did you mean" in str(info.value)
+        assert isinstance(info.value, LookupError)
+
+
+def test_scopes_and_transients() -> None:
+    log = Log()
+
+    class Config:
+        pass
+
+    class Session:
+        pass
+
+    class Request:
+        def __init__(self, session: Session, config: Config) -> None:
+            self.session = session
+
+    class Token:
+        pass
+
+    registry = wireplan.Registry()
+    registry.provide(Config)
+
+    @registry.provide(lifetime="scoped")
+    def session() -> Iterator[Session]:
+        log.append("open")
+        yield Session()
+        log.append("close")
+
+    registry.provide(Request, lifetime="scoped")
+    registry.provide(Token, lifetime="transient")
+    plan = registry.compile()
+    with plan.start() as app:
+        assert app.get(Token) is not app.get(Token)
+        with pytest.raises(LookupError, match="scoped"):
+            app.get(Session)
+        with app.scope() as scope:
+            r = scope.get(Request)
+            assert scope.get(Request) is r
+            assert r.session is scope.get(Session)
+            assert scope.get(Config) is app.get(Config)
+            assert scope.get(Token) is not scope.get(Token)
+        assert log == ["open", "close"]
+        with app.scope() as other:
+            assert other.get(Request) is not r
+        assert log == ["open", "close", "open", "close"]
+
+
+def test_scoped_get_is_thread_safe() -> None:
+    made = []
+
+    class Session:
+        def __init__(self) -> None:
+            made.append(self)
+
+    registry = wireplan.Registry()
+    registry.provide(Session, lifetime="scoped")
+    with registry.compile().start() as app, app.scope() as scope:
+        barrier = threading.Barrier(8)
+        seen: list[object] = []
+
+        def work() -> None:
+            barrier.wait()
+            seen.append(scope.get(Session))
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert len(made) == 1 and all(s is made[0] for s in seen)
+
+
+def test_override_replaces_provider() -> None:
+    class Database:
+        pass
+
+    class FakeDatabase(Database):
+        pass
+
+    class Service:
+        def __init__(self, db: Database) -> None:
+            self.db = db
+
+    registry = wireplan.Registry()
+    registry.provide(Database)
+    registry.provide(Service)
+    fake = FakeDatabase()
+    registry.override(Database, fake)
+    with registry.compile().start() as app:
+        assert app.get(Service).db is fake
+        assert app.get(Database) is fake
+
+    registry2 = wireplan.Registry()
+    registry2.provide(Database)
+    registry2.provide(Service)
+    registry2.override(Database, factory=FakeDatabase)
+    with registry2.compile().start() as app:
+        assert type(app.get(Service).db) is FakeDatabase
+
+
+def test_cycle_error() -> None:
+    class A:
+        pass
+
+    class B:
+        def __init__(self, a: A) -> None: ...
+
+    def make_a(b: B) -> A:
+        return A()
+
+    registry = wireplan.Registry()
+    registry.provide(make_a)
+    registry.provide(B)
+    with pytest.raises(wireplan.CycleError) as info:
+        registry.compile()
+    err = info.value
+    assert isinstance(err, wireplan.PlanError)
+    assert err.code == "dependency-cycle"
+    assert str(err).startswith("error[dependency-cycle]: dependency cycle:")
+    assert __file__ in str(err)  # every hop points at the code
+    assert err.diagnostics[0]["services"][0] == err.diagnostics[0]["services"][-1]
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is wireplan.CycleError and str(again) == str(err) and again.diagnostics == err.diagnostics
+
+
+def test_lazy_closes_a_cycle() -> None:
+    class A:
+        def __init__(self, b: "wireplan.Lazy[B]") -> None:
+            self.b = b
+
+    class B:
+        def __init__(self, a: A) -> None:
+            self.a = a
+
+    A.__init__.__annotations__["b"] = wireplan.Lazy[B]
+    registry = wireplan.Registry()
+    registry.provide(A)
+    registry.provide(B)
+    with registry.compile().start() as app:
+        assert app.get(A).b.get() is app.get(B)
+        assert app.get(B).a is app.get(A)
+
+
+def test_missing_ambiguous_captive_errors() -> None:
+    class Missing:
+        pass
+
+    class Needs:
+        def __init__(self, m: Missing) -> None: ...
+
+    registry = wireplan.Registry()
+    registry.provide(Needs)
+    with pytest.raises(wireplan.MissingDependencyError) as info:
+        registry.compile()
+    assert info.value.diagnostics[0]["key"] == wireplan.key_of(Missing)
+
+    class Db:
+        pass
+
+    class User:
+        def __init__(self, db: Db) -> None: ...
+
+    registry = wireplan.Registry()
+    registry.provide(Db, lambda: Db())
+    registry.provide(Db, lambda: Db())
+    registry.provide(User)
+    with pytest.raises(wireplan.AmbiguousDependencyError):
+        registry.compile()
+
+    class Session:
+        pass
+
+    class Singleton:
+        def __init__(self, s: Session) -> None: ...
+
+    registry = wireplan.Registry()
+    registry.provide(Session, lifetime="scoped")
+    registry.provide(Singleton)
+    with pytest.raises(wireplan.ScopeError) as scope_info:
+        registry.compile()
+    assert scope_info.value.code == "captive-dependency"
+
+
+def test_every_problem_at_once() -> None:
+    class X:
+        def __init__(self, a: "int") -> None: ...
+
+    registry = wireplan.Registry()
+    registry.provide("a", lambda b: 1, deps=["b"])
+    registry.provide("b", lambda a: 1, deps=["a"])
+    registry.provide("c", lambda d: 1, deps=["nope"])
+    with pytest.raises(wireplan.CycleError) as info:
+        registry.compile()
+    codes = [d["code"] for d in info.value.diagnostics]
+    assert "dependency-cycle" in codes and "missing-dependency" in codes
+    assert str(info.value).rstrip().endswith("error: 2 errors")
+
+
+def test_rollback_on_failure() -> None:
+    log = Log()
+    registry = wireplan.Registry()
+
+    def first() -> Iterator[int]:
+        log.append("start first")
+        yield 1
+        log.append("stop first")
+
+    def second(x: int) -> Iterator[str]:
+        log.append("start second")
+        yield "s"
+        log.append("stop second")
+        raise OSError("second teardown broke")
+
+    def third(s: str) -> float:
+        raise ValueError("boom")
+
+    registry.provide(first)
+    registry.provide(second)
+    registry.provide(third)
+    plan = registry.compile()
+    with pytest.raises(wireplan.StartupError) as info:
+        plan.start()
+    err = info.value
+    assert err.service.endswith("third")
+    assert isinstance(err.cause, ValueError) and err.__cause__ is err.cause
+    assert err.source is not None and err.source.startswith(__file__ + ":")
+    assert log == ["start first", "start second", "stop second", "stop first"]
+    assert err.teardown_errors is not None
+    assert isinstance(err.teardown_errors.exceptions[0], OSError)
+    assert "third" in str(err) and "boom" in str(err)
+
+
+def test_teardown_errors_are_collected() -> None:
+    log = Log()
+    registry = wireplan.Registry()
+
+    def a() -> Iterator[int]:
+        yield 1
+        log.append("a")
+        raise RuntimeError("a broke")
+
+    def b(x: int) -> Iterator[str]:
+        yield "b"
+        log.append("b")
+        raise RuntimeError("b broke")
+
+    registry.provide(a)
+    registry.provide(b)
+    app = registry.compile().start()
+    with pytest.raises(ExceptionGroup) as info:
+        app.stop()
+    assert log == ["b", "a"]
+    assert [str(e) for e in info.value.exceptions] == ["b broke", "a broke"]
+
+
+def test_deep_chain_of_100k() -> None:
+    n = 100_000
+    registry = wireplan.Registry()
+    registry.provide("n0", lambda: 0, id="n0")
+    for i in range(1, n):
+        registry.provide(f"n{i}", lambda prev: prev + 1, deps=[f"n{i - 1}"], id=f"n{i}")
+    plan = registry.compile()
+    with plan.start() as app:
+        assert app.get(f"n{n - 1}") == n - 1
+    assert len(app.critical_chain()) == n

@@ -1,0 +1,53 @@
+"""wireplan: dependency-injection graphs planned in Rust, run in Python.
+
+Register providers on a :class:`Registry`, ``compile()`` it at import time
+(every graph problem is reported at once, as a :class:`PlanError`), then
+``start()`` the plan::
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    class Database: ...
+
+    plan = registry.compile()
+    with plan.start() as app:
+        db = app.get(Database)
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._keys import Lazy, key_of, lazy, many
+from .errors import (
+    AmbiguousDependencyError,
+    CycleError,
+    MissingDependencyError,
+    PlanError,
+    ScopeError,
+    StartupError,
+    UnknownKeyError,
+)
+from .registry import Registry
+from .runtime import App, Plan, Scope, Timing
+
+__version__: str = _core.VERSION
+
+__all__ = [
+    "AmbiguousDependencyError",
+    "App",
+    "CycleError",
+    "Lazy",
+    "MissingDependencyError",
+    "Plan",
+    "PlanError",
+    "Registry",
+    "Scope",
+    "ScopeError",
+    "StartupError",
+    "Timing",
+    "UnknownKeyError",
+    "__version__",
+    "key_of",
+    "lazy",
+    "many",
+]

@@ -1,0 +1,195 @@
+"""The disk cache of compiled plans.
+
+Layout of a cache directory::
+
+    <key>.key          the fingerprint of the plan made for this key (text)
+    <fingerprint>.wpl  the core's binary plan
+
+The key is cheap to compute on every start: it hashes what each provider
+*is* (its qualified name, the file and first line of its code, and that
+file's size and mtime, which stand for its annotations, defaults and body;
+bytecode and constants for code with no file), the registration order,
+lifetimes, explicit options and the versions, without evaluating a single
+type hint. The plan is stored under its real fingerprint (of the
+descriptors, `meta` included, which says how to call each factory), and
+loading it checks that fingerprint, the header, the checksum and every
+invariant in the core. Anything that fails is logged as a warning on the
+``wireplan`` logger and rebuilt, never trusted. Writes go to a temporary file
+in the same directory and are renamed into place (``os.replace`` is atomic),
+plan first and key second, so concurrent starts never see a torn file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import types
+from typing import TYPE_CHECKING, Any, Sequence
+
+from . import _core
+from ._keys import key_of
+
+try:  # the module hashlib wraps: no OpenSSL to load at start-up
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
+from .errors import PlanError
+
+if TYPE_CHECKING:
+    from .registry import _Provider
+
+log = logging.getLogger("wireplan")
+
+#: Bumped when what the Python side puts in descriptors changes.
+_LAYOUT = "wireplan-py-cache-1"
+
+
+def directory(cache_dir: str | os.PathLike[str] | None) -> str | None:
+    """The cache directory in force: the argument, else ``WIREPLAN_CACHE_DIR``."""
+    d = cache_dir if cache_dir is not None else os.environ.get("WIREPLAN_CACHE_DIR")
+    return os.fspath(d) if d else None
+
+
+def _hash_code(blobs: list[Any], code: types.CodeType) -> None:
+    """Bytecode, constants and names (nested code objects included)."""
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        blobs.append(c.co_code)
+        blobs.append(repr(c.co_names).encode())
+        for k in c.co_consts:
+            if isinstance(k, types.CodeType):
+                stack.append(k)
+            else:
+                blobs.append(repr(k).encode())
+
+
+def _stamp(file: str, stats: dict[str, str]) -> str:
+    """``mtime_ns:size`` of a source file (one stat per file), or ``""``."""
+    stamp = stats.get(file)
+    if stamp is None:
+        try:
+            st = os.stat(file)
+            stamp = f"{st.st_mtime_ns}:{st.st_size}"
+        except (OSError, ValueError):
+            stamp = ""
+        stats[file] = stamp
+    return stamp
+
+
+def _code_part(target: Any, stats: dict[str, str], out: list[str], blobs: list[Any]) -> None:
+    """What identifies a provider's code: its qualified name, where its code
+    is, and the size and mtime of that file (which stand for everything in
+    it: annotations, defaults, bodies). Code with no file on disk (``exec``)
+    is hashed by bytecode and constants instead."""
+    obj = target
+    if not isinstance(obj, type) and "__wrapped__" in getattr(obj, "__dict__", ()):
+        import inspect
+
+        obj = inspect.unwrap(obj)
+    if isinstance(obj, type):
+        module = sys.modules.get(obj.__module__)
+        out.append(f"{obj.__module__}.{obj.__qualname__}")
+        init = getattr(obj, "__init__")  # noqa: B009 - the class attribute, inherited or not
+        code = getattr(init, "__code__", None)
+        file = getattr(module, "__file__", None)
+        if file:
+            out.append(_stamp(file, stats))
+    else:
+        code = getattr(obj, "__code__", None) or getattr(getattr(obj, "__call__", None), "__code__", None)
+        out.append(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}")
+    if code is not None:
+        out.append(f"{code.co_filename}:{code.co_firstlineno}")
+        stamp = _stamp(code.co_filename, stats)
+        if stamp:
+            out.append(stamp)
+        else:
+            _hash_code(blobs, code)
+
+
+def cache_key(providers: Sequence[_Provider], profile: str | None, roots: Sequence[Any] | None) -> str:
+    """The cache key of a registry and options (32 hex digits).
+
+    # Complexity
+    O(P) for P providers, one stat per source file; no type hint is read.
+    """
+    out: list[str] = [_LAYOUT, _core.VERSION, f"{sys.version_info[0]}.{sys.version_info[1]}", repr(profile),
+                      repr([key_of(r) for r in roots or ()])]
+    blobs: list[Any] = []
+    stats: dict[str, str] = {}
+    for p in providers:
+        out.append(f"\0{p.id}\0{p.lifetime}")
+        if p.profiles is not None:
+            out.append(repr(p.profiles))
+        if p.keys:
+            out.append(repr([key_of(k) for k in p.keys]))
+        if p.deps is not None:
+            out.append(repr([key_of(k) for k in p.deps]))
+        if p.is_value:
+            out.append("v")
+            _code_part(type(p.target), stats, out, blobs)
+        else:
+            _code_part(p.target, stats, out, blobs)
+    h = blake2b("\x1f".join(out).encode(), digest_size=16)
+    for b in blobs:
+        h.update(b)
+    return h.hexdigest()
+
+
+def load(cache_dir: str, key: str) -> _core.Plan | None:
+    """The cached plan for `key`, or ``None`` (a miss, or a file that cannot
+    be trusted: logged as a warning)."""
+    key_path = os.path.join(cache_dir, key + ".key")
+    try:
+        with open(key_path, "rb") as f:
+            fingerprint = f.read(64).decode("ascii", "replace").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        log.warning("wireplan: cannot read cache file %s (%s); rebuilding", key_path, e)
+        return None
+    if len(fingerprint) != 32 or any(c not in "0123456789abcdef" for c in fingerprint):
+        log.warning("wireplan: cache file %s is corrupt; rebuilding", key_path)
+        return None
+    plan_path = os.path.join(cache_dir, fingerprint + ".wpl")
+    try:
+        with open(plan_path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        log.warning("wireplan: cannot read cached plan %s (%s); rebuilding", plan_path, e)
+        return None
+    try:
+        return _core.Plan.decode(data, fingerprint)
+    except PlanError as e:
+        reason = e.diagnostics[0]["message"] if e.diagnostics else str(e)
+        log.warning("wireplan: %s (%s); rebuilding", reason, plan_path)
+        return None
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    import tempfile
+
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def store(cache_dir: str, key: str, plan: _core.Plan) -> None:
+    """Stores a plan under its fingerprint and points `key` at it. A cache
+    that cannot be written is logged, never fatal."""
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        _write_atomic(os.path.join(cache_dir, plan.fingerprint + ".wpl"), plan.encode())
+        _write_atomic(os.path.join(cache_dir, key + ".key"), (plan.fingerprint + "\n").encode())
+    except OSError as e:
+        log.warning("wireplan: cannot write the plan cache in %s (%s)", cache_dir, e)

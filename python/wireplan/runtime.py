@@ -1,0 +1,767 @@
+"""Running a plan, in pure Python.
+
+The core has done the thinking: singletons come numbered in start-up order
+and grouped in layers, every dependency is bound to its providers by number,
+and scoped and transient services come with recipes (what to build for one
+instance, dependencies first). So starting is one loop over the singletons
+(no recursion: a chain of 100,000 services needs no stack), stopping is the
+same loop backwards, and a scoped ``get`` is one loop over a recipe.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from time import perf_counter
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar, overload
+
+from . import _core
+from ._keys import Lazy, key_of
+from .errors import BaseExceptionGroup, ExceptionGroup, StartupError, UnknownKeyError
+from .registry import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, PARSED_META, POSITIONAL, VALUE, _Meta, _meta
+
+if TYPE_CHECKING:
+    from .registry import _Provider
+
+__all__ = ["App", "Plan", "Scope", "Timing"]
+
+T = TypeVar("T")
+
+# How one argument is made (the third field of an argument spec).
+_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY = range(6)
+_ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
+_UNSET: Any = object()
+_SINGLETON, _SCOPED, _TRANSIENT = "singleton", "scoped", "transient"
+_LIFETIMES = (_SINGLETON, _SCOPED, _TRANSIENT)
+
+
+def _parse_meta(meta: str | None) -> _Meta | None:
+    """``"kind|param:mode|..."`` (see registry._introspect) as
+    ``(kind, ((param, mode), ...), (param, ...), all-keyword?)``; ``None``
+    when it is not one."""
+    if meta is None or len(meta) < 3 or meta[0] != '"' or "\\" in meta:
+        return None
+    parts = meta[1:-1].split("|")
+    try:
+        return _meta(parts)
+    except ValueError:
+        return None
+
+
+# (parameter name, positional?, how, provider number or numbers)
+_Arg = tuple[str, bool, int, Any]
+
+
+class Timing(NamedTuple):
+    """How long one singleton took to start.
+
+    ``finished`` is when it would be ready if every layer started
+    concurrently: its own duration plus the slowest of its dependencies.
+    """
+
+    service: str
+    duration: float
+    finished: float
+
+
+class Plan:
+    """A validated plan, bound to the registered factories: start it with
+    :meth:`start` or :meth:`start_async`."""
+
+    def __init__(self) -> None:  # pragma: no cover - built by _bind only
+        raise TypeError("plans are made by Registry.compile()")
+
+    core: _core.Plan
+    ids: list[str]
+    singletons: int
+    layers: list[list[int]]
+    _factories: list[Any]
+    _kinds: list[str]
+    _params: list[tuple[tuple[str, int], ...]]
+    _deps: list[list[tuple[int, list[int]]] | None]
+    _plain: list[list[int] | None]
+    _args: list[tuple[_Arg, ...] | None]
+    _lifetimes: list[str]
+    _recipes: list[list[int] | None]
+    _by_key: dict[str, int | list[int]]
+    _needs_await: list[bool]
+    _fast: list[tuple[tuple[str, ...], list[int]] | None]
+
+    @classmethod
+    def _bind(cls, core: _core.Plan, providers: Sequence[_Provider]) -> Plan | None:
+        """Binds each planned service to its provider by id; ``None`` when the
+        plan does not fit the providers (a stale or foreign cached plan).
+
+        # Complexity
+        O(S + K) for S services and K provided keys: argument specs are made
+        on first use, except for the plain singletons the start loop calls
+        directly.
+        """
+        ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers = core.tables()
+        by_id = {p.id: p for p in providers}
+        self = object.__new__(cls)
+        self.core = core
+        self.ids = ids
+        self.singletons = singletons
+        self.layers = layers
+        n = len(ids)
+        self._factories = factories = [None] * n
+        self._kinds = kinds = [CALL] * n
+        params: list[tuple[tuple[str, int], ...]] = [()] * n
+        self._params = params
+        self._deps = deps
+        self._plain = plain
+        self._args = [None] * n
+        self._lifetimes = [_LIFETIMES[x] for x in lifetimes]
+        self._recipes = recipes
+        fast: list[tuple[tuple[str, ...], list[int]] | None] = [None] * singletons
+        self._fast = fast
+        by_key: dict[str, int | list[int]] = {}
+        self._by_key = by_key
+        parsed = PARSED_META
+        for i in range(n):
+            p = by_id.get(ids[i])
+            meta = metas[i]
+            if meta is None:
+                return None
+            m = parsed.get(meta)
+            if m is None:
+                m = _parse_meta(meta)
+                if m is None:
+                    return None
+                parsed[meta] = m
+            kind = m[0]
+            pl = plain[i]
+            count = len(pl) if pl is not None else len(deps[i] or ())
+            if p is None or (kind == VALUE) != p.is_value or len(m[1]) != count:
+                return None
+            factories[i] = p.target
+            kinds[i] = kind
+            params[i] = m[1]
+            for k in provides[i]:
+                # INVARIANT: a key with one provider maps to its number, a
+                # key with several to the list (one list per key is memory).
+                found = by_key.get(k)
+                if found is None:
+                    by_key[k] = i
+                elif isinstance(found, int):
+                    by_key[k] = [found, i]
+                else:
+                    found.append(i)
+            if i < singletons and pl is not None and m[3] and kind == CALL and (not pl or max(pl) < singletons):
+                fast[i] = (m[2], pl)
+        # Which services must be awaited (an async factory in their recipe).
+        self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
+        if any(needs):
+            for i in range(singletons, n):
+                needs[i] = any(kinds[j] in _ASYNC_KINDS for j in recipes[i] or (i,))
+            for i in range(singletons):
+                if not needs[i]:
+                    needs[i] = any(how in (_ONE, _MANY) and any(needs[p] for p in ((t,) if how == _ONE else t) if p >= singletons)
+                                   for _, _, how, t in self._spec(i))
+        return self
+
+    def _spec(self, i: int) -> tuple[_Arg, ...]:
+        """How to make each argument of factory `i`, made on first use."""
+        spec = self._args[i]
+        if spec is not None:
+            return spec
+        pl = self._plain[i]
+        deps: list[tuple[int, list[int]]] = [(0, [x]) for x in pl] if pl is not None else self._deps[i] or []
+        out: list[_Arg] = []
+        for (name, mode), (flags, provs) in zip(self._params[i], deps):
+            target: Any
+            if flags & 2:
+                how, target = (_LAZY_MANY if flags & 4 else _MANY), tuple(provs)
+            elif not provs:
+                how, target = (_OMIT if mode & HAS_DEFAULT else _NONE), None
+            elif flags & 4:
+                how, target = _LAZY, provs[0]
+            else:
+                how, target = _ONE, provs[0]
+            out.append((name, bool(mode & POSITIONAL), how, target))
+        spec = self._args[i] = tuple(out)
+        return spec
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """Warnings found while planning (services no root needs)."""
+        return list(json.loads(self.core.warnings_json())["diagnostics"])
+
+    def source(self, index: int) -> str | None:
+        """``file:line`` of service `index`'s provider, when known."""
+        src = self.core.source(index)
+        if src is None:
+            return None
+        return f"{src[0]}:{src[1]}" if src[1] else src[0]
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the descriptors this plan was made from."""
+        return self.core.fingerprint
+
+    @property
+    def startup_order(self) -> list[str]:
+        """Singleton ids in start-up order (shutdown is the reverse)."""
+        return self.ids[: self.singletons]
+
+    def keys(self) -> list[str]:
+        """Every key some planned service provides."""
+        return list(self._by_key)
+
+    def to_json(self) -> str:
+        """The plan as the core's pretty JSON, services by id."""
+        return self.core.to_json()
+
+    def start(self) -> App:
+        """Starts every singleton in plan order; use as a context manager to
+        stop them in shutdown order on exit."""
+        app = App(self)
+        app._start()
+        return app
+
+    def start_async(self) -> _AsyncStart:
+        """``async with plan.start_async() as app``: async factories are
+        awaited and each layer is started concurrently."""
+        return _AsyncStart(self)
+
+    def __repr__(self) -> str:
+        return f"<wireplan.Plan {len(self.ids)} services, {self.singletons} singletons>"
+
+    # ---- lookups -------------------------------------------------------------
+
+    def _index(self, key: Any) -> int:
+        k = key_of(key)
+        found = self._by_key.get(k)
+        if type(found) is int:
+            return found
+        if found is None:
+            raise UnknownKeyError(k, _core.suggest(k, list(self._by_key)))
+        names = ", ".join(f"`{self.ids[i]}`" for i in found)  # type: ignore[union-attr]
+        raise LookupError(f"several services provide `{k}` ({names}): use get_all()")
+
+    def _indices(self, key: Any) -> list[int]:
+        k = key_of(key)
+        found = self._by_key.get(k)
+        if found is None:
+            suggestions = _core.suggest(k, list(self._by_key))
+            if suggestions:
+                raise UnknownKeyError(k, suggestions)
+            return []
+        return [found] if isinstance(found, int) else list(found)
+
+
+def _rollback_errors(teardowns: list[Any], plan: Plan) -> list[BaseException]:
+    errors: list[BaseException] = []
+    while teardowns:
+        i, kind, obj = teardowns.pop()
+        try:
+            _teardown(kind, obj)
+        except BaseException as e:  # noqa: BLE001 - every teardown error is collected
+            _note(e, plan, i)
+            errors.append(e)
+    return errors
+
+
+async def _arollback_errors(teardowns: list[Any], plan: Plan) -> list[BaseException]:
+    errors: list[BaseException] = []
+    while teardowns:
+        i, kind, obj = teardowns.pop()
+        try:
+            if kind == AGEN:
+                await _aclose_agen(obj)
+            elif kind == ACM:
+                await obj.__aexit__(None, None, None)
+            else:
+                _teardown(kind, obj)
+        except BaseException as e:  # noqa: BLE001
+            _note(e, plan, i)
+            errors.append(e)
+    return errors
+
+
+def _add_note(e: BaseException, note: str) -> None:
+    """``e.add_note(note)``, also on 3.10 (where the backport reads ``__notes__``)."""
+    if hasattr(e, "add_note"):
+        e.add_note(note)
+    else:  # pragma: no cover - CPython 3.10
+        notes = getattr(e, "__notes__", None)
+        if notes is None:
+            notes = []
+            e.__notes__ = notes
+        notes.append(note)
+
+
+def _note(e: BaseException, plan: Plan, i: int) -> None:
+    src = plan.source(i)
+    _add_note(e, f"while stopping service `{plan.ids[i]}`" + (f" ({src})" if src else ""))
+
+
+def _teardown(kind: str, obj: Any) -> None:
+    if kind == GEN:
+        try:
+            next(obj)
+        except StopIteration:
+            return
+        obj.close()
+        raise RuntimeError("a generator provider must yield exactly once")
+    if kind == CM:
+        obj.__exit__(None, None, None)
+
+
+async def _aclose_agen(obj: Any) -> None:
+    try:
+        await obj.__anext__()
+    except StopAsyncIteration:
+        return
+    await obj.aclose()
+    raise RuntimeError("an async generator provider must yield exactly once")
+
+
+def _group(message: str, errors: list[BaseException]) -> BaseExceptionGroup[BaseException]:
+    # ExceptionGroup holds Exceptions; a KeyboardInterrupt makes it a BaseExceptionGroup.
+    exceptions = [e for e in errors if isinstance(e, Exception)]
+    if len(exceptions) == len(errors):
+        return ExceptionGroup(message, exceptions)
+    return BaseExceptionGroup(message, errors)
+
+
+class _Builder:
+    """Makes instances: shared by the app (singletons and app-level
+    transients) and by scopes (scoped instances)."""
+
+    plan: Plan
+    app: App
+    scoped: dict[int, Any] | None
+    teardowns: list[Any]
+    lock: threading.RLock
+
+    def _value(self, p: int, local: dict[int, Any]) -> Any:
+        """The instance of provider `p` for a non-lazy argument."""
+        plan = self.plan
+        if p < plan.singletons:
+            v = self.app._inst[p]
+            if v is _UNSET:
+                raise RuntimeError(f"`{plan.ids[p]}` is not started")
+            return v
+        if plan._lifetimes[p] == _SCOPED:
+            if self.scoped is None:
+                raise LookupError(f"`{plan.ids[p]}` is scoped: get it inside a scope (`with app.scope() as scope: scope.get(...)`)")
+            v = self.scoped.get(p, _UNSET)
+            if v is not _UNSET:
+                return v
+        if p in local:
+            return local[p]
+        return self._recipe(p)
+
+    def _lazy(self, p: int) -> Lazy[Any]:
+        return Lazy(lambda: self._value(p, {}))
+
+    def _many_resolver(self, providers: tuple[int, ...]) -> Callable[[], list[Any]]:
+        return lambda: [self._value(p, {}) for p in providers]
+
+    def _call_args(self, i: int, local: dict[int, Any]) -> tuple[list[Any], dict[str, Any]]:
+        pos: list[Any] = []
+        kw: dict[str, Any] = {}
+        for name, positional, how, t in self.plan._spec(i):
+            if how == _ONE:
+                v = self._value(t, local)
+            elif how == _MANY:
+                v = [self._value(p, local) for p in t]
+            elif how == _LAZY:
+                v = self._lazy(t)
+            elif how == _OMIT:
+                continue
+            elif how == _NONE:
+                v = None
+            else:
+                v = Lazy(self._many_resolver(t))
+            if positional:
+                pos.append(v)
+            else:
+                kw[name] = v
+        return pos, kw
+
+    def _make(self, i: int, local: dict[int, Any], teardowns: list[Any]) -> Any:
+        """Calls factory `i` (synchronously) and records its teardown."""
+        plan = self.plan
+        kind = plan._kinds[i]
+        f = plan._factories[i]
+        if kind == VALUE:
+            return f
+        if kind in _ASYNC_KINDS:
+            raise TypeError(f"`{plan.ids[i]}` has an async factory: start the app with start_async() and use aget()")
+        if plan._spec(i):
+            pos, kw = self._call_args(i, local)
+            obj = f(*pos, **kw)
+        else:
+            obj = f()
+        if kind == CALL:
+            return obj
+        if kind == GEN:
+            try:
+                inst = next(obj)
+            except StopIteration:
+                raise RuntimeError(f"generator provider `{plan.ids[i]}` did not yield") from None
+        else:
+            inst = obj.__enter__()
+        teardowns.append((i, kind, obj))
+        return inst
+
+    async def _amake(self, i: int, local: dict[int, Any], teardowns: list[Any]) -> Any:
+        """Calls factory `i`, awaiting what needs it, and records its teardown."""
+        plan = self.plan
+        kind = plan._kinds[i]
+        if kind not in _ASYNC_KINDS:
+            for _, _, how, t in plan._spec(i):
+                for p in (t,) if how == _ONE else t if how == _MANY else ():
+                    if p >= plan.singletons and p not in local and plan._needs_await[p] and \
+                            (self.scoped is None or p not in self.scoped):
+                        await self._arecipe(p, local)
+            return self._make(i, local, teardowns)
+        for _, _, how, t in plan._spec(i):
+            for p in (t,) if how == _ONE else t if how == _MANY else ():
+                if p >= plan.singletons and p not in local and plan._needs_await[p] and \
+                        (self.scoped is None or p not in self.scoped):
+                    await self._arecipe(p, local)
+        pos, kw = self._call_args(i, local) if plan._spec(i) else ([], {})
+        obj = plan._factories[i](*pos, **kw)
+        if kind == ASYNC:
+            return await obj
+        if kind == AGEN:
+            try:
+                inst = await obj.__anext__()
+            except StopAsyncIteration:
+                raise RuntimeError(f"async generator provider `{plan.ids[i]}` did not yield") from None
+        else:
+            inst = await obj.__aenter__()
+        teardowns.append((i, kind, obj))
+        return inst
+
+    def _recipe(self, target: int) -> Any:
+        """Builds one scoped or transient instance by its recipe, dependencies
+        first (a loop: the core ordered it)."""
+        plan = self.plan
+        local: dict[int, Any] = {}
+        with self.lock:
+            for j in plan._recipes[target] or (target,):
+                scoped = plan._lifetimes[j] == _SCOPED
+                if scoped:
+                    if self.scoped is None:
+                        raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
+                    if j in self.scoped:
+                        continue
+                obj = self._make(j, local, self.teardowns)
+                if scoped and self.scoped is not None:
+                    self.scoped[j] = obj
+                else:
+                    local[j] = obj
+            if self.scoped is not None and target in self.scoped:
+                return self.scoped[target]
+            return local[target]
+
+    async def _arecipe(self, target: int, local: dict[int, Any] | None = None) -> Any:
+        plan = self.plan
+        local = {} if local is None else local
+        for j in plan._recipes[target] or (target,):
+            scoped = plan._lifetimes[j] == _SCOPED
+            if scoped:
+                if self.scoped is None:
+                    raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`async with app.scope() as scope: ...`)")
+                if j in self.scoped:
+                    continue
+            elif j in local and j != target:
+                continue
+            obj = await self._amake(j, local, self.teardowns)
+            if scoped and self.scoped is not None:
+                self.scoped[j] = obj
+            else:
+                local[j] = obj
+        if self.scoped is not None and target in self.scoped:
+            return self.scoped[target]
+        return local[target]
+
+    # ---- public lookups ------------------------------------------------------
+
+    @overload
+    def get(self, key: type[T]) -> T: ...
+    @overload
+    def get(self, key: Any) -> Any: ...
+
+    def get(self, key: Any) -> Any:
+        """The instance for `key`: a class, ``Annotated[T, "name"]`` or a key
+        string. Singletons are shared; scoped ones are shared within a scope;
+        transient ones are new on every call. Thread-safe."""
+        i = self.plan._index(key)
+        return self._get_index(i)
+
+    def _get_index(self, i: int) -> Any:
+        if i < self.plan.singletons:
+            return self._value(i, {})
+        if self.plan._needs_await[i]:
+            raise TypeError(f"`{self.plan.ids[i]}` has an async factory: use `await aget(...)`")
+        if self.scoped is not None and self.plan._lifetimes[i] == _SCOPED:
+            v = self.scoped.get(i, _UNSET)
+            if v is not _UNSET:
+                return v
+        return self._recipe(i)
+
+    def get_all(self, key: Any) -> list[Any]:
+        """Every instance provided under `key`, in declaration order."""
+        return [self._get_index(i) for i in self.plan._indices(key)]
+
+    @overload
+    async def aget(self, key: type[T]) -> T: ...
+    @overload
+    async def aget(self, key: Any) -> Any: ...
+
+    async def aget(self, key: Any) -> Any:
+        """As :meth:`get`, awaiting async factories."""
+        i = self.plan._index(key)
+        if i < self.plan.singletons or not self.plan._needs_await[i]:
+            return self._get_index(i)
+        if self.scoped is not None and i in self.scoped:
+            return self.scoped[i]
+        return await self._arecipe(i)
+
+
+class App(_Builder):
+    """A started application: its singletons, ready for ``get``."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.app = self
+        self.scoped = None
+        self.teardowns = []
+        self.lock = threading.RLock()
+        self._inst: list[Any] = [_UNSET] * len(plan.ids)
+        self._durations: list[float] = [0.0] * plan.singletons
+        self._running = False
+
+    def _fail(self, i: int, cause: BaseException) -> StartupError:
+        errors = _rollback_errors(self.teardowns, self.plan)
+        self._inst = [_UNSET] * len(self.plan.ids)
+        group = _group("errors while rolling back start-up", errors) if errors else None
+        return StartupError(self.plan.ids[i], self.plan.source(i), cause, group)
+
+    def _start(self) -> None:
+        plan = self.plan
+        inst = self._inst
+        durations = self._durations
+        teardowns = self.teardowns
+        local: dict[int, Any] = {}
+        make = self._make
+        fast = plan._fast
+        factories = plan._factories
+        getitem = inst.__getitem__
+        # INVARIANT: singletons are numbered in start-up order, so every
+        # non-lazy dependency of `i` is made before `i`.
+        before = perf_counter()
+        for i in range(plan.singletons):
+            try:
+                args = fast[i]
+                if args is None:
+                    inst[i] = make(i, local, teardowns)
+                    if local:
+                        local.clear()
+                elif args[0]:
+                    inst[i] = factories[i](**dict(zip(args[0], map(getitem, args[1]))))
+                else:
+                    inst[i] = factories[i]()
+            except Exception as e:
+                raise self._fail(i, e) from e
+            now = perf_counter()
+            durations[i] = now - before
+            before = now
+        self._running = True
+
+    async def _astart(self) -> None:
+        plan = self.plan
+        inst = self._inst
+        durations = self._durations
+        needs = plan._needs_await
+        for layer in plan.layers:
+            waiting: list[int] = []
+            for i in layer:
+                if needs[i]:
+                    waiting.append(i)
+                    continue
+                t0 = perf_counter()
+                try:
+                    inst[i] = self._make(i, {}, self.teardowns)
+                except Exception as e:
+                    raise await self._afail(i, e) from e
+                durations[i] = perf_counter() - t0
+            if not waiting:
+                continue
+            if len(waiting) == 1:
+                try:
+                    results: list[Any] = [await self._timed(waiting[0])]
+                except Exception as e:
+                    results = [e]
+            else:
+                import asyncio  # imported here: `import wireplan` stays cheap
+
+                results = await asyncio.gather(*(self._timed(i) for i in waiting), return_exceptions=True)
+            failed: list[tuple[int, BaseException]] = []
+            for i, r in zip(waiting, results):
+                if isinstance(r, BaseException):
+                    failed.append((i, r))
+                else:
+                    inst[i], tds, durations[i] = r
+                    self.teardowns.extend(tds)
+            if failed:
+                i, cause = failed[0]
+                if not isinstance(cause, Exception):
+                    # KeyboardInterrupt, CancelledError: stop, then let it through.
+                    await _arollback_errors(self.teardowns, self.plan)
+                    raise cause
+                err = await self._afail(i, cause)
+                for j, other in failed[1:]:
+                    _add_note(err, f"`{plan.ids[j]}` failed too: {type(other).__name__}: {other}")
+                raise err from cause
+        self._running = True
+
+    async def _timed(self, i: int) -> tuple[Any, list[Any], float]:
+        t0 = perf_counter()
+        tds: list[Any] = []
+        try:
+            obj = await self._amake(i, {}, tds)
+        except BaseException:
+            self.teardowns.extend(tds)
+            raise
+        return obj, tds, perf_counter() - t0
+
+    async def _afail(self, i: int, cause: BaseException) -> StartupError:
+        errors = await _arollback_errors(self.teardowns, self.plan)
+        self._inst = [_UNSET] * len(self.plan.ids)
+        group = _group("errors while rolling back start-up", errors) if errors else None
+        return StartupError(self.plan.ids[i], self.plan.source(i), cause, group)
+
+    def stop(self) -> None:
+        """Stops every started service in shutdown order (reverse of
+        start-up). Raises an ExceptionGroup of every teardown error, after
+        running every teardown."""
+        self._running = False
+        errors = _rollback_errors(self.teardowns, self.plan)
+        self._inst = [_UNSET] * len(self.plan.ids)
+        if errors:
+            raise _group("errors while stopping services", errors)
+
+    async def astop(self) -> None:
+        """As :meth:`stop`, awaiting async teardowns."""
+        self._running = False
+        errors = await _arollback_errors(self.teardowns, self.plan)
+        self._inst = [_UNSET] * len(self.plan.ids)
+        if errors:
+            raise _group("errors while stopping services", errors)
+
+    def scope(self) -> Scope:
+        """A new scope (a request, a job): ``with app.scope() as scope``."""
+        return Scope(self)
+
+    def timings(self) -> dict[str, float]:
+        """Seconds each singleton's factory took, by id, in start-up order."""
+        ids = self.plan.ids
+        return {ids[i]: d for i, d in enumerate(self._durations)}
+
+    def critical_chain(self) -> list[Timing]:
+        """The slowest chain of dependencies (like ``systemd-analyze
+        critical-chain``), first started first: the services that bound how
+        fast the app can start with every layer concurrent.
+
+        # Complexity
+        O(S + D), one pass in start-up order.
+        """
+        plan = self.plan
+        ns = plan.singletons
+        if ns == 0:
+            return []
+        finish = [0.0] * ns
+        prev = [-1] * ns
+        for i in range(ns):
+            best, at = 0.0, -1
+            for _, _, how, t in plan._spec(i):
+                for p in (t,) if how == _ONE else t if how == _MANY else ():
+                    if p < ns and (at == -1 or finish[p] > best):
+                        best, at = finish[p], p
+            finish[i] = best + self._durations[i]
+            prev[i] = at
+        end = max(range(ns), key=finish.__getitem__)
+        chain: list[Timing] = []
+        while end != -1:
+            chain.append(Timing(plan.ids[end], self._durations[end], finish[end]))
+            end = prev[end]
+        chain.reverse()
+        return chain
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<wireplan.App {'running' if self._running else 'stopped'}, {self.plan.singletons} singletons>"
+
+
+class Scope(_Builder):
+    """One scope: scoped instances live until it exits, then are torn down in
+    reverse order of creation."""
+
+    def __init__(self, app: App) -> None:
+        self.plan = app.plan
+        self.app = app
+        self.scoped = {}
+        self.teardowns = []
+        self.lock = threading.RLock()
+
+    def close(self) -> None:
+        """Tears down this scope's instances, newest first."""
+        errors = _rollback_errors(self.teardowns, self.plan)
+        self.scoped = {}
+        if errors:
+            raise _group("errors while closing a scope", errors)
+
+    async def aclose(self) -> None:
+        """As :meth:`close`, awaiting async teardowns."""
+        errors = await _arollback_errors(self.teardowns, self.plan)
+        self.scoped = {}
+        if errors:
+            raise _group("errors while closing a scope", errors)
+
+    def __enter__(self) -> Scope:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Scope:
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+
+class _AsyncStart:
+    """What ``plan.start_async()`` returns: an async context manager."""
+
+    def __init__(self, plan: Plan) -> None:
+        self._app = App(plan)
+
+    async def __aenter__(self) -> App:
+        await self._app._astart()
+        return self._app
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        await self._app.astop()
+
+    def __await__(self) -> Any:
+        """``app = await plan.start_async()`` (then ``await app.astop()``)."""
+        async def run() -> App:
+            await self._app._astart()
+            return self._app
+        return run().__await__()
+
+
