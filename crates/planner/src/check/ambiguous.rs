@@ -1,7 +1,5 @@
 //! Ambiguous dependencies: a single dependency with more than one provider.
 
-use rustc_hash::FxHashMap;
-
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 
@@ -11,20 +9,7 @@ use crate::graph::Graph;
 /// # Complexity
 /// O(D + P).
 pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
-    let mut askers: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    for node in 0..graph.len() as u32 {
-        if !graph.planned.get(node as usize).copied().unwrap_or(false) {
-            continue;
-        }
-        for d in graph.deps_of(node) {
-            if !d.many && graph.providers_of(d).len() > 1 {
-                let list = askers.entry(d.key).or_default();
-                if list.last() != Some(&node) {
-                    list.push(node);
-                }
-            }
-        }
-    }
+    let askers = super::askers(graph, |d| !d.many && graph.providers_of(d).len() > 1);
     let mut keys: Vec<(u32, Vec<u32>)> = askers.into_iter().collect();
     keys.sort_unstable_by(|a, b| graph.key(a.0).cmp(graph.key(b.0)));
     keys.into_iter()

@@ -1,7 +1,5 @@
 //! Missing dependencies: a required key that no planned service provides.
 
-use rustc_hash::FxHashMap;
-
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 
@@ -14,20 +12,7 @@ const SUGGEST_LIMIT: usize = 200;
 /// # Complexity
 /// O(D) to find them, plus the bounded cost of suggestions.
 pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
-    let mut askers: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    for node in 0..graph.len() as u32 {
-        if !graph.planned.get(node as usize).copied().unwrap_or(false) {
-            continue;
-        }
-        for d in graph.deps_of(node) {
-            if !d.optional && !d.many && graph.providers_of(d).is_empty() {
-                let list = askers.entry(d.key).or_default();
-                if list.last() != Some(&node) {
-                    list.push(node);
-                }
-            }
-        }
-    }
+    let askers = super::askers(graph, |d| !d.optional && !d.many && graph.providers_of(d).is_empty());
     if askers.is_empty() {
         return Vec::new();
     }

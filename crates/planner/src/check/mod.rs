@@ -28,6 +28,26 @@ pub(crate) fn run(graph: &Graph<'_, '_>, has_cycle: bool) -> Vec<Diagnostic> {
     out
 }
 
+/// For each key, the planned services with a dependency on it that `pick`
+/// selects, in declaration order, each service once.
+pub(crate) fn askers(graph: &Graph<'_, '_>, pick: impl Fn(&crate::graph::Dep) -> bool) -> rustc_hash::FxHashMap<u32, Vec<u32>> {
+    let mut askers: rustc_hash::FxHashMap<u32, Vec<u32>> = rustc_hash::FxHashMap::default();
+    for node in 0..graph.len() as u32 {
+        if !graph.planned.get(node as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        for d in graph.deps_of(node) {
+            if pick(d) {
+                let list = askers.entry(d.key).or_default();
+                if list.last() != Some(&node) {
+                    list.push(node);
+                }
+            }
+        }
+    }
+    askers
+}
+
 /// The warnings of a valid graph: services that no root needs.
 pub(crate) fn unused(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
     graph
