@@ -1,0 +1,329 @@
+//! wireplan for JavaScript: the core planner behind wasm-bindgen.
+//!
+//! Nothing here plans, checks or words anything: every export converts its
+//! arguments, calls the core, and returns a *tagged result*, a plain object
+//! `{ok: true, ...}` or `{ok: false, report, text, json}`. Throwing is the
+//! JS layer's job (`js/src/api.js` turns a failure into a `PlanError` whose
+//! message is `text`, the core's rendering), so data, not exceptions,
+//! crosses the boundary.
+//!
+//! A successful plan stays on the Rust side as a [`PlanHandle`]: JS reads the
+//! compact runtime form once, and asks for the id-keyed JSON, the binary
+//! form or a query only when it needs one.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wireplan::render::{render_report, Style};
+use wireplan::{Document, Error, Fingerprint, Lifetime, Options, Plan, Report};
+
+/// One descriptor document as JS hands it over.
+#[derive(Deserialize)]
+struct Doc {
+    name: String,
+    text: String,
+}
+
+/// A validated plan, kept in wasm memory for queries and serialization.
+#[wasm_bindgen]
+pub struct PlanHandle {
+    plan: Plan,
+}
+
+#[wasm_bindgen]
+impl PlanHandle {
+    /// The plan as pretty JSON with ids (`Plan::to_json`), byte for byte
+    /// what the test vectors hold.
+    pub fn json(&self) -> String {
+        self.plan.to_json()
+    }
+
+    /// The compact runtime form (`Plan::to_runtime_json`), with sources,
+    /// meta, provided keys and warnings: read when JS asks for them.
+    pub fn runtime(&self) -> String {
+        self.plan.to_runtime_json()
+    }
+
+    // ---- Tables: the plan as flat arrays, the hot path of JS ---------------
+    // `plan()` in JS reads these instead of the runtime JSON: a few typed
+    // arrays cross the boundary in one copy each, where the JSON form of a
+    // 10k-service plan is megabytes to write, decode and parse.
+
+    /// Service ids by number, as a JSON array.
+    pub fn ids(&self) -> String {
+        let ids: Vec<&str> = self.plan.services().map(|s| s.id()).collect();
+        serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    /// Number of singletons: they are `0..singletons`, in start-up order.
+    pub fn singletons(&self) -> u32 {
+        self.plan.startup().end
+    }
+
+    /// End (exclusive) of each start-up layer.
+    pub fn layer_ends(&self) -> Vec<u32> {
+        self.plan.layers().map(|r| r.end).collect()
+    }
+
+    /// Lifetime of each service: 0 singleton, 1 scoped, 2 transient.
+    pub fn lifetimes(&self) -> Vec<u8> {
+        self.plan
+            .services()
+            .map(|s| match s.lifetime() {
+                Lifetime::Singleton => 0,
+                Lifetime::Scoped => 1,
+                Lifetime::Transient => 2,
+            })
+            .collect()
+    }
+
+    /// Service `i`'s dependencies are `dep_start[i]..dep_start[i + 1]`.
+    pub fn dep_start(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.plan.len() + 1);
+        let mut at = 0u32;
+        out.push(0);
+        for s in self.plan.services() {
+            at = at.saturating_add(s.deps().len() as u32);
+            out.push(at);
+        }
+        out
+    }
+
+    /// Flags of each dependency: 1 optional, 2 many, 4 lazy.
+    pub fn dep_flags(&self) -> Vec<u8> {
+        let flag = |b: &wireplan::Binding<'_>| {
+            u8::from(b.optional()) | (u8::from(b.many()) << 1) | (u8::from(b.lazy()) << 2)
+        };
+        self.plan
+            .services()
+            .flat_map(|s| s.deps().map(move |b| flag(&b)))
+            .collect()
+    }
+
+    /// Dependency `d`'s providers are `providers[prov_start[d]..prov_start[d + 1]]`.
+    pub fn prov_start(&self) -> Vec<u32> {
+        let mut out = vec![0u32];
+        let mut at = 0u32;
+        for s in self.plan.services() {
+            for b in s.deps() {
+                at = at.saturating_add(b.providers().len() as u32);
+                out.push(at);
+            }
+        }
+        out
+    }
+
+    /// Providers of every dependency, by service number.
+    pub fn providers(&self) -> Vec<u32> {
+        self.plan
+            .services()
+            .flat_map(|s| s.deps().flat_map(|b| b.providers().iter().copied()))
+            .collect()
+    }
+
+    /// Service `i`'s recipe is `recipes[recipe_start[i]..recipe_start[i + 1]]`.
+    pub fn recipe_start(&self) -> Vec<u32> {
+        let mut out = vec![0u32];
+        let mut at = 0u32;
+        for s in self.plan.services() {
+            at = at.saturating_add(s.recipe().len() as u32);
+            out.push(at);
+        }
+        out
+    }
+
+    /// Every recipe, concatenated.
+    pub fn recipes(&self) -> Vec<u32> {
+        self.plan
+            .services()
+            .flat_map(|s| s.recipe().iter().copied())
+            .collect()
+    }
+
+    /// The profile planned for.
+    pub fn profile(&self) -> Option<String> {
+        self.plan.profile().map(str::to_owned)
+    }
+
+    /// The binary form, for a cache.
+    pub fn encode(&self) -> Vec<u8> {
+        self.plan.encode()
+    }
+
+    /// The fingerprint, 32 hex digits.
+    pub fn fingerprint(&self) -> String {
+        self.plan.fingerprint().to_string()
+    }
+
+    /// Transitive dependencies of service `index`, by number.
+    pub fn dependencies(&self, index: u32) -> Vec<u32> {
+        self.plan.dependencies(index)
+    }
+
+    /// Transitive dependents of service `index`, by number.
+    pub fn dependents(&self, index: u32) -> Vec<u32> {
+        self.plan.dependents(index)
+    }
+
+    /// One shortest non-lazy dependency path from `from` down to `to`.
+    pub fn path(&self, from: u32, to: u32) -> Option<Vec<u32>> {
+        self.plan.path(from, to)
+    }
+}
+
+/// The tagged failure: the structured report plus its two renderings.
+#[derive(Serialize)]
+struct Failure<'r> {
+    ok: bool,
+    report: &'r Report,
+    text: String,
+    json: String,
+}
+
+/// The tagged result of `check`: like [`Failure`], with `ok` true when the
+/// report holds no error.
+fn report_value(report: &Report, ok: bool) -> JsValue {
+    colored_report_value(report, ok, false)
+}
+
+/// As [`report_value`], with the text in ANSI colors when `color` (for a terminal).
+fn colored_report_value(report: &Report, ok: bool, color: bool) -> JsValue {
+    let text = if color {
+        render_report(report, &Style::colored())
+    } else {
+        report.render()
+    };
+    let failure = Failure {
+        ok,
+        report,
+        text,
+        json: report.to_json(),
+    };
+    // INVARIANT: a Report is strings, numbers, options and vectors, which
+    // serde-wasm-bindgen always converts; the fallback is unreachable.
+    failure
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or_else(|_| JsValue::from_str(&failure.text))
+}
+
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
+    // INVARIANT: setting a property of a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn read_documents(documents: JsValue) -> Result<Vec<Doc>, Report> {
+    serde_wasm_bindgen::from_value(documents).map_err(|e| {
+        Report::from(Error::Options {
+            message: format!("documents must be `[{{name, text}}]`: {e}"),
+        })
+    })
+}
+
+fn read_options(options: JsValue) -> Result<Options, Report> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Options::default());
+    }
+    serde_wasm_bindgen::from_value(options).map_err(|e| {
+        Report::from(Error::Options {
+            message: e.to_string(),
+        })
+    })
+}
+
+fn planned(documents: JsValue, options: JsValue) -> Result<Plan, Report> {
+    let docs = read_documents(documents)?;
+    let options = read_options(options)?;
+    let borrowed: Vec<Document<'_>> = docs
+        .iter()
+        .map(|d| Document {
+            name: &d.name,
+            text: &d.text,
+        })
+        .collect();
+    wireplan::plan_documents(&borrowed, &options)
+}
+
+/// Plans `documents` (`[{name, text}]`, merged in order) with `options`
+/// (`{profile?, roots?}`). Returns `{ok: true, plan: PlanHandle}` or
+/// `{ok: false, report, text, json}`.
+#[wasm_bindgen]
+pub fn plan(documents: JsValue, options: JsValue) -> JsValue {
+    match planned(documents, options) {
+        Ok(plan) => {
+            let out = js_sys::Object::new();
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "plan", &JsValue::from(PlanHandle { plan }));
+            out.into()
+        }
+        Err(report) => report_value(&report, false),
+    }
+}
+
+/// Checks `documents`: every problem, errors and warnings. Returns
+/// `{ok, report, text, json}` with `ok` false when there is an error, and
+/// `text` in ANSI colors when `color` (the CLI on a terminal).
+#[wasm_bindgen]
+pub fn check(documents: JsValue, options: JsValue, color: bool) -> JsValue {
+    let report = match planned(documents, options) {
+        Ok(plan) => Report {
+            diagnostics: plan.warnings().to_vec(),
+        },
+        Err(report) => report,
+    };
+    colored_report_value(&report, !report.has_errors(), color)
+}
+
+/// The fingerprint `documents` and `options` would give a plan, without
+/// planning: `{ok: true, fingerprint}` or the tagged failure.
+#[wasm_bindgen]
+pub fn fingerprint(documents: JsValue, options: JsValue) -> JsValue {
+    let result = read_documents(documents).and_then(|docs| {
+        let options = read_options(options)?;
+        let borrowed: Vec<Document<'_>> = docs
+            .iter()
+            .map(|d| Document {
+                name: &d.name,
+                text: &d.text,
+            })
+            .collect();
+        let descriptors = wireplan::Descriptors::parse_all(&borrowed).map_err(Report::from)?;
+        Ok(wireplan::fingerprint(&descriptors, &options))
+    });
+    match result {
+        Ok(fp) => {
+            let out = js_sys::Object::new();
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "fingerprint", &JsValue::from_str(&fp.to_string()));
+            out.into()
+        }
+        Err(report) => report_value(&report, false),
+    }
+}
+
+/// Decodes a binary plan; with `expected` (32 hex digits) it must have that
+/// fingerprint. Returns `{ok: true, plan: PlanHandle}` or the tagged failure.
+#[wasm_bindgen]
+pub fn decode(bytes: &[u8], expected: Option<String>) -> JsValue {
+    let expected = match expected.as_deref().map(Fingerprint::from_hex) {
+        None => None,
+        Some(Some(fp)) => Some(fp),
+        Some(None) => {
+            let message = "the expected fingerprint must be 32 hex digits".to_owned();
+            return report_value(&Report::from(Error::Options { message }), false);
+        }
+    };
+    match Plan::decode(bytes, expected) {
+        Ok(plan) => {
+            let out = js_sys::Object::new();
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "plan", &JsValue::from(PlanHandle { plan }));
+            out.into()
+        }
+        Err(error) => report_value(&Report::from(error), false),
+    }
+}
+
+/// The core planner's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    wireplan::VERSION.to_owned()
+}

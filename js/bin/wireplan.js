@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// `npx wireplan check services.json`: the Rust CLI's `check`, on the wasm
+// planner. Same output (the core's rendering, or its report JSON, on
+// standard output) and the same exit codes: 0 valid (warnings allowed
+// unless --deny-warnings), 1 when the graph has errors, 2 when the input
+// cannot be read or parsed, or the command line is wrong.
+import { readFileSync, statSync } from "node:fs";
+import { check, version } from "../src/index.js";
+
+const OK = 0;
+const INVALID = 1;
+const UNUSABLE = 2;
+// Reports of these codes mean the input could not be used at all.
+const UNUSABLE_CODES = new Set(["invalid-descriptor", "unsupported-version", "limit-exceeded"]);
+
+const USAGE = `Usage: wireplan check [OPTIONS] <FILE>...
+
+Validate descriptor files (JSON; several are merged in order; - is standard input).
+Exit 0 when valid, 1 when the graph has errors, 2 when the input cannot be used.
+
+Options:
+      --format <FORMAT>   human (default) or json
+      --profile <P>       the active profile
+      --root <ID>         a service that must start (repeatable)
+      --deny-warnings     exit 1 on warnings too
+      --color <WHEN>      auto (default), always or never
+  -h, --help              print help
+  -V, --version           print version
+`;
+
+function usage(message) {
+  process.stderr.write(`error: ${message}\n\n${USAGE}`);
+  return UNUSABLE;
+}
+
+function write(stream, text) {
+  return new Promise((resolve) => {
+    if (text === "") return resolve();
+    stream.write(text, () => resolve());
+  });
+}
+
+// A closed pipe (`| head`) ends quietly, as in the Rust CLI.
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? OK);
+});
+
+function words(e) {
+  switch (e.code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory, not a descriptor file";
+    default:
+      return String(e.message).replace(/^[A-Z]+: /, "").replace(/^./, (c) => c.toLowerCase());
+  }
+}
+
+function readSource(name) {
+  let bytes;
+  const display = name === "-" ? "<stdin>" : name;
+  try {
+    if (name === "-") {
+      bytes = readFileSync(0);
+    } else {
+      if (statSync(name).isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
+      bytes = readFileSync(name);
+    }
+  } catch (e) {
+    throw new Error(name === "-" ? `cannot read standard input: ${words(e)}` : `cannot read \`${name}\`: ${words(e)}`);
+  }
+  if (/\.(ya?ml|toml)$/i.test(name)) {
+    throw new Error(`cannot read \`${name}\`: the npm CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML`);
+  }
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`cannot read \`${display}\`: invalid UTF-8; descriptors must be UTF-8 text`);
+  }
+  if (text.startsWith("\uFEFF")) text = text.slice(1);
+  return { name: display, text };
+}
+
+function parseArgs(argv) {
+  const a = { files: [], format: "human", profile: undefined, roots: [], denyWarnings: false, color: "auto" };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (flag) => {
+      const eq = arg.indexOf("=");
+      if (eq >= 0) return arg.slice(eq + 1);
+      if (i + 1 >= argv.length) throw new Error(`a value is required for \`${flag} <VALUE>\``);
+      return argv[++i];
+    };
+    if (arg === "--") {
+      a.files.push(...argv.slice(i + 1));
+      break;
+    } else if (arg === "--format" || arg.startsWith("--format=")) {
+      a.format = value("--format");
+      if (a.format !== "human" && a.format !== "json") {
+        throw new Error(`invalid value \`${a.format}\` for \`--format <FORMAT>\` (the npm CLI has human and json; the Rust CLI also has github and sarif)`);
+      }
+    } else if (arg === "--profile" || arg.startsWith("--profile=")) {
+      a.profile = value("--profile");
+    } else if (arg === "--root" || arg.startsWith("--root=")) {
+      a.roots.push(value("--root"));
+    } else if (arg === "--color" || arg.startsWith("--color=")) {
+      a.color = value("--color");
+      if (!["auto", "always", "never"].includes(a.color)) throw new Error(`invalid value \`${a.color}\` for \`--color <WHEN>\``);
+    } else if (arg === "--deny-warnings") {
+      a.denyWarnings = true;
+    } else if (arg.startsWith("-") && arg !== "-") {
+      throw new Error(`unexpected argument \`${arg}\``);
+    } else {
+      a.files.push(arg);
+    }
+  }
+  if (a.files.length === 0) throw new Error("the following required arguments were not provided: <FILE>...");
+  return a;
+}
+
+async function main(argv) {
+  if (argv.length === 0 || argv[0] === "-h" || argv[0] === "--help" || argv[0] === "help") {
+    await write(argv.length === 0 ? process.stderr : process.stdout, USAGE);
+    return argv.length === 0 ? UNUSABLE : OK;
+  }
+  if (argv[0] === "-V" || argv[0] === "--version") {
+    await write(process.stdout, `wireplan ${version()}\n`);
+    return OK;
+  }
+  if (argv[0] !== "check") {
+    return usage(`unrecognized subcommand \`${argv[0]}\` (the npm package has \`check\`; the Rust CLI has plan, graph, explain and diff too)`);
+  }
+  let args;
+  try {
+    args = parseArgs(argv.slice(1));
+  } catch (e) {
+    return usage(e.message);
+  }
+  let sources;
+  try {
+    sources = args.files.map(readSource);
+  } catch (e) {
+    await write(process.stderr, `error: ${e.message}\n`);
+    return UNUSABLE;
+  }
+  const noColor = (process.env.NO_COLOR ?? "") !== "";
+  const color = args.format === "human" && (args.color === "always" || (args.color === "auto" && process.stdout.isTTY === true && !noColor));
+  const report = check(sources, { profile: args.profile, roots: args.roots, color });
+  const unusable = report.diagnostics.some((d) => d.severity === "error" && UNUSABLE_CODES.has(d.code));
+  await write(process.stdout, args.format === "json" ? `${report.json}\n` : report.text);
+  if (unusable) return UNUSABLE;
+  if (!report.ok || (args.denyWarnings && report.warningCount > 0)) return INVALID;
+  return OK;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`error: internal error in wireplan: ${e && e.stack ? e.stack : e}\n`);
+    process.exitCode = UNUSABLE;
+  },
+);

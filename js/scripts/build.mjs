@@ -1,0 +1,131 @@
+// `npm run build`: the wasm for every target, then the CommonJS entry.
+//
+// 1. wasm-pack (crates.io 0.15.1) builds crates/planner-wasm with the
+//    workspace's `wasm-release` profile for nodejs, web and bundler, into
+//    js/pkg-*/. It runs offline only with the exact wasm-bindgen CLI on PATH
+//    and its own wasm-opt off (TOOLCHAIN.md pitfalls 3-5), both checked here.
+// 2. wasm-opt from the npm package `binaryen` (a JS build: no download)
+//    shrinks each .wasm. It takes ~30 s a module, so the result is cached by
+//    the input's hash under target/wasm-opt-cache/. WIREPLAN_WASM_OPT=0 skips it.
+// 3. pkg-node/wireplan.cjs: the ESM sources joined into one CommonJS file,
+//    for `require("wireplan")` on Node versions that cannot require ESM.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const js = dirname(dirname(fileURLToPath(import.meta.url)));
+const root = dirname(js);
+const env = { ...process.env, PATH: `${join(homedir(), ".cargo", "bin")}${delimiter}${process.env.PATH}` };
+const WASM_BINDGEN = "0.2.130";
+
+function run(cmd, args, options = {}) {
+  return execFileSync(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", ...options });
+}
+
+function log(message) {
+  process.stderr.write(`wireplan build: ${message}\n`);
+}
+
+let bindgen = "";
+try {
+  bindgen = run("wasm-bindgen", ["--version"]).trim();
+} catch {
+  // reported below
+}
+if (bindgen !== `wasm-bindgen ${WASM_BINDGEN}`) {
+  throw new Error(`wasm-bindgen ${WASM_BINDGEN} must be on PATH (found: ${bindgen || "none"}); run scripts/setup`);
+}
+
+const targets = [
+  ["nodejs", "pkg-node", "commonjs"],
+  ["web", "pkg-web", "module"],
+  ["bundler", "pkg-bundler", "module"],
+];
+
+const wasmOpt = join(js, "node_modules", ".bin", "wasm-opt");
+const useOpt = process.env.WIREPLAN_WASM_OPT !== "0" && existsSync(wasmOpt);
+const cache = join(root, "target", "wasm-opt-cache");
+// -Oz for size; the name and producers sections are not needed to run.
+const OPT_FLAGS = ["-Oz", "--strip-debug", "--strip-producers"];
+
+for (const [target, dir, type] of targets) {
+  const out = join(js, dir);
+  run("wasm-pack", [
+    "--quiet", "build", join(root, "crates", "planner-wasm"),
+    "--profile", "wasm-release", "--target", target,
+    "--out-dir", out, "--out-name", "wireplan_wasm", "--no-pack",
+  ], { stdio: ["ignore", "inherit", "inherit"] });
+  // wasm-pack leaves a `*` .gitignore; the repository's own covers js/pkg*/.
+  rmSync(join(out, ".gitignore"), { force: true });
+  // The module type of the glue (a root "type": "module" would otherwise
+  // make the nodejs glue's `exports` fail: pitfall 7).
+  writeFileSync(join(out, "package.json"), `${JSON.stringify({ type, sideEffects: true }, null, 2)}\n`);
+
+  const file = join(out, "wireplan_wasm_bg.wasm");
+  if (useOpt) {
+    const input = readFileSync(file);
+    // The key covers the input, the flags and binaryen's version.
+    const binaryen = JSON.parse(readFileSync(join(js, "node_modules", "binaryen", "package.json"), "utf8")).version;
+    const key = createHash("sha256").update(input).update(`${OPT_FLAGS.join(" ")} binaryen ${binaryen}`).digest("hex").slice(0, 32);
+    const cached = join(cache, `${key}.wasm`);
+    if (!existsSync(cached)) {
+      log(`wasm-opt -Oz ${dir} (about 30 s; cached afterwards)`);
+      mkdirSync(cache, { recursive: true });
+      run(wasmOpt, [...OPT_FLAGS, file, "-o", `${cached}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
+      copyFileSync(`${cached}.tmp`, cached);
+      rmSync(`${cached}.tmp`);
+    }
+    copyFileSync(cached, file);
+  }
+  const size = readFileSync(file).length;
+  log(`${dir}/wireplan_wasm_bg.wasm ${(size / 1024).toFixed(1)} KiB${useOpt ? " (wasm-opt -Oz)" : ""}`);
+}
+
+// ---- CommonJS entry ---------------------------------------------------------
+// Each ES module becomes a block: its one-line imports (`import { a, b }
+// from "./x.js";`) read from the shared `modules` object, and its exports
+// (`export function|class|const NAME`) are added to it at the block's end.
+const sources = ["wasm.js", "errors.js", "api.js", "runtime.js"];
+const internal = new Set(["setWasm", "setPending", "wasm", "stripNewline", "describe"]);
+const publicNames = [];
+let body = "";
+for (const m of sources) {
+  const names = [];
+  let block = "";
+  for (const line of readFileSync(join(js, "src", m), "utf8").split("\n")) {
+    if (/^import /.test(line)) {
+      const imported = line.match(/^import \{([^}]*)\} from "\.\/[a-z]+\.js";$/);
+      if (!imported || / as /.test(line)) throw new Error(`src/${m}: an import the CommonJS join cannot handle: ${line}`);
+      block += `  const {${imported[1]}} = modules;\n`;
+      continue;
+    }
+    const exported = line.match(/^export (?:async )?(?:function|class|const|let) (\w+)/);
+    if (exported) names.push(exported[1]);
+    if (/^export (?!(?:async )?(?:function|class|const|let) )/.test(line)) throw new Error(`src/${m}: an export the CommonJS join cannot handle: ${line}`);
+    block += line === "" ? "\n" : `  ${line.replace(/^export /, "")}\n`;
+  }
+  body += `// ---- src/${m}\n{\n${block}  Object.assign(modules, { ${names.join(", ")} });\n}\n`;
+  publicNames.push(...names.filter((n) => !internal.has(n)));
+}
+const cjs = `"use strict";
+// Generated by js/scripts/build.mjs from src/{${sources.join(",")}}: do not edit.
+const modules = {};
+${body}
+modules.setWasm(require("./wireplan_wasm.js"));
+
+/** Nothing to do in Node: the module is ready on require. */
+function init() {
+  return Promise.resolve();
+}
+
+/** Nothing to do in Node: the module is ready on require. */
+function initSync() {}
+
+const { ${publicNames.join(", ")} } = modules;
+module.exports = { ${[...publicNames, "init", "initSync"].join(", ")} };
+`;
+writeFileSync(join(js, "pkg-node", "wireplan.cjs"), cjs);
+log(`pkg-node/wireplan.cjs (${publicNames.length + 2} exports)`);

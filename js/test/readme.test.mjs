@@ -1,0 +1,22 @@
+// The README's JavaScript example runs, and prints what its comments say.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+test("the README's JS example", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## JavaScript / WASM"));
+  const code = section.match(/```js\n([\s\S]*?)```/)[1];
+  const script = code.replace(/from "wireplan";/, `from ${JSON.stringify(new URL("../src/index.js", import.meta.url).href)};`);
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.stderr, "");
+  assert.equal(r.status, 0);
+  const lines = r.stdout.split("\n");
+  assert.match(lines[0], /^\[ 'config', 'db', 'server' \] \[ \[ 'config' \], \[ 'db' \], \[ 'server' \] \] [0-9a-f]{32}$/);
+  assert.equal(lines[1], "[ 'server', 'db', 'config' ]");
+  assert.equal(lines[2], "[ 'server' ]");
+  assert.equal(lines[3], "dependency-cycle");
+  assert.match(lines[4], /^error\[dependency-cycle\]: dependency cycle: `a` -> `b` -> `a`$/);
+  assert.ok(r.stdout.includes("\nerror: 1 error\n[ 'a', 'b', 'a' ]\ntrue\ntrue\nfalse\n"), r.stdout);
+});
