@@ -1,8 +1,9 @@
-//! Runs parse + plan many times on one 10k graph, for a profiler.
+//! Runs parse + plan many times on one generated graph (10k, or `WIREPLAN_N`), for a profiler.
 #[path = "../benches/generate.rs"]
 mod generate;
 fn main() {
-    let text = generate::layered(10_000);
+    let n = std::env::var("WIREPLAN_N").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let text = generate::layered(n);
     let doc = wireplan::Document { name: "g.json", text: &text };
     let mode = std::env::args().nth(1).unwrap_or_default();
     let Ok(d) = wireplan::Descriptors::parse(doc) else { return };
