@@ -351,6 +351,26 @@ export class Registry {
   compile(options?: PlanOptions): CompiledPlan;
 }
 
+/** Options of `start()`. Timeouts are in milliseconds, per service; absent or `Infinity`: none. */
+export interface StartOptions {
+  /** An async factory not settled by then fails the start: a `StartError` whose `cause` is a `TimeoutError`. */
+  startTimeout?: number;
+  /** Each `dispose` during the rollback of a failed start, and the default of `app.stop()` and `scope.stop()`. */
+  stopTimeout?: number;
+  /**
+   * Cancels the start: no further factory is called, the current layer's
+   * in-flight factories are awaited (each for at most `startTimeout`), what
+   * started is stopped in reverse, and the start rejects with an `AbortError`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of `stop()`. */
+export interface StopOptions {
+  /** Per dispose, in milliseconds: one not settled by then is a `StopError` with a `TimeoutError` cause, and the next runs. */
+  stopTimeout?: number;
+}
+
 /** A plan with its factories. */
 export class CompiledPlan {
   private constructor();
@@ -359,9 +379,10 @@ export class CompiledPlan {
   readonly layers: string[][];
   /**
    * Starts every singleton, layer by layer (each layer concurrently). On a
-   * failure, stops what started in reverse and rejects with a `StartError`.
+   * failure, stops what started in reverse and rejects with a `StartError`;
+   * when `signal` aborts, with an `AbortError`.
    */
-  start(): Promise<App>;
+  start(options?: StartOptions): Promise<App>;
 }
 
 /** Running singletons. */
@@ -375,8 +396,11 @@ export class App {
   scope(): Scope;
   /** Runs `fn` with a new scope, stopping the scope after. */
   withScope<R>(fn: (scope: Scope) => R | Promise<R>): Promise<R>;
-  /** Disposes in reverse start-up order; every dispose runs; rejects with an `AggregateError` of `StopError`s. */
-  stop(): Promise<void>;
+  /**
+   * Disposes in reverse start-up order; every dispose runs; rejects with an
+   * `AggregateError` of `StopError`s. A second call while stopping waits for the first.
+   */
+  stop(options?: StopOptions): Promise<void>;
 }
 
 /** Scoped instances live as long as their scope; transients are new on every `get`. */
@@ -384,21 +408,54 @@ export class Scope {
   private constructor();
   get<T = unknown>(id: string): Promise<T>;
   /** Disposes what the scope built, in reverse. */
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
 }
 
-/** A factory failed during `start()`. */
+/** A factory threw, rejected or timed out during `start()`. */
 export class StartError extends Error {
   private constructor();
   readonly name: "StartError";
   /** The service whose factory failed. */
   readonly service: string;
+  /** What the factory threw, or a `TimeoutError`. */
   readonly cause: unknown;
   /** Dispose failures while rolling back. */
   readonly disposeErrors: StopError[];
+  /**
+   * Settles when every factory given up on (timed out) has settled and its
+   * late instance, if any, has been disposed; with those disposes' failures.
+   * Never settles while such a factory hangs.
+   */
+  readonly abandoned: Promise<StopError[]>;
 }
 
-/** A dispose failed; one of the `errors` of the `AggregateError` from `stop()`. */
+/** A factory or a dispose did not settle within its timeout: the `cause` of a `StartError` or a `StopError`. */
+export class TimeoutError extends Error {
+  private constructor();
+  readonly name: "TimeoutError";
+  readonly service: string;
+  readonly phase: "start" | "stop";
+  /** In milliseconds. */
+  readonly timeout: number;
+}
+
+/** `start()` was cancelled by its `signal`; what had started has been stopped. */
+export class AbortError extends Error {
+  private constructor();
+  readonly name: "AbortError";
+  /** The signal's `reason`. */
+  readonly cause: unknown;
+  /** The start-up layer being started, or about to be, when the signal fired. */
+  readonly layer: number;
+  /** The services whose async factories were in flight then. */
+  readonly services: string[];
+  /** Dispose failures while rolling back. */
+  readonly disposeErrors: StopError[];
+  /** As `StartError.abandoned`: factories still running after the abort (and `startTimeout`). */
+  readonly abandoned: Promise<StopError[]>;
+}
+
+/** A dispose failed or timed out; one of the `errors` of the `AggregateError` from `stop()`. */
 export class StopError extends Error {
   private constructor();
   readonly name: "StopError";

@@ -6,7 +6,7 @@
 // without growing the stack, and synchronous factories cost no await.
 
 import { plan } from "./api.js";
-import { StartError, describe } from "./errors.js";
+import { AbortError, StartError, TimeoutError, describe } from "./errors.js";
 
 const LIFETIMES = new Set(["singleton", "scoped", "transient"]);
 const DEP_FIELDS = ["key", "optional", "many", "lazy"];
@@ -15,13 +15,62 @@ function isThenable(value) {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
 }
 
-/** A service failed to stop; collected into the `AggregateError` of `stop()`. */
+/**
+ * A service failed to stop, or did not within `stopTimeout`; collected into
+ * the `AggregateError` of `stop()`.
+ */
 export class StopError extends Error {
   constructor(service, cause) {
-    super(`service \`${service}\` failed to stop: ${describe(cause)}`, { cause });
+    super(
+      cause instanceof TimeoutError && cause.service === service
+        ? `service \`${service}\` did not stop within ${cause.timeout} ms`
+        : `service \`${service}\` failed to stop: ${describe(cause)}`,
+      { cause },
+    );
     this.name = "StopError";
     this.service = service;
   }
+}
+
+// setTimeout fires at once beyond this (2^31 - 1 ms, about 24.8 days).
+const MAX_TIMEOUT = 2147483647;
+
+/** A timeout option in ms, or null for none (absent, null or Infinity). */
+function timeoutOption(options, name) {
+  const ms = options[name];
+  if (ms === undefined || ms === null || ms === Infinity) return null;
+  if (typeof ms !== "number" || !(ms >= 0)) {
+    throw new TypeError(`wireplan: \`${name}\` must be a number of milliseconds (0 or more)`);
+  }
+  return ms > MAX_TIMEOUT ? null : ms;
+}
+
+/** An options argument: absent means `{}`; anything but an object is a TypeError. */
+function optionsObject(options, what) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object") throw new TypeError(`wireplan: the options of \`${what}\` must be an object`);
+  return options;
+}
+
+/**
+ * Settles like `thenable`, or rejects with a `TimeoutError` after `ms`; the
+ * timer is cleared either way, so it never keeps the process alive. A late
+ * rejection of `thenable` is handled (and dropped: the timeout was reported).
+ */
+function within(thenable, ms, service, phase) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(service, phase, ms)), ms);
+    Promise.resolve(thenable).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (reason) => {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    );
+  });
 }
 
 function normalizeDep(dep, id, i) {
@@ -124,10 +173,30 @@ export class CompiledPlan {
    * concurrently and async factories are awaited. If one fails, what has
    * started is stopped in reverse and the promise rejects with a
    * `StartError` naming the service, with the failure as `cause`.
+   *
+   * Options (like fx's `StartTimeout`/`StopTimeout`, but per service):
+   * `startTimeout` (ms): an async factory that has not settled by then fails
+   * the start with a `TimeoutError` cause; `stopTimeout` (ms): the same for
+   * each `dispose`, during the rollback and, by default, `app.stop()`;
+   * `signal`: an `AbortSignal` that cancels the start: no further factory is
+   * called, the in-flight ones of the current layer are awaited (each for
+   * at most `startTimeout`), everything that started is stopped in reverse,
+   * and the promise rejects with an `AbortError` (`cause`: the signal's
+   * reason) naming the layer and the services in flight. A factory given up
+   * on (timed out, or still running after an abort) is abandoned: if it
+   * resolves later, its instance is disposed then, once, and the error's
+   * `abandoned` promise resolves when all of them have settled.
    */
-  async start() {
-    const app = new App(this.plan, this.#entries);
-    await app._start();
+  async start(options) {
+    const o = optionsObject(options, "start");
+    const startTimeout = timeoutOption(o, "startTimeout");
+    const stopTimeout = timeoutOption(o, "stopTimeout");
+    const signal = o.signal ?? null;
+    if (signal !== null && (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
+      throw new TypeError("wireplan: `signal` must be an AbortSignal");
+    }
+    const app = new App(this.plan, this.#entries, stopTimeout);
+    await app._start(startTimeout, signal);
     return app;
   }
 }
@@ -148,10 +217,16 @@ export class App {
   #started;
   #root;
   #state = "starting";
+  #stopTimeout;
+  /** Set by the first `stop()`; settles when it is done. */
+  #stopping = null;
+  /** Promises of the disposals of abandoned factories' late instances. */
+  #late = [];
 
   /** @internal */
-  constructor(plan, entries) {
+  constructor(plan, entries, stopTimeout = null) {
     this.#plan = plan;
+    this.#stopTimeout = stopTimeout;
     this.#entries = entries;
     this.#t = plan.tables;
     this.#singletons = plan.tables.singletons;
@@ -196,79 +271,192 @@ export class App {
     return this.#singletons;
   }
 
+  /** @internal The default `stopTimeout` (from `start`), or null. */
+  get _stopTimeout() {
+    return this.#stopTimeout;
+  }
+
   /** @internal Starts every layer; see `CompiledPlan.start`. */
-  async _start() {
-    const { layerEnds, depStart, depFlags, provStart, providers } = this.#t;
+  async _start(startTimeout, signal) {
+    const { layerEnds, depStart, depFlags, provStart, providers, ids } = this.#t;
     const n = this.#singletons;
     const entries = this.#entries;
     const instances = this.#instances;
     const started = this.#started;
+    // Where the start is, for the abort's message: the layer, whether its
+    // factories are being called, and its async factories in flight.
+    let layer = 0;
+    let inLayer = false;
+    let pending = null;
+    let waiter = null;
+    let abort = null;
+    const onAbort = () => {
+      if (abort !== null || this.#state !== "starting") return;
+      const services = [];
+      if (waiter !== null) for (const i of waiter.unsettled()) services.push(ids[i]);
+      else if (pending !== null) for (let k = 0; k < pending.length; k += 2) services.push(ids[pending[k]]);
+      abort = { reason: signal.reason, layer, services, inLayer };
+    };
+    if (signal !== null) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+    let failure = null;
     let first = 0;
-    for (let l = 0; l < layerEnds.length; l++) {
-      const end = layerEnds[l];
-      let pending = null;
-      let failure = null;
-      for (let i = first; i < end; i++) {
-        try {
-          const factory = entries[i].factory;
-          const d0 = depStart[i];
-          const count = depStart[i + 1] - d0;
-          // The fast path: every dependency is one started singleton (no
-          // flag but `optional`). INVARIANT: non-lazy providers of a
-          // singleton are in earlier layers, so they have started.
-          let plain = count <= 4;
-          for (let d = d0; plain && d < d0 + count; d++) {
-            plain = (depFlags[d] & ~OPTIONAL) === 0 && provStart[d + 1] - provStart[d] === 1 && providers[provStart[d]] < n;
-          }
-          let value;
-          if (plain) {
-            const a = (k) => instances[providers[provStart[d0 + k]]];
-            switch (count) {
-              case 0: value = factory(); break;
-              case 1: value = factory(a(0)); break;
-              case 2: value = factory(a(0), a(1)); break;
-              case 3: value = factory(a(0), a(1), a(2)); break;
-              default: value = factory(a(0), a(1), a(2), a(3));
+    try {
+      for (let l = 0; l < layerEnds.length && abort === null; l++) {
+        const end = layerEnds[l];
+        layer = l;
+        inLayer = true;
+        pending = null;
+        waiter = null;
+        // INVARIANT: the signal's listener runs synchronously inside
+        // `abort()`, so a factory that aborts stops the very next call.
+        for (let i = first; i < end && abort === null; i++) {
+          try {
+            const factory = entries[i].factory;
+            const d0 = depStart[i];
+            const count = depStart[i + 1] - d0;
+            // The fast path: every dependency is one started singleton (no
+            // flag but `optional`). INVARIANT: non-lazy providers of a
+            // singleton are in earlier layers, so they have started.
+            let plain = count <= 4;
+            for (let d = d0; plain && d < d0 + count; d++) {
+              plain = (depFlags[d] & ~OPTIONAL) === 0 && provStart[d + 1] - provStart[d] === 1 && providers[provStart[d]] < n;
             }
-          } else {
-            let args = this.#args(i, this.#root);
-            if (args === null) args = await this.#argsAsync(i, this.#root);
-            value = factory(...args);
-          }
-          if (isThenable(value)) {
-            (pending ??= []).push(i, value);
-          } else {
-            instances[i] = value;
-            started[i] = 1;
-          }
-        } catch (cause) {
-          failure = { i, cause };
-          break;
-        }
-      }
-      first = end;
-      if (pending !== null) {
-        const promises = [];
-        for (let k = 1; k < pending.length; k += 2) promises.push(pending[k]);
-        const settled = await Promise.allSettled(promises);
-        for (let k = 0; k < settled.length; k++) {
-          const i = pending[2 * k];
-          const s = settled[k];
-          if (s.status === "fulfilled") {
-            instances[i] = s.value;
-            started[i] = 1;
-          } else if (failure === null || i < failure.i) {
-            failure = { i, cause: s.reason };
+            let value;
+            if (plain) {
+              const a = (k) => instances[providers[provStart[d0 + k]]];
+              switch (count) {
+                case 0: value = factory(); break;
+                case 1: value = factory(a(0)); break;
+                case 2: value = factory(a(0), a(1)); break;
+                case 3: value = factory(a(0), a(1), a(2)); break;
+                default: value = factory(a(0), a(1), a(2), a(3));
+              }
+            } else {
+              const args = this.#args(i, this.#root);
+              // Arguments that need an await (a transient with an async
+              // factory) make the service async: it joins the layer's
+              // in-flight set, under the same timeout and abort.
+              value = args !== null ? factory(...args) : this.#argsAsync(i, this.#root).then((xs) => factory(...xs));
+            }
+            if (isThenable(value)) {
+              (pending ??= []).push(i, value);
+            } else {
+              instances[i] = value;
+              started[i] = 1;
+            }
+          } catch (cause) {
+            failure = { i, cause };
+            break;
           }
         }
+        first = end;
+        if (pending !== null) {
+          waiter = this.#settle(pending, startTimeout, () => abort !== null);
+          const outcomes = await waiter.done;
+          for (let k = 0; k < outcomes.length; k++) {
+            const i = pending[2 * k];
+            const o = outcomes[k];
+            if (o.ok) {
+              instances[i] = o.value;
+              started[i] = 1;
+            } else if (!o.afterAbort && (failure === null || i < failure.i)) {
+              // A failure after the abort (a factory cut short by it, or
+              // timing out while it is awaited) is the abort's doing.
+              failure = { i, cause: o.cause };
+            }
+          }
+          waiter = null;
+          pending = null;
+        }
+        inLayer = false;
+        layer = l + 1;
+        if (failure !== null) break;
       }
-      if (failure !== null) {
-        const errors = await this.#disposeAll();
+      if (failure !== null || abort !== null) {
+        this.#state = "stopping";
+        const errors = await this.#disposeAll(this.#stopTimeout);
         this.#state = "failed";
-        throw new StartError(this.#t.ids[failure.i], failure.cause, errors);
+        const late = this.#late;
+        const abandoned = late.length === 0 ? Promise.resolve([]) : Promise.all(late).then((xs) => xs.filter((x) => x !== null));
+        if (failure !== null) throw new StartError(ids[failure.i], failure.cause, errors, abandoned);
+        throw new AbortError(abort.reason, abort.layer, abort.services, abort.inLayer, errors, abandoned);
+      }
+      this.#state = "running";
+    } finally {
+      if (signal !== null) signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Awaits a layer's in-flight factories (`pending`: index, thenable, …),
+   * each for at most `timeout` ms. `done` resolves with one outcome per
+   * factory: `{ok, value}` or `{ok: false, cause, afterAbort}`. A factory
+   * that times out is abandoned: its late instance is disposed when it
+   * arrives (see `#late`). `unsettled()` lists those still awaited.
+   */
+  #settle(pending, timeout, aborted) {
+    const ids = this.#t.ids;
+    const count = pending.length >> 1;
+    const outcomes = new Array(count);
+    const settled = new Uint8Array(count);
+    let left = count;
+    let resolve;
+    const done = new Promise((r) => {
+      resolve = r;
+    });
+    for (let k = 0; k < count; k++) {
+      const i = pending[2 * k];
+      let timer = null;
+      let lateDone = null;
+      const finish = (outcome) => {
+        if (timer !== null) clearTimeout(timer);
+        settled[k] = 1;
+        outcomes[k] = outcome;
+        if (--left === 0) resolve(outcomes);
+      };
+      Promise.resolve(pending[2 * k + 1]).then(
+        (value) => {
+          if (settled[k] === 0) finish({ ok: true, value });
+          else lateDone(this.#disposeLate(i, value));
+        },
+        (cause) => {
+          if (settled[k] === 0) finish({ ok: false, cause, afterAbort: aborted() });
+          else lateDone(null);
+        },
+      );
+      if (timeout !== null) {
+        timer = setTimeout(() => {
+          timer = null;
+          this.#late.push(new Promise((r) => {
+            lateDone = r;
+          }));
+          finish({ ok: false, cause: new TimeoutError(ids[i], "start", timeout), afterAbort: aborted() });
+        }, timeout);
       }
     }
-    this.#state = "running";
+    const unsettled = () => {
+      const out = [];
+      for (let k = 0; k < count; k++) if (settled[k] === 0) out.push(pending[2 * k]);
+      return out;
+    };
+    return { done, unsettled };
+  }
+
+  /** Disposes the instance an abandoned factory produced late; its error, or null. */
+  async #disposeLate(i, value) {
+    const dispose = this.#entries[i].dispose;
+    if (dispose === undefined) return null;
+    const id = this.#t.ids[i];
+    try {
+      const r = dispose(value);
+      if (isThenable(r)) await (this.#stopTimeout === null ? r : within(r, this.#stopTimeout, id, "stop"));
+      return null;
+    } catch (cause) {
+      return new StopError(id, cause);
+    }
   }
 
   /**
@@ -345,8 +533,8 @@ export class App {
     return value;
   }
 
-  /** Disposes every started singleton in reverse; returns the errors. */
-  async #disposeAll() {
+  /** Disposes every started singleton in reverse, each for at most `timeout` ms; returns the errors. */
+  async #disposeAll(timeout) {
     const errors = [];
     const entries = this.#entries;
     for (let i = this.#singletons - 1; i >= 0; i--) {
@@ -356,13 +544,13 @@ export class App {
       if (dispose === undefined) continue;
       try {
         const r = dispose(this.#instances[i]);
-        if (isThenable(r)) await r;
+        if (isThenable(r)) await (timeout === null ? r : within(r, timeout, this.#t.ids[i], "stop"));
       } catch (cause) {
         errors.push(new StopError(this.#t.ids[i], cause));
       }
       this.#instances[i] = undefined;
     }
-    const rootErrors = await this.#root._disposeAll();
+    const rootErrors = await this.#root._disposeAll(timeout);
     errors.push(...rootErrors);
     return errors;
   }
@@ -403,14 +591,31 @@ export class App {
   /**
    * Disposes every started singleton in reverse start-up order. Every
    * dispose runs; failures reject together as an `AggregateError` of
-   * `StopError`s.
+   * `StopError`s. `stopTimeout` (ms; default: `start`'s): a dispose that has
+   * not settled by then is a `StopError` with a `TimeoutError` cause, and
+   * the next dispose runs. A second call while stopping waits for the
+   * first (whose promise carries the errors); once stopped, it resolves.
    */
-  async stop() {
+  async stop(options) {
+    const o = optionsObject(options, "stop");
+    const timeout = o.stopTimeout === undefined ? this.#stopTimeout : timeoutOption(o, "stopTimeout");
     if (this.#state === "stopped") return;
+    if (this.#stopping !== null) {
+      await this.#stopping;
+      return;
+    }
     this.#state = "stopping";
-    const errors = await this.#disposeAll();
-    this.#state = "stopped";
-    if (errors.length > 0) throw aggregate(errors);
+    let done;
+    this.#stopping = new Promise((resolve) => {
+      done = resolve;
+    });
+    try {
+      const errors = await this.#disposeAll(timeout);
+      if (errors.length > 0) throw aggregate(errors);
+    } finally {
+      this.#state = "stopped";
+      done();
+    }
   }
 }
 
@@ -498,8 +703,8 @@ export class Scope {
     return () => (ps.length === 0 ? undefined : one(ps[0]));
   }
 
-  /** @internal */
-  async _disposeAll() {
+  /** @internal Disposes what this scope built, in reverse, each for at most `timeout` ms. */
+  async _disposeAll(timeout) {
     const errors = [];
     const created = this.#created;
     this.#created = [];
@@ -509,7 +714,7 @@ export class Scope {
       if (dispose === undefined) continue;
       try {
         const r = dispose(created[k + 1]);
-        if (isThenable(r)) await r;
+        if (isThenable(r)) await (timeout === null ? r : within(r, timeout, this.#app._id(i), "stop"));
       } catch (cause) {
         errors.push(new StopError(this.#app._id(i), cause));
       }
@@ -518,11 +723,16 @@ export class Scope {
     return errors;
   }
 
-  /** Disposes what this scope built, in reverse; failures as an `AggregateError`. */
-  async stop() {
+  /**
+   * Disposes what this scope built, in reverse; failures as an
+   * `AggregateError`. `stopTimeout` (ms) defaults to the app's.
+   */
+  async stop(options) {
+    const o = optionsObject(options, "stop");
+    const timeout = o.stopTimeout === undefined ? this.#app._stopTimeout : timeoutOption(o, "stopTimeout");
     if (this.#stopped) return;
     this.#stopped = true;
-    const errors = await this._disposeAll();
+    const errors = await this._disposeAll(timeout);
     if (errors.length > 0) throw aggregate(errors);
   }
 }

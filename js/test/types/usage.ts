@@ -1,7 +1,8 @@
 // Compiled by `tsc --noEmit` (test/types.test.mjs): the declarations must
 // accept the documented uses and reject the wrong ones.
 import {
-  App, CompiledPlan, DescriptorDocument, Diagnostic, Plan, PlanError, Registry, Report, StartError, StopError,
+  AbortError, App, CompiledPlan, DescriptorDocument, Diagnostic, Plan, PlanError, Registry, Report, StartError, StartOptions, StopError,
+  TimeoutError,
   check, decodePlan, encodePlan, explain, fingerprint, init, initSync, plan, version,
 } from "wireplan";
 import * as web from "wireplan/web";
@@ -66,10 +67,35 @@ async function run(): Promise<void> {
     if (e instanceof StartError) {
       const who: string = e.service;
       const rollback: StopError[] = e.disposeErrors;
+      const late: StopError[] = await e.abandoned;
+      if (e.cause instanceof TimeoutError) {
+        const phase: "start" | "stop" = e.cause.phase;
+        const ms: number = e.cause.timeout + e.service.length;
+      }
     } else if (e instanceof AggregateError) {
       const all: unknown[] = e.errors;
     }
   }
+  const controller = new AbortController();
+  const options: StartOptions = { startTimeout: 5_000, stopTimeout: 2_000, signal: controller.signal };
+  try {
+    const app = await compiled.start(options);
+    await app.stop({ stopTimeout: 1_000 });
+    await app.scope().stop({ stopTimeout: Infinity });
+  } catch (e) {
+    if (e instanceof AbortError) {
+      const layer: number = e.layer;
+      const inFlight: string[] = e.services;
+      const reason: unknown = e.cause;
+      const rollback: StopError[] = e.disposeErrors;
+    }
+  }
+  // @ts-expect-error: a timeout is a number of milliseconds
+  await compiled.start({ startTimeout: "5s" });
+  // @ts-expect-error: the signal is an AbortSignal
+  await compiled.start({ signal: controller });
+  // @ts-expect-error: stop takes no startTimeout
+  await (await compiled.start()).stop({ startTimeout: 1 });
 }
 
 // @ts-expect-error: the format version is 1

@@ -1,0 +1,450 @@
+// Fault injection in the JS runtime, exhaustively over positions of a
+// generated 50-service layered graph: a factory that throws or rejects, a
+// dispose that throws or rejects, a factory or a dispose that hangs (start
+// and stop timeouts), and an abort mid-layer. In every case each service
+// that started is disposed exactly once, in exact reverse start-up order,
+// the error names the service and why, and no timer is left behind.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { AbortError, Registry, StartError, StopError, TimeoutError } from "../src/index.js";
+
+// ---- The graph ----------------------------------------------------------------
+// 5 layers of 10: `sLJ` (layer L, J-th) needs `s(L-1)J` and two more of the
+// layer before, so its layer is exactly L and plan order is id order.
+const WIDTH = 10;
+const LAYERS = 5;
+const N = WIDTH * LAYERS;
+const ids = Array.from({ length: N }, (_, i) => `s${String(i).padStart(2, "0")}`);
+const layerOf = (p) => Math.floor(p / WIDTH);
+const deps = ids.map((_, i) => {
+  const l = layerOf(i);
+  if (l === 0) return [];
+  const j = i % WIDTH;
+  const prev = (l - 1) * WIDTH;
+  return [...new Set([j, (j * 3 + l) % WIDTH, (j * 7 + 1) % WIDTH])].map((k) => ids[prev + k]);
+});
+const layerIds = (l) => ids.slice(l * WIDTH, (l + 1) * WIDTH);
+/** The positions tested where "several" will do: each layer's first and last, and one inside. */
+const SEVERAL = [0, 5, 9, 10, 24, 39, 40, 49];
+
+/** Microtask hops, varied per service, so async factories settle out of plan order. */
+async function hops(i) {
+  for (let k = (i * 7) % 5; k > 0; k--) await null;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const never = () => new Promise(() => {});
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+/**
+ * A registry of the graph. `factory(i)` returns the factory body for
+ * position i (or undefined: the default, sync or async as `async` says);
+ * `dispose(i)` likewise. `log.made`: ids in the order instances appeared;
+ * `log.disposed`: ids in the order dispose was called.
+ */
+function graph({ async = false, factory = () => undefined, dispose = () => undefined } = {}) {
+  const log = { made: [], disposed: [] };
+  const registry = new Registry();
+  for (let i = 0; i < N; i++) {
+    const id = ids[i];
+    const make = () => {
+      log.made.push(id);
+      return { id };
+    };
+    const body = factory(i, make) ?? (async ? async () => (await hops(i), make()) : make);
+    registry.provide(id, deps[i], (...xs) => {
+      for (const x of xs) assert.ok(log.made.includes(x.id), `${id} got ${x.id} before it was made`);
+      return body();
+    }, {
+      dispose: (instance) => {
+        assert.equal(typeof instance.id, "string");
+        log.disposed.push(instance.id);
+        return (dispose(i) ?? (() => {}))();
+      },
+    });
+  }
+  const compiled = registry.compile();
+  assert.deepEqual(compiled.startup, ids);
+  assert.deepEqual(compiled.layers, Array.from({ length: LAYERS }, (_, l) => layerIds(l)));
+  return { compiled, log };
+}
+
+/** Every instance made was disposed exactly once, in exact reverse start-up order. */
+function assertRolledBack(log, made) {
+  if (made !== undefined) assert.deepEqual(new Set(log.made), new Set(made), "what started");
+  assert.equal(new Set(log.made).size, log.made.length, "each factory made one instance");
+  const expected = ids.filter((id) => log.made.includes(id)).reverse();
+  assert.deepEqual(log.disposed, expected, "disposed once each, in reverse start-up order");
+}
+
+/** The ids whose factories succeed when the one at `p` fails and the layer runs on. */
+const layerUpTo = (p) => ids.slice(0, (layerOf(p) + 1) * WIDTH).filter((id) => id !== ids[p]);
+
+// ---- Factories that fail ---------------------------------------------------------
+
+test("a sync factory throwing at every position: rollback in reverse, the error names it", async () => {
+  const base = timers();
+  for (let p = 0; p < N; p++) {
+    const cause = new Error(`boom at ${p}`);
+    const { compiled, log } = graph({ factory: (i) => (i === p ? () => { throw cause; } : undefined) });
+    await assert.rejects(compiled.start(), (error) => {
+      assert.ok(error instanceof StartError);
+      assert.equal(error.service, ids[p]);
+      assert.equal(error.cause, cause);
+      assert.equal(error.message, `service \`${ids[p]}\` failed to start: boom at ${p}`);
+      assert.deepEqual(error.disposeErrors, []);
+      return true;
+    });
+    // Sync: the layer stops at the failure, so exactly what came before started.
+    assertRolledBack(log, ids.slice(0, p));
+  }
+  assert.equal(timers(), base);
+});
+
+test("an async factory rejecting at every position: the layer settles, then rollback in reverse", async () => {
+  for (let p = 0; p < N; p++) {
+    const cause = new RangeError(`no ${p}`);
+    const { compiled, log } = graph({
+      async: true,
+      factory: (i) => (i === p ? async () => { await hops(i); throw cause; } : undefined),
+    });
+    await assert.rejects(compiled.start(), (error) => {
+      assert.ok(error instanceof StartError);
+      assert.equal(error.service, ids[p]);
+      assert.equal(error.cause, cause);
+      assert.deepEqual(error.disposeErrors, []);
+      return true;
+    });
+    // Every other factory of p's layer was already called and finishes.
+    assertRolledBack(log, layerUpTo(p));
+  }
+});
+
+test("a failing factory at every position with a throwing dispose before it: every other dispose still runs", async () => {
+  for (let p = 1; p < N; p++) {
+    const q = p - 1; // the last to start before p: the first disposed
+    const { compiled, log } = graph({
+      factory: (i) => (i === p ? () => { throw new Error("down"); } : undefined),
+      dispose: (i) => (i === q ? () => { throw new Error(`${ids[q]} stuck`); } : undefined),
+    });
+    await assert.rejects(compiled.start(), (error) => {
+      assert.equal(error.service, ids[p]);
+      assert.deepEqual(error.disposeErrors.map((e) => e.service), [ids[q]]);
+      assert.ok(error.disposeErrors[0] instanceof StopError);
+      assert.equal(error.disposeErrors[0].message, `service \`${ids[q]}\` failed to stop: ${ids[q]} stuck`);
+      return true;
+    });
+    assertRolledBack(log, ids.slice(0, p));
+  }
+});
+
+// ---- Disposes that fail --------------------------------------------------------------
+
+test("a dispose throwing (sync) or rejecting (async) at every position: all others run, errors aggregated", async () => {
+  for (let p = 0; p < N; p++) {
+    const cause = new Error(`close ${p}`);
+    const { compiled, log } = graph({
+      async: p % 2 === 1,
+      dispose: (i) => (i !== p ? undefined : p % 2 === 0 ? () => { throw cause; } : async () => { await hops(i); throw cause; }),
+    });
+    const app = await compiled.start();
+    assert.equal(log.made.length, N);
+    await assert.rejects(app.stop(), (error) => {
+      assert.ok(error instanceof AggregateError);
+      assert.equal(error.errors.length, 1);
+      assert.ok(error.errors[0] instanceof StopError);
+      assert.equal(error.errors[0].service, ids[p]);
+      assert.equal(error.errors[0].cause, cause);
+      assert.equal(error.message, `1 service failed to stop: \`${ids[p]}\``);
+      return true;
+    });
+    assertRolledBack(log, ids);
+    await app.stop(); // stopped: nothing runs twice
+    assert.equal(log.disposed.length, N);
+  }
+});
+
+test("every dispose throwing: one StopError each, in reverse order", async () => {
+  const { compiled, log } = graph({ dispose: (i) => () => { throw new Error(`e${i}`); } });
+  const app = await compiled.start();
+  await assert.rejects(app.stop(), (error) => {
+    assert.deepEqual(error.errors.map((e) => e.service), [...ids].reverse());
+    assert.match(error.message, /^50 services failed to stop: `s49`, `s48`, /);
+    return true;
+  });
+  assertRolledBack(log, ids);
+});
+
+// ---- Factories and disposes that hang ---------------------------------------------------
+
+test("a hanging factory at several positions fails the start after startTimeout, naming it", async () => {
+  const base = timers();
+  for (const p of SEVERAL) {
+    const { compiled, log } = graph({ async: true, factory: (i) => (i === p ? never : undefined) });
+    const t0 = performance.now();
+    await assert.rejects(compiled.start({ startTimeout: 20 }), (error) => {
+      assert.ok(error instanceof StartError);
+      assert.equal(error.service, ids[p]);
+      assert.ok(error.cause instanceof TimeoutError);
+      assert.equal(error.cause.service, ids[p]);
+      assert.equal(error.cause.phase, "start");
+      assert.equal(error.cause.timeout, 20);
+      assert.equal(error.cause.message, `\`${ids[p]}\` did not start within 20 ms`);
+      assert.equal(error.message, `service \`${ids[p]}\` did not start within 20 ms`);
+      return true;
+    });
+    assert.ok(performance.now() - t0 < 1000);
+    assertRolledBack(log, layerUpTo(p));
+    assert.equal(timers(), base, "every start timer is cleared");
+  }
+});
+
+test("a factory that resolves after its startTimeout: its late instance is disposed once, when it arrives", async () => {
+  for (const p of SEVERAL) {
+    const { compiled, log } = graph({
+      async: true,
+      factory: (i, make) => (i === p ? async () => (await sleep(40), make()) : undefined),
+    });
+    let error;
+    await compiled.start({ startTimeout: 10 }).catch((e) => { error = e; });
+    assert.equal(error.service, ids[p]);
+    assertRolledBack(log, layerUpTo(p));
+    assert.deepEqual(await error.abandoned, []);
+    // The late one came after the rollback and was disposed on its own, once.
+    assert.deepEqual(log.made.at(-1), ids[p]);
+    assert.deepEqual(log.disposed, [...layerUpTo(p).reverse(), ids[p]]);
+  }
+});
+
+test("a hanging dispose at several positions becomes a StopError after stopTimeout; the rest still run", async () => {
+  const base = timers();
+  for (const p of SEVERAL) {
+    const { compiled, log } = graph({ async: true, dispose: (i) => (i === p ? never : undefined) });
+    const app = await compiled.start();
+    await assert.rejects(app.stop({ stopTimeout: 15 }), (error) => {
+      assert.ok(error instanceof AggregateError);
+      assert.deepEqual(error.errors.map((e) => e.service), [ids[p]]);
+      const [stop] = error.errors;
+      assert.ok(stop.cause instanceof TimeoutError);
+      assert.equal(stop.cause.phase, "stop");
+      assert.equal(stop.message, `service \`${ids[p]}\` did not stop within 15 ms`);
+      return true;
+    });
+    assertRolledBack(log, ids);
+    assert.equal(timers(), base, "every stop timer is cleared");
+  }
+});
+
+test("start's stopTimeout bounds the rollback's disposes and is stop()'s default", async () => {
+  for (const p of SEVERAL.filter((x) => x > 0)) {
+    const q = p - 1;
+    const { compiled, log } = graph({
+      factory: (i) => (i === p ? () => { throw new Error("no"); } : undefined),
+      dispose: (i) => (i === q ? never : undefined),
+    });
+    await assert.rejects(compiled.start({ stopTimeout: 10 }), (error) => {
+      assert.equal(error.service, ids[p]);
+      assert.deepEqual(error.disposeErrors.map((e) => [e.service, e.cause.name]), [[ids[q], "TimeoutError"]]);
+      return true;
+    });
+    assertRolledBack(log, ids.slice(0, p));
+  }
+  const { compiled, log } = graph({ dispose: (i) => (i === 7 ? never : undefined) });
+  const app = await compiled.start({ stopTimeout: 10 });
+  await assert.rejects(app.stop(), (error) => error.errors[0].service === "s07");
+  assertRolledBack(log, ids);
+});
+
+// ---- Abort ---------------------------------------------------------------------------------
+
+/**
+ * Async factories that each wait on their own gate; `called` counts the
+ * calls. Lets the test abort at an exact point inside a layer.
+ */
+function gated() {
+  const gates = ids.map(() => {
+    let open;
+    const promise = new Promise((resolve) => { open = resolve; });
+    return { promise, open };
+  });
+  let called = 0;
+  const waiters = [];
+  const calledAtLeast = (k) => new Promise((resolve) => {
+    if (called >= k) resolve();
+    else waiters.push([k, resolve]);
+  });
+  const g = graph({
+    factory: (i, make) => async () => {
+      called++;
+      for (const [k, resolve] of waiters) if (called >= k) resolve();
+      await gates[i].promise;
+      return make();
+    },
+  });
+  const openAll = (from, to) => { for (let i = from; i < to; i++) gates[i].open(); };
+  return { ...g, openAll, calledAtLeast, gates };
+}
+
+test("abort in every layer while all its factories are in flight: they finish, everything is disposed", async () => {
+  for (let l = 0; l < LAYERS; l++) {
+    const { compiled, log, openAll, calledAtLeast } = gated();
+    openAll(0, l * WIDTH);
+    const controller = new AbortController();
+    const reason = new Error("ctrl-c");
+    const started = compiled.start({ signal: controller.signal });
+    await calledAtLeast((l + 1) * WIDTH);
+    controller.abort(reason);
+    openAll(l * WIDTH, N);
+    await assert.rejects(started, (error) => {
+      assert.ok(error instanceof AbortError);
+      assert.equal(error.name, "AbortError");
+      assert.equal(error.cause, reason);
+      assert.equal(error.layer, l);
+      assert.deepEqual(error.services, layerIds(l));
+      assert.equal(error.message, `start aborted in layer ${l} while ${layerIds(l).map((s) => `\`${s}\``).join(", ")} were starting: ctrl-c`);
+      assert.deepEqual(error.disposeErrors, []);
+      return true;
+    });
+    // No factory of a later layer was called; the in-flight ones finished.
+    assertRolledBack(log, ids.slice(0, (l + 1) * WIDTH));
+  }
+});
+
+test("abort with part of a layer settled names only the services in flight", async () => {
+  for (const p of SEVERAL) {
+    const l = layerOf(p);
+    const { compiled, log, openAll, calledAtLeast } = gated();
+    openAll(0, p); // everything before p settles; p and the rest of its layer wait
+    const controller = new AbortController();
+    const started = compiled.start({ signal: controller.signal });
+    await calledAtLeast((l + 1) * WIDTH);
+    await sleep(1);
+    controller.abort();
+    openAll(p, N);
+    await assert.rejects(started, (error) => {
+      assert.ok(error instanceof AbortError);
+      assert.equal(error.cause.name, "AbortError"); // the signal's default reason
+      assert.equal(error.layer, l);
+      assert.deepEqual(error.services, ids.slice(p, (l + 1) * WIDTH));
+      return true;
+    });
+    assertRolledBack(log, ids.slice(0, (l + 1) * WIDTH));
+  }
+});
+
+test("a sync factory aborting at every position: no further factory is called", async () => {
+  for (let p = 0; p < N; p++) {
+    const controller = new AbortController();
+    const { compiled, log } = graph({ factory: (i, make) => (i === p ? () => (controller.abort(), make()) : undefined) });
+    await assert.rejects(compiled.start({ signal: controller.signal }), (error) => {
+      assert.ok(error instanceof AbortError);
+      assert.equal(error.layer, layerOf(p));
+      assert.deepEqual(error.services, []);
+      assert.equal(error.message, `start aborted in layer ${layerOf(p)}: This operation was aborted`);
+      return true;
+    });
+    assertRolledBack(log, ids.slice(0, p + 1));
+  }
+});
+
+test("abort with a hanging factory in flight: abandoned after startTimeout, disposed once if it arrives", async () => {
+  const base = timers();
+  for (const p of SEVERAL) {
+    const l = layerOf(p);
+    const controller = new AbortController();
+    let arrive;
+    const { compiled, log } = graph({
+      async: true,
+      factory: (i, make) => (i === p ? () => new Promise((resolve) => { arrive = () => resolve(make()); }) : undefined),
+    });
+    const started = compiled.start({ signal: controller.signal, startTimeout: 30 });
+    await sleep(5);
+    controller.abort();
+    let error;
+    await started.catch((e) => { error = e; });
+    assert.ok(error instanceof AbortError, "the abort, not the timeout that followed it, is the error");
+    assert.equal(error.layer, l);
+    assert.deepEqual(error.services, [ids[p]]);
+    assertRolledBack(log, layerUpTo(p));
+    assert.equal(timers(), base);
+    arrive();
+    assert.deepEqual(await error.abandoned, []);
+    assert.deepEqual(log.disposed, [...layerUpTo(p).reverse(), ids[p]]);
+  }
+});
+
+test("an already aborted signal starts nothing", async () => {
+  const { compiled, log } = graph();
+  const reason = new Error("shutting down");
+  await assert.rejects(compiled.start({ signal: AbortSignal.abort(reason) }), (error) => {
+    assert.ok(error instanceof AbortError);
+    assert.equal(error.cause, reason);
+    assert.equal(error.message, "start aborted before layer 0: shutting down");
+    return true;
+  });
+  assert.deepEqual(log.made, []);
+});
+
+test("a signal aborted after the start has no effect; its listener is removed", async () => {
+  const controller = new AbortController();
+  const { compiled, log } = graph({ async: true });
+  const app = await compiled.start({ signal: controller.signal, startTimeout: 1000, stopTimeout: 1000 });
+  controller.abort();
+  assert.equal(app.get("s49").id, "s49");
+  await app.stop();
+  assertRolledBack(log, ids);
+});
+
+test("a successful start with timeouts leaves no timer behind", async () => {
+  const base = timers();
+  const { compiled } = graph({ async: true });
+  const app = await compiled.start({ startTimeout: 60_000, stopTimeout: 60_000 });
+  assert.equal(timers(), base);
+  await app.stop();
+  assert.equal(timers(), base);
+});
+
+test("bad options are TypeErrors", async () => {
+  const { compiled } = graph();
+  await assert.rejects(compiled.start({ startTimeout: -1 }), TypeError);
+  await assert.rejects(compiled.start({ stopTimeout: "5" }), TypeError);
+  await assert.rejects(compiled.start({ startTimeout: Number.NaN }), TypeError);
+  await assert.rejects(compiled.start({ signal: {} }), TypeError);
+  await assert.rejects(compiled.start(5), TypeError);
+  const app = await compiled.start({ startTimeout: Infinity });
+  await assert.rejects(app.stop({ stopTimeout: -5 }), TypeError);
+  await app.stop({ stopTimeout: Infinity });
+});
+
+test("stop() called three times at once disposes each service once, in reverse, one at a time", async () => {
+  let active = 0;
+  let overlapped = false;
+  const { compiled, log } = graph({
+    async: true,
+    dispose: (i) => async () => {
+      overlapped ||= ++active > 1;
+      await hops(i + 1);
+      active--;
+    },
+  });
+  const app = await compiled.start();
+  await Promise.all([app.stop(), app.stop(), app.stop()]);
+  assert.equal(overlapped, false, "a dispose began before the one after it in start-up order had finished");
+  assertRolledBack(log, ids);
+});
+
+test("the start removes its abort listener when done, whatever the outcome", async () => {
+  const listening = new Set();
+  const signal = {
+    aborted: false,
+    reason: undefined,
+    addEventListener: (type, fn) => listening.add(fn),
+    removeEventListener: (type, fn) => listening.delete(fn),
+  };
+  const ok = graph({ async: true });
+  await (await ok.compiled.start({ signal })).stop();
+  assert.equal(listening.size, 0);
+  const bad = graph({ factory: (i) => (i === 12 ? () => { throw new Error("x"); } : undefined) });
+  await assert.rejects(bad.compiled.start({ signal }), StartError);
+  assert.equal(listening.size, 0);
+});
