@@ -229,17 +229,20 @@ fn read_options(options: JsValue) -> Result<Options, Report> {
     })
 }
 
-fn planned(documents: JsValue, options: JsValue) -> Result<Plan, Report> {
-    let docs = read_documents(documents)?;
-    let options = read_options(options)?;
-    let borrowed: Vec<Document<'_>> = docs
-        .iter()
+/// The documents as the core borrows them.
+fn borrowed(docs: &[Doc]) -> Vec<Document<'_>> {
+    docs.iter()
         .map(|d| Document {
             name: &d.name,
             text: &d.text,
         })
-        .collect();
-    wireplan::plan_documents(&borrowed, &options)
+        .collect()
+}
+
+fn planned(documents: JsValue, options: JsValue) -> Result<Plan, Report> {
+    let docs = read_documents(documents)?;
+    let options = read_options(options)?;
+    wireplan::plan_documents(&borrowed(&docs), &options)
 }
 
 /// Plans `documents` (`[{name, text}]`, merged in order) with `options`
@@ -278,14 +281,7 @@ pub fn check(documents: JsValue, options: JsValue, color: bool) -> JsValue {
 pub fn fingerprint(documents: JsValue, options: JsValue) -> JsValue {
     let result = read_documents(documents).and_then(|docs| {
         let options = read_options(options)?;
-        let borrowed: Vec<Document<'_>> = docs
-            .iter()
-            .map(|d| Document {
-                name: &d.name,
-                text: &d.text,
-            })
-            .collect();
-        let descriptors = wireplan::Descriptors::parse_all(&borrowed).map_err(Report::from)?;
+        let descriptors = wireplan::Descriptors::parse_all(&borrowed(&docs)).map_err(Report::from)?;
         Ok(wireplan::fingerprint(&descriptors, &options))
     });
     match result {
