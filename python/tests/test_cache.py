@@ -44,7 +44,7 @@ def make_registry() -> wireplan.Registry:
 
 def plan_files(d: Path) -> tuple[Path, Path]:
     [key] = list(d.glob("*.key"))
-    fp = key.read_text().strip()
+    fp = key.read_text().split()[0]
     return key, d / f"{fp}.wpl"
 
 

@@ -2,7 +2,7 @@
 
 Layout of a cache directory::
 
-    <key>.key          the fingerprint of the plan made for this key (text)
+    <key>.key          "<fingerprint> <key>": the plan made for this key (text)
     <fingerprint>.wpl  the core's binary plan
 
 The key is cheap to compute on every start: it hashes what each provider
@@ -13,10 +13,14 @@ lifetimes, explicit options and the versions, without evaluating a single
 type hint. The plan is stored under its real fingerprint (of the
 descriptors, `meta` included, which says how to call each factory), and
 loading it checks that fingerprint, the header, the checksum and every
-invariant in the core. Anything that fails is logged as a warning on the
-``wireplan`` logger and rebuilt, never trusted. Writes go to a temporary file
-in the same directory and are renamed into place (``os.replace`` is atomic),
-plan first and key second, so concurrent starts never see a torn file.
+invariant in the core. A key file repeats its own key, so one copied over
+from another cache (every key file has the same size) is noticed too: it
+would point at a valid plan of other descriptors. Anything that fails is
+logged as a warning on the ``wireplan`` logger and rebuilt, never trusted.
+A cache that cannot be written (read-only, full) is logged and skipped.
+Writes go to a temporary file in the same directory and are renamed into
+place (``os.replace`` is atomic), plan first and key second, so concurrent
+starts never see a torn file.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wireplan")
 
 #: Bumped when what the Python side puts in descriptors changes.
-_LAYOUT = "wireplan-py-cache-1"
+_LAYOUT = "wireplan-py-cache-2"
 
 
 def directory(cache_dir: str | os.PathLike[str] | None) -> str | None:
@@ -143,14 +147,20 @@ def load(cache_dir: str, key: str) -> _core.Plan | None:
     key_path = os.path.join(cache_dir, key + ".key")
     try:
         with open(key_path, "rb") as f:
-            fingerprint = f.read(64).decode("ascii", "replace").strip()
+            parts = f.read(128).decode("ascii", "replace").split()
     except FileNotFoundError:
         return None
     except OSError as e:
         log.warning("wireplan: cannot read cache file %s (%s); rebuilding", key_path, e)
         return None
+    fingerprint = parts[0] if len(parts) == 2 else ""
     if len(fingerprint) != 32 or any(c not in "0123456789abcdef" for c in fingerprint):
         log.warning("wireplan: cache file %s is corrupt; rebuilding", key_path)
+        return None
+    if parts[1] != key:
+        # Another cache's key file (a copy, a swap): its plan may be valid
+        # and still be another registry's.
+        log.warning("wireplan: cache file %s belongs to another key (%s); rebuilding", key_path, parts[1][:64])
         return None
     plan_path = os.path.join(cache_dir, fingerprint + ".wpl")
     try:
@@ -190,6 +200,6 @@ def store(cache_dir: str, key: str, plan: _core.Plan) -> None:
     try:
         os.makedirs(cache_dir, exist_ok=True)
         _write_atomic(os.path.join(cache_dir, plan.fingerprint + ".wpl"), plan.encode())
-        _write_atomic(os.path.join(cache_dir, key + ".key"), (plan.fingerprint + "\n").encode())
+        _write_atomic(os.path.join(cache_dir, key + ".key"), f"{plan.fingerprint} {key}\n".encode())
     except OSError as e:
         log.warning("wireplan: cannot write the plan cache in %s (%s)", cache_dir, e)

@@ -11,10 +11,12 @@ same loop backwards, and a scoped ``get`` is one loop over a recipe.
 from __future__ import annotations
 
 import json
+import math
+import sys
 import threading
 from time import perf_counter
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, NamedTuple, Sequence, TypeVar, overload
 
 from . import _core
 from ._keys import Lazy, key_of
@@ -214,17 +216,36 @@ class Plan:
         """The plan as the core's pretty JSON, services by id."""
         return self.core.to_json()
 
-    def start(self) -> App:
+    def start(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> App:
         """Starts every singleton in plan order; use as a context manager to
-        stop them in shutdown order on exit."""
-        app = App(self)
+        stop them in shutdown order on exit.
+
+        `start_timeout` and `stop_timeout` (seconds, per service, like fx's
+        ``StartTimeout``/``StopTimeout``; ``None`` for none) bound each
+        factory and each teardown. A synchronous call cannot be interrupted:
+        it runs to the end and is then measured, so one that overran fails
+        the start (rolled back, itself included) or is reported as a
+        ``TimeoutError`` among the stop errors. Use :meth:`start_async` and
+        async factories for a hard limit.
+        """
+        app = App(self, start_timeout=start_timeout, stop_timeout=stop_timeout)
         app._start()
         return app
 
-    def start_async(self) -> _AsyncStart:
+    def start_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> _AsyncStart:
         """``async with plan.start_async() as app``: async factories are
-        awaited and each layer is started concurrently."""
-        return _AsyncStart(self)
+        awaited and each layer is started concurrently.
+
+        An async factory still running after `start_timeout` seconds is
+        cancelled and the start fails with a ``TimeoutError`` cause; an
+        async teardown still running after `stop_timeout` is cancelled and
+        reported, and the other teardowns still run. Synchronous factories
+        and teardowns are measured after the fact, as in :meth:`start`.
+        Cancelling the task that runs the start (or Ctrl-C under
+        ``asyncio.run``) stops everything started so far, in reverse, then
+        lets the ``CancelledError`` through.
+        """
+        return _AsyncStart(self, start_timeout, stop_timeout)
 
     def __repr__(self) -> str:
         return f"<wireplan.Plan {len(self.ids)} services, {self.singletons} singletons>"
@@ -252,32 +273,103 @@ class Plan:
         return [found] if isinstance(found, int) else list(found)
 
 
-def _rollback_errors(teardowns: list[Any], plan: Plan) -> list[BaseException]:
+def _timeout(name: str, value: float | None) -> float | None:
+    """A timeout option checked: ``None`` (or infinity) for none, else a
+    positive number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, not {value!r}")
+    return None if math.isinf(value) else float(value)
+
+
+def _late_start(limit: float, took: float) -> TimeoutError:
+    """A synchronous factory that returned after the start timeout."""
+    return TimeoutError(f"timed out after {limit:g}s: the factory returned after {took:.3g}s "
+                        "(a synchronous factory cannot be interrupted)")
+
+
+def _late_stop(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
+    """A teardown that did not finish within the stop timeout."""
+    text = f"service `{plan.ids[i]}` timed out after {limit:g}s while stopping"
+    if took is not None:
+        text += f": the teardown returned after {took:.3g}s (a synchronous teardown cannot be interrupted)"
+    return TimeoutError(text)
+
+
+async def _within(aw: Awaitable[T], limit: float, expired: Callable[[], BaseException]) -> T:
+    """``await aw``, cancelled after `limit` seconds: then raises
+    ``expired()`` (a TimeoutError `aw` raises itself goes through unchanged).
+    A coroutine that swallows the cancellation is waited for."""
+    import asyncio  # imported here: `import wireplan` stays cheap
+
+    if sys.version_info >= (3, 11):
+        # Runs in this task (contextvars, task-bound cancel scopes intact).
+        deadline = asyncio.timeout(limit)
+        try:
+            async with deadline:
+                return await aw
+        except TimeoutError:
+            if deadline.expired():
+                raise expired() from None
+            raise
+    else:  # pragma: no cover - CPython 3.10
+        task = asyncio.ensure_future(aw)
+        done, _ = await asyncio.wait({task}, timeout=limit)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+            if task.cancelled():
+                raise expired()
+        return task.result()
+
+
+def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None) -> list[BaseException]:
+    """Runs every teardown, newest first, and returns the errors (each with a
+    note naming its service); one that overran `limit` is an error too."""
     errors: list[BaseException] = []
     while teardowns:
         i, kind, obj = teardowns.pop()
+        t0 = perf_counter() if limit is not None else 0.0
         try:
             _teardown(kind, obj)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected
             _note(e, plan, i)
             errors.append(e)
+            continue
+        if limit is not None and (took := perf_counter() - t0) > limit:
+            late = _late_stop(plan, i, limit, took)
+            _note(late, plan, i)
+            errors.append(late)
     return errors
 
 
-async def _arollback_errors(teardowns: list[Any], plan: Plan) -> list[BaseException]:
+async def _arollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None) -> list[BaseException]:
+    """As :func:`_rollback_errors`, awaiting async teardowns (each cancelled
+    after `limit` seconds)."""
     errors: list[BaseException] = []
     while teardowns:
         i, kind, obj = teardowns.pop()
+        t0 = perf_counter()
         try:
-            if kind == AGEN:
-                await _aclose_agen(obj)
-            elif kind == ACM:
-                await obj.__aexit__(None, None, None)
-            else:
-                _teardown(kind, obj)
-        except BaseException as e:  # noqa: BLE001
+            if kind == AGEN or kind == ACM:
+                aw = _aclose_agen(obj) if kind == AGEN else obj.__aexit__(None, None, None)
+                if limit is None:
+                    await aw
+                else:
+                    await _within(aw, limit, lambda: _late_stop(plan, i, limit, None))
+                continue
+            _teardown(kind, obj)
+        except BaseException as e:  # noqa: BLE001 - every teardown error is collected (a cancellation too: the rest still run)
             _note(e, plan, i)
             errors.append(e)
+            continue
+        if limit is not None and (took := perf_counter() - t0) > limit:
+            late = _late_stop(plan, i, limit, took)
+            _note(late, plan, i)
+            errors.append(late)
     return errors
 
 
@@ -298,7 +390,19 @@ def _note(e: BaseException, plan: Plan, i: int) -> None:
     _add_note(e, f"while stopping service `{plan.ids[i]}`" + (f" ({src})" if src else ""))
 
 
+def _no_async_teardown(teardowns: list[Any], plan: Plan, hint: str) -> None:
+    """A synchronous stop cannot run an async teardown: raise before
+    stopping anything, so the async stop can still stop everything once."""
+    for i, kind, _ in teardowns:
+        if kind in _ASYNC_KINDS:
+            raise TypeError(f"`{plan.ids[i]}` has an async teardown: {hint}")
+
+
 def _teardown(kind: str, obj: Any) -> None:
+    if kind in _ASYNC_KINDS:
+        # Reached from a `with` block's exit only (stop() and close() refuse
+        # first): reported, never skipped without a word.
+        raise TypeError("an async teardown cannot run in a synchronous stop: use `async with` or `await astop()`")
     if kind == GEN:
         try:
             next(obj)
@@ -529,7 +633,7 @@ class _Builder:
 class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
         self.plan = plan
         self.app = self
         self.scoped = None
@@ -538,12 +642,23 @@ class App(_Builder):
         self._inst: list[Any] = [_UNSET] * len(plan.ids)
         self._durations: list[float] = [0.0] * plan.singletons
         self._running = False
+        self._start_timeout = _timeout("start_timeout", start_timeout)
+        self._stop_timeout = _timeout("stop_timeout", stop_timeout)
 
     def _fail(self, i: int, cause: BaseException) -> StartupError:
-        errors = _rollback_errors(self.teardowns, self.plan)
+        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout)
         self._inst = [_UNSET] * len(self.plan.ids)
         group = _group("errors while rolling back start-up", errors) if errors else None
         return StartupError(self.plan.ids[i], self.plan.source(i), cause, group)
+
+    def _interrupted(self, e: BaseException, errors: list[BaseException]) -> None:
+        """After a KeyboardInterrupt, a cancellation or SystemExit during
+        start-up has been rolled back: notes on `e` for the teardown errors
+        met (none is swallowed), before `e` goes on."""
+        self._inst = [_UNSET] * len(self.plan.ids)
+        for x in errors:
+            where = getattr(x, "__notes__", None) or ["while stopping a service"]
+            _add_note(e, f"rolling back start-up, {where[-1]}: {type(x).__name__}: {x}")
 
     def _start(self) -> None:
         plan = self.plan
@@ -555,6 +670,7 @@ class App(_Builder):
         fast = plan._fast
         factories = plan._factories
         getitem = inst.__getitem__
+        limit = math.inf if self._start_timeout is None else self._start_timeout
         # INVARIANT: singletons are numbered in start-up order, so every
         # non-lazy dependency of `i` is made before `i`.
         before = perf_counter()
@@ -571,16 +687,44 @@ class App(_Builder):
                     inst[i] = factories[i]()
             except Exception as e:
                 raise self._fail(i, e) from e
+            except BaseException as e:
+                # KeyboardInterrupt, SystemExit: stop what started, then let it through.
+                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout))
+                raise
             now = perf_counter()
-            durations[i] = now - before
+            took = durations[i] = now - before
             before = now
+            if took > limit:
+                # Measured after the fact: a blocking call cannot be interrupted.
+                late = _late_start(limit, took)
+                raise self._fail(i, late) from late
         self._running = True
 
     async def _astart(self) -> None:
+        try:
+            failure = await self._astart_layers()
+        except BaseException as e:
+            # A cancellation (task.cancel(), Ctrl-C under asyncio.run),
+            # KeyboardInterrupt or SystemExit: stop everything started so
+            # far, in reverse, then let it through.
+            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout))
+            raise
+        if failure is not None:
+            i, cause, others = failure
+            err = await self._afail(i, cause)
+            for j, other in others:
+                _add_note(err, f"`{self.plan.ids[j]}` failed too: {type(other).__name__}: {other}")
+            raise err from cause
+        self._running = True
+
+    async def _astart_layers(self) -> tuple[int, Exception, list[tuple[int, Exception]]] | None:
+        """Starts layer after layer; returns the first failure (service,
+        cause, the layer's other failures) without rolling back."""
         plan = self.plan
         inst = self._inst
         durations = self._durations
         needs = plan._needs_await
+        limit = math.inf if self._start_timeout is None else self._start_timeout
         for layer in plan.layers:
             waiting: list[int] = []
             for i in layer:
@@ -591,10 +735,16 @@ class App(_Builder):
                 try:
                     inst[i] = self._make(i, {}, self.teardowns)
                 except Exception as e:
-                    raise await self._afail(i, e) from e
-                durations[i] = perf_counter() - t0
+                    return i, e, []
+                took = durations[i] = perf_counter() - t0
+                if took > limit:
+                    return i, _late_start(limit, took), []
             if not waiting:
                 continue
+            # INVARIANT: each service records its teardown in
+            # self.teardowns the moment its instance exists, so a layer
+            # cancelled half-way is rolled back exactly, in reverse order of
+            # readiness.
             if len(waiting) == 1:
                 try:
                     results: list[Any] = [await self._timed(waiting[0])]
@@ -603,38 +753,36 @@ class App(_Builder):
             else:
                 import asyncio  # imported here: `import wireplan` stays cheap
 
+                # Cancelled, gather cancels every factory still running and
+                # raises only once all of them have finished.
                 results = await asyncio.gather(*(self._timed(i) for i in waiting), return_exceptions=True)
-            failed: list[tuple[int, BaseException]] = []
+            failed: list[tuple[int, Exception]] = []
             for i, r in zip(waiting, results):
                 if isinstance(r, BaseException):
+                    if not isinstance(r, Exception):
+                        raise r  # a factory's own CancelledError or KeyboardInterrupt
                     failed.append((i, r))
                 else:
-                    inst[i], tds, durations[i] = r
-                    self.teardowns.extend(tds)
+                    inst[i], took = r
+                    durations[i] = took
+                    if took > limit:
+                        failed.append((i, _late_start(limit, took)))
             if failed:
-                i, cause = failed[0]
-                if not isinstance(cause, Exception):
-                    # KeyboardInterrupt, CancelledError: stop, then let it through.
-                    await _arollback_errors(self.teardowns, self.plan)
-                    raise cause
-                err = await self._afail(i, cause)
-                for j, other in failed[1:]:
-                    _add_note(err, f"`{plan.ids[j]}` failed too: {type(other).__name__}: {other}")
-                raise err from cause
-        self._running = True
+                return failed[0][0], failed[0][1], failed[1:]
+        return None
 
-    async def _timed(self, i: int) -> tuple[Any, list[Any], float]:
+    async def _timed(self, i: int) -> tuple[Any, float]:
         t0 = perf_counter()
-        tds: list[Any] = []
-        try:
-            obj = await self._amake(i, {}, tds)
-        except BaseException:
-            self.teardowns.extend(tds)
-            raise
-        return obj, tds, perf_counter() - t0
+        limit = self._start_timeout
+        if limit is None:
+            obj = await self._amake(i, {}, self.teardowns)
+        else:
+            obj = await _within(self._amake(i, {}, self.teardowns), limit,
+                                lambda: TimeoutError(f"timed out after {limit:g}s"))
+        return obj, perf_counter() - t0
 
     async def _afail(self, i: int, cause: BaseException) -> StartupError:
-        errors = await _arollback_errors(self.teardowns, self.plan)
+        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout)
         self._inst = [_UNSET] * len(self.plan.ids)
         group = _group("errors while rolling back start-up", errors) if errors else None
         return StartupError(self.plan.ids[i], self.plan.source(i), cause, group)
@@ -642,17 +790,23 @@ class App(_Builder):
     def stop(self) -> None:
         """Stops every started service in shutdown order (reverse of
         start-up). Raises an ExceptionGroup of every teardown error, after
-        running every teardown."""
+        running every teardown; a teardown over the stop timeout is one
+        (a ``TimeoutError`` naming the service). Stopping twice is a no-op."""
+        _no_async_teardown(self.teardowns, self.plan, "stop the app with `await app.astop()`")
+        self._stop()
+
+    def _stop(self) -> None:
         self._running = False
-        errors = _rollback_errors(self.teardowns, self.plan)
+        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout)
         self._inst = [_UNSET] * len(self.plan.ids)
         if errors:
             raise _group("errors while stopping services", errors)
 
     async def astop(self) -> None:
-        """As :meth:`stop`, awaiting async teardowns."""
+        """As :meth:`stop`, awaiting async teardowns (each cancelled after the
+        stop timeout, and reported; the others still run)."""
         self._running = False
-        errors = await _arollback_errors(self.teardowns, self.plan)
+        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout)
         self._inst = [_UNSET] * len(self.plan.ids)
         if errors:
             raise _group("errors while stopping services", errors)
@@ -700,7 +854,7 @@ class App(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
+        self._stop()  # no refusal here: what can stop does, the rest is reported
 
     def __repr__(self) -> str:
         return f"<wireplan.App {'running' if self._running else 'stopped'}, {self.plan.singletons} singletons>"
@@ -719,6 +873,10 @@ class Scope(_Builder):
 
     def close(self) -> None:
         """Tears down this scope's instances, newest first."""
+        _no_async_teardown(self.teardowns, self.plan, "close the scope with `await scope.aclose()` (`async with`)")
+        self._close()
+
+    def _close(self) -> None:
         errors = _rollback_errors(self.teardowns, self.plan)
         self.scoped = {}
         if errors:
@@ -735,7 +893,7 @@ class Scope(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
+        self._close()  # no refusal here: what can close does, the rest is reported
 
     async def __aenter__(self) -> Scope:
         return self
@@ -747,8 +905,8 @@ class Scope(_Builder):
 class _AsyncStart:
     """What ``plan.start_async()`` returns: an async context manager."""
 
-    def __init__(self, plan: Plan) -> None:
-        self._app = App(plan)
+    def __init__(self, plan: Plan, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
+        self._app = App(plan, start_timeout=start_timeout, stop_timeout=stop_timeout)
 
     async def __aenter__(self) -> App:
         await self._app._astart()
