@@ -21,7 +21,8 @@ Graphs come from bench/gen.py (shared with the other languages):
 (c) a chain of providers: which frameworks start chains of 1,000 and
     10,000, and wireplan on 100,000 (start and stop).
 (d) what ``import X`` adds to a bare interpreter (``-X importtime``'s
-    cumulative time of X, median of 5 runs).
+    cumulative time of X, median of 5 runs, bytecode cached as after an
+    install).
 (e) memory of 10,000 providers started, beyond the instances themselves
     (tracemalloc, minus what the hand-written loop's instances take).
 """
@@ -426,6 +427,10 @@ def _importtime(code: str) -> list[tuple[str, int]] | None:
     """``(name, cumulative µs)`` of each top-level entry of ``-X importtime``."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in PEER_SITE)
+    # Bytecode cached, as an installed package has it (pip compiles it):
+    # with PYTHONDONTWRITEBYTECODE set, a module edited since its .pyc was
+    # written would be compiled again on every run, and timed.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                           capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:

@@ -28,9 +28,24 @@ from .errors import (
     UnknownKeyError,
 )
 from .registry import Registry
-from .runtime import App, Plan, Scope, Timing
+from .runtime import App, Plan, Scope
+
+TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing (milliseconds)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._timing import Timing
 
 __version__: str = _core.VERSION
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Timing":  # a NamedTuple, made when first asked for (it needs typing)
+        from ._timing import Timing
+
+        return Timing
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AmbiguousDependencyError",
@@ -51,3 +66,5 @@ __all__ = [
     "lazy",
     "many",
 ]
+
+del TYPE_CHECKING  # not part of the API

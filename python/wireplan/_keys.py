@@ -8,10 +8,27 @@ runtime can look keys up cheaply on every ``get``.
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated, Any, Callable, Generic, TypeVar, get_args, get_origin
+from _thread import allocate_lock
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing (milliseconds)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Generic, TypeVar
+
+    T = TypeVar("T")
+else:
+    class Generic:
+        """The part of ``typing.Generic`` Lazy needs at run time:
+        ``Lazy[Clock]`` as an annotation, which ``typing.get_origin`` and
+        ``get_args`` read as they read ``list[int]``. Type checkers see
+        ``typing.Generic``."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return _GenericAlias(cls, item)
+
+    _GenericAlias = type(list[int])  # types.GenericAlias, without importing types
+    T = None
 
 __all__ = ["Lazy", "key_of", "lazy", "many"]
 
@@ -52,7 +69,7 @@ class Lazy(Generic[T]):
     def __init__(self, resolve: Callable[[], T]) -> None:
         self._resolve = resolve
         self._done = False
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()  # threading.Lock, without importing threading
 
     def get(self) -> T:
         """The instance, resolved the first time and remembered after."""
@@ -69,25 +86,32 @@ class Lazy(Generic[T]):
         return f"<wireplan.Lazy {'resolved' if self._done else 'unresolved'}>"
 
 
+#: Keys of typing objects (``Annotated[T, "name"]``, ``NewType``...), slow
+#: to make. Not of classes: a class's key costs no more to make than to look
+#: up, and a cache would keep every class ever keyed alive.
 _cache: dict[Any, str] = {}
 
 
 def key_of(key: Any) -> str:
     """The planner key of a type, an ``Annotated[T, "name"]`` or a string."""
+    if type(key) is type:  # a plain class, the common case
+        return f"{key.__module__}.{key.__qualname__}"
     if isinstance(key, str):
         return key
+    if isinstance(key, type):
+        return f"{key.__module__}.{key.__qualname__}"
     try:
         cached = _cache.get(key)
     except TypeError:  # unhashable
         cached = None
     if cached is not None:
         return cached
+    from typing import Annotated, get_args, get_origin
+
     if get_origin(key) is Annotated:
         base = key_of(key.__origin__)
         names = [m for m in key.__metadata__ if isinstance(m, str)]
         text = f"{base}#{names[0]}" if names else base
-    elif isinstance(key, type):
-        text = f"{key.__module__}.{key.__qualname__}"
     elif get_origin(key) is not None:
         origin = get_origin(key)
         args = ", ".join(key_of(a) for a in get_args(key))

@@ -9,9 +9,11 @@ Every exception here pickles (it is rebuilt from the two texts).
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing (milliseconds)
+if TYPE_CHECKING:
+    from typing import Any
 
 if sys.version_info >= (3, 11):
     from builtins import BaseExceptionGroup, ExceptionGroup
@@ -48,6 +50,8 @@ class PlanError(Exception):
         super().__init__(report_json, rendering)
         self.report_json = report_json
         self.rendering = rendering
+        import json  # here: `import wireplan` stays cheap
+
         self.diagnostics = json.loads(report_json)["diagnostics"]
 
     def __str__(self) -> str:

@@ -11,46 +11,77 @@ which parameter each dependency fills) travels in the descriptor's
 
 from __future__ import annotations
 
-import collections.abc
-import contextlib
 import gc
-import json
 import sys
-import types
-import typing
-from typing import Annotated, Any, Callable, Literal, Sequence, TypeVar, Union, get_args, get_origin, overload
 
 from . import _core
-from ._keys import Lazy, _cache as _key_cache, key_of, lazy, many
+from ._keys import Lazy, key_of, lazy, many
+
+# Not typing's TYPE_CHECKING: `import wireplan` imports neither typing nor
+# types (they cost milliseconds); what needs them imports them when it runs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Literal, Sequence, TypeVar, overload
+
+    from .runtime import Plan
+
+    T = TypeVar("T")
+    F = TypeVar("F", bound=Callable[..., Any])
+    Lifetime = Literal["singleton", "scoped", "transient"]
 
 __all__ = ["Lifetime", "Registry"]
 
-T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
-Lifetime = Literal["singleton", "scoped", "transient"]
+
+def __getattr__(name: str) -> Any:
+    # `typing` is imported on first need, not by `import wireplan` (it
+    # costs milliseconds): so is the `Lifetime` alias, for whoever asks.
+    if name == "Lifetime":
+        from typing import Literal
+
+        return Literal["singleton", "scoped", "transient"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _MISSING: Any = object()
+
+
+def _function() -> None:
+    """Its type is types.FunctionType."""
+
+
+FunctionType = type(_function)
 
 # Kinds of factory, as stored in `meta["k"]`: how to get the instance out of
 # what the factory returns, and how to tear it down.
 VALUE, CALL, ASYNC, GEN, AGEN, CM, ACM = "value", "call", "async", "gen", "agen", "cm", "acm"
 
-# Parameter modes, as stored in `meta["a"]`: bit 1 = positional only,
-# bit 2 = has a default (a missing optional dependency is then left out).
+# Parameter modes, as stored in `meta["a"]`: bit 1 = passed by position (a
+# positional-only parameter, an explicit dependency, or any parameter of a
+# plain function or class whose parameters are all positional and have no
+# default: then calling by position binds as calling by keyword, and costs
+# half as much); bit 2 = has a default (a missing optional dependency is
+# then left out).
 POSITIONAL, HAS_DEFAULT = 1, 2
 
-_WRAPPERS = {
-    collections.abc.Iterator,
-    collections.abc.Iterable,
-    collections.abc.Generator,
-    collections.abc.AsyncIterator,
-    collections.abc.AsyncIterable,
-    collections.abc.AsyncGenerator,
-    collections.abc.Awaitable,
-    contextlib.AbstractContextManager,
-    contextlib.AbstractAsyncContextManager,
-}
-_SEQUENCES = {list, tuple, collections.abc.Sequence, collections.abc.Iterable, collections.abc.Collection}
+
+def _wrappers() -> tuple[set[Any], Any, Any]:
+    """The return annotations that wrap the provided type (`Iterator[T]`,
+    `ContextManager[T]`...), and the two context-manager origins; made on
+    first need (collections.abc and contextlib are not cheap to import)."""
+    import collections.abc
+    import contextlib
+
+    cm, acm = contextlib.AbstractContextManager, contextlib.AbstractAsyncContextManager
+    return {collections.abc.Iterator, collections.abc.Iterable, collections.abc.Generator,
+            collections.abc.AsyncIterator, collections.abc.AsyncIterable, collections.abc.AsyncGenerator,
+            collections.abc.Awaitable, cm, acm}, cm, acm
+
+
+def _sequences() -> set[Any]:
+    """The annotations `wireplan.many` unwraps (`list[T]`...)."""
+    import collections.abc
+
+    return {list, tuple, collections.abc.Sequence, collections.abc.Iterable, collections.abc.Collection}
 
 
 class _Provider:
@@ -91,7 +122,7 @@ def _plain_function(f: Any) -> Any:
     """`f` itself when it is a plain Python function whose code object tells
     everything (no wrapper, no custom signature), else ``None``."""
     # getattr with a default, not f.__dict__: that would make a dict per function.
-    if type(f) is types.FunctionType and getattr(f, "__wrapped__", None) is None \
+    if type(f) is FunctionType and getattr(f, "__wrapped__", None) is None \
             and getattr(f, "__signature__", None) is None:
         return f
     return None
@@ -156,16 +187,19 @@ def _hints(obj: Any) -> dict[str, Any]:
     """Evaluated annotations: the raw ones when none is a string (no
     evaluation needed), else typing.get_type_hints."""
     raw = getattr(obj, "__annotations__", None) or {}
-    if not any(isinstance(v, str) for v in raw.values()):
+    if str not in map(type, raw.values()):
         return raw
+    import typing
+
     try:
         return typing.get_type_hints(obj, include_extras=True)
     except Exception as e:
         raise _Unresolved(f"{type(e).__name__}: {e}") from e
 
 
-# (name, positional only, default, annotation)
-_Param = tuple[str, bool, Any, Any]
+if TYPE_CHECKING:
+    # (name, positional only, default, annotation)
+    _Param = tuple[str, bool, Any, Any]
 
 
 def _params(f: Any, skip_first: bool) -> list[_Param]:
@@ -205,13 +239,20 @@ def _params(f: Any, skip_first: bool) -> list[_Param]:
 def _unwrap_return(hint: Any) -> tuple[Any, str | None]:
     """The provided type inside `Iterator[T]`, `ContextManager[T]`... and the
     kind the wrapper implies (a context manager), if any."""
+    if type(hint) is type:
+        return hint, None  # a plain class: no need of typing
+    from typing import Any, get_args, get_origin
+
     origin = get_origin(hint)
     if origin is None:
         return hint, None
-    if origin in _WRAPPERS:
+    wrappers, cm, acm = _wrappers()
+    if origin in wrappers:
         args = get_args(hint)
-        kind = CM if origin is contextlib.AbstractContextManager else ACM if origin is contextlib.AbstractAsyncContextManager else None
+        kind = CM if origin is cm else ACM if origin is acm else None
         return (args[0] if args else Any), kind
+    import collections.abc
+
     if origin is collections.abc.Coroutine:
         args = get_args(hint)
         return (args[-1] if args else Any), None
@@ -229,7 +270,7 @@ class _Unresolved(Exception):
 def _dependency(name: str, hint: Any, default: Any) -> Any:
     """A parameter as a descriptor dependency (a bare key string when plain)."""
     if default is _EMPTY and type(hint) is type and hint is not _EMPTY:
-        return _key_cache.get(hint) or key_of(hint)
+        return f"{hint.__module__}.{hint.__qualname__}"  # key_of(hint), quicker
     optional = many_ = lazy_ = False
     if default is many:
         many_ = True
@@ -237,9 +278,12 @@ def _dependency(name: str, hint: Any, default: Any) -> Any:
         lazy_ = True
     elif default is not _EMPTY:
         optional = True
+    from types import UnionType
+    from typing import Any, Union, get_args, get_origin
+
     origin = get_origin(hint)
     if origin is not None:
-        if origin is Union or origin is types.UnionType:
+        if origin is Union or origin is UnionType:
             args = [a for a in get_args(hint) if a is not type(None)]
             if len(args) != len(get_args(hint)):
                 optional = True
@@ -250,7 +294,7 @@ def _dependency(name: str, hint: Any, default: Any) -> Any:
             lazy_ = True
             hint = get_args(hint)[0]
             origin = get_origin(hint)
-        if many_ and origin in _SEQUENCES and get_args(hint):
+        if many_ and origin in _sequences() and get_args(hint):
             hint = get_args(hint)[0]
     elif hint is Lazy:
         hint = _EMPTY
@@ -270,8 +314,8 @@ def _dependency(name: str, hint: Any, default: Any) -> Any:
 
 
 #: A parsed `meta`: (kind, ((param, mode), ...), (param, ...), every
-#: parameter may be passed by keyword).
-_Meta = tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool]
+#: parameter may be passed by keyword, every parameter is passed by position).
+_Meta = tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool, bool]
 
 #: Parsed `meta` by its canonical JSON text (a quoted string): a plan just
 #: made from these descriptors is bound without parsing its metas again.
@@ -284,7 +328,7 @@ def _meta(parts: list[str]) -> _Meta:
         name, _, mode = part.rpartition(":")
         params.append((sys.intern(name), int(mode)))
     return (parts[0], tuple(params), tuple(name for name, _ in params),
-            not any(mode & POSITIONAL for _, mode in params))
+            not any(mode & POSITIONAL for _, mode in params), all(mode & POSITIONAL for _, mode in params))
 
 
 def _remember(text: str, parts: list[str]) -> str:
@@ -294,23 +338,106 @@ def _remember(text: str, parts: list[str]) -> str:
     return text
 
 
-def _introspect(p: _Provider) -> tuple[list[str], list[Any], str]:
+if TYPE_CHECKING:
+    #: What reading a provider gives: keys, dependencies, `meta` and source.
+    _Spec = tuple[list[str], list[Any], str, "tuple[str, int | None] | None"]
+
+#: `meta` of a plain class by its parameter names and their mode (see
+#: _read_class).
+_CLASS_META: dict[tuple[tuple[str, ...], int], str] = {}
+
+#: Keys of the classes met while reading a registry (each is a dependency of
+#: several others), starting with those registered: emptied once read, not
+#: to keep the classes alive.
+_CLASS_KEYS: dict[type, str] = {}
+
+
+def _introspect(p: _Provider) -> _Spec:
+    target = p.target
+    if not p.keys and p.deps is None and not p.is_value and isinstance(target, type):
+        spec = _read_class(target)
+        if spec is not None:
+            return spec
     try:
         return _read(p)
     except _Unresolved as e:
         raise TypeError(f"cannot resolve the type hints of provider `{p.id}`{_where(p)}: {e}") from e.__cause__
 
 
-def _read(p: _Provider) -> tuple[list[str], list[Any], str]:
-    """Keys, dependencies and `meta` of a provider: the expensive part
-    (type hints), which a cache hit skips. `meta` is
+def _is_any(x: Any) -> bool:
+    """``x is typing.Any``, without importing typing (if nothing imported
+    it, nothing can be Any)."""
+    typing = sys.modules.get("typing")
+    return typing is not None and x is typing.Any
+
+
+def _read_class(cls: type) -> _Spec | None:
+    """The common case, read quickly: a class whose ``__init__`` is a plain
+    function taking positional-or-keyword parameters, each annotated with a
+    class (not a string) and without a default. ``None`` for anything else,
+    which :func:`_read` reads the general way (and gives the same result for
+    these classes, slower)."""
+    init = getattr(cls, "__init__")  # noqa: B009 - inherited or not
+    if type(init) is not FunctionType:
+        if init is not object.__init__:
+            return None
+        names: tuple[str, ...] = ()
+        deps: list[Any] = []
+        code = None
+    else:
+        code = init.__code__
+        if init.__defaults__ is not None or code.co_kwonlyargcount or code.co_posonlyargcount \
+                or getattr(init, "__wrapped__", None) is not None or getattr(init, "__signature__", None) is not None:
+            return None
+        ann = init.__annotations__
+        names = code.co_varnames[1:code.co_argcount]
+        deps = []
+        for name in names:
+            hint = ann.get(name)
+            if type(hint) is not type:
+                return None  # no hint, or not a plain class
+            key = _CLASS_KEYS.get(hint)
+            if key is None:
+                key = _CLASS_KEYS[hint] = f"{hint.__module__}.{hint.__qualname__}"  # key_of(hint)
+            deps.append(key)
+        # Any other annotation (the return, *args) that is a string sends the
+        # whole function to typing.get_type_hints, as in _hints.
+        extra = len(ann) - len(names)
+        if extra and (extra > 1 or type(ann.get("return", "")) is str) and str in map(type, ann.values()):
+            return None
+    # No metaclass, no __new__: calling the class calls __init__ with the
+    # same arguments, so they may go by position.
+    mode = POSITIONAL if type(cls) is type and getattr(cls, "__new__") is object.__new__ else 0  # noqa: B009
+    meta = _CLASS_META.get((names, mode))
+    if meta is None:
+        parts = [CALL, *[f"{name}:{mode}" for name in names]]
+        meta = _CLASS_META[names, mode] = _remember("|".join(parts), parts)
+    own = cls.__dict__
+    if code is not None and own.get("__init__") is init and "__wrapped__" not in own \
+            and not code.co_filename.startswith("<"):
+        src: tuple[str, int | None] | None = (code.co_filename, code.co_firstlineno)
+    else:
+        src = _source(cls)
+    key = _CLASS_KEYS.get(cls)
+    if key is None:
+        key = _CLASS_KEYS[cls] = f"{cls.__module__}.{cls.__qualname__}"  # key_of(cls)
+    return [key], deps, meta, src
+
+
+def _read(p: _Provider) -> _Spec:
+    """Keys, dependencies, `meta` and source of a provider: the expensive
+    part (type hints), which a cache hit skips. `meta` is
     ``kind|param:mode|param:mode...``, one parameter per dependency."""
     if p.is_value:
         keys = [key_of(k) for k in p.keys] if p.keys else [key_of(type(p.target))]
-        return keys, [], VALUE
+        return keys, [], VALUE, None if isinstance(p.target, type) else _source(type(p.target))
     target = p.target
+    source = _source(target)
     kind = _kind(target)
     provided: Any = _MISSING
+    # Whether every parameter may go by position (see POSITIONAL): known for
+    # code read from its code object only.
+    by_position = False
     if isinstance(target, type):
         provided = target
         init = getattr(target, "__init__")  # noqa: B009 - inherited or not
@@ -318,10 +445,13 @@ def _read(p: _Provider) -> tuple[list[str], list[Any], str]:
             params: list[_Param] = []
         elif _plain_function(init) is not None:
             params = _params(init, True)
+            by_position = type(target) is type and getattr(target, "__new__") is object.__new__ \
+                and not init.__code__.co_kwonlyargcount  # noqa: B009
         else:
             params = _params(target, False)
     else:
         params = _params(target, False)
+        by_position = _plain_function(target) is not None and not target.__code__.co_kwonlyargcount
         if not p.keys:
             if _plain_function(target) is None:
                 import inspect
@@ -333,7 +463,7 @@ def _read(p: _Provider) -> tuple[list[str], list[Any], str]:
                 kind = implied
     if p.keys:
         keys = [key_of(k) for k in p.keys]
-    elif provided is _MISSING or provided is None or provided is Any:
+    elif provided is _MISSING or provided is None or _is_any(provided):
         raise TypeError(f"provider `{p.id}`{_where(p)} has no return annotation: annotate it, or pass the key: registry.provide(Key, factory)")
     else:
         keys = [key_of(provided)]
@@ -346,15 +476,17 @@ def _read(p: _Provider) -> tuple[list[str], list[Any], str]:
         for j, k in enumerate(p.deps):
             deps.append(key_of(k))
             meta.append(f"{params[j][0]}:{POSITIONAL}")
-        return keys, deps, _remember("|".join(meta), meta)
+        return keys, deps, _remember("|".join(meta), meta), source
+    if by_position and any(default is not _EMPTY for _, _, default, _ in params):
+        by_position = False  # a missing optional dependency is left out: by keyword
     for name, positional, default, hint in params:
         try:
             deps.append(_dependency(name, hint, default))
         except _NoHint:
             raise TypeError(f"parameter `{name}` of provider `{p.id}`{_where(p)} has no type hint: "
                             "annotate it with the type it needs") from None
-        meta.append(f"{name}:{(POSITIONAL if positional else 0) | (HAS_DEFAULT if default is not _EMPTY else 0)}")
-    return keys, deps, _remember("|".join(meta), meta)
+        meta.append(f"{name}:{(POSITIONAL if positional or by_position else 0) | (HAS_DEFAULT if default is not _EMPTY else 0)}")
+    return keys, deps, _remember("|".join(meta), meta), source
 
 
 def _identity(target: Any) -> str:
@@ -380,6 +512,8 @@ class Registry:
     def __init__(self) -> None:
         self._providers: list[_Provider] = []
         self._ids: set[str] = set()
+        self._overrides = False  # whether override() was called
+        self._class_keys: dict[type, str] = {}  # key_of of classes registered plainly
 
     def _add(self, p: _Provider, id: str | None) -> None:
         base = id or (("override:" if p.override is not _MISSING else "") + (
@@ -398,17 +532,18 @@ class Registry:
                       profiles=tuple(profiles) if profiles is not None else None)
         self._add(p, id)
 
-    @overload
-    def provide(self, factory: F, /) -> F: ...
-    @overload
-    def provide(self, key: Any, factory: F, /, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ...,
-                deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...) -> F: ...
-    @overload
-    def provide(self, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ..., deps: Sequence[Any] | None = ...,
-                profiles: Sequence[str] | None = ..., id: str | None = ...) -> Callable[[F], F]: ...
-    @overload
-    def provide(self, factory: F, /, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ...,
-                deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...) -> F: ...
+    if TYPE_CHECKING:  # `typing.overload` at run time would import typing
+        @overload
+        def provide(self, factory: F, /) -> F: ...
+        @overload
+        def provide(self, key: Any, factory: F, /, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ...,
+                    deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...) -> F: ...
+        @overload
+        def provide(self, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ..., deps: Sequence[Any] | None = ...,
+                    profiles: Sequence[str] | None = ..., id: str | None = ...) -> Callable[[F], F]: ...
+        @overload
+        def provide(self, factory: F, /, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ...,
+                    deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...) -> F: ...
 
     def provide(self, *args: Any, lifetime: Lifetime = "singleton", provides: Sequence[Any] | None = None,
                 deps: Sequence[Any] | None = None, profiles: Sequence[str] | None = None, id: str | None = None) -> Any:
@@ -422,6 +557,19 @@ class Registry:
         in place of the return annotation; ``deps`` lists the dependency keys
         in parameter order in place of the parameters' hints.
         """
+        if len(args) == 1 and lifetime == "singleton" and provides is None and deps is None and profiles is None \
+                and id is None and type(args[0]) is type and "__wrapped__" not in args[0].__dict__:
+            # `@registry.provide` on a plain class, the common case, made
+            # cheap: what the general path below does, fewer steps.
+            cls = args[0]
+            base = f"{cls.__module__}.{cls.__qualname__}"  # _identity(cls) and key_of(cls), quicker
+            if base not in self._ids:
+                self._class_keys[cls] = base
+                p = _Provider(cls, False, "singleton")
+                p.id = base
+                self._ids.add(base)
+                self._providers.append(p)
+                return cls
         if lifetime not in ("singleton", "scoped", "transient"):
             raise ValueError(f"lifetime must be `singleton`, `scoped` or `transient`, not `{lifetime}`")
 
@@ -456,6 +604,7 @@ class Registry:
             p = _Provider(factory, False, lifetime, keys=(key,), override=key)
         else:
             p = _Provider(value, True, "singleton", keys=(key,), override=key)
+        self._overrides = True
         self._add(p, None)
 
     def __len__(self) -> int:
@@ -466,47 +615,117 @@ class Registry:
     def descriptors(self) -> list[dict[str, Any]]:
         """The registered providers as the core's service descriptors
         (introspecting every signature)."""
-        specs = [_introspect(p) for p in self._providers]
-        overridden: dict[str, list[str]] = {}
-        for p in self._providers:
-            if p.override is not _MISSING:
-                overridden.setdefault(key_of(p.override), [])
-        if overridden:
-            for p, (keys, _, _) in zip(self._providers, specs):
-                if p.override is _MISSING:
-                    for k in keys:
-                        if k in overridden:
-                            overridden[k].append(p.id)
-        out: list[dict[str, Any]] = []
-        for p, (keys, deps, meta) in zip(self._providers, specs):
-            d: dict[str, Any] = {"id": p.id, "provides": keys}
-            if deps:
-                d["deps"] = deps
-            if p.lifetime != "singleton":
-                d["lifetime"] = p.lifetime
-            if p.profiles:
-                d["profiles"] = list(p.profiles)
-            if p.override is not _MISSING:
-                d["replaces"] = overridden.get(key_of(p.override), [])
-            src = _source(p.target) if not p.is_value else _source(type(p.target)) if not isinstance(p.target, type) else None
-            if src is not None:
-                d["source"] = {"file": src[0], "line": src[1]} if src[1] else {"file": src[0]}
-            d["meta"] = meta
-            out.append(d)
-        return out
+        import json
+
+        return list(json.loads(f"[{','.join(self._descriptor_texts()[0])}]"))
 
     def document(self) -> str:
         """The descriptor document (format version 1) as JSON text."""
-        return json.dumps({"version": 1, "services": self.descriptors()}, separators=(",", ":"))
+        return f'{{"version":1,"services":[{",".join(self._descriptor_texts()[0])}]}}'
 
-    def _roots(self, roots: Sequence[Any] | None, services: list[dict[str, Any]]) -> list[str] | None:
+    def _descriptor_texts(self) -> tuple[list[str], list[list[str]]]:
+        """Each provider's descriptor as compact JSON text (what
+        ``json.dumps(descriptor, separators=(",", ":"))`` writes, byte for
+        byte), and the keys each provides.
+
+        The text is written here, not by ``json.dumps`` of dicts: three times
+        cheaper, and each key or file name is quoted once however often it
+        recurs.
+
+        # Complexity
+        O(P + D) for P providers and D dependencies.
+        """
+        # What json.dumps quotes strings with; from the C module, so the
+        # json package (and re, enum...) is not imported by a compile.
+        try:
+            from _json import encode_basestring_ascii as quote
+        except ImportError:  # pragma: no cover - an interpreter without the C part
+            from json.encoder import encode_basestring_ascii as quote
+
+        providers = self._providers
+        known: dict[str, str] = {}
+        get = known.get
+
+        def dumps(value: Any) -> str:
+            """``json.dumps(value, separators=(",", ":"))``, written here for
+            what descriptors hold (a dependency's dict, lists of strings)."""
+            if type(value) is str:
+                return get(value) or q(value)
+            if value is True or value is False or value is None:
+                return "true" if value is True else "false" if value is False else "null"
+            if type(value) is int:
+                return repr(value)
+            if type(value) is list or type(value) is tuple:
+                return f"[{','.join(map(dumps, value))}]"
+            if type(value) is dict and all(type(k) is str for k in value):
+                return f"{{{','.join(f'{dumps(k)}:{dumps(v)}' for k, v in value.items())}}}"
+            import json
+
+            return json.dumps(value, separators=(",", ":"))
+
+        def q(value: Any) -> str:
+            """`value` as JSON (a string not in `known` yet, to be quoted
+            once however often it recurs; a dependency's dict; a strange id)."""
+            if type(value) is not str:
+                return dumps(value)
+            quoted = known[value] = quote(value)
+            return quoted
+
+        out: list[str] = []
+        provided: list[list[str]] = []
+        _CLASS_KEYS.update(self._class_keys)
+        try:
+            # One pass, reading and writing each provider in turn (kinder to
+            # the CPU caches than two), unless overrides need every key first.
+            specs: Iterable[_Spec] = map(_introspect, providers)
+            overridden: dict[str, list[str]] = {}
+            if self._overrides:
+                specs = list(specs)
+                for p in providers:
+                    if p.override is not _MISSING:
+                        overridden.setdefault(key_of(p.override), [])
+                for p, (keys, _, _, _) in zip(providers, specs):
+                    if p.override is _MISSING:
+                        for k in keys:
+                            if k in overridden:
+                                overridden[k].append(p.id)
+            for p, (keys, deps, meta, src) in zip(providers, specs):
+                provided.append(keys)
+                id = p.id
+                head = f'{{"id":{quote(id) if type(id) is str else dumps(id)},"provides":[{q(keys[0]) if len(keys) == 1 else ",".join(map(q, keys))}]'
+                if deps:
+                    try:  # every key quoted already (a dependency on a provider read before): one C loop
+                        head += f',"deps":[{",".join(map(get, deps))}]'  # type: ignore[arg-type]
+                    except TypeError:  # a key seen first, or a dict
+                        head += f',"deps":[{",".join([(get(d) or q(d)) if type(d) is str else dumps(d) for d in deps])}]'
+                if p.lifetime != "singleton":
+                    head += f',"lifetime":{dumps(p.lifetime)}'
+                if p.profiles:
+                    head += f',"profiles":{dumps(list(p.profiles))}'
+                if p.override is not _MISSING:
+                    head += f',"replaces":{dumps(overridden.get(key_of(p.override), []))}'
+                if src is None:
+                    out.append(f'{head},"meta":{get(meta) or q(meta)}}}')
+                    continue
+                file, line = src
+                file = get(file) or q(file)
+                if line:
+                    out.append(f'{head},"source":{{"file":{file},"line":{line if type(line) is int else dumps(line)}}},'
+                               f'"meta":{get(meta) or q(meta)}}}')
+                else:
+                    out.append(f'{head},"source":{{"file":{file}}},"meta":{get(meta) or q(meta)}}}')
+        finally:
+            _CLASS_KEYS.clear()
+        return out, provided
+
+    def _roots(self, roots: Sequence[Any] | None, keys: list[list[str]]) -> list[str] | None:
         """Root ids for keys (a key names its providers; an id names itself)."""
         if not roots:
             return None
         by_key: dict[str, list[str]] = {}
-        for s in services:
-            for k in s["provides"]:
-                by_key.setdefault(k, []).append(s["id"])
+        for p, provided in zip(self._providers, keys):
+            for k in provided:
+                by_key.setdefault(k, []).append(p.id)
         out: list[str] = []
         for r in roots:
             k = key_of(r)
@@ -530,6 +749,7 @@ class Registry:
             return self._compile(profile, roots, cache_dir)
         finally:
             PARSED_META.clear()  # only a shortcut from introspection to binding
+            _CLASS_META.clear()
             if enabled:
                 gc.enable()
 
@@ -547,9 +767,9 @@ class Registry:
                 if plan is not None:
                     return plan
                 _cache.log.warning("wireplan: cached plan %s does not match the registered providers; rebuilding", key)
-        services = self.descriptors()
-        text = json.dumps({"version": 1, "services": services}, separators=(",", ":"))
-        core = _core.plan([("<registry>", text)], profile, self._roots(roots, services))
+        texts, keys = self._descriptor_texts()
+        text = f'{{"version":1,"services":[{",".join(texts)}]}}'
+        core = _core.plan([("<registry>", text)], profile, self._roots(roots, keys))
         if directory is not None and key is not None:
             _cache.store(directory, key, core)
         plan = Plan._bind(core, self._providers)
@@ -557,6 +777,3 @@ class Registry:
             raise RuntimeError("wireplan: the plan does not match its own providers")
         return plan
 
-
-if typing.TYPE_CHECKING:
-    from .runtime import Plan

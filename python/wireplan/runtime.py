@@ -10,30 +10,47 @@ same loop backwards, and a scoped ``get`` is one loop over a recipe.
 
 from __future__ import annotations
 
-import json
-import math
 import sys
-import threading
+from _thread import RLock  # threading.RLock, without importing threading
 from time import perf_counter
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, NamedTuple, Sequence, TypeVar, overload
 
 from . import _core
 from ._keys import Lazy, key_of
 from .errors import BaseExceptionGroup, ExceptionGroup, StartupError, UnknownKeyError
 from .registry import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, PARSED_META, POSITIONAL, VALUE, _Meta, _meta
 
+# Not typing's TYPE_CHECKING: `import wireplan` imports neither typing, nor
+# threading, json, math or types (they cost milliseconds); what needs them
+# imports them when it runs.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any, Awaitable, Callable, Sequence, TypeVar, overload
+
+    from ._timing import Timing
     from .registry import _Provider
+
+    T = TypeVar("T")
+
+    # (parameter name, positional?, how, provider number or numbers)
+    _Arg = tuple[str, bool, int, Any]
 
 __all__ = ["App", "Plan", "Scope", "Timing"]
 
-T = TypeVar("T")
+
+def __getattr__(name: str) -> Any:
+    if name == "Timing":  # a NamedTuple: made when first asked for (typing)
+        from ._timing import Timing
+
+        return Timing
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # How one argument is made (the third field of an argument spec).
 _ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY = range(6)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
+_INF = float("inf")
 _SINGLETON, _SCOPED, _TRANSIENT = "singleton", "scoped", "transient"
 _LIFETIMES = (_SINGLETON, _SCOPED, _TRANSIENT)
 
@@ -49,22 +66,6 @@ def _parse_meta(meta: str | None) -> _Meta | None:
         return _meta(parts)
     except ValueError:
         return None
-
-
-# (parameter name, positional?, how, provider number or numbers)
-_Arg = tuple[str, bool, int, Any]
-
-
-class Timing(NamedTuple):
-    """How long one singleton took to start.
-
-    ``finished`` is when it would be ready if every layer started
-    concurrently: its own duration plus the slowest of its dependencies.
-    """
-
-    service: str
-    duration: float
-    finished: float
 
 
 class Plan:
@@ -88,7 +89,7 @@ class Plan:
     _recipes: list[list[int] | None]
     _by_key: dict[str, int | list[int]]
     _needs_await: list[bool]
-    _fast: list[tuple[tuple[str, ...], list[int]] | None]
+    _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
 
     @classmethod
     def _bind(cls, core: _core.Plan, providers: Sequence[_Provider]) -> Plan | None:
@@ -101,58 +102,72 @@ class Plan:
         directly.
         """
         ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers = core.tables()
+        n = len(ids)
+        # Whole-list steps (loops in C) where they do: binding is on every
+        # start, cache hit or not.
         by_id = {p.id: p for p in providers}
+        bound = list(map(by_id.get, ids))
+        if None in bound:
+            return None  # a service no provider has (a stale or foreign plan)
+        provs: list[_Provider] = bound  # type: ignore[assignment]
+        parsed = PARSED_META
+        metas_ = list(map(parsed.get, metas))  # type: ignore[arg-type] # get(None) is None
+        if None in metas_:
+            for i, meta in enumerate(metas):  # a cached plan: parsed here, once per distinct text
+                if metas_[i] is None:
+                    m = parsed.get(meta) or _parse_meta(meta)  # type: ignore[arg-type]
+                    if m is None:
+                        return None
+                    metas_[i] = parsed[meta] = m  # type: ignore[index]
+        ms: list[_Meta] = metas_  # type: ignore[assignment]
+        kinds = [m[0] for m in ms]
+        params = [m[1] for m in ms]
+        # The plan must fit the providers: what each is, and one parameter
+        # per dependency.
+        is_value = [p.is_value for p in provs]
+        if (True in is_value or VALUE in kinds) and is_value != [k == VALUE for k in kinds]:
+            return None
+        if list(map(len, params)) != [len(pl) if pl is not None else len(d or ()) for pl, d in zip(plain, deps)]:
+            return None
         self = object.__new__(cls)
         self.core = core
         self.ids = ids
         self.singletons = singletons
         self.layers = layers
-        n = len(ids)
-        self._factories = factories = [None] * n
-        self._kinds = kinds = [CALL] * n
-        params: list[tuple[tuple[str, int], ...]] = [()] * n
+        self._factories = factories = [p.target for p in provs]
+        self._kinds = kinds
         self._params = params
         self._deps = deps
         self._plain = plain
         self._args = [None] * n
         self._lifetimes = [_LIFETIMES[x] for x in lifetimes]
         self._recipes = recipes
-        fast: list[tuple[tuple[str, ...], list[int]] | None] = [None] * singletons
-        self._fast = fast
-        by_key: dict[str, int | list[int]] = {}
+        # INVARIANT: a key with one provider maps to its number, a key with
+        # several to the list (one list per key is memory).
+        try:
+            by_key: dict[str, int | list[int]] = dict(zip([k for (k,) in provides], range(n)))
+            several = len(by_key) != n
+        except ValueError:  # a service with more (or fewer) keys than one
+            several = True
+        if several:
+            by_key = {}
+            for i, keys in enumerate(provides):
+                for k in keys:
+                    found = by_key.get(k)
+                    if found is None:
+                        by_key[k] = i
+                    elif type(found) is int:
+                        by_key[k] = [found, i]
+                    else:
+                        found.append(i)  # type: ignore[union-attr]
         self._by_key = by_key
-        parsed = PARSED_META
-        for i in range(n):
-            p = by_id.get(ids[i])
-            meta = metas[i]
-            if meta is None:
-                return None
-            m = parsed.get(meta)
-            if m is None:
-                m = _parse_meta(meta)
-                if m is None:
-                    return None
-                parsed[meta] = m
-            kind = m[0]
-            pl = plain[i]
-            count = len(pl) if pl is not None else len(deps[i] or ())
-            if p is None or (kind == VALUE) != p.is_value or len(m[1]) != count:
-                return None
-            factories[i] = p.target
-            kinds[i] = kind
-            params[i] = m[1]
-            for k in provides[i]:
-                # INVARIANT: a key with one provider maps to its number, a
-                # key with several to the list (one list per key is memory).
-                found = by_key.get(k)
-                if found is None:
-                    by_key[k] = i
-                elif isinstance(found, int):
-                    by_key[k] = [found, i]
-                else:
-                    found.append(i)
-            if i < singletons and pl is not None and m[3] and kind == CALL and (not pl or max(pl) < singletons):
-                fast[i] = (m[2], pl)
+        # Singletons whose dependencies are all plain singletons are called
+        # straight from the start loop: by position, or by keyword.
+        fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None] = [None] * singletons
+        self._fast = fast
+        for i, m, pl, f in zip(range(singletons), ms, plain, factories):
+            if pl is not None and m[0] == CALL and (not pl or max(pl) < singletons):
+                fast[i] = (f, pl, None) if m[4] else (f, pl, m[2]) if m[3] else None
         # Which services must be awaited (an async factory in their recipe).
         self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
         if any(needs):
@@ -189,6 +204,8 @@ class Plan:
     @property
     def warnings(self) -> list[dict[str, Any]]:
         """Warnings found while planning (services no root needs)."""
+        import json
+
         return list(json.loads(self.core.warnings_json())["diagnostics"])
 
     def source(self, index: int) -> str | None:
@@ -282,7 +299,7 @@ def _timeout(name: str, value: float | None) -> float | None:
         raise TypeError(f"{name} must be a number of seconds or None, not {type(value).__name__}")
     if not value > 0:
         raise ValueError(f"{name} must be positive, not {value!r}")
-    return None if math.isinf(value) else float(value)
+    return None if value == _INF else float(value)
 
 
 def _late_start(limit: float, took: float) -> TimeoutError:
@@ -439,7 +456,7 @@ class _Builder:
     app: App
     scoped: dict[int, Any] | None
     teardowns: list[Any]
-    lock: threading.RLock
+    lock: RLock
 
     def _value(self, p: int, local: dict[int, Any]) -> Any:
         """The instance of provider `p` for a non-lazy argument."""
@@ -588,17 +605,25 @@ class _Builder:
 
     # ---- public lookups ------------------------------------------------------
 
-    @overload
-    def get(self, key: type[T]) -> T: ...
-    @overload
-    def get(self, key: Any) -> Any: ...
+    if TYPE_CHECKING:  # typing.overload at run time would import typing
+        @overload
+        def get(self, key: type[T]) -> T: ...
+        @overload
+        def get(self, key: Any) -> Any: ...
 
     def get(self, key: Any) -> Any:
         """The instance for `key`: a class, ``Annotated[T, "name"]`` or a key
         string. Singletons are shared; scoped ones are shared within a scope;
         transient ones are new on every call. Thread-safe."""
-        i = self.plan._index(key)
-        return self._get_index(i)
+        plan = self.plan
+        # The common case first, inline: a class, keyed once, naming one
+        # started singleton.
+        found = plan._by_key.get(key_of(key))
+        if type(found) is int and found < plan.singletons:
+            v = self.app._inst[found]
+            if v is not _UNSET:
+                return v
+        return self._get_index(plan._index(key))
 
     def _get_index(self, i: int) -> Any:
         if i < self.plan.singletons:
@@ -615,10 +640,11 @@ class _Builder:
         """Every instance provided under `key`, in declaration order."""
         return [self._get_index(i) for i in self.plan._indices(key)]
 
-    @overload
-    async def aget(self, key: type[T]) -> T: ...
-    @overload
-    async def aget(self, key: Any) -> Any: ...
+    if TYPE_CHECKING:
+        @overload
+        async def aget(self, key: type[T]) -> T: ...
+        @overload
+        async def aget(self, key: Any) -> Any: ...
 
     async def aget(self, key: Any) -> Any:
         """As :meth:`get`, awaiting async factories."""
@@ -638,7 +664,7 @@ class App(_Builder):
         self.app = self
         self.scoped = None
         self.teardowns = []
-        self.lock = threading.RLock()
+        self.lock = RLock()
         self._inst: list[Any] = [_UNSET] * len(plan.ids)
         self._durations: list[float] = [0.0] * plan.singletons
         self._running = False
@@ -668,23 +694,22 @@ class App(_Builder):
         local: dict[int, Any] = {}
         make = self._make
         fast = plan._fast
-        factories = plan._factories
         getitem = inst.__getitem__
-        limit = math.inf if self._start_timeout is None else self._start_timeout
+        limit = _INF if self._start_timeout is None else self._start_timeout
         # INVARIANT: singletons are numbered in start-up order, so every
         # non-lazy dependency of `i` is made before `i`.
         before = perf_counter()
         for i in range(plan.singletons):
             try:
-                args = fast[i]
-                if args is None:
+                call = fast[i]
+                if call is None:
                     inst[i] = make(i, local, teardowns)
                     if local:
                         local.clear()
-                elif args[0]:
-                    inst[i] = factories[i](**dict(zip(args[0], map(getitem, args[1]))))
+                elif call[2] is None:
+                    inst[i] = call[0](*map(getitem, call[1]))
                 else:
-                    inst[i] = factories[i]()
+                    inst[i] = call[0](**dict(zip(call[2], map(getitem, call[1]))))
             except Exception as e:
                 raise self._fail(i, e) from e
             except BaseException as e:
@@ -724,7 +749,7 @@ class App(_Builder):
         inst = self._inst
         durations = self._durations
         needs = plan._needs_await
-        limit = math.inf if self._start_timeout is None else self._start_timeout
+        limit = _INF if self._start_timeout is None else self._start_timeout
         for layer in plan.layers:
             waiting: list[int] = []
             for i in layer:
@@ -843,6 +868,8 @@ class App(_Builder):
             finish[i] = best + self._durations[i]
             prev[i] = at
         end = max(range(ns), key=finish.__getitem__)
+        from ._timing import Timing
+
         chain: list[Timing] = []
         while end != -1:
             chain.append(Timing(plan.ids[end], self._durations[end], finish[end]))
@@ -869,7 +896,7 @@ class Scope(_Builder):
         self.app = app
         self.scoped = {}
         self.teardowns = []
-        self.lock = threading.RLock()
+        self.lock = RLock()
 
     def close(self) -> None:
         """Tears down this scope's instances, newest first."""

@@ -1,0 +1,243 @@
+"""The fast paths give what the general ones give: a plain class read
+quickly has the descriptor the general reader writes, the descriptor text is
+``json.dumps``'s byte for byte, a factory called by position gets what it
+would get by keyword, keys keep no class alive, and ``import wireplan``
+(and a first compile) imports no heavy module. (No `from __future__ import
+annotations` here: the providers are local classes, so their hints must be
+objects.)"""
+
+import ast
+import dataclasses
+import gc
+import json
+import subprocess
+import sys
+import typing
+import weakref
+from typing import Annotated, Any, Iterator
+
+import pytest
+
+import wireplan
+import wireplan.registry
+
+
+class A:
+    pass
+
+
+class B:
+    def __init__(self, a: A) -> None:
+        self.a = a
+
+
+class Swapped:
+    # Parameters in another order than their providers are registered.
+    def __init__(self, b: B, a: A) -> None:
+        self.a, self.b = a, b
+
+
+class Inherits(B):
+    pass
+
+
+class OwnNew:
+    seen: dict[str, Any] = {}
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "OwnNew":
+        OwnNew.seen = dict(kwargs, args=args)
+        return super().__new__(cls)
+
+    def __init__(self, a: A) -> None:
+        self.a = a
+
+
+class Meta(type):
+    seen: dict[str, Any] = {}
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        Meta.seen = dict(kwargs, args=args)
+        return super().__call__(*args, **kwargs)
+
+
+class WithMeta(metaclass=Meta):
+    def __init__(self, a: A) -> None:
+        self.a = a
+
+
+class KeywordOnly:
+    def __init__(self, *, a: A, b: B) -> None:
+        self.a, self.b = a, b
+
+
+class PositionalOnly:
+    def __init__(self, a: A, /, b: B) -> None:
+        self.a, self.b = a, b
+
+
+class Defaults:
+    def __init__(self, a: A, b: B | None = None) -> None:
+        self.a, self.b = a, b
+
+
+class StringReturn:
+    def __init__(self, a: A) -> "None":
+        self.a = a
+
+
+class Named:
+    def __init__(self, a: Annotated[A, "x"], b: B) -> None:
+        self.a, self.b = a, b
+
+
+@dataclasses.dataclass
+class Data:
+    a: A
+    b: B
+
+
+def make_swapped(b: B, a: A) -> Swapped:
+    return Swapped(b, a)
+
+
+def make_iter(a: A) -> Iterator[Named]:
+    yield Named(a, B(a))
+
+
+CLASSES = [A, B, Inherits, OwnNew, WithMeta, KeywordOnly, PositionalOnly, Defaults, StringReturn, Data]
+
+
+def full_registry() -> wireplan.Registry:
+    registry = wireplan.Registry()
+    for cls in CLASSES:
+        registry.provide(cls)
+    registry.provide(Swapped)
+    registry.provide(Annotated[A, "x"], A)
+    registry.provide(Named)
+    registry.provide(Annotated[Named, "iter"], make_iter, lifetime="transient")
+    return registry
+
+
+def test_quick_class_reading_matches_the_general_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick = full_registry().document()
+    monkeypatch.setattr(wireplan.registry, "_read_class", lambda cls: None)
+    assert full_registry().document() == quick
+
+
+def test_document_is_json_dumps_byte_for_byte() -> None:
+    class Ünïcode:
+        def __init__(self, a: A) -> None:
+            self.a = a
+
+    registry = wireplan.Registry()
+    registry.provide(A)
+    registry.provide(Annotated[A, 'quote " and \\ backslash'], A)
+    registry.provide(Ünïcode, id="ïd \u2028 \x7f")
+    registry.provide(B, lifetime="scoped", profiles=["p", "ü"])
+    registry.provide(Defaults, lifetime="transient")
+    registry.override(A, A())
+    document = registry.document()
+    assert json.dumps(json.loads(document), separators=(",", ":")) == document
+    assert registry.descriptors() == json.loads(document)["services"]
+    assert document.isascii()
+
+
+def test_by_position_only_where_it_binds_as_by_keyword() -> None:
+    registry = full_registry()
+    metas = {d["id"].rpartition(".")[2]: d["meta"] for d in registry.descriptors()}
+    assert metas["B"] == "call|a:1"
+    assert metas["Swapped"] == "call|b:1|a:1"
+    assert metas["Inherits"] == "call|a:1"
+    assert metas["Data"] == "call|a:1|b:1"
+    # A __new__ or metaclass of its own sees the keywords it always saw.
+    assert metas["OwnNew"] == "call|a:0"
+    assert metas["WithMeta"] == "call|a:0"
+    assert metas["KeywordOnly"] == "call|a:0|b:0"
+    assert metas["PositionalOnly"] == "call|a:1|b:1"
+    assert metas["Defaults"] == "call|a:0|b:2"
+    with registry.compile().start() as app:
+        a, b = app.get(A), app.get(B)
+        swapped = app.get(Swapped)
+        assert (swapped.a, swapped.b) == (a, b)
+        assert app.get(OwnNew).a is a and OwnNew.seen == {"a": a, "args": ()}
+        assert app.get(WithMeta).a is a and Meta.seen == {"a": a, "args": ()}
+        assert (app.get(KeywordOnly).a, app.get(KeywordOnly).b) == (a, b)
+        assert (app.get(PositionalOnly).a, app.get(PositionalOnly).b) == (a, b)
+        assert app.get(Defaults).b is b
+        assert app.get(Data) == Data(a, b)
+        named = app.get(Named)
+        assert named.a is app.get(Annotated[A, "x"]) and named.a is not a
+
+
+def test_functions_by_position() -> None:
+    registry = wireplan.Registry()
+    registry.provide(A)
+    registry.provide(B)
+    registry.provide(make_swapped)
+    [*_, d] = registry.descriptors()
+    assert d["meta"] == "call|b:1|a:1"
+    with registry.compile().start() as app:
+        assert app.get(Swapped).a is app.get(A)
+
+
+def test_keys_keep_no_class_alive() -> None:
+    def run() -> weakref.ref[type]:
+        class Gone:
+            def __init__(self, a: A) -> None:
+                self.a = a
+
+        registry = wireplan.Registry()
+        registry.provide(A)
+        registry.provide(Gone)
+        assert wireplan.key_of(Gone).endswith("Gone")
+        with registry.compile().start() as app:
+            app.get(Gone)
+        return weakref.ref(Gone)
+
+    ref = run()
+    gc.collect()
+    assert ref() is None
+
+
+def test_lazy_and_timing_at_run_time() -> None:
+    assert typing.get_origin(wireplan.Lazy[A]) is wireplan.Lazy
+    assert typing.get_args(wireplan.Lazy[A]) == (A,)
+    assert wireplan.key_of(wireplan.Lazy[A]) == f"wireplan._keys.Lazy[{__name__}.A]"
+    assert wireplan.Timing._fields == ("service", "duration", "finished")
+    from wireplan import Timing
+    from wireplan.runtime import Timing as RuntimeTiming
+
+    assert Timing is RuntimeTiming
+    with pytest.raises(AttributeError):
+        wireplan.Nothing  # type: ignore[attr-defined] # noqa: B018
+
+
+HEAVY = {"typing", "threading", "json", "logging", "inspect", "asyncio", "tempfile", "re", "enum", "collections",
+         "types", "math", "contextlib", "functools", "weakref"}
+
+LIGHT = """
+import sys
+base = set(sys.modules)
+import wireplan
+imported = set(sys.modules) - base
+class A: ...
+class B:
+    def __init__(self, a: A) -> None: ...
+registry = wireplan.Registry()
+registry.provide(A)
+registry.provide(B)
+with registry.compile().start() as app:
+    app.get(B)
+compiled = set(sys.modules) - base
+print(sorted(imported))
+print(sorted(compiled))
+"""
+
+
+def test_import_and_first_compile_are_light() -> None:
+    # Each of these costs milliseconds at start-up; `import wireplan`, and a
+    # compile of plain classes, import none (only what needs them does).
+    out = subprocess.run([sys.executable, "-c", LIGHT], capture_output=True, text=True, check=True)
+    imported, compiled = (set(ast.literal_eval(line)) for line in out.stdout.splitlines())
+    assert not imported & HEAVY, imported & HEAVY
+    assert not compiled & HEAVY, compiled & HEAVY
