@@ -392,3 +392,26 @@ def test_deep_chain_of_100k() -> None:
     with plan.start() as app:
         assert app.get(f"n{n - 1}") == n - 1
     assert len(app.critical_chain()) == n
+
+
+class _PosX:
+    pass
+
+
+class _PosY:
+    pass
+
+
+def test_missing_optional_positional_only_parameter_keeps_the_others_in_place() -> None:
+    # Leaving `x` out would shift `y` into its slot: its default is passed.
+    class Svc:
+        def __init__(self, x: _PosX | None = None, y: _PosY | None = None, /) -> None:
+            self.x, self.y = x, y
+
+    registry = wireplan.Registry()
+    registry.provide(_PosY)
+    registry.provide(Svc)
+    with registry.compile().start() as app:
+        svc = app.get(Svc)
+        assert svc.x is None
+        assert isinstance(svc.y, _PosY)

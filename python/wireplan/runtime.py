@@ -47,7 +47,7 @@ def __getattr__(name: str) -> Any:
 
 
 # How one argument is made (the third field of an argument spec).
-_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY = range(6)
+_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST = range(7)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
 _INF = float("inf")
@@ -179,6 +179,16 @@ class Plan:
                                    for _, _, how, t in self._spec(i))
         return self
 
+    def _default(self, i: int, name: str) -> Any:
+        """The default of factory `i`'s parameter `name` (rare: read by inspect)."""
+        import inspect
+
+        f = self._factories[i]
+        try:
+            return inspect.signature(f).parameters[name].default
+        except (TypeError, ValueError, KeyError):
+            return None
+
     def _spec(self, i: int) -> tuple[_Arg, ...]:
         """How to make each argument of factory `i`, made on first use."""
         spec = self._args[i]
@@ -191,6 +201,10 @@ class Plan:
             target: Any
             if flags & 2:
                 how, target = (_LAZY_MANY if flags & 4 else _MANY), tuple(provs)
+            elif not provs and mode & HAS_DEFAULT and mode & POSITIONAL:
+                # Left out, a positional parameter would shift the ones after
+                # it: pass its default instead.
+                how, target = _CONST, self._default(i, name)
             elif not provs:
                 how, target = (_OMIT if mode & HAS_DEFAULT else _NONE), None
             elif flags & 4:
@@ -494,6 +508,8 @@ class _Builder:
                 v = self._lazy(t)
             elif how == _OMIT:
                 continue
+            elif how == _CONST:
+                v = t
             elif how == _NONE:
                 v = None
             else:
