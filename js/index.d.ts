@@ -64,8 +64,22 @@ export interface PlanOptions {
   profile?: string | null;
   /** Services that must start; only what they need is planned, the rest is reported unused. */
   roots?: string[];
+  /** Resource limits; each one left out keeps the core's safe default (see README, "Limits"). */
+  limits?: Limits;
   /** The document name used in diagnostics (default `<input>`). */
   name?: string;
+}
+
+/** Resource limits; exceeding one is a `limit-exceeded` error, never an out-of-memory. */
+export interface Limits {
+  max_input_bytes?: number;
+  max_services?: number;
+  max_deps_per_service?: number;
+  max_entries?: number;
+  max_key_bytes?: number;
+  max_bindings?: number;
+  max_recipe_entries?: number;
+  max_diagnostics?: number;
 }
 
 // ---- Reports -------------------------------------------------------------------

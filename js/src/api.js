@@ -38,6 +38,7 @@ function coreOptions(options) {
   const out = {};
   if (options.profile !== undefined && options.profile !== null) out.profile = options.profile;
   if (options.roots !== undefined && options.roots !== null) out.roots = options.roots;
+  if (options.limits !== undefined && options.limits !== null) out.limits = options.limits;
   return out;
 }
 

@@ -183,3 +183,12 @@ test("package exports resolve for node import and require", () => {
   assert.ok(import.meta.resolve("wireplan").endsWith("/src/index.js"));
   assert.ok(import.meta.resolve("wireplan/web").endsWith("/src/web.js"));
 });
+
+test("limits in the options reach the core: exceeding one is a limit-exceeded error", () => {
+  const doc = { version: 1, services: [{ id: "a" }, { id: "b" }, { id: "c" }] };
+  assert.equal(wireplan.plan(doc, { limits: { max_services: 3 } }).size, 3);
+  assert.throws(
+    () => wireplan.plan(doc, { limits: { max_services: 2 } }),
+    (e) => e instanceof wireplan.PlanError && e.report.diagnostics[0].code === "limit-exceeded",
+  );
+});

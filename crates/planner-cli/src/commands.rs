@@ -27,7 +27,7 @@ pub fn run(cli: crate::args::Cli) -> Result<u8, Failure> {
 }
 
 fn options(profile: Option<&String>, roots: &[String]) -> Options {
-    Options { profile: profile.cloned(), roots: roots.to_vec() }
+    Options { profile: profile.cloned(), roots: roots.to_vec(), ..Options::default() }
 }
 
 /// Prints a report in `format` on `stream` and gives `code`.

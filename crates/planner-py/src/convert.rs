@@ -17,6 +17,7 @@ fn options(profile: Option<String>, roots: Option<Vec<String>>) -> Options {
     Options {
         profile,
         roots: roots.unwrap_or_default(),
+        ..Options::default()
     }
 }
 

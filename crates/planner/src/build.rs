@@ -5,14 +5,10 @@ use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::fingerprint::{canonical_json, Fingerprint};
 use crate::graph::Graph;
+use crate::limits::what;
 use crate::options::Options;
 use crate::order::Order;
 use crate::plan::{DepRec, Plan, ServiceRec, Slice, SourceRec, Span, LAZY, MANY, OPTIONAL};
-
-/// At most this many entries in all recipes together. Real graphs need a
-/// few per scoped service; a long chain of scoped services would need a
-/// quadratic number, and gets a clear error instead of exhausting memory.
-pub(crate) const RECIPE_BUDGET: usize = 1 << 24;
 
 struct Arena {
     text: String,
@@ -103,6 +99,15 @@ pub(crate) fn build(
         }
     };
     let mut recipe_stack: Vec<(u32, u32, u32)> = Vec::new();
+    // Real graphs need a few recipe entries per scoped service; a long
+    // chain of scoped services would need a quadratic number, and gets a
+    // clear error instead of exhausting memory. The walks that find them
+    // look at dependencies on singletons too, which are not entries: their
+    // number is bounded as well, so that many scoped services each over a
+    // wide layer of singletons cannot take quadratic time either.
+    let max_entries = options.limits.max_recipe_entries;
+    let max_work = max_entries.saturating_mul(4).saturating_add(options.limits.max_bindings);
+    let mut work = 0usize;
 
     for (pos, &node) in order_nodes.iter().enumerate() {
         let Some(desc) = graph.service(node) else { continue };
@@ -139,13 +144,21 @@ pub(crate) fn build(
             Slice::default()
         } else {
             let start = recipes.len() as u32;
-            recipe_of(graph, node, pos as u32 + 1, &mut recipe_marks, &mut recipe_stack, &mut |x| recipes.push(num(x)));
-            if recipes.len() > RECIPE_BUDGET {
+            work = work.saturating_add(recipe_of(graph, node, pos as u32 + 1, &mut recipe_marks, &mut recipe_stack, &mut |x| recipes.push(num(x))));
+            if recipes.len() > max_entries {
                 return Err(Error::LimitExceeded {
                     document: "<plan>".to_owned(),
-                    what: "the total size of scoped and transient recipes".to_owned(),
-                    limit: RECIPE_BUDGET,
+                    what: what::RECIPES.to_owned(),
+                    limit: max_entries,
                     found: recipes.len(),
+                });
+            }
+            if work > max_work {
+                return Err(Error::LimitExceeded {
+                    document: "<plan>".to_owned(),
+                    what: what::RECIPE_WORK.to_owned(),
+                    limit: max_work,
+                    found: work,
                 });
             }
             Slice { start, end: recipes.len() as u32 }
@@ -190,7 +203,8 @@ pub(crate) fn build(
 
 /// The scoped and transient services `root` needs, dependencies first,
 /// ending with `root`: an iterative post-order walk over non-lazy edges that
-/// stops at singletons. `stamp` marks nodes seen in this walk.
+/// stops at singletons. `stamp` marks nodes seen in this walk. Returns the
+/// number of bindings looked at.
 fn recipe_of(
     graph: &Graph<'_, '_>,
     root: u32,
@@ -198,7 +212,8 @@ fn recipe_of(
     marks: &mut [u32],
     stack: &mut Vec<(u32, u32, u32)>,
     emit: &mut dyn FnMut(u32),
-) {
+) -> usize {
+    let mut work = 0usize;
     stack.clear();
     if let Some(m) = marks.get_mut(root as usize) {
         *m = stamp;
@@ -213,6 +228,7 @@ fn recipe_of(
                 let ps = graph.providers_of(d);
                 while let Some(&p) = ps.get(pi as usize) {
                     pi += 1;
+                    work += 1;
                     let fresh = graph.lifetime(p) != Lifetime::Singleton && marks.get(p as usize) != Some(&stamp);
                     if fresh {
                         pushed = Some(p);
@@ -237,4 +253,5 @@ fn recipe_of(
             }
         }
     }
+    work
 }

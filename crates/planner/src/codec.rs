@@ -38,6 +38,11 @@ pub fn planner_version() -> [u16; 3] {
     [parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0)]
 }
 
+/// The checksum in a plan's header: XXH3-64 of the body.
+pub fn checksum(body: &[u8]) -> u64 {
+    xxh3_64(body)
+}
+
 /// Little-endian u32 words, the unit of the body.
 struct Out(Vec<u8>);
 
@@ -138,7 +143,7 @@ impl Plan {
         }
         out.extend_from_slice(&self.fingerprint.to_bytes());
         out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
+        out.extend_from_slice(&checksum(&body).to_le_bytes());
         out.extend_from_slice(&body);
         out
     }
@@ -200,7 +205,7 @@ impl Plan {
         if body.len() as u64 != body_len {
             return Err(DecodeFault::Corrupt("trailing bytes after the plan".to_owned()).into());
         }
-        if xxh3_64(body) != u64_at(40) {
+        if checksum(body) != u64_at(40) {
             return Err(DecodeFault::Checksum.into());
         }
         let plan = Reader { b: body, pos: 0 }.plan(fingerprint)?;
@@ -236,7 +241,13 @@ impl<'b> Reader<'b> {
     fn bytes(&mut self) -> Result<&'b [u8], Error> {
         let len = self.w()? as usize;
         let out = self.b.get(self.pos..self.pos.saturating_add(len)).ok_or(DecodeFault::Truncated)?;
-        self.pos += len.div_ceil(4) * 4;
+        let padded = len.div_ceil(4) * 4;
+        // Padding is zeros, as the encoder writes it: only its own bytes decode.
+        let padding = self.b.get(self.pos + len..self.pos.saturating_add(padded)).ok_or(DecodeFault::Truncated)?;
+        if padding.iter().any(|&b| b != 0) {
+            return Err(corrupt("padding is not zeros"));
+        }
+        self.pos += padded;
         Ok(out)
     }
     fn span(&mut self) -> Result<Span, Error> {
@@ -276,12 +287,12 @@ impl<'b> Reader<'b> {
             let [id_s, id_l, life, ps, pe, ds, de, rs, re, has_src, fs, fl, line, column, has_meta, ms, ml] = f;
             let lifetime = u8::try_from(life).ok().and_then(Lifetime::from_u8).ok_or_else(|| corrupt("bad lifetime"))?;
             let source = match has_src {
-                0 => None,
+                0 if fs == 0 && fl == 0 && line == 0 && column == 0 => None,
                 1 => Some(SourceRec { file: Span { start: fs, len: fl }, line, column }),
                 _ => return Err(corrupt("bad source tag")),
             };
             let meta = match has_meta {
-                0 => None,
+                0 if ms == 0 && ml == 0 => None,
                 1 => Some(Span { start: ms, len: ml }),
                 _ => return Err(corrupt("bad meta tag")),
             };
@@ -311,6 +322,10 @@ impl<'b> Reader<'b> {
         let unused = self.spans()?;
         let warnings_json = self.bytes()?;
         let warnings: Vec<Diagnostic> = if warnings_json.is_empty() { Vec::new() } else { serde_json::from_slice(warnings_json).map_err(|_| corrupt("bad warnings"))? };
+        // The encoder writes no warnings as nothing, others compactly.
+        if !warnings_json.is_empty() && (warnings.is_empty() || serde_json::to_vec(&warnings).ok().as_deref() != Some(warnings_json)) {
+            return Err(corrupt("warnings not as written"));
+        }
         if self.pos != self.b.len() {
             return Err(corrupt("trailing bytes in the body"));
         }

@@ -12,7 +12,9 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::limits::{what, Limits, MAX_NESTING};
 use crate::locate;
+use crate::parse::{Budget, FileDesc, FileSeed, Hit};
 
 /// The descriptor format version this planner reads.
 pub const FORMAT_VERSION: u64 = 1;
@@ -228,18 +230,16 @@ impl ServiceDesc<'_> {
     }
 }
 
+/// The `version` of a document that did not parse, as raw text: whatever
+/// it is (a hostile `"version": [1, 1, ...]` too), nothing is built from it.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileDesc<'a> {
-    version: u64,
+struct VersionProbe<'a> {
     #[serde(borrow)]
-    services: Vec<ServiceDesc<'a>>,
+    version: &'a serde_json::value::RawValue,
 }
 
-#[derive(Deserialize)]
-struct VersionProbe {
-    version: serde_json::Value,
-}
+/// Longest `version` value shown whole in an error.
+const VERSION_SHOWN: usize = 64;
 
 /// One input document: its name (for diagnostics) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -268,41 +268,92 @@ pub struct Descriptors<'a> {
     pub services: Vec<ServiceDesc<'a>>,
     /// Where each service of [`Descriptors::services`] was declared.
     pub origins: Vec<Origin>,
+    /// List entries and meta values read so far, for `max_entries`.
+    entries: usize,
 }
 
 impl<'a> Descriptors<'a> {
-    /// Parses one JSON document.
+    /// Parses one JSON document under the default [`Limits`].
     ///
     /// # Errors
     /// [`Error::Syntax`] naming the JSON path and line:column of the first
-    /// fault, [`Error::UnsupportedVersion`], or [`Error::Invalid`] for an
-    /// empty id or key.
+    /// fault, [`Error::UnsupportedVersion`], [`Error::Invalid`] for an
+    /// empty id or key, or [`Error::LimitExceeded`].
     pub fn parse(document: Document<'a>) -> Result<Self, Error> {
+        Descriptors::parse_with(document, &Limits::default())
+    }
+
+    /// Parses one JSON document under `limits`.
+    ///
+    /// # Errors
+    /// As for [`Descriptors::parse`].
+    pub fn parse_with(document: Document<'a>, limits: &Limits) -> Result<Self, Error> {
         let mut out = Descriptors::default();
-        out.add(document)?;
+        out.add_with(document, limits)?;
         Ok(out)
     }
 
-    /// Parses several documents and merges them in order.
+    /// Parses several documents and merges them in order, under the
+    /// default [`Limits`].
     ///
     /// # Errors
     /// The first document's error, as for [`Descriptors::parse`].
     pub fn parse_all(documents: &[Document<'a>]) -> Result<Self, Error> {
+        Descriptors::parse_all_with(documents, &Limits::default())
+    }
+
+    /// Parses several documents and merges them in order, under `limits`
+    /// (`max_services` counts the services of all of them).
+    ///
+    /// # Errors
+    /// The first document's error, as for [`Descriptors::parse`].
+    pub fn parse_all_with(documents: &[Document<'a>], limits: &Limits) -> Result<Self, Error> {
         let mut out = Descriptors::default();
         for d in documents {
-            out.add(*d)?;
+            out.add_with(*d, limits)?;
         }
         Ok(out)
     }
 
-    /// Parses one more document and appends its services.
+    /// Parses one more document and appends its services, under the
+    /// default [`Limits`].
     ///
     /// # Errors
     /// As for [`Descriptors::parse`].
     pub fn add(&mut self, document: Document<'a>) -> Result<(), Error> {
-        let file = match serde_json::from_str::<FileDesc<'a>>(document.text) {
+        self.add_with(document, &Limits::default())
+    }
+
+    /// Parses one more document and appends its services, under `limits`.
+    ///
+    /// The document's size is checked before it is parsed; the number of
+    /// services, the length of each service's lists and of each id and key
+    /// while it is parsed, so that no limit is exceeded by much before the
+    /// parse stops.
+    ///
+    /// # Errors
+    /// As for [`Descriptors::parse`].
+    ///
+    /// # Complexity
+    /// O(bytes), and memory proportional to what the limits let through.
+    pub fn add_with(&mut self, document: Document<'a>, limits: &Limits) -> Result<(), Error> {
+        if document.text.len() > limits.max_input_bytes {
+            return Err(limit_error(document, Hit { what: what::INPUT_BYTES, limit: limits.max_input_bytes, found: document.text.len() }));
+        }
+        let budget = Budget::new(limits, self.services.len(), self.entries);
+        let mut de = serde_json::Deserializer::from_str(document.text);
+        let parsed = serde::de::DeserializeSeed::deserialize(FileSeed(&budget), &mut de).and_then(|file| de.end().map(|()| file));
+        let file = match parsed {
             Ok(file) => file,
-            Err(_) => return Err(explain_parse_error(document)),
+            Err(e) => {
+                if let Some(hit) = budget.hit.get() {
+                    return Err(limit_error(document, hit));
+                }
+                if is_too_deep(&e) {
+                    return Err(limit_error(document, Hit { what: what::NESTING, limit: MAX_NESTING, found: MAX_NESTING + 1 }));
+                }
+                return Err(explain_parse_error(document, limits));
+            }
         };
         if file.version != FORMAT_VERSION {
             return Err(version_error(document, &file.version.to_string()));
@@ -317,11 +368,17 @@ impl<'a> Descriptors<'a> {
                 check_non_empty(document, &d.key, || format!("services[{i}].deps[{j}]"), "a key must not be empty")?;
             }
         }
+        self.entries = budget.entries.get();
         self.origins.extend((0..file.services.len()).map(|i| Origin {
             document: doc_index,
             element: u32::try_from(i).unwrap_or(u32::MAX),
         }));
-        self.services.extend(file.services);
+        if self.services.is_empty() {
+            // Moved, not copied: the first document's services are most of them.
+            self.services = file.services;
+        } else {
+            self.services.extend(file.services);
+        }
         self.documents.push(document);
         Ok(())
     }
@@ -356,6 +413,15 @@ fn check_non_empty(
     })
 }
 
+fn limit_error(document: Document<'_>, hit: Hit) -> Error {
+    Error::LimitExceeded { document: document.name.to_owned(), what: hit.what.to_owned(), limit: hit.limit, found: hit.found }
+}
+
+/// serde_json's recursion limit: a syntax error with no category of its own.
+fn is_too_deep(e: &serde_json::Error) -> bool {
+    e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
+}
+
 fn version_error(document: Document<'_>, found: &str) -> Error {
     let (line, column) = locate::path_offset(document.text, "version")
         .map_or((0, 0), |off| locate::line_column(document.text, off));
@@ -363,12 +429,22 @@ fn version_error(document: Document<'_>, found: &str) -> Error {
 }
 
 /// Slow path: the fast parse failed; find out where and why.
-fn explain_parse_error(document: Document<'_>) -> Error {
+fn explain_parse_error(document: Document<'_>, limits: &Limits) -> Error {
     // A document of another version is reported as such, whatever else is
     // wrong with it: its other fields may be valid in that version.
-    if let Ok(probe) = serde_json::from_str::<VersionProbe>(document.text) {
-        if probe.version.as_u64() != Some(FORMAT_VERSION) && !probe.version.is_null() {
-            return version_error(document, &probe.version.to_string());
+    if let Ok(probe) = serde_json::from_str::<VersionProbe<'_>>(document.text) {
+        let raw = probe.version.get();
+        if raw.len() > VERSION_SHOWN {
+            let mut end = VERSION_SHOWN / 2;
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            return version_error(document, &format!("{}...", raw.get(..end).unwrap_or("")));
+        }
+        if let Ok(version) = serde_json::from_str::<serde_json::Value>(raw) {
+            if version.as_u64() != Some(FORMAT_VERSION) && !version.is_null() {
+                return version_error(document, &version.to_string());
+            }
         }
     }
     let trimmed = document.text.trim_start();
@@ -383,17 +459,19 @@ fn explain_parse_error(document: Document<'_>) -> Error {
             message: "expected a JSON object with `version` and `services`".to_owned(),
         };
     }
+    // The same reading as the fast path, under the same limits (so this
+    // second pass cannot cost more than the first), with path tracking.
+    let budget = Budget::new(limits, 0, 0);
     let mut de = serde_json::Deserializer::from_str(document.text);
-    let result: Result<FileDesc<'_>, _> = serde_path_to_error::deserialize(&mut de);
+    let mut track = serde_path_to_error::Track::new();
+    let result: Result<FileDesc<'_>, _> =
+        serde::de::DeserializeSeed::deserialize(FileSeed(&budget), serde_path_to_error::Deserializer::new(&mut de, &mut track));
     let (path, err) = match result {
         Ok(_) => match de.end() {
             Ok(()) => (String::new(), None),
             Err(e) => (String::new(), Some(e)),
         },
-        Err(e) => {
-            let path = e.path().to_string();
-            (path, Some(e.into_inner()))
-        }
+        Err(e) => (track.path().to_string(), Some(e)),
     };
     let Some(err) = err else {
         // Both parsers agree the text is fine; should not happen, but never panic.
@@ -414,13 +492,31 @@ fn explain_parse_error(document: Document<'_>) -> Error {
     if path == "." {
         path.clear();
     }
+    // An unknown field's name is part of the path: it may be megabytes too.
+    let path = shorten(path);
     Error::Syntax {
         document: document.name.to_owned(),
         path,
         line: err.line(),
         column: err.column(),
-        message: strip_position(&err.to_string()),
+        message: shorten(strip_position(&err.to_string())),
     }
+}
+
+/// Longest serde message or JSON path kept whole: they quote the input
+/// (`unknown field `...``), which may be megabytes long.
+const MESSAGE_SHOWN: usize = 1_024;
+
+fn shorten(mut message: String) -> String {
+    if message.len() > MESSAGE_SHOWN {
+        let mut end = MESSAGE_SHOWN;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push_str("...");
+    }
+    message
 }
 
 /// serde_json appends " at line L column C"; the location is rendered apart.

@@ -33,7 +33,8 @@ pub enum Code {
     InvalidDescriptor,
     /// Descriptors of another format version.
     UnsupportedVersion,
-    /// Input over a configured resource limit.
+    /// Input over a configured resource limit; also the last diagnostic of
+    /// a report cut at `max_diagnostics`, counting the ones not shown.
     LimitExceeded,
     /// A binary plan that cannot be trusted.
     InvalidPlan,

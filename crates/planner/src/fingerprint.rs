@@ -86,6 +86,10 @@ impl Writer {
 
 /// Fingerprint of the descriptors (every document, in merge order) and options.
 ///
+/// Of the options, the profile and the roots are hashed; the
+/// [`crate::Limits`] are not: they decide whether a plan is made, never what
+/// it is, so raising a limit keeps every cached plan valid.
+///
 /// # Complexity
 /// O(total size of the descriptors).
 pub fn fingerprint(descriptors: &Descriptors<'_>, options: &Options) -> Fingerprint {

@@ -9,6 +9,8 @@ use rustc_hash::FxHashMap;
 
 use crate::descriptor::{DepDesc, Descriptors, Lifetime, ServiceDesc};
 use crate::diagnostic::{Code, Diagnostic, Location, Related, Severity};
+use crate::error::Error;
+use crate::limits::what;
 use crate::locate;
 use crate::options::Options;
 
@@ -88,6 +90,10 @@ pub(crate) struct Graph<'d, 'a> {
     pub planned: Vec<bool>,
     /// Problems found while building (duplicates, replacements, roots).
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems found but not built into `diagnostics`, past the limit.
+    pub omitted: usize,
+    /// The most diagnostics of one kind worth building.
+    pub max_diagnostics: usize,
     /// Interned keys (ids included) by string.
     pub key_ids: FxHashMap<&'d str, u32>,
     /// For each interned string, the live node whose id it is (`u32::MAX` if none).
@@ -201,11 +207,18 @@ fn service_location(
 
 /// Builds the graph for the options' profile and roots.
 ///
+/// # Errors
+/// [`Error::LimitExceeded`] when the dependencies would be bound to more
+/// providers than `max_bindings`, before any graph algorithm runs.
+///
 /// # Complexity
-/// O(S + D + P) expected time and space for S services, D dependencies and
-/// P provided keys (hashing interns each string once).
-pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Graph<'d, 'a> {
+/// O(S log S + D + P) expected time and space for S services, D
+/// dependencies and P provided keys (hashing interns each string once; the
+/// sort is of the duplicate and invalid ids, for their report).
+pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Result<Graph<'d, 'a>, Error> {
     let profile = options.profile.as_deref();
+    let cap = options.limits.max_diagnostics;
+    let mut omitted = 0usize;
     let mut diagnostics = Vec::new();
     let offsets = std::cell::RefCell::new(FxHashMap::default());
 
@@ -240,6 +253,10 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     let node_of = |id: &str, key_ids: &FxHashMap<&'d str, u32>, key_node: &[u32]| -> Option<u32> {
         key_ids.get(id).and_then(|&k| key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
     };
+    // Only the first `cap` duplicates, in report order, are worth building.
+    omitted += crate::check::keep_first(&mut duplicates, cap, |&(_, dup)| (desc.services.get(dup).map_or("", |s| s.id.as_str()), dup));
+    // Declaration order, which the report keeps among duplicates of one id.
+    duplicates.sort_unstable_by_key(|&(_, dup)| dup);
     for (first, dup) in duplicates {
         let Some(&first_desc) = node_desc.get(first as usize) else { continue };
         let id = desc.services.get(dup).map_or("", |s| s.id.as_str());
@@ -273,34 +290,68 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     let mut replaced_by: FxHashMap<u32, u32> = FxHashMap::default();
     let any_replaces = node_desc.iter().any(|&i| desc.services.get(i as usize).is_some_and(|s| !s.replaces.is_empty()));
     if any_replaces {
+        // Faults are gathered light, and only the first `cap` in report
+        // order are built: a suggestion searches every id.
+        enum Fault {
+            Itself,
+            Twice(u32),
+            Unknown,
+        }
+        let mut faults: Vec<(u32, &str, Fault)> = Vec::new(); // (replacer desc index, target, fault)
         let all_ids: rustc_hash::FxHashSet<&str> = desc.services.iter().map(|s| s.id.as_str()).collect();
         for (n, &di) in node_desc.iter().enumerate() {
             let Some(s) = desc.services.get(di as usize) else { continue };
             for r in &s.replaces {
                 let r = r.as_str();
-                let here = service_location(desc, di as usize, &offsets);
                 if let Some(target) = node_of(r, &key_ids, &key_node) {
                     if target as usize == n {
-                        diagnostics.push(replacement_error(s.id.as_str(), format!("service `{r}` declares that it replaces itself"), here));
+                        faults.push((di, r, Fault::Itself));
                     } else if let Some(&other) = replaced_by.get(&target) {
-                        let other_id = node_desc.get(other as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
-                        diagnostics.push(replacement_error(
-                            s.id.as_str(),
-                            format!("service `{r}` is replaced by both `{other_id}` and `{}`", s.id.as_str()),
-                            here,
-                        ));
+                        faults.push((di, r, Fault::Twice(other)));
                     } else {
                         replaced_by.insert(target, n as u32);
                     }
                 } else if !all_ids.contains(r) {
-                    let mut d = replacement_error(s.id.as_str(), format!("service `{}` replaces `{r}`, which is not declared", s.id.as_str()), here);
-                    let candidates: Vec<&str> = all_ids.iter().copied().collect();
-                    if let Some(best) = crate::suggest::suggest(r, &candidates).first() {
-                        d.help = Some(format!("did you mean `{best}`?"));
-                    }
-                    diagnostics.push(d);
+                    faults.push((di, r, Fault::Unknown));
                 }
                 // A replaced service that exists only in another profile: nothing to do.
+            }
+        }
+        let id_of_desc = |di: u32| desc.services.get(di as usize).map_or("", |s| s.id.as_str());
+        fn order<'k>(id_of_desc: impl Fn(u32) -> &'k str, fault: &(u32, &'k str, Fault)) -> (&'k str, bool, &'k str, u32) {
+            let &(di, r, ref f) = fault;
+            (id_of_desc(di), matches!(f, Fault::Unknown), r, di)
+        }
+        omitted += crate::check::keep_first(&mut faults, cap, |f| order(id_of_desc, f));
+        // In report order, so that the suggestions go to the first ones.
+        faults.sort_unstable_by(|a, b| order(id_of_desc, a).cmp(&order(id_of_desc, b)));
+        if !faults.is_empty() {
+            let mut candidates: Vec<&str> = all_ids.iter().copied().collect();
+            candidates.sort_unstable();
+            let mut suggestions_left = crate::suggest::affordable(candidates.len());
+            for (di, r, fault) in faults {
+                let Some(s) = desc.services.get(di as usize) else { continue };
+                let here = service_location(desc, di as usize, &offsets);
+                let id = s.id.as_str();
+                match fault {
+                    Fault::Itself => {
+                        diagnostics.push(replacement_error(id, format!("service `{r}` declares that it replaces itself"), here));
+                    }
+                    Fault::Twice(other) => {
+                        let other_id = node_desc.get(other as usize).map_or("", |&d| id_of_desc(d));
+                        diagnostics.push(replacement_error(id, format!("service `{r}` is replaced by both `{other_id}` and `{id}`"), here));
+                    }
+                    Fault::Unknown => {
+                        let mut d = replacement_error(id, format!("service `{id}` replaces `{r}`, which is not declared"), here);
+                        if suggestions_left > 0 {
+                            suggestions_left -= 1;
+                            if let Some(best) = crate::suggest::suggest(r, &candidates).first() {
+                                d.help = Some(format!("did you mean `{best}`?"));
+                            }
+                        }
+                        diagnostics.push(d);
+                    }
+                }
             }
         }
     }
@@ -308,15 +359,29 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     // The keys each service provides.
     let n = node_desc.len();
     let mut provide_pairs: Vec<(u32, u32)> = Vec::with_capacity(n); // (node, key)
+    // `seen[key] == stamp`: the key is already in the list being read, so
+    // a repeated key costs O(1) to drop, not a scan of the list.
+    let mut seen: Vec<u32> = Vec::new();
+    let mut stamp = 0u32;
     let mut own_keys = |node: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| {
         match &s.provides {
             None => out.push((node, id_key.get(node as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
             Some(list) => {
-                let first = out.len();
+                stamp = stamp.wrapping_add(1);
+                if stamp == 0 {
+                    seen.iter_mut().for_each(|x| *x = 0);
+                    stamp = 1;
+                }
                 for k in list {
                     let key = intern(&mut key_ids, keys, k.as_str());
-                    if !out.get(first..).is_some_and(|seen| seen.iter().any(|&(_, x)| x == key)) {
-                        out.push((node, key));
+                    if seen.len() <= key as usize {
+                        seen.resize(key as usize + 1, 0);
+                    }
+                    if let Some(mark) = seen.get_mut(key as usize) {
+                        if *mark != stamp {
+                            *mark = stamp;
+                            out.push((node, key));
+                        }
                     }
                 }
             }
@@ -339,13 +404,14 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         // Fold each replaced service's keys into its replacer, in a fixed order.
         let mut pairs: Vec<(u32, u32)> = replaced_by.iter().map(|(&t, &r)| (t, r)).collect();
         pairs.sort_unstable();
+        let mut present: rustc_hash::FxHashSet<(u32, u32)> = provide_pairs.iter().copied().collect();
         for (target, replacer) in pairs {
             let Some(s) = node_desc.get(target as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
             let mut extra = Vec::new();
             own_keys(replacer, s, &mut keys, &mut extra);
-            for (node, key) in extra {
-                if !provide_pairs.iter().any(|&(a, b)| a == node && b == key) {
-                    provide_pairs.push((node, key));
+            for pair in extra {
+                if present.insert(pair) {
+                    provide_pairs.push(pair);
                 }
             }
         }
@@ -368,6 +434,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
     let mut suspect_ambiguous = false;
     let mut dep_start = Vec::with_capacity(n + 1);
     let mut deps = Vec::with_capacity(n * 3);
+    let max_bindings = options.limits.max_bindings;
+    let mut bindings = 0usize;
     for node in 0..n {
         dep_start.push(deps.len() as u32);
         if removed.get(node).copied().unwrap_or(false) {
@@ -378,6 +446,16 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
             let DepDesc { key, optional, many, lazy } = d;
             let key = intern(&mut key_ids, &mut keys, key.as_str());
             let count = providers.row(key).len();
+            bindings = bindings.saturating_add(count);
+            if bindings > max_bindings {
+                // Counting ahead is cheap; the rest of the graph is not built.
+                return Err(Error::LimitExceeded {
+                    document: "<plan>".to_owned(),
+                    what: what::BINDINGS.to_owned(),
+                    limit: max_bindings,
+                    found: bindings,
+                });
+            }
             suspect_missing |= count == 0 && !*optional && !*many;
             suspect_ambiguous |= count > 1 && !*many;
             deps.push(Dep { key, optional: *optional, many: *many, lazy: *lazy });
@@ -396,6 +474,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         deps,
         planned: Vec::new(),
         diagnostics,
+        omitted,
+        max_diagnostics: cap,
         key_ids,
         key_node,
         unused: Vec::new(),
@@ -404,7 +484,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Gra
         offsets,
     };
     graph.planned = plan_set(&mut graph, options, &removed);
-    graph
+    Ok(graph)
 }
 
 /// The number of a string in the interning table, adding it when new.
@@ -438,6 +518,7 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
     }
     let mut planned = vec![false; n];
     let mut stack: Vec<u32> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
     for root in options.canonical_roots() {
         match graph.node_of(root) {
             Some(node) if live.get(node as usize).copied().unwrap_or(false) => {
@@ -448,23 +529,38 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
                     }
                 }
             }
-            _ => {
-                let ids: Vec<&str> = (0..n as u32).filter(|&i| live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
-                let help = match crate::suggest::suggest(root, &ids).first() {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => "roots name services by id".to_owned(),
-                };
-                graph.diagnostics.push(Diagnostic {
-                    code: Code::UnknownRoot,
-                    severity: Severity::Error,
-                    message: format!("root `{root}` is not a service of this graph"),
-                    help: Some(help),
-                    services: vec![root.to_owned()],
-                    key: None,
-                    location: None,
-                    related: Vec::new(),
-                });
-            }
+            _ => unknown.push(root),
+        }
+    }
+    if !unknown.is_empty() {
+        // Roots are sorted: the first `max_diagnostics` are the report's.
+        let cap = graph.max_diagnostics;
+        graph.omitted += unknown.len().saturating_sub(cap);
+        unknown.truncate(cap);
+        let mut ids: Vec<&str> = (0..n as u32).filter(|&i| live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
+        ids.sort_unstable();
+        let mut suggestions_left = crate::suggest::affordable(ids.len());
+        for root in unknown {
+            let best = if suggestions_left > 0 {
+                suggestions_left -= 1;
+                crate::suggest::suggest(root, &ids).first().copied()
+            } else {
+                None
+            };
+            let help = match best {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "roots name services by id".to_owned(),
+            };
+            graph.diagnostics.push(Diagnostic {
+                code: Code::UnknownRoot,
+                severity: Severity::Error,
+                message: format!("root `{root}` is not a service of this graph"),
+                help: Some(help),
+                services: vec![root.to_owned()],
+                key: None,
+                location: None,
+                related: Vec::new(),
+            });
         }
     }
     while let Some(node) = stack.pop() {

@@ -30,9 +30,11 @@ mod diagnostic;
 mod error;
 mod fingerprint;
 mod graph;
+mod limits;
 mod locate;
 mod options;
 mod order;
+mod parse;
 mod plan;
 mod query;
 pub mod render;
@@ -42,6 +44,7 @@ pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDe
 pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
 pub use error::{DecodeFault, Error};
 pub use fingerprint::{fingerprint, Fingerprint};
+pub use limits::{Limits, MAX_NESTING};
 pub use options::Options;
 pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source};
 pub use suggest::suggest;
@@ -56,19 +59,23 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Warnings alone do not fail: they are in [`Plan::warnings`].
 ///
 /// # Complexity
-/// O(S log S + D) for S services and D dependencies, iterative throughout.
+/// O(S log S + D) for S services and D dependencies, iterative throughout;
+/// [`Options::limits`] bound S, D and the size of the report.
 pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Report> {
-    let mut graph = graph::build(descriptors, options);
+    let mut graph = graph::build(descriptors, options).map_err(Report::from)?;
     let order = order::levels(&graph);
     let mut diagnostics = std::mem::take(&mut graph.diagnostics);
-    diagnostics.extend(check::run(&graph, order.has_cycle));
-    let mut warnings = check::unused(&graph);
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    let mut omitted = graph.omitted;
+    diagnostics.extend(check::run(&graph, order.has_cycle, &mut omitted));
+    let mut omitted_warnings = 0;
+    let mut warnings = check::unused(&graph, &mut omitted_warnings);
+    let cap = options.limits.max_diagnostics;
+    if omitted > 0 || diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.append(&mut warnings);
-        check::sort(&mut diagnostics);
+        check::finish(&mut diagnostics, cap, omitted + omitted_warnings, Severity::Error);
         return Err(Report { diagnostics });
     }
-    check::sort(&mut warnings);
+    check::finish(&mut warnings, cap, omitted_warnings, Severity::Warning);
     let fp = fingerprint::fingerprint(descriptors, options);
     build::build(&graph, &order, options, fp, warnings).map_err(Report::from)
 }
@@ -96,7 +103,7 @@ pub fn plan_str(text: &str, options: &Options) -> Result<Plan, Report> {
 /// # Errors
 /// As for [`plan_str`].
 pub fn plan_documents(documents: &[Document<'_>], options: &Options) -> Result<Plan, Report> {
-    let descriptors = Descriptors::parse_all(documents).map_err(Report::from)?;
+    let descriptors = Descriptors::parse_all_with(documents, &options.limits).map_err(Report::from)?;
     plan(&descriptors, options)
 }
 

@@ -1,11 +1,13 @@
-//! Planning options: which profile, which roots.
+//! Planning options: which profile, which roots, what limits.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::limits::Limits;
 
-/// What to plan for. The JSON form is `{"profile": "prod", "roots": ["server"]}`;
-/// both fields are optional.
+/// What to plan for. The JSON form is
+/// `{"profile": "prod", "roots": ["server"], "limits": {"max_services": 2000000}}`;
+/// every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
@@ -18,12 +20,16 @@ pub struct Options {
     /// unused (a warning). Empty means every service is planned.
     #[serde(default)]
     pub roots: Vec<String>,
+    /// Resource limits. They decide whether a plan is made, never what it
+    /// is, so they are not part of the fingerprint.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 impl Options {
     /// Options for one profile, every service planned.
     pub fn profile(profile: impl Into<String>) -> Self {
-        Options { profile: Some(profile.into()), roots: Vec::new() }
+        Options { profile: Some(profile.into()), ..Options::default() }
     }
 
     /// Reads options from JSON (`null` or `{}` for the defaults).

@@ -9,6 +9,19 @@
 /// How many candidates the edit-distance pass looks at, at most.
 const EDIT_BUDGET: usize = 20_000;
 
+/// Candidates looked at by all the suggestions of one report together.
+const REPORT_BUDGET: usize = 20_000_000;
+
+/// Most suggestions one report computes, however few the candidates.
+const MOST_SUGGESTIONS: usize = 200;
+
+/// How many names of one report get suggestions among `candidates`
+/// candidates: up to 200, fewer when there are so many candidates that 200
+/// searches would be slow. The rest get their diagnostic without one.
+pub(crate) fn affordable(candidates: usize) -> usize {
+    (REPORT_BUDGET / candidates.max(1)).clamp(1, MOST_SUGGESTIONS)
+}
+
 /// Up to three suggestions for `wanted` among `candidates`, best first.
 ///
 /// # Complexity

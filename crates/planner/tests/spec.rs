@@ -104,10 +104,10 @@ fn a_transient_built_for_a_singleton_orders_the_singleton_after_its_needs() {
 
 #[test]
 fn with_roots_only_what_they_need_is_planned_and_the_rest_is_a_warning() {
-    let options = Options { profile: None, roots: vec!["server".into()] };
+    let options = Options { roots: vec!["server".into()], ..Options::default() };
     let p = wireplan::plan_str(APP, &options).unwrap_or_else(|r| panic!("{}", r.render()));
     assert_eq!(p.unused().count(), 0);
-    let options = Options { profile: None, roots: vec!["repo".into()] };
+    let options = Options { roots: vec!["repo".into()], ..Options::default() };
     let p = wireplan::plan_str(APP, &options).unwrap_or_else(|r| panic!("{}", r.render()));
     assert_eq!(p.unused().collect::<Vec<_>>(), ["clock", "server"]);
     assert!(p.warnings().iter().all(|w| w.code == Code::UnusedService));

@@ -6,16 +6,25 @@ use crate::graph::Graph;
 /// One diagnostic per ambiguous key, naming every provider (in declaration
 /// order) and every service that asked for the key as a single value.
 ///
+/// The first `max_diagnostics` in report order (by first asker, then key)
+/// are built, the others counted in `omitted`.
+///
 /// # Complexity
-/// O(D + P).
-pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
+/// O(D log D + P).
+pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
     let askers = super::askers(graph, |d| !d.many && graph.providers_of(d).len() > 1);
-    let mut keys: Vec<(u32, Vec<u32>)> = askers.into_iter().collect();
+    let mut keys: Vec<(u32, Vec<u32>)> = askers
+        .into_iter()
+        .map(|(k, mut nodes)| {
+            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+            (k, nodes)
+        })
+        .collect();
+    *omitted += super::keep_first(&mut keys, graph.max_diagnostics, |(k, nodes)| (nodes.first().map(|&n| graph.id(n)), graph.key(*k)));
     keys.sort_unstable_by(|a, b| graph.key(a.0).cmp(graph.key(b.0)));
     keys.into_iter()
-        .map(|(key_id, mut nodes)| {
+        .map(|(key_id, nodes)| {
             let key = graph.key(key_id);
-            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
             let providers = graph.providers.row(key_id);
             let names: Vec<String> = providers.iter().map(|&p| format!("`{}`", graph.id(p))).collect();
             let mut related: Vec<_> = providers

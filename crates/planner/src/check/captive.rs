@@ -11,12 +11,17 @@ use crate::descriptor::Lifetime;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::{Csr, Graph};
 
-/// One diagnostic per (singleton, dependency) that captures a scoped service.
+/// One diagnostic per (singleton, scoped service) it captures, through its
+/// first dependency that does; the first `max_diagnostics` in report order
+/// (by singleton id, then key) are built, the others counted in `omitted`.
 ///
 /// # Complexity
-/// O(S + E): one backward breadth-first search from every scoped service
-/// through transient ones, then one look at each singleton's edges.
-pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
+/// O(S + E log E): one backward breadth-first search from every scoped
+/// service through transient ones, which also notes the scoped service
+/// each transient leads to, then one look at each singleton's edges.
+/// Only the paths of the diagnostics built are walked, and those walks
+/// stop once they have shown S services in all.
+pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
     let n = graph.len();
     let planned = |i: u32| graph.planned.get(i as usize).copied().unwrap_or(false);
     let scoped: Vec<u32> = (0..n as u32).filter(|&i| planned(i) && graph.lifetime(i) == Lifetime::Scoped).collect();
@@ -33,44 +38,73 @@ pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
         }
     }
     let dependents = Csr::from_pairs(n, &pairs);
-    // toward[t]: for a transient that reaches a scoped service, its next hop.
+    drop(pairs);
+    // toward[t]: for a transient that reaches a scoped service, its next
+    // hop; target[t]: the scoped service it reaches (a scoped one: itself).
     let mut toward: Vec<u32> = vec![u32::MAX; n];
+    let mut target: Vec<u32> = vec![u32::MAX; n];
+    for &x in &scoped {
+        if let Some(t) = target.get_mut(x as usize) {
+            *t = x;
+        }
+    }
     let mut queue: VecDeque<u32> = scoped.iter().copied().collect();
     while let Some(x) = queue.pop_front() {
+        let reached = target.get(x as usize).copied().unwrap_or(u32::MAX);
         for &y in dependents.row(x) {
             if graph.lifetime(y) == Lifetime::Transient {
-                if let Some(slot) = toward.get_mut(y as usize) {
+                if let (Some(slot), Some(t)) = (toward.get_mut(y as usize), target.get_mut(y as usize)) {
                     if *slot == u32::MAX {
                         *slot = x;
+                        *t = reached;
                         queue.push_back(y);
                     }
                 }
             }
         }
     }
-    let mut out = Vec::new();
+    drop(dependents);
+    // Findings: (singleton, first hop, key), one per captured scoped service.
+    let mut found: Vec<(u32, u32, u32)> = Vec::new();
+    let mut seen: Vec<u32> = vec![u32::MAX; n];
     for node in 0..n as u32 {
         if !planned(node) || graph.lifetime(node) != Lifetime::Singleton {
             continue;
         }
-        let mut seen_targets: Vec<u32> = Vec::new();
         for (p, key) in graph.edges(node) {
-            let mut path = vec![node, p];
-            let mut cur = p;
-            while graph.lifetime(cur) == Lifetime::Transient {
-                match toward.get(cur as usize) {
-                    Some(&next) if next != u32::MAX && path.len() <= n => {
-                        path.push(next);
-                        cur = next;
-                    }
-                    _ => break,
+            let reached = target.get(p as usize).copied().unwrap_or(u32::MAX);
+            let Some(mark) = seen.get_mut(reached as usize) else { continue };
+            if *mark != node {
+                *mark = node;
+                found.push((node, p, key));
+            }
+        }
+    }
+    let order = |&(s, p, key): &(u32, u32, u32)| (graph.id(s), graph.key(key), graph.id(target.get(p as usize).copied().unwrap_or(0)), graph.id(p));
+    *omitted += super::keep_first(&mut found, graph.max_diagnostics, order);
+    // In report order, so that the paths' budget below cuts the last ones.
+    found.sort_unstable_by(|a, b| order(a).cmp(&order(b)));
+    let mut shown = 0usize;
+    let total = found.len();
+    let mut out = Vec::with_capacity(total);
+    for (node, p, key) in found {
+        let mut path = vec![node, p];
+        let mut cur = p;
+        while graph.lifetime(cur) == Lifetime::Transient {
+            match toward.get(cur as usize) {
+                Some(&next) if next != u32::MAX && path.len() <= n => {
+                    path.push(next);
+                    cur = next;
                 }
+                _ => break,
             }
-            if graph.lifetime(cur) != Lifetime::Scoped || seen_targets.contains(&cur) {
-                continue;
-            }
-            seen_targets.push(cur);
-            out.push(diagnostic(graph, &path, graph.key(key)));
+        }
+        shown += path.len();
+        out.push(diagnostic(graph, &path, graph.key(key)));
+        if shown > n.max(1 << 16) {
+            // Long paths shared by many singletons: enough has been shown.
+            *omitted += total - out.len();
+            break;
         }
     }
     out

@@ -19,13 +19,14 @@ pub(crate) struct Cycle {
     pub keys: Vec<u32>,
 }
 
-/// Every cycle among planned services, one per strongly connected component,
-/// each starting at the component's smallest id, sorted by that id.
+/// The cycles among planned services, one per strongly connected component,
+/// each starting at the component's smallest id, sorted by that id: the
+/// first `cap` of them, and how many there are in all.
 ///
 /// # Complexity
 /// O(S + E): Kosaraju's algorithm (petgraph's, iterative: its depth-first searches keep explicit stacks; petgraph's Tarjan recurses) plus one
-/// breadth-first search inside each component.
-pub(crate) fn find(graph: &Graph<'_, '_>) -> Vec<Cycle> {
+/// breadth-first search inside each component whose cycle is kept.
+pub(crate) fn find(graph: &Graph<'_, '_>, cap: usize) -> (Vec<Cycle>, usize) {
     let n = graph.len();
     let planned = |i: u32| graph.planned.get(i as usize).copied().unwrap_or(false);
     let mut g: DiGraph<(), ()> = DiGraph::with_capacity(n, graph.deps.len());
@@ -47,7 +48,9 @@ pub(crate) fn find(graph: &Graph<'_, '_>) -> Vec<Cycle> {
         }
     }
     let mut component = vec![u32::MAX; n];
-    let mut cycles = Vec::new();
+    // (start, component): the search for the cycle itself waits until the
+    // components whose cycles are reported are known.
+    let mut starts: Vec<(u32, u32)> = Vec::new();
     for (ci, scc) in petgraph::algo::kosaraju_scc(&g).into_iter().enumerate() {
         let is_cycle = scc.len() > 1
             || scc.first().is_some_and(|v| self_loops.get(v.index()).copied().unwrap_or(false));
@@ -62,16 +65,14 @@ pub(crate) fn find(graph: &Graph<'_, '_>) -> Vec<Cycle> {
         let Some(start) = scc.iter().map(|v| v.index() as u32).min_by(|&a, &b| graph.id(a).cmp(graph.id(b))) else {
             continue;
         };
-        if let Some(cycle) = shortest_cycle(graph, start, ci as u32, &component) {
-            cycles.push(cycle);
-        }
+        starts.push((start, ci as u32));
     }
-    cycles.sort_by(|a, b| {
-        let ka = a.nodes.first().map(|&x| graph.id(x));
-        let kb = b.nodes.first().map(|&x| graph.id(x));
-        ka.cmp(&kb)
-    });
-    cycles
+    drop(g);
+    let total = starts.len();
+    super::keep_first(&mut starts, cap, |&(start, _)| graph.id(start));
+    starts.sort_unstable_by(|a, b| graph.id(a.0).cmp(graph.id(b.0)));
+    let cycles = starts.into_iter().filter_map(|(start, ci)| shortest_cycle(graph, start, ci, &component)).collect();
+    (cycles, total)
 }
 
 /// Breadth-first search from `start` back to itself, inside one component.
@@ -118,9 +119,16 @@ fn shortest_cycle(graph: &Graph<'_, '_>, start: u32, comp: u32, component: &[u32
     Some(Cycle { nodes: out_nodes, keys: hop_keys })
 }
 
-/// One diagnostic per cycle.
-pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
-    find(graph)
+/// One diagnostic per cycle, for the first `max_diagnostics` cycles by id;
+/// the others are counted in `omitted`.
+///
+/// # Complexity
+/// O(S + E) with the search; the paths of all cycles together are at most
+/// S long, since the components are disjoint.
+pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
+    let (cycles, total) = find(graph, graph.max_diagnostics);
+    *omitted += total - cycles.len();
+    cycles
         .into_iter()
         .map(|c| {
             let mut services: Vec<String> = c.nodes.iter().map(|&x| graph.id(x).to_owned()).collect();

@@ -3,31 +3,37 @@
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 
-/// Suggestions are computed for this many missing keys at most; the rest
-/// still get their diagnostic, without did-you-mean.
-const SUGGEST_LIMIT: usize = 200;
-
-/// One diagnostic per missing key, listing every service that asked for it.
+/// One diagnostic per missing key, listing every service that asked for it;
+/// the first `max_diagnostics` in report order (by first asker, then key)
+/// are built, the others counted in `omitted`.
 ///
 /// # Complexity
-/// O(D) to find them, plus the bounded cost of suggestions.
-pub(crate) fn check(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
+/// O(D log D) to find and order them, plus the bounded cost of suggestions
+/// ([`crate::suggest::affordable`]).
+pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
     let askers = super::askers(graph, |d| !d.optional && !d.many && graph.providers_of(d).is_empty());
     if askers.is_empty() {
         return Vec::new();
     }
-    let mut missing: Vec<(&str, Vec<u32>)> = askers.into_iter().map(|(k, v)| (graph.key(k), v)).collect();
+    let mut missing: Vec<(&str, Vec<u32>)> = askers
+        .into_iter()
+        .map(|(k, mut nodes)| {
+            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+            (graph.key(k), nodes)
+        })
+        .collect();
+    *omitted += super::keep_first(&mut missing, graph.max_diagnostics, |(key, nodes)| (nodes.first().map(|&n| graph.id(n)), *key));
     missing.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let provided: Vec<&str> = (0..graph.keys.len() as u32)
         .filter(|&k| !graph.providers.row(k).is_empty())
         .map(|k| graph.key(k))
         .collect();
+    let suggested = crate::suggest::affordable(provided.len());
     missing
         .into_iter()
         .enumerate()
-        .map(|(i, (key, mut nodes))| {
-            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
-            let suggestions = if i < SUGGEST_LIMIT { crate::suggest::suggest(key, &provided) } else { Vec::new() };
+        .map(|(i, (key, nodes))| {
+            let suggestions = if i < suggested { crate::suggest::suggest(key, &provided) } else { Vec::new() };
             let who = match nodes.as_slice() {
                 [one] => format!("`{}`", graph.id(*one)),
                 many => format!("{} services", many.len()),

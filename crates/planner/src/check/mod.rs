@@ -1,5 +1,11 @@
 //! The checks, one file per problem. Each takes the resolved graph and
 //! returns its diagnostics; together they report every problem at once.
+//!
+//! A hostile graph can have millions of problems. Each check first gathers
+//! its findings in a light form (node and key numbers), keeps the first
+//! `max_diagnostics` of them in report order, and builds only those into
+//! diagnostics; the others are counted, and the report ends with one
+//! `limit-exceeded` diagnostic saying how many were not shown.
 
 mod ambiguous;
 mod captive;
@@ -13,19 +19,60 @@ use crate::graph::Graph;
 ///
 /// `has_cycle` comes from the ordering pass, which finds out for free
 /// whether there is a cycle; the costlier search for every cycle runs only then.
-pub(crate) fn run(graph: &Graph<'_, '_>, has_cycle: bool) -> Vec<Diagnostic> {
+/// Findings past the limit are added to `omitted`.
+pub(crate) fn run(graph: &Graph<'_, '_>, has_cycle: bool, omitted: &mut usize) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if has_cycle {
-        out.extend(cycle::check(graph));
+        out.extend(cycle::check(graph, omitted));
     }
     if graph.suspect_missing {
-        out.extend(missing::check(graph));
+        out.extend(missing::check(graph, omitted));
     }
     if graph.suspect_ambiguous {
-        out.extend(ambiguous::check(graph));
+        out.extend(ambiguous::check(graph, omitted));
     }
-    out.extend(captive::check(graph));
+    out.extend(captive::check(graph, omitted));
     out
+}
+
+/// Keeps the `cap` smallest `items` by `key`, in no particular order, and
+/// returns how many were dropped. Callers make keys unique, or equal only
+/// for findings that would give the same diagnostic, so which of equal
+/// items are kept does not show.
+///
+/// # Complexity
+/// O(n) comparisons on average (a selection, not a sort).
+pub(crate) fn keep_first<T, K: Ord>(items: &mut Vec<T>, cap: usize, mut key: impl FnMut(&T) -> K) -> usize {
+    let dropped = items.len().saturating_sub(cap);
+    if dropped > 0 && cap > 0 {
+        items.select_nth_unstable_by(cap - 1, |a, b| key(a).cmp(&key(b)));
+    }
+    items.truncate(cap);
+    dropped
+}
+
+/// Sorts a report and applies the diagnostics limit: at most `cap`
+/// diagnostics, then one `limit-exceeded` diagnostic saying how many more
+/// were found (`omitted` of them already left out by the checks). That one
+/// is an error when the report has errors (shown or not), else a warning.
+pub(crate) fn finish(diagnostics: &mut Vec<Diagnostic>, cap: usize, omitted: usize, severity: Severity) {
+    sort(diagnostics);
+    let total = diagnostics.len().saturating_add(omitted);
+    if total <= cap {
+        return;
+    }
+    diagnostics.truncate(cap);
+    let hidden = total - diagnostics.len();
+    diagnostics.push(Diagnostic {
+        code: Code::LimitExceeded,
+        severity,
+        message: format!("the number of diagnostics is {total}, over the limit of {cap}: {hidden} more not shown"),
+        help: Some("fix the ones shown first, or raise `max_diagnostics` in the planning options' limits to see them all".to_owned()),
+        services: Vec::new(),
+        key: None,
+        location: None,
+        related: Vec::new(),
+    });
 }
 
 /// For each key, the planned services with a dependency on it that `pick`
@@ -48,11 +95,14 @@ pub(crate) fn askers(graph: &Graph<'_, '_>, pick: impl Fn(&crate::graph::Dep) ->
     askers
 }
 
-/// The warnings of a valid graph: services that no root needs.
-pub(crate) fn unused(graph: &Graph<'_, '_>) -> Vec<Diagnostic> {
+/// The warnings of a valid graph: services that no root needs (sorted by
+/// id, so the first `max_diagnostics` are the report's).
+pub(crate) fn unused(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
+    *omitted += graph.unused.len().saturating_sub(graph.max_diagnostics);
     graph
         .unused
         .iter()
+        .take(graph.max_diagnostics)
         .map(|&node| {
             let id = graph.id(node);
             Diagnostic {

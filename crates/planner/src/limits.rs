@@ -1,0 +1,116 @@
+//! Resource limits: how much input the planner accepts before it says no.
+//!
+//! Descriptors may come from places a service does not control (a plugin
+//! directory, a pull request, a cache). Every limit is checked before the
+//! work it guards: the document size before parsing, the number of services
+//! and the length of lists and keys while parsing, the number of
+//! dependency bindings before any graph algorithm runs. Going over one is an
+//! [`Error::LimitExceeded`](crate::Error::LimitExceeded) naming the limit,
+//! never an exhausted memory or a hung process.
+//!
+//! The defaults are far above any real graph and low enough that the worst
+//! input they let through plans in seconds on one core (measured figures
+//! are in the README's "Limits" section).
+//!
+//! Limits are not part of the plan's fingerprint: they cannot change a plan,
+//! only whether one is made at all (a plan or a `limit-exceeded` error).
+
+use serde::{Deserialize, Serialize};
+
+/// How deeply JSON arrays and objects may nest in a descriptor document:
+/// 127 levels in the whole document, so 124 inside a service's `meta` (the
+/// document, the `services` array and the service object take three).
+///
+/// This is serde_json's own recursion limit (it counts down from 128 and
+/// stops at 0), which keeps parsing far from the call stack's end; it is
+/// fixed, not a field of [`Limits`].
+pub const MAX_NESTING: usize = 127;
+
+/// Resource limits of the planner, part of [`crate::Options`].
+///
+/// The JSON form is `{"limits": {"max_services": 2000000}}`; every field is
+/// optional and defaults to the value shown in its documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest descriptor document, in bytes of JSON text, checked before
+    /// parsing. Default 256 MiB.
+    pub max_input_bytes: usize,
+    /// Most services in all documents together, counted while parsing.
+    /// Each takes about 200 bytes once parsed, and several hundred more in
+    /// the graph and the plan. Default 2,000,000.
+    pub max_services: usize,
+    /// Longest list in one service, counted while parsing: its `deps`, and
+    /// also its `provides`, `profiles` and `replaces`. Default 10,000.
+    pub max_deps_per_service: usize,
+    /// Most entries in all services together, counted while parsing: each
+    /// dependency, provided key, profile and replaced id counts one, and so
+    /// does each JSON value inside `meta`. Each takes 24 to 32 bytes once
+    /// parsed, from as little as 2 bytes of JSON. Default 10,000,000.
+    pub max_entries: usize,
+    /// Longest id, key, profile or replaced id, in bytes. Default 4,096.
+    pub max_key_bytes: usize,
+    /// Most dependency bindings (a dependency bound to each of its
+    /// providers counts once per provider), checked before any graph
+    /// algorithm runs. A key with many providers asked for with `many` by
+    /// many services is the one way a small document makes a large graph.
+    /// Default 20,000,000.
+    pub max_bindings: usize,
+    /// Most entries in all scoped and transient recipes together (each
+    /// recipe lists what one instance needs). A long chain of scoped
+    /// services needs a number quadratic in its length. Default 16,777,216.
+    pub max_recipe_entries: usize,
+    /// Most diagnostics in a report. Past it, the report keeps the first
+    /// ones in its usual order and ends with one `limit-exceeded`
+    /// diagnostic saying how many more were found. Default 1,000.
+    pub max_diagnostics: usize,
+}
+
+impl Limits {
+    /// The default limits (the same as [`Limits::default`]), as a constant.
+    pub const DEFAULT: Limits = Limits {
+        max_input_bytes: 256 << 20,
+        max_services: 2_000_000,
+        max_deps_per_service: 10_000,
+        max_entries: 10_000_000,
+        max_key_bytes: 4_096,
+        max_bindings: 20_000_000,
+        max_recipe_entries: 1 << 24,
+        max_diagnostics: 1_000,
+    };
+
+    /// No limits but the fixed JSON nesting depth: for trusted input only.
+    pub const UNLIMITED: Limits = Limits {
+        max_input_bytes: usize::MAX,
+        max_services: usize::MAX,
+        max_deps_per_service: usize::MAX,
+        max_entries: usize::MAX,
+        max_key_bytes: usize::MAX,
+        max_bindings: usize::MAX,
+        max_recipe_entries: usize::MAX,
+        max_diagnostics: usize::MAX,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// The `what` of each limit, as [`crate::Error::LimitExceeded`] names it.
+/// These words are part of the report's contract.
+pub(crate) mod what {
+    pub const INPUT_BYTES: &str = "the size of the document in bytes";
+    pub const SERVICES: &str = "the number of services";
+    pub const DEPS: &str = "the number of dependencies of a service";
+    pub const PROVIDES: &str = "the number of keys a service provides";
+    pub const PROFILES: &str = "the number of profiles of a service";
+    pub const REPLACES: &str = "the number of services a service replaces";
+    pub const ENTRIES: &str = "the number of list entries and meta values";
+    pub const KEY_BYTES: &str = "the length of an id or key in bytes";
+    pub const NESTING: &str = "the nesting depth of JSON arrays and objects";
+    pub const BINDINGS: &str = "the number of dependency bindings";
+    pub const RECIPES: &str = "the total size of scoped and transient recipes";
+    pub const RECIPE_WORK: &str = "the work to find scoped and transient recipes";
+}
