@@ -121,13 +121,14 @@ pub fn decode(data: &[u8]) {
 pub fn with_header(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(48 + body.len());
     out.extend_from_slice(wireplan::codec::MAGIC);
-    out.extend_from_slice(&wireplan::codec::FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&wireplan::codec::BINARY_VERSION.to_le_bytes());
     for part in wireplan::codec::planner_version() {
         out.extend_from_slice(&part.to_le_bytes());
     }
     out.extend_from_slice(&0x0123_4567_89ab_cdef_u128.to_be_bytes());
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&wireplan::codec::checksum(body).to_le_bytes());
+    let sum = wireplan::codec::checksum(&out, body);
+    out.extend_from_slice(&sum.to_le_bytes());
     out.extend_from_slice(body);
     out
 }

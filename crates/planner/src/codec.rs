@@ -18,7 +18,7 @@
 //! invariants (start-up order respects every dependency, ids are unique and
 //! sorted). Any failure is a [`DecodeFault`]; a cache that fails is rebuilt.
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::descriptor::Lifetime;
 use crate::diagnostic::Diagnostic;
@@ -28,8 +28,10 @@ use crate::plan::{DepRec, Plan, ServiceRec, Slice, SourceRec, Span, LAZY, MANY, 
 
 /// Magic bytes at the start of every binary plan.
 pub const MAGIC: &[u8; 8] = b"WIREPLAN";
-/// Version of the binary layout (and of the plan JSON).
+/// Version of the plan JSON.
 pub const FORMAT_VERSION: u16 = 1;
+/// Version of the binary layout. 2: the checksum covers the header too.
+pub const BINARY_VERSION: u16 = 2;
 const HEADER: usize = 48;
 
 /// This planner's version, as stored in plan headers.
@@ -38,9 +40,14 @@ pub fn planner_version() -> [u16; 3] {
     [parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0)]
 }
 
-/// The checksum in a plan's header: XXH3-64 of the body.
-pub fn checksum(body: &[u8]) -> u64 {
-    xxh3_64(body)
+/// The checksum in a plan's header: XXH3-64 of the header's first 40 bytes
+/// (magic, versions, fingerprint, body length) followed by the body, so a
+/// rewritten fingerprint is caught like a flipped bit in the body.
+pub fn checksum(head: &[u8], body: &[u8]) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(head);
+    h.update(body);
+    h.digest()
 }
 
 /// Little-endian u32 words, the unit of the body.
@@ -137,13 +144,14 @@ impl Plan {
         let body = b.0;
         let mut out = Vec::with_capacity(HEADER + body.len());
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&BINARY_VERSION.to_le_bytes());
         for part in planner_version() {
             out.extend_from_slice(&part.to_le_bytes());
         }
         out.extend_from_slice(&self.fingerprint.to_bytes());
         out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&checksum(&body).to_le_bytes());
+        let sum = checksum(&out, &body);
+        out.extend_from_slice(&sum.to_le_bytes());
         out.extend_from_slice(&body);
         out
     }
@@ -177,8 +185,8 @@ impl Plan {
         let fingerprint = Plan::peek_fingerprint(bytes)?;
         let u16_at = |i: usize| -> u16 { bytes.get(i..i + 2).map_or(0, |b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)])) };
         let format = u16_at(8);
-        if format != FORMAT_VERSION {
-            return Err(DecodeFault::FormatVersion { found: format, expected: FORMAT_VERSION }.into());
+        if format != BINARY_VERSION {
+            return Err(DecodeFault::FormatVersion { found: format, expected: BINARY_VERSION }.into());
         }
         let version = [u16_at(10), u16_at(12), u16_at(14)];
         if version != planner_version() {
@@ -205,7 +213,7 @@ impl Plan {
         if body.len() as u64 != body_len {
             return Err(DecodeFault::Corrupt("trailing bytes after the plan".to_owned()).into());
         }
-        if checksum(body) != u64_at(40) {
+        if checksum(bytes.get(..40).unwrap_or_default(), body) != u64_at(40) {
             return Err(DecodeFault::Checksum.into());
         }
         let plan = Reader { b: body, pos: 0 }.plan(fingerprint)?;

@@ -79,6 +79,17 @@ fn a_plan_of_other_descriptors_is_rejected() {
 }
 
 #[test]
+fn a_header_with_another_fingerprint_written_in_fails_the_checksum() {
+    // The checksum covers the header, so a plan whose fingerprint was
+    // rewritten (to pass for another project's) is corrupt, not trusted.
+    let mut bytes = plan(APP).encode();
+    let other = plan(r#"{"version": 1, "services": [{"id": "x"}]}"#).fingerprint();
+    bytes[16..32].copy_from_slice(&other.to_bytes());
+    let err = Plan::decode(&bytes, Some(other)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("checksum"), "{err}");
+}
+
+#[test]
 fn scoped_and_transient_services_get_recipes_not_start_up_places() {
     let p = plan(r#"{"version": 1, "services": [
         {"id": "db"},
