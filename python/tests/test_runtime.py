@@ -415,3 +415,15 @@ def test_missing_optional_positional_only_parameter_keeps_the_others_in_place() 
         svc = app.get(Svc)
         assert svc.x is None
         assert isinstance(svc.y, _PosY)
+
+
+def test_limits_reach_the_core_and_exceeding_one_is_a_plan_error() -> None:
+    registry = wireplan.Registry()
+    registry.provide(_PosX)
+    registry.provide(_PosY)
+    assert len(registry.compile(limits={"max_services": 2}).ids) == 2
+    with pytest.raises(wireplan.PlanError) as info:
+        registry.compile(limits={"max_services": 1})
+    assert "limit-exceeded" in str(info.value) or "over the limit" in str(info.value)
+    with pytest.raises(ValueError, match="max_nonsense"):
+        registry.compile(limits={"max_nonsense": 1})

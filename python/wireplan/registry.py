@@ -733,27 +733,31 @@ class Registry:
         return out
 
     def compile(self, profile: str | None = None, roots: Sequence[Any] | None = None,
-                cache_dir: str | None = None) -> "Plan":
+                cache_dir: str | None = None, limits: dict[str, int] | None = None) -> "Plan":
         """Plans the registered providers.
 
         Raises a :class:`wireplan.PlanError` subclass (``CycleError``,
         ``MissingDependencyError``...) naming every problem at once. With
         ``cache_dir`` (or ``WIREPLAN_CACHE_DIR``), a plan is stored on disk
-        and reused while the providers' code is unchanged.
+        and reused while the providers' code is unchanged. ``limits``
+        (``{"max_services": ...}``, the core's names) lowers or raises the
+        core's resource limits; they never change a plan, so they are not
+        part of the cache key.
         """
         # Compiling makes many small objects that all live on: the cyclic
         # GC would scan them again and again for nothing.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._compile(profile, roots, cache_dir)
+            return self._compile(profile, roots, cache_dir, limits)
         finally:
             PARSED_META.clear()  # only a shortcut from introspection to binding
             _CLASS_META.clear()
             if enabled:
                 gc.enable()
 
-    def _compile(self, profile: str | None, roots: Sequence[Any] | None, cache_dir: str | None) -> "Plan":
+    def _compile(self, profile: str | None, roots: Sequence[Any] | None, cache_dir: str | None,
+                 limits: dict[str, int] | None = None) -> "Plan":
         from . import _cache
         from .runtime import Plan
 
@@ -769,7 +773,7 @@ class Registry:
                 _cache.log.warning("wireplan: cached plan %s does not match the registered providers; rebuilding", key)
         texts, keys = self._descriptor_texts()
         text = f'{{"version":1,"services":[{",".join(texts)}]}}'
-        core = _core.plan([("<registry>", text)], profile, self._roots(roots, keys))
+        core = _core.plan([("<registry>", text)], profile, self._roots(roots, keys), limits)
         if directory is not None and key is not None:
             _cache.store(directory, key, core)
         plan = Plan._bind(core, self._providers)

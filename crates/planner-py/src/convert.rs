@@ -12,13 +12,25 @@ use wireplan::{Document, Fingerprint, Lifetime, Options, Plan, Report};
 
 use crate::errors::{core_error, report_error};
 
-/// Planning options from the Python arguments.
-fn options(profile: Option<String>, roots: Option<Vec<String>>) -> Options {
-    Options {
+/// Planning options from the Python arguments. `limits` maps the core's
+/// limit names (`max_services`...) to values; the core's serde reads them,
+/// so an unknown name is refused with the same words as in JSON options.
+fn options(
+    profile: Option<String>,
+    roots: Option<Vec<String>>,
+    limits: Option<std::collections::BTreeMap<String, u64>>,
+) -> PyResult<Options> {
+    let limits = match limits {
+        None => wireplan::Limits::default(),
+        Some(map) => serde_json::to_value(map)
+            .and_then(serde_json::from_value)
+            .map_err(|e| PyValueError::new_err(format!("invalid limits: {e}")))?,
+    };
+    Ok(Options {
         profile,
         roots: roots.unwrap_or_default(),
-        ..Options::default()
-    }
+        limits,
+    })
 }
 
 fn documents(docs: &[(String, String)]) -> Vec<Document<'_>> {
@@ -40,14 +52,15 @@ fn parse_fingerprint(text: &str) -> PyResult<Fingerprint> {
 /// Raises a `wireplan.errors.PlanError` subclass holding the whole report
 /// when the graph cannot be planned.
 #[pyfunction]
-#[pyo3(signature = (documents, profile = None, roots = None))]
+#[pyo3(signature = (documents, profile = None, roots = None, limits = None))]
 pub(crate) fn plan(
     py: Python<'_>,
     documents: Vec<(String, String)>,
     profile: Option<String>,
     roots: Option<Vec<String>>,
+    limits: Option<std::collections::BTreeMap<String, u64>>,
 ) -> PyResult<PyPlan> {
-    let options = options(profile, roots);
+    let options = options(profile, roots, limits)?;
     // Planning touches no Python object: let other threads run meanwhile.
     let result = py.detach(|| wireplan::plan_documents(&self::documents(&documents), &options));
     match result {
@@ -59,14 +72,15 @@ pub(crate) fn plan(
 /// Checks descriptor documents without raising: `(report_json, rendering)`,
 /// errors and warnings alike (an empty report means valid and clean).
 #[pyfunction]
-#[pyo3(signature = (documents, profile = None, roots = None))]
+#[pyo3(signature = (documents, profile = None, roots = None, limits = None))]
 pub(crate) fn check(
     py: Python<'_>,
     documents: Vec<(String, String)>,
     profile: Option<String>,
     roots: Option<Vec<String>>,
-) -> (String, String) {
-    let options = options(profile, roots);
+    limits: Option<std::collections::BTreeMap<String, u64>>,
+) -> PyResult<(String, String)> {
+    let options = options(profile, roots, limits)?;
     let report =
         py.detach(
             || match wireplan::Descriptors::parse_all(&self::documents(&documents)) {
@@ -74,20 +88,21 @@ pub(crate) fn check(
                 Err(error) => Report::from(error),
             },
         );
-    (report.to_json(), report.render())
+    Ok((report.to_json(), report.render()))
 }
 
 /// The fingerprint of descriptor documents and options, as 32 hex digits:
 /// what a cached plan of them must carry.
 #[pyfunction]
-#[pyo3(signature = (documents, profile = None, roots = None))]
+#[pyo3(signature = (documents, profile = None, roots = None, limits = None))]
 pub(crate) fn fingerprint(
     py: Python<'_>,
     documents: Vec<(String, String)>,
     profile: Option<String>,
     roots: Option<Vec<String>>,
+    limits: Option<std::collections::BTreeMap<String, u64>>,
 ) -> PyResult<String> {
-    let options = options(profile, roots);
+    let options = options(profile, roots, limits)?;
     let result = py.detach(|| {
         wireplan::Descriptors::parse_all(&self::documents(&documents))
             .map(|d| wireplan::fingerprint(&d, &options).to_string())
