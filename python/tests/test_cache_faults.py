@@ -24,26 +24,8 @@ import wireplan
 from wireplan import _core
 
 
-class Config:
-    pass
-
-
-class Database:
-    def __init__(self, config: Config) -> None:
-        self.config = config
-
-
-class Service:
-    def __init__(self, db: Database, extra: int | None = None) -> None:
-        self.db = db
-
-
-def make_registry() -> wireplan.Registry:
-    registry = wireplan.Registry()
-    registry.provide(Config)
-    registry.provide(Database)
-    registry.provide(Service)
-    return registry
+# The same small app as the cache tests: one definition of it.
+from test_cache import Config, Database, Service, make_registry  # noqa: E402,F401
 
 
 #: The plan made without any cache: what every compile must give.
