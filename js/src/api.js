@@ -196,9 +196,13 @@ export class Plan {
     return i === undefined ? -1 : i;
   }
 
-  #index(id) {
+  /**
+   * @internal The number of service `id`; a `RangeError` in the core's
+   * words, naming the closest ids, when the plan has no such service.
+   */
+  _require(id) {
     const i = this.indexOf(id);
-    if (i < 0) throw new RangeError(`wireplan: no service \`${id}\` in this plan`);
+    if (i < 0) throw new RangeError(`wireplan: ${wasm().unknownKey(String(id), this.tables.ids)}`);
     return i;
   }
 
@@ -209,12 +213,12 @@ export class Plan {
 
   /** Every service `id` needs, directly or not (lazy ones too). */
   dependencies(id) {
-    return this.#names(this.#handle.dependencies(this.#index(id)));
+    return this.#names(this.#handle.dependencies(this._require(id)));
   }
 
   /** Every service that needs `id`, directly or not: what restarts when it changes. */
   dependents(id) {
-    return this.#names(this.#handle.dependents(this.#index(id)));
+    return this.#names(this.#handle.dependents(this._require(id)));
   }
 
   /**
@@ -222,7 +226,7 @@ export class Plan {
    * (`[from, ..., to]`): why `to` starts before `from`. Null when none.
    */
   why(from, to) {
-    const path = this.#handle.path(this.#index(from), this.#index(to));
+    const path = this.#handle.path(this._require(from), this._require(to));
     return path === undefined ? null : this.#names(path);
   }
 }
@@ -307,8 +311,7 @@ export function decodePlan(bytes, options) {
  * that orders one before the other (either way round).
  */
 export function explain(plan, id, options) {
-  const index = plan.indexOf(id);
-  if (index < 0) throw new RangeError(`wireplan: no service \`${id}\` in this plan`);
+  const index = plan._require(id);
   const out = {
     id,
     lifetime: plan.lifetime(index),

@@ -557,8 +557,7 @@ export class App {
 
   /** The instance of a started singleton, by service id. */
   get(id) {
-    const i = this.#plan.indexOf(id);
-    if (i < 0) throw new RangeError(`wireplan: no service \`${id}\` in this plan`);
+    const i = this.#plan._require(id);
     if (i >= this.#singletons) {
       throw new Error(`wireplan: \`${id}\` is ${LIFETIME_NAMES[this.#t.lifetimes[i]]}: get it from a scope (\`app.scope().get(id)\`)`);
     }
@@ -646,8 +645,7 @@ export class Scope {
   /** The instance of `id`: a singleton, or this scope's scoped or a new transient instance. */
   async get(id) {
     if (this.#stopped) throw new Error("wireplan: this scope is stopped");
-    const i = this.#app.plan.indexOf(id);
-    if (i < 0) throw new RangeError(`wireplan: no service \`${id}\` in this plan`);
+    const i = this.#app.plan._require(id);
     if (i < this.#app._singletons) return this.#app._instance(i);
     return this._resolve(i);
   }

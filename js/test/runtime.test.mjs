@@ -244,3 +244,14 @@ test("the 100,000 chain with async factories", async () => {
   assert.equal(app.get(`s${N - 1}`), N - 1);
   await app.stop();
 });
+
+test("get of an id the plan lacks says so in the core's words, naming the closest", async () => {
+  const registry = new Registry();
+  registry.provide("database", [], () => ({}));
+  const app = await registry.compile().start();
+  assert.throws(() => app.get("databse"), {
+    name: "RangeError",
+    message: "wireplan: no service provides `databse`; did you mean `database`?",
+  });
+  await app.stop();
+});

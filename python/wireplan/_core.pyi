@@ -4,7 +4,7 @@ from typing import Any, final
 
 from typing_extensions import Self, disjoint_base
 
-__all__ = ["Plan", "TopologicalSorter", "VERSION", "check", "fingerprint", "peek_fingerprint", "plan", "suggest"]
+__all__ = ["Plan", "TopologicalSorter", "VERSION", "check", "fingerprint", "peek_fingerprint", "plan", "unknown_key"]
 
 VERSION: str
 
@@ -48,7 +48,7 @@ def check(documents: list[tuple[str, str]], profile: str | None = None, roots: l
           limits: dict[str, int] | None = None) -> tuple[str, str]: ...
 def fingerprint(documents: list[tuple[str, str]], profile: str | None = None, roots: list[str] | None = None,
                 limits: dict[str, int] | None = None) -> str: ...
-def suggest(wanted: str, candidates: list[str]) -> list[str]: ...
+def unknown_key(key: str, candidates: list[str]) -> tuple[str, list[str]]: ...
 def peek_fingerprint(data: bytes) -> str: ...
 
 @disjoint_base

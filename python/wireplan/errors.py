@@ -146,19 +146,16 @@ class StartupError(Exception):
 
 
 class UnknownKeyError(LookupError):
-    """``get`` of a key that is not in the plan; names the closest keys."""
+    """``get`` of a key that is not in the plan; names the closest keys.
+    Its words are the core's (the JS runtime says the same)."""
 
     key: str
     suggestions: list[str]
 
-    def __init__(self, key: str, suggestions: list[str], detail: str = "") -> None:
-        super().__init__(key, suggestions, detail)
+    def __init__(self, key: str, message: str, suggestions: list[str]) -> None:
+        super().__init__(message)
         self.key = key
         self.suggestions = suggestions
-        self.detail = detail
 
-    def __str__(self) -> str:
-        text = f"no service provides `{self.key}`{self.detail}"
-        if self.suggestions:
-            text += "; did you mean " + " or ".join(f"`{s}`" for s in self.suggestions) + "?"
-        return text
+    def __reduce__(self) -> tuple[type, tuple[str, str, list[str]]]:
+        return (type(self), (self.key, str(self), self.suggestions))

@@ -289,7 +289,7 @@ class Plan:
         if type(found) is int:
             return found
         if found is None:
-            raise UnknownKeyError(k, _core.suggest(k, list(self._by_key)))
+            raise UnknownKeyError(k, *_core.unknown_key(k, list(self._by_key)))
         names = ", ".join(f"`{self.ids[i]}`" for i in found)  # type: ignore[union-attr]
         raise LookupError(f"several services provide `{k}` ({names}): use get_all()")
 
@@ -297,9 +297,9 @@ class Plan:
         k = key_of(key)
         found = self._by_key.get(k)
         if found is None:
-            suggestions = _core.suggest(k, list(self._by_key))
+            message, suggestions = _core.unknown_key(k, list(self._by_key))
             if suggestions:
-                raise UnknownKeyError(k, suggestions)
+                raise UnknownKeyError(k, message, suggestions)
             return []
         return [found] if isinstance(found, int) else list(found)
 

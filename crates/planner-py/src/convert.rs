@@ -110,15 +110,13 @@ pub(crate) fn fingerprint(
     result.map_err(|e| core_error(py, e))
 }
 
-/// Up to three did-you-mean suggestions for `wanted` among `candidates`,
-/// best first (the core's rules, so every language suggests the same).
+/// The core's words for a lookup of a key no service provides:
+/// `(message, suggestions)`, the closest keys among `candidates`, best first.
 #[pyfunction]
-pub(crate) fn suggest(wanted: &str, candidates: Vec<String>) -> Vec<String> {
+pub(crate) fn unknown_key(key: &str, candidates: Vec<String>) -> (String, Vec<String>) {
     let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
-    wireplan::suggest(wanted, &refs)
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
+    let (message, suggestions) = wireplan::render::unknown_key(key, &refs);
+    (message, suggestions.into_iter().map(str::to_owned).collect())
 }
 
 /// The fingerprint in a binary plan's header, without decoding the plan.

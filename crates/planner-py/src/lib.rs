@@ -22,7 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::plan, m)?)?;
     m.add_function(wrap_pyfunction!(convert::check, m)?)?;
     m.add_function(wrap_pyfunction!(convert::fingerprint, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::suggest, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::unknown_key, m)?)?;
     m.add_function(wrap_pyfunction!(convert::peek_fingerprint, m)?)?;
     // helper-graphlib: registers `TopologicalSorter` for `wireplan.graphlib`.
     graphlib::register(m)?;

@@ -323,3 +323,11 @@ pub fn decode(bytes: &[u8], expected: Option<String>) -> JsValue {
 pub fn version() -> String {
     wireplan::VERSION.to_owned()
 }
+
+/// The core's words for a lookup of a key no service provides, naming the
+/// closest of `candidates` (the JS runtime's `get`; Python says the same).
+#[wasm_bindgen(js_name = unknownKey)]
+pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
+    let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    wireplan::render::unknown_key(key, &refs).0
+}

@@ -121,3 +121,30 @@ pub fn summary(report: &Report, style: &Style) -> String {
         "ok: no problems\n".to_owned()
     }
 }
+
+/// The words for a runtime's lookup of a key that no service in the plan
+/// provides (Python's `app.get`, JS's `app.get`), with up to three closest
+/// keys among `candidates`, best first. Rendered here so that every runtime
+/// says the same; returns the message and the suggestions it names.
+pub fn unknown_key<'c>(key: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>) {
+    let suggestions = crate::suggest::suggest(key, candidates);
+    let mut text = format!("no service provides `{key}`");
+    if !suggestions.is_empty() {
+        let names: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        let _ = write!(text, "; did you mean {}?", names.join(" or "));
+    }
+    (text, suggestions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_key;
+
+    #[test]
+    fn an_unknown_key_names_the_closest_ones() {
+        let (text, names) = unknown_key("app.Databse", &["app.Database", "app.Cache"]);
+        assert_eq!(names, ["app.Database"]);
+        assert_eq!(text, "no service provides `app.Databse`; did you mean `app.Database`?");
+        assert_eq!(unknown_key("zzz", &["app.Cache"]).0, "no service provides `zzz`");
+    }
+}
