@@ -357,6 +357,14 @@ async def _within(aw: Awaitable[T], limit: float, expired: Callable[[], BaseExce
         return task.result()
 
 
+def _overran(errors: list[BaseException], plan: Plan, i: int, limit: float | None, t0: float) -> None:
+    """Records a teardown of service `i` that returned but took longer than `limit`."""
+    if limit is not None and (took := perf_counter() - t0) > limit:
+        late = _late_stop(plan, i, limit, took)
+        _note(late, plan, i)
+        errors.append(late)
+
+
 def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None) -> list[BaseException]:
     """Runs every teardown, newest first, and returns the errors (each with a
     note naming its service); one that overran `limit` is an error too."""
@@ -370,10 +378,7 @@ def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = Non
             _note(e, plan, i)
             errors.append(e)
             continue
-        if limit is not None and (took := perf_counter() - t0) > limit:
-            late = _late_stop(plan, i, limit, took)
-            _note(late, plan, i)
-            errors.append(late)
+        _overran(errors, plan, i, limit, t0)
     return errors
 
 
@@ -397,10 +402,7 @@ async def _arollback_errors(teardowns: list[Any], plan: Plan, limit: float | Non
             _note(e, plan, i)
             errors.append(e)
             continue
-        if limit is not None and (took := perf_counter() - t0) > limit:
-            late = _late_stop(plan, i, limit, took)
-            _note(late, plan, i)
-            errors.append(late)
+        _overran(errors, plan, i, limit, t0)
     return errors
 
 
