@@ -2,13 +2,14 @@
 //!
 //! Strings borrow from the input text wherever JSON escapes allow, so a
 //! 100k-service document is parsed without one allocation per id or key.
-//! Parsing is fast-path first: the plain serde derive runs, and only when it
-//! fails is the document parsed again with path tracking, to name the place.
+//! Parsing is fast-path first: the limit-checking readers of `parse.rs` run
+//! once, and only when they fail is the document read again, the same way,
+//! with path tracking, to name the place.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -165,58 +166,26 @@ impl<'a> DepDesc<'a> {
     }
 }
 
-/// One registered service, as written.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One registered service, as written. Read by `parse.rs`, which checks
+/// the limits while reading (so there is no serde derive to bypass them).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceDesc<'a> {
     /// Unique, non-empty id.
-    #[serde(borrow)]
     pub id: Str<'a>,
     /// Keys the service satisfies; `None` means `[id]`.
-    #[serde(default, borrow)]
     pub provides: Option<Vec<Str<'a>>>,
     /// Dependencies, in the order the factory takes them.
-    #[serde(default, borrow)]
     pub deps: Vec<DepDesc<'a>>,
     /// How long an instance lives.
-    #[serde(default)]
     pub lifetime: Lifetime,
     /// Profiles the service exists in; `None` (or empty) means always.
-    #[serde(default, borrow)]
     pub profiles: Option<Vec<Str<'a>>>,
     /// Ids of services this one takes the place of (test overrides).
-    #[serde(default, borrow, deserialize_with = "one_or_many")]
     pub replaces: Vec<Str<'a>>,
     /// Where the provider is defined.
-    #[serde(default, borrow)]
     pub source: Option<SourceDesc<'a>>,
     /// Anything, carried through to the plan untouched.
-    #[serde(default)]
     pub meta: Option<serde_json::Value>,
-}
-
-fn one_or_many<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str<'a>>, D::Error> {
-    struct OneOrMany<'a>(std::marker::PhantomData<&'a ()>);
-    impl<'de: 'a, 'a> Visitor<'de> for OneOrMany<'a> {
-        type Value = Vec<Str<'a>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a service id or a list of service ids")
-        }
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(vec![Str(Cow::Borrowed(v))])
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(vec![Str(Cow::Owned(v.to_owned()))])
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(s) = seq.next_element::<Str<'a>>()? {
-                out.push(s);
-            }
-            Ok(out)
-        }
-    }
-    deserializer.deserialize_any(OneOrMany(std::marker::PhantomData))
 }
 
 impl ServiceDesc<'_> {
