@@ -119,6 +119,58 @@ pub(crate) fn unknown_key(key: &str, candidates: Vec<String>) -> (String, Vec<St
     (message, suggestions.into_iter().map(str::to_owned).collect())
 }
 
+// ---- the runtime's words (`wireplan::render::runtime`), for `wireplan.runtime` ----
+
+/// The core's words for a factory that failed while the app started.
+#[pyfunction]
+pub(crate) fn start_failed(service: &str, source: Option<&str>, cause: &str, teardown_errors: usize) -> String {
+    wireplan::render::runtime::start_failed(service, source, cause, teardown_errors)
+}
+
+/// The core's words for a lookup of a key several services provide.
+#[pyfunction]
+pub(crate) fn ambiguous_key(key: &str, providers: Vec<String>, get_all: &str, get_by_id: &str) -> String {
+    let refs: Vec<&str> = providers.iter().map(String::as_str).collect();
+    wireplan::render::runtime::ambiguous_key(key, &refs, get_all, get_by_id)
+}
+
+/// The core's words for a key registered but left out of the plan.
+#[pyfunction]
+#[pyo3(signature = (key, profile = None))]
+pub(crate) fn not_planned(key: &str, profile: Option<&str>) -> String {
+    wireplan::render::runtime::not_planned(key, profile)
+}
+
+/// The core's words for a service replaced by another (an override).
+#[pyfunction]
+pub(crate) fn replaced(id: &str, key: &str, by: &str) -> String {
+    wireplan::render::runtime::replaced(id, key, by)
+}
+
+/// The core's words for a lookup by an id not in the plan:
+/// `(message, suggestions)`.
+#[pyfunction]
+pub(crate) fn unknown_id(id: &str, candidates: Vec<String>) -> (String, Vec<String>) {
+    let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    let (message, suggestions) = wireplan::render::runtime::unknown_id(id, &refs);
+    (message, suggestions.into_iter().map(str::to_owned).collect())
+}
+
+/// The core's words refusing a synchronous start of async factories.
+#[pyfunction]
+pub(crate) fn async_in_sync_start(services: Vec<String>, start_async: &str) -> String {
+    let refs: Vec<&str> = services.iter().map(String::as_str).collect();
+    wireplan::render::runtime::async_in_sync_start(&refs, start_async)
+}
+
+/// The core's words for a factory (`phase` `start`) or teardown (`stop`)
+/// over its timeout (`limit` and `took` in seconds).
+#[pyfunction]
+#[pyo3(signature = (service, phase, limit, took = None))]
+pub(crate) fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64>) -> String {
+    wireplan::render::runtime::timed_out(service, phase, limit, took)
+}
+
 /// The fingerprint in a binary plan's header, without decoding the plan.
 #[pyfunction]
 pub(crate) fn peek_fingerprint(py: Python<'_>, data: &[u8]) -> PyResult<String> {

@@ -24,6 +24,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(convert::unknown_key, m)?)?;
     m.add_function(wrap_pyfunction!(convert::peek_fingerprint, m)?)?;
+    for f in [
+        wrap_pyfunction!(convert::start_failed, m)?,
+        wrap_pyfunction!(convert::ambiguous_key, m)?,
+        wrap_pyfunction!(convert::not_planned, m)?,
+        wrap_pyfunction!(convert::replaced, m)?,
+        wrap_pyfunction!(convert::unknown_id, m)?,
+        wrap_pyfunction!(convert::async_in_sync_start, m)?,
+        wrap_pyfunction!(convert::timed_out, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     // helper-graphlib: registers `TopologicalSorter` for `wireplan.graphlib`.
     graphlib::register(m)?;
     Ok(())

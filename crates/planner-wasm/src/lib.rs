@@ -331,3 +331,52 @@ pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
     let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
     wireplan::render::unknown_key(key, &refs).0
 }
+
+// ---- the runtime's words (`wireplan::render::runtime`), for `js/src/runtime.js` ----
+
+/// The core's words for a factory that failed while the app started.
+#[wasm_bindgen(js_name = startFailed)]
+pub fn start_failed(service: &str, source: Option<String>, cause: &str, teardown_errors: u32) -> String {
+    wireplan::render::runtime::start_failed(service, source.as_deref(), cause, teardown_errors as usize)
+}
+
+/// The core's words for a lookup of a key several services provide.
+#[wasm_bindgen(js_name = ambiguousKey)]
+pub fn ambiguous_key(key: &str, providers: Vec<String>, get_all: &str, get_by_id: &str) -> String {
+    let refs: Vec<&str> = providers.iter().map(String::as_str).collect();
+    wireplan::render::runtime::ambiguous_key(key, &refs, get_all, get_by_id)
+}
+
+/// The core's words for a key registered but left out of the plan.
+#[wasm_bindgen(js_name = notPlanned)]
+pub fn not_planned(key: &str, profile: Option<String>) -> String {
+    wireplan::render::runtime::not_planned(key, profile.as_deref())
+}
+
+/// The core's words for a service replaced by another (`replaces`).
+#[wasm_bindgen]
+pub fn replaced(id: &str, key: &str, by: &str) -> String {
+    wireplan::render::runtime::replaced(id, key, by)
+}
+
+/// The core's words for a lookup by an id not in the plan, naming the
+/// closest of `candidates`.
+#[wasm_bindgen(js_name = unknownId)]
+pub fn unknown_id(id: &str, candidates: Vec<String>) -> String {
+    let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    wireplan::render::runtime::unknown_id(id, &refs).0
+}
+
+/// The core's words refusing a synchronous start of async factories.
+#[wasm_bindgen(js_name = asyncInSyncStart)]
+pub fn async_in_sync_start(services: Vec<String>, start_async: &str) -> String {
+    let refs: Vec<&str> = services.iter().map(String::as_str).collect();
+    wireplan::render::runtime::async_in_sync_start(&refs, start_async)
+}
+
+/// The core's words for a factory (`phase` `"start"`) or a dispose
+/// (`"stop"`) over its timeout; `limit` and `took` in seconds.
+#[wasm_bindgen(js_name = timedOut)]
+pub fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64>) -> String {
+    wireplan::render::runtime::timed_out(service, phase, limit, took)
+}

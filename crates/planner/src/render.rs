@@ -16,6 +16,8 @@
 //! error: 1 error
 //! ```
 
+pub mod runtime;
+
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, Report, Severity};
