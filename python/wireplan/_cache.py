@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from types import CodeType
     from typing import Any, Sequence
 
-    from .registry import _Provider
+    from ._spec import _Provider
 
 
 class _Log:

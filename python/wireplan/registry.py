@@ -16,6 +16,7 @@ import sys
 
 from . import _core
 from ._keys import Lazy, key_of, lazy, many
+from ._spec import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, FunctionType, _Meta, _meta, _MISSING, _Provider
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing nor
 # types (they cost milliseconds); what needs them imports them when it runs.
@@ -42,28 +43,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_MISSING: Any = object()
-
-
-def _function() -> None:
-    """Its type is types.FunctionType."""
-
-
-FunctionType = type(_function)
-
-# Kinds of factory, as stored in `meta["k"]`: how to get the instance out of
-# what the factory returns, and how to tear it down.
-VALUE, CALL, ASYNC, GEN, AGEN, CM, ACM = "value", "call", "async", "gen", "agen", "cm", "acm"
-
-# Parameter modes, as stored in `meta["a"]`: bit 1 = passed by position (a
-# positional-only parameter, an explicit dependency, or any parameter of a
-# plain function or class whose parameters are all positional and have no
-# default: then calling by position binds as calling by keyword, and costs
-# half as much); bit 2 = has a default (a missing optional dependency is
-# then left out).
-POSITIONAL, HAS_DEFAULT = 1, 2
-
-
 def _wrappers() -> tuple[set[Any], Any, Any]:
     """The return annotations that wrap the provided type (`Iterator[T]`,
     `ContextManager[T]`...), and the two context-manager origins; made on
@@ -82,24 +61,6 @@ def _sequences() -> set[Any]:
     import collections.abc
 
     return {list, tuple, collections.abc.Sequence, collections.abc.Iterable, collections.abc.Collection}
-
-
-class _Provider:
-    """One registration, as the user made it (nothing introspected yet)."""
-
-    __slots__ = ("target", "is_value", "lifetime", "keys", "deps", "profiles", "override", "id")
-
-    def __init__(self, target: Any, is_value: bool, lifetime: str, keys: tuple[Any, ...] | None = None,
-                 deps: tuple[Any, ...] | None = None, profiles: tuple[str, ...] | None = None,
-                 override: Any = _MISSING) -> None:
-        self.target = target
-        self.is_value = is_value
-        self.lifetime = lifetime
-        self.keys = keys
-        self.deps = deps
-        self.profiles = profiles
-        self.override = override
-        self.id = ""
 
 
 _CO_VARARGS, _CO_VARKEYWORDS, _CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x04, 0x08, 0x20, 0x80, 0x200
@@ -313,22 +274,9 @@ def _dependency(name: str, hint: Any, default: Any) -> Any:
     return dep
 
 
-#: A parsed `meta`: (kind, ((param, mode), ...), (param, ...), every
-#: parameter may be passed by keyword, every parameter is passed by position).
-_Meta = tuple[str, tuple[tuple[str, int], ...], tuple[str, ...], bool, bool]
-
 #: Parsed `meta` by its canonical JSON text (a quoted string): a plan just
 #: made from these descriptors is bound without parsing its metas again.
 PARSED_META: dict[str, _Meta] = {}
-
-
-def _meta(parts: list[str]) -> _Meta:
-    params = []
-    for part in parts[1:]:
-        name, _, mode = part.rpartition(":")
-        params.append((sys.intern(name), int(mode)))
-    return (parts[0], tuple(params), tuple(name for name, _ in params),
-            not any(mode & POSITIONAL for _, mode in params), all(mode & POSITIONAL for _, mode in params))
 
 
 def _remember(text: str, parts: list[str]) -> str:
@@ -767,7 +715,7 @@ class Registry:
             key = _cache.cache_key(self._providers, profile, roots)
             cached = _cache.load(directory, key)
             if cached is not None:
-                plan = Plan._bind(cached, self._providers)
+                plan = Plan._bind(cached, self._providers, PARSED_META)
                 if plan is not None:
                     return plan
                 _cache.log.warning("wireplan: cached plan %s does not match the registered providers; rebuilding", key)
@@ -776,7 +724,7 @@ class Registry:
         core = _core.plan([("<registry>", text)], profile, self._roots(roots, keys), limits)
         if directory is not None and key is not None:
             _cache.store(directory, key, core)
-        plan = Plan._bind(core, self._providers)
+        plan = Plan._bind(core, self._providers, PARSED_META)
         if plan is None:  # pragma: no cover - the plan was made from these very providers
             raise RuntimeError("wireplan: the plan does not match its own providers")
         return plan

@@ -17,7 +17,7 @@ from time import perf_counter
 from . import _core
 from ._keys import Lazy, key_of
 from .errors import BaseExceptionGroup, ExceptionGroup, StartupError, UnknownKeyError
-from .registry import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, PARSED_META, POSITIONAL, VALUE, _Meta, _meta
+from ._spec import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, _Meta, _meta
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing, nor
 # threading, json, math or types (they cost milliseconds); what needs them
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any, Awaitable, Callable, Sequence, TypeVar, overload
 
     from ._timing import Timing
-    from .registry import _Provider
+    from ._spec import _Provider
 
     T = TypeVar("T")
 
@@ -92,9 +92,13 @@ class Plan:
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
 
     @classmethod
-    def _bind(cls, core: _core.Plan, providers: Sequence[_Provider]) -> Plan | None:
+    def _bind(cls, core: _core.Plan, providers: Sequence[_Provider],
+              parsed: dict[str, _Meta] | None = None) -> Plan | None:
         """Binds each planned service to its provider by id; ``None`` when the
         plan does not fit the providers (a stale or foreign cached plan).
+        `parsed` holds the metas the registry parsed while compiling, by
+        their JSON text (the compile's own, so concurrent compiles share
+        nothing); the others are parsed here.
 
         # Complexity
         O(S + K) for S services and K provided keys: argument specs are made
@@ -110,7 +114,8 @@ class Plan:
         if None in bound:
             return None  # a service no provider has (a stale or foreign plan)
         provs: list[_Provider] = bound  # type: ignore[assignment]
-        parsed = PARSED_META
+        if parsed is None:
+            parsed = {}
         metas_ = list(map(parsed.get, metas))  # type: ignore[arg-type] # get(None) is None
         if None in metas_:
             for i, meta in enumerate(metas):  # a cached plan: parsed here, once per distinct text
