@@ -1,5 +1,8 @@
 // Errors live in JS: wasm exports return tagged data, and these classes turn
-// a failure into something to throw (STYLE.md practice 9).
+// a failure into something to throw (STYLE.md practice 9). Their words are
+// the core's (`render::runtime`), the very text Python's runtime shows.
+
+import { wasm } from "./wasm.js";
 
 /**
  * The graph or the input cannot be planned. `message` is the core's
@@ -19,22 +22,46 @@ export class PlanError extends Error {
 }
 
 /**
- * A service's factory threw, rejected or did not settle in time while the
- * plan was starting.
+ * The start failed: a service's factory threw, rejected or did not settle
+ * in time, and what had started was rolled back. The same shape as
+ * Python's `StartError`: `service`, its `source` (`file:line`, or null),
+ * `cause`, and the dispose errors met while rolling back
+ * (`disposeErrors`, also `teardownErrors`). The message is the core's
+ * words (`render::runtime::start_failed`), so both languages say the same.
  */
 export class StartError extends Error {
-  constructor(service, cause, disposeErrors, abandoned = NOTHING_ABANDONED) {
-    super(
-      cause instanceof TimeoutError && cause.service === service
-        ? `service \`${service}\` did not start within ${cause.timeout} ms`
-        : `service \`${service}\` failed to start: ${describe(cause)}`,
-      { cause },
-    );
+  constructor(service, cause, disposeErrors, abandoned = NOTHING_ABANDONED, source = null) {
+    super(wasm().startFailed(service, source ?? undefined, describe(cause), disposeErrors.length), { cause });
     this.name = "StartError";
     this.service = service;
+    /** Where the service's factory was registered (`file:line[:column]`), or null. */
+    this.source = source;
     /** Errors thrown by `dispose` while rolling back what had started. */
     this.disposeErrors = disposeErrors;
     defineAbandoned(this, abandoned);
+  }
+
+  /** The dispose errors of the rollback, by Python's name. */
+  get teardownErrors() {
+    return this.disposeErrors;
+  }
+}
+
+/**
+ * A lookup (`get`, `getAll`, `getById`) that cannot be answered: `code` is
+ * `unknown-key`, `unknown-id`, `ambiguous-key`, `not-planned`, `replaced`
+ * or `not-singleton`; `key` what was asked for; `services` the ids the
+ * message names (the providers of an ambiguous key, a replacement, the
+ * closest keys of an unknown one). A `RangeError`, so `catch` blocks
+ * written for the lookups before keys still work.
+ */
+export class LookupError extends RangeError {
+  constructor(code, key, message, services = []) {
+    super(`wireplan: ${message}`);
+    this.name = "LookupError";
+    this.code = code;
+    this.key = key;
+    this.services = services;
   }
 }
 
@@ -43,14 +70,16 @@ export class StartError extends Error {
  * `stopTimeout`: the `cause` of a `StartError` or a `StopError`.
  */
 export class TimeoutError extends Error {
-  constructor(service, phase, timeout) {
-    super(`\`${service}\` did not ${phase} within ${timeout} ms`);
+  constructor(service, phase, timeout, took = null) {
+    super(wasm().timedOut(service, phase, timeout / 1000, took === null ? undefined : took / 1000));
     this.name = "TimeoutError";
     this.service = service;
     /** `"start"` or `"stop"`. */
     this.phase = phase;
     /** The timeout, in milliseconds. */
     this.timeout = timeout;
+    /** A synchronous call that overran: how long it took, in ms; else null. */
+    this.took = took;
   }
 }
 
@@ -72,6 +101,11 @@ export class AbortError extends Error {
     /** Errors thrown by `dispose` while rolling back what had started. */
     this.disposeErrors = disposeErrors;
     defineAbandoned(this, abandoned);
+  }
+
+  /** The dispose errors of the rollback, by Python's name. */
+  get teardownErrors() {
+    return this.disposeErrors;
   }
 }
 

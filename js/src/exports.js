@@ -1,4 +1,4 @@
 // Everything the package exports, whichever entry point loaded the wasm.
 export { Plan, Report, plan, check, fingerprint, encodePlan, decodePlan, explain, version } from "./api.js";
-export { PlanError, StartError, TimeoutError, AbortError } from "./errors.js";
+export { PlanError, StartError, TimeoutError, AbortError, LookupError } from "./errors.js";
 export { Registry, CompiledPlan, App, Scope, StopError } from "./runtime.js";

@@ -6,7 +6,8 @@
 // without growing the stack, and synchronous factories cost no await.
 
 import { plan } from "./api.js";
-import { AbortError, StartError, TimeoutError, describe } from "./errors.js";
+import { AbortError, LookupError, StartError, TimeoutError, describe } from "./errors.js";
+import { wasm } from "./wasm.js";
 
 const LIFETIMES = new Set(["singleton", "scoped", "transient"]);
 const DEP_FIELDS = ["key", "optional", "many", "lazy"];
@@ -98,7 +99,10 @@ export class Registry {
   /**
    * Registers a factory: called with one argument per dependency (an array
    * for `many`, `undefined` for a missing `optional`, a function returning
-   * the instance for `lazy`), it returns the instance or a promise of it.
+   * the instance for `lazy`) and, last, a context `{signal, id}` (`signal`
+   * aborts when the runtime gives up on the call), it returns the instance
+   * or a promise of it. `dispose(instance, {error, id})` tears it down;
+   * `error` is why (a failed start, scope or stop), undefined on a clean exit.
    */
   provide(id, deps, factory, options = {}) {
     if (typeof id !== "string") throw new TypeError("wireplan: a service id must be a string");
@@ -143,19 +147,21 @@ export class Registry {
       if (active && !byId.has(s.descriptor.id)) byId.set(s.descriptor.id, s);
     }
     const entries = planned.tables.ids.map((id) => byId.get(id));
-    return new CompiledPlan(planned, entries);
+    return new CompiledPlan(planned, entries, this.#services.slice());
   }
 }
 
 /** A plan with its factories, ready to start. */
 export class CompiledPlan {
   #entries;
+  #lookup;
 
   /** @internal */
-  constructor(plan, entries) {
+  constructor(plan, entries, registered = []) {
     /** The core's plan. */
     this.plan = plan;
     this.#entries = entries;
+    this.#lookup = new Lookup(plan, registered);
   }
 
   /** Singleton ids in start-up order. */
@@ -170,21 +176,26 @@ export class CompiledPlan {
 
   /**
    * Starts every singleton, layer by layer; the services of one layer start
-   * concurrently and async factories are awaited. If one fails, what has
-   * started is stopped in reverse and the promise rejects with a
-   * `StartError` naming the service, with the failure as `cause`.
+   * concurrently and async factories are awaited. Each factory gets, after
+   * its dependencies, a context `{signal, id}`: `signal` aborts when the
+   * start gives up on it. If one fails, the in-flight factories of its
+   * layer are aborted and given up on, what has started is stopped in
+   * reverse order of readiness (each dispose told the error), and the
+   * promise rejects with a `StartError` naming the first failure.
    *
    * Options (like fx's `StartTimeout`/`StopTimeout`, but per service):
-   * `startTimeout` (ms): an async factory that has not settled by then fails
-   * the start with a `TimeoutError` cause; `stopTimeout` (ms): the same for
-   * each `dispose`, during the rollback and, by default, `app.stop()`;
-   * `signal`: an `AbortSignal` that cancels the start: no further factory is
-   * called, the in-flight ones of the current layer are awaited (each for
-   * at most `startTimeout`), everything that started is stopped in reverse,
-   * and the promise rejects with an `AbortError` (`cause`: the signal's
-   * reason) naming the layer and the services in flight. A factory given up
-   * on (timed out, or still running after an abort) is abandoned: if it
-   * resolves later, its instance is disposed then, once, and the error's
+   * `startTimeout` (ms): a factory that has not settled by then fails the
+   * start with a `TimeoutError` cause; a synchronous one cannot be
+   * interrupted, so it is measured, and one that returns late fails the
+   * start too (its instance joins the rollback). `stopTimeout` (ms): the
+   * same for each `dispose`, during the rollback and, by default,
+   * `app.stop()`. `signal`: an `AbortSignal` that cancels the start: no
+   * further factory is called, the in-flight ones are aborted and given up
+   * on, everything that started is stopped in reverse, and the promise
+   * rejects with an `AbortError` (`cause`: the signal's reason) naming the
+   * layer and the services in flight, at once, even if a factory hangs.
+   * A factory given up on (failed sibling, timeout, abort) is abandoned: if
+   * it resolves later, its instance is disposed then, once, and the error's
    * `abandoned` promise resolves when all of them have settled.
    */
   async start(options) {
@@ -195,9 +206,222 @@ export class CompiledPlan {
     if (signal !== null && (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
       throw new TypeError("wireplan: `signal` must be an AbortSignal");
     }
-    const app = new App(this.plan, this.#entries, stopTimeout);
+    const app = new App(this.plan, this.#entries, this.#lookup, stopTimeout);
     await app._start(startTimeout, signal);
     return app;
+  }
+}
+
+/**
+ * Lookups by key and by id, and errors that say what is true: a key several
+ * services provide names them; one registered but left out of the plan
+ * says so; a replaced service names its replacement; an unknown one names
+ * the closest. The words are the core's (`render::runtime`).
+ */
+class Lookup {
+  #plan;
+  #registered;
+  /** key -> service number, or an array of them (plan order) when several provide it. */
+  #keys = null;
+
+  constructor(plan, registered) {
+    this.#plan = plan;
+    this.#registered = registered;
+  }
+
+  /**
+   * The key index, read from the plan's runtime form on first use.
+   *
+   * # Complexity
+   * O(K) for K provided keys, once per compiled plan.
+   */
+  #byKey() {
+    if (this.#keys === null) {
+      const keys = new Map();
+      const services = this.#plan.services;
+      for (let i = 0; i < services.length; i++) {
+        for (const k of services[i].provides) {
+          const at = keys.get(k);
+          if (at === undefined) keys.set(k, i);
+          else if (typeof at === "number") keys.set(k, [at, i]);
+          else at.push(i);
+        }
+      }
+      this.#keys = keys;
+    }
+    return this.#keys;
+  }
+
+  /** The one service providing `key`; a `LookupError` otherwise. */
+  one(key) {
+    const at = this.#byKey().get(key);
+    if (typeof at === "number") return at;
+    if (at === undefined) throw this.#missing(key);
+    const ids = at.map((i) => this.#plan.tables.ids[i]);
+    throw new LookupError("ambiguous-key", key, wasm().ambiguousKey(key, ids, "getAll", "getById"), ids);
+  }
+
+  /**
+   * Every service providing `key`, in plan order; none for a key nobody
+   * registered and nothing is close to (as `many`), an error for a typo or
+   * a key left out of the plan.
+   */
+  all(key) {
+    const at = this.#byKey().get(key);
+    if (typeof at === "number") return [at];
+    if (at !== undefined) return at;
+    const error = this.#missing(key);
+    if (error.code === "unknown-key" && error.services.length === 0) return [];
+    throw error;
+  }
+
+  /** Whether some planned service provides `key`. */
+  has(key) {
+    return this.#byKey().has(key);
+  }
+
+  /** The service with id `id`; a `LookupError` otherwise. */
+  byId(id) {
+    const i = this.#plan.indexOf(id);
+    if (i >= 0) return i;
+    const why = this.#unplanned(id, (r) => r.descriptor.id === id);
+    if (why !== null) throw why;
+    const [text, suggestions] = unknownWords(wasm().unknownId(String(id), this.#plan.tables.ids), this.#plan.tables.ids);
+    throw new LookupError("unknown-id", id, text, suggestions);
+  }
+
+  /** Why no planned service provides `key`, as an error. */
+  #missing(key) {
+    const why = this.#unplanned(key, (r) => provided(r).includes(key))
+      ?? this.#unplanned(key, (r) => r.descriptor.id === key);
+    if (why !== null) return why;
+    const keys = [...this.#byKey().keys()];
+    const [text, suggestions] = unknownWords(wasm().unknownKey(String(key), keys), keys);
+    return new LookupError("unknown-key", key, text, suggestions);
+  }
+
+  /**
+   * A `replaced` or `not-planned` error when a registration matching `match`
+   * exists but is not in the plan; null when none does.
+   */
+  #unplanned(key, match) {
+    const regs = this.#registered.filter(match);
+    if (regs.length === 0) return null;
+    const profile = this.#plan.profile;
+    const active = regs.filter((r) => isActive(r, profile));
+    for (const r of active) {
+      const by = this.#replacer(r.descriptor.id, profile);
+      if (by !== null) return new LookupError("replaced", key, wasm().replaced(r.descriptor.id, provided(r)[0], by), [by]);
+    }
+    const text = active.length > 0 ? wasm().notPlanned(String(key), undefined) : wasm().notPlanned(String(key), profile ?? undefined);
+    return new LookupError("not-planned", key, text, regs.map((r) => r.descriptor.id));
+  }
+
+  /** The planned service that replaces `id`, or null. */
+  #replacer(id, profile) {
+    for (const r of this.#registered) {
+      if (!isActive(r, profile) || this.#plan.indexOf(r.descriptor.id) < 0) continue;
+      const replaces = r.descriptor.replaces;
+      if (replaces === id || (Array.isArray(replaces) && replaces.includes(id))) return r.descriptor.id;
+    }
+    return null;
+  }
+}
+
+/** The keys a registration provides: its `provides`, or its id. */
+function provided(registration) {
+  return registration.descriptor.provides ?? [registration.descriptor.id];
+}
+
+/** Whether a registration exists in `profile` (no profiles: in every one). */
+function isActive(registration, profile) {
+  const ps = registration.profiles;
+  return !ps || ps.length === 0 || (profile !== null && ps.includes(profile));
+}
+
+/** The core's did-you-mean text, and the names it suggests (those in backticks after "did you mean"). */
+function unknownWords(text, candidates) {
+  const at = text.indexOf("; did you mean ");
+  if (at < 0) return [text, []];
+  const named = new Set(Array.from(text.slice(at).matchAll(/`([^`]*)`/g), (m) => m[1]));
+  return [text, candidates.filter((c) => named.has(c))];
+}
+
+/**
+ * Cancellation shared by the factories of one start-up layer (or one
+ * scope): the `AbortController` is made only when a factory reads its
+ * `signal`, so factories that ignore it cost nothing.
+ */
+class Cancel {
+  #controller = null;
+  #aborted = false;
+  #reason;
+
+  get signal() {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted() {
+    return this.#aborted;
+  }
+
+  abort(reason) {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    if (this.#controller !== null) this.#controller.abort(reason);
+  }
+}
+
+/** The last argument of every factory: `{signal, id}`. */
+class FactoryContext {
+  #cancel;
+
+  constructor(id, cancel) {
+    /** The id of the service being built. */
+    this.id = id;
+    this.#cancel = cancel;
+  }
+
+  /** Aborts when the runtime gives up on this factory (a sibling failed, a timeout, an abort, the scope stopped). */
+  get signal() {
+    return this.#cancel.signal;
+  }
+}
+
+/** The reason the siblings of a failed factory are aborted with. */
+function failedReason(id, cause) {
+  return new DOMException(`wireplan: \`${id}\` failed to start: ${describe(cause)}`, "AbortError");
+}
+
+/** `file:line[:column]` of a source, or null. */
+function sourceText(source) {
+  if (source === null || source === undefined || typeof source.file !== "string") return null;
+  let text = source.file;
+  if (source.line !== undefined && source.line !== null) {
+    text += `:${source.line}`;
+    if (source.column !== undefined && source.column !== null) text += `:${source.column}`;
+  }
+  return text;
+}
+
+/**
+ * Calls `dispose(instance, {error, id})`, awaiting it for at most
+ * `timeout` ms; the `StopError`, or null. A dispose that rethrows the very
+ * error it was told of has not failed (as a context manager re-raising).
+ */
+async function disposeOne(dispose, instance, id, error, timeout) {
+  try {
+    const r = dispose(instance, { error, id });
+    if (isThenable(r)) await (timeout === null ? r : within(r, timeout, id, "stop"));
+    return null;
+  } catch (cause) {
+    if (error !== undefined && cause === error) return null;
+    return new StopError(id, cause);
   }
 }
 
@@ -207,32 +431,40 @@ const LAZY = 4;
 const SCOPED = 1;
 const LIFETIME_NAMES = ["singleton", "scoped", "transient"];
 
-/** Running singletons; `stop()` disposes them in reverse start-up order. */
+/** Running singletons; `stop()` disposes them in reverse order of readiness. */
 export class App {
   #plan;
   #entries;
+  #lookup;
   #t;
   #singletons;
   #instances;
   #started;
+  /** Singletons in the order they became ready; `#readyCount` of them. */
+  #order;
+  #readyCount = 0;
   #root;
   #state = "starting";
   #stopTimeout;
+  /** Aborts app-level builds (transients for singletons) when the start gives up or the app stops. */
+  #cancel = new Cancel();
   /** Set by the first `stop()`; settles when it is done. */
   #stopping = null;
   /** Promises of the disposals of abandoned factories' late instances. */
   #late = [];
 
   /** @internal */
-  constructor(plan, entries, stopTimeout = null) {
+  constructor(plan, entries, lookup, stopTimeout = null) {
     this.#plan = plan;
     this.#stopTimeout = stopTimeout;
     this.#entries = entries;
+    this.#lookup = lookup;
     this.#t = plan.tables;
     this.#singletons = plan.tables.singletons;
     this.#instances = new Array(plan.tables.ids.length);
     this.#started = new Uint8Array(this.#singletons);
-    this.#root = new Scope(this, true);
+    this.#order = new Uint32Array(this.#singletons);
+    this.#root = new Scope(this, true, this.#cancel);
   }
 
   /** The plan this app runs. */
@@ -267,6 +499,11 @@ export class App {
   }
 
   /** @internal */
+  get _lookup() {
+    return this.#lookup;
+  }
+
+  /** @internal */
   get _singletons() {
     return this.#singletons;
   }
@@ -276,32 +513,46 @@ export class App {
     return this.#stopTimeout;
   }
 
+  /** Singleton `i` is ready: record its instance and its place in the stop order. */
+  #ready(i, value) {
+    this.#instances[i] = value;
+    this.#started[i] = 1;
+    this.#order[this.#readyCount++] = i;
+  }
+
   /** @internal Starts every layer; see `CompiledPlan.start`. */
   async _start(startTimeout, signal) {
     const { layerEnds, depStart, depFlags, provStart, providers, ids } = this.#t;
     const n = this.#singletons;
     const entries = this.#entries;
     const instances = this.#instances;
-    const started = this.#started;
     // Where the start is, for the abort's message: the layer, whether its
     // factories are being called, and its async factories in flight.
     let layer = 0;
     let inLayer = false;
     let pending = null;
     let waiter = null;
+    let cancel = null;
     let abort = null;
+    let failure = null;
     const onAbort = () => {
-      if (abort !== null || this.#state !== "starting") return;
+      if (abort !== null || failure !== null || this.#state !== "starting") return;
       const services = [];
       if (waiter !== null) for (const i of waiter.unsettled()) services.push(ids[i]);
       else if (pending !== null) for (let k = 0; k < pending.length; k += 2) services.push(ids[pending[k]]);
       abort = { reason: signal.reason, layer, services, inLayer };
+      // Cancel the in-flight factories and stop waiting for them: the
+      // rollback starts now, hung factory or not.
+      if (cancel !== null) cancel.abort(signal.reason);
+      this.#cancel.abort(signal.reason);
+      if (waiter !== null) waiter.giveUp();
     };
     if (signal !== null) {
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     }
-    let failure = null;
+    // The error the rollback's disposes are told of.
+    const why = () => (failure !== null ? failure.cause : abort.reason);
     let first = 0;
     try {
       for (let l = 0; l < layerEnds.length && abort === null; l++) {
@@ -310,9 +561,13 @@ export class App {
         inLayer = true;
         pending = null;
         waiter = null;
+        cancel = new Cancel();
         // INVARIANT: the signal's listener runs synchronously inside
         // `abort()`, so a factory that aborts stops the very next call.
         for (let i = first; i < end && abort === null; i++) {
+          const ctx = new FactoryContext(ids[i], cancel);
+          const t0 = startTimeout === null ? 0 : performance.now();
+          let value;
           try {
             const factory = entries[i].factory;
             const d0 = depStart[i];
@@ -324,49 +579,55 @@ export class App {
             for (let d = d0; plain && d < d0 + count; d++) {
               plain = (depFlags[d] & ~OPTIONAL) === 0 && provStart[d + 1] - provStart[d] === 1 && providers[provStart[d]] < n;
             }
-            let value;
             if (plain) {
               const a = (k) => instances[providers[provStart[d0 + k]]];
               switch (count) {
-                case 0: value = factory(); break;
-                case 1: value = factory(a(0)); break;
-                case 2: value = factory(a(0), a(1)); break;
-                case 3: value = factory(a(0), a(1), a(2)); break;
-                default: value = factory(a(0), a(1), a(2), a(3));
+                case 0: value = factory(ctx); break;
+                case 1: value = factory(a(0), ctx); break;
+                case 2: value = factory(a(0), a(1), ctx); break;
+                case 3: value = factory(a(0), a(1), a(2), ctx); break;
+                default: value = factory(a(0), a(1), a(2), a(3), ctx);
               }
             } else {
               const args = this.#args(i, this.#root);
               // Arguments that need an await (a transient with an async
               // factory) make the service async: it joins the layer's
               // in-flight set, under the same timeout and abort.
-              value = args !== null ? factory(...args) : this.#argsAsync(i, this.#root).then((xs) => factory(...xs));
-            }
-            if (isThenable(value)) {
-              (pending ??= []).push(i, value);
-            } else {
-              instances[i] = value;
-              started[i] = 1;
+              value = args !== null ? factory(...args, ctx) : this.#argsAsync(i, this.#root).then((xs) => factory(...xs, ctx));
             }
           } catch (cause) {
             failure = { i, cause };
             break;
           }
+          if (isThenable(value)) {
+            (pending ??= []).push(i, value);
+          } else {
+            this.#ready(i, value);
+            // A synchronous factory cannot be interrupted: it is measured,
+            // and one that overran fails the start (its instance, made,
+            // joins the rollback), as in Python.
+            if (startTimeout !== null) {
+              const took = performance.now() - t0;
+              if (took > startTimeout) {
+                failure = { i, cause: new TimeoutError(ids[i], "start", startTimeout, took) };
+                break;
+              }
+            }
+          }
         }
         first = end;
         if (pending !== null) {
-          waiter = this.#settle(pending, startTimeout, () => abort !== null);
-          const outcomes = await waiter.done;
-          for (let k = 0; k < outcomes.length; k++) {
-            const i = pending[2 * k];
-            const o = outcomes[k];
-            if (o.ok) {
-              instances[i] = o.value;
-              started[i] = 1;
-            } else if (!o.afterAbort && (failure === null || i < failure.i)) {
-              // A failure after the abort (a factory cut short by it, or
-              // timing out while it is awaited) is the abort's doing.
-              failure = { i, cause: o.cause };
-            }
+          if (failure !== null || abort !== null) {
+            // Failed (or aborted) while calling the layer: the async
+            // factories already called are cancelled and given up on.
+            cancel.abort(failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason);
+            this.#abandonAll(pending, why);
+          } else {
+            waiter = this.#settle(pending, startTimeout, cancel, why, (i, cause) => {
+              if (failure === null && abort === null) failure = { i, cause };
+              return failedReason(ids[i], cause);
+            });
+            await waiter.done;
           }
           waiter = null;
           pending = null;
@@ -377,11 +638,16 @@ export class App {
       }
       if (failure !== null || abort !== null) {
         this.#state = "stopping";
-        const errors = await this.#disposeAll(this.#stopTimeout);
+        const error = why();
+        if (failure !== null) this.#cancel.abort(failedReason(ids[failure.i], failure.cause));
+        const errors = await this.#disposeAll(this.#stopTimeout, error);
         this.#state = "failed";
         const late = this.#late;
         const abandoned = late.length === 0 ? Promise.resolve([]) : Promise.all(late).then((xs) => xs.filter((x) => x !== null));
-        if (failure !== null) throw new StartError(ids[failure.i], failure.cause, errors, abandoned);
+        if (failure !== null) {
+          const i = failure.i;
+          throw new StartError(ids[i], failure.cause, errors, abandoned, sourceText(entries[i].descriptor.source));
+        }
         throw new AbortError(abort.reason, abort.layer, abort.services, abort.inLayer, errors, abandoned);
       }
       this.#state = "running";
@@ -392,48 +658,61 @@ export class App {
 
   /**
    * Awaits a layer's in-flight factories (`pending`: index, thenable, …),
-   * each for at most `timeout` ms. `done` resolves with one outcome per
-   * factory: `{ok, value}` or `{ok: false, cause, afterAbort}`. A factory
-   * that times out is abandoned: its late instance is disposed when it
-   * arrives (see `#late`). `unsettled()` lists those still awaited.
+   * each for at most `timeout` ms, recording each instance as it arrives
+   * (so the stop order is the order of readiness). `done` resolves when all
+   * have arrived, at the first failure (a rejection or a timeout: `fail(i,
+   * cause)` records it and returns the reason the layer's `cancel` aborts
+   * with), or on `giveUp()` (an abort). Whatever is still in flight then is
+   * abandoned (see `#abandon`). `unsettled()` lists those still awaited.
    */
-  #settle(pending, timeout, aborted) {
-    const ids = this.#t.ids;
+  #settle(pending, timeout, cancel, why, fail) {
     const count = pending.length >> 1;
-    const outcomes = new Array(count);
     const settled = new Uint8Array(count);
+    const timers = timeout === null ? null : new Array(count).fill(null);
     let left = count;
+    let finished = false;
     let resolve;
     const done = new Promise((r) => {
       resolve = r;
     });
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      for (let k = 0; k < count; k++) {
+        if (settled[k] === 0) {
+          settled[k] = 1;
+          this.#abandon(pending[2 * k], pending[2 * k + 1], why);
+        }
+        if (timers !== null && timers[k] !== null) clearTimeout(timers[k]);
+      }
+      resolve();
+    };
+    const failed = (k, cause) => {
+      settled[k] = 1;
+      cancel.abort(fail(pending[2 * k], cause));
+      finish();
+    };
     for (let k = 0; k < count; k++) {
       const i = pending[2 * k];
-      let timer = null;
-      let lateDone = null;
-      const finish = (outcome) => {
-        if (timer !== null) clearTimeout(timer);
-        settled[k] = 1;
-        outcomes[k] = outcome;
-        if (--left === 0) resolve(outcomes);
-      };
       Promise.resolve(pending[2 * k + 1]).then(
         (value) => {
-          if (settled[k] === 0) finish({ ok: true, value });
-          else lateDone(this.#disposeLate(i, value));
+          if (settled[k] !== 0) return;
+          settled[k] = 1;
+          if (timers !== null) clearTimeout(timers[k]);
+          this.#ready(i, value);
+          if (--left === 0) finish();
         },
         (cause) => {
-          if (settled[k] === 0) finish({ ok: false, cause, afterAbort: aborted() });
-          else lateDone(null);
+          if (settled[k] === 0) failed(k, cause);
         },
       );
-      if (timeout !== null) {
-        timer = setTimeout(() => {
-          timer = null;
-          this.#late.push(new Promise((r) => {
-            lateDone = r;
-          }));
-          finish({ ok: false, cause: new TimeoutError(ids[i], "start", timeout), afterAbort: aborted() });
+      if (timers !== null) {
+        timers[k] = setTimeout(() => {
+          timers[k] = null;
+          if (settled[k] !== 0) return;
+          // The factory timed out: it is given up on like its siblings.
+          this.#abandon(i, pending[2 * k + 1], why);
+          failed(k, new TimeoutError(this.#t.ids[i], "start", timeout));
         }, timeout);
       }
     }
@@ -442,26 +721,34 @@ export class App {
       for (let k = 0; k < count; k++) if (settled[k] === 0) out.push(pending[2 * k]);
       return out;
     };
-    return { done, unsettled };
+    return { done, unsettled, giveUp: finish };
   }
 
-  /** Disposes the instance an abandoned factory produced late; its error, or null. */
-  async #disposeLate(i, value) {
-    const dispose = this.#entries[i].dispose;
-    if (dispose === undefined) return null;
-    const id = this.#t.ids[i];
-    try {
-      const r = dispose(value);
-      if (isThenable(r)) await (this.#stopTimeout === null ? r : within(r, this.#stopTimeout, id, "stop"));
-      return null;
-    } catch (cause) {
-      return new StopError(id, cause);
-    }
+  /** Gives up on every factory in `pending` (index, thenable, …). */
+  #abandonAll(pending, why) {
+    for (let k = 0; k < pending.length; k += 2) this.#abandon(pending[k], pending[k + 1], why);
   }
 
   /**
-   * The arguments of service `i`'s factory, or null when one of them needs
-   * an await (a transient or scoped service built by an async factory).
+   * Gives up on factory `i`'s `thenable`: if it resolves later, its instance
+   * is disposed then, once, told the start's error (`why()`); `#late`
+   * gets a promise of that dispose's error (or null).
+   */
+  #abandon(i, thenable, why) {
+    this.#late.push(Promise.resolve(thenable).then(
+      (value) => {
+        const dispose = this.#entries[i].dispose;
+        if (dispose === undefined) return null;
+        return disposeOne(dispose, value, this.#t.ids[i], why(), this.#stopTimeout);
+      },
+      () => null,
+    ));
+  }
+
+  /**
+   * The arguments of service `i`'s factory, context included, or null when
+   * one of them needs an await (a transient or scoped service built by an
+   * async factory).
    */
   #args(i, scope) {
     const { depStart, depFlags, provStart, providers } = this.#t;
@@ -524,76 +811,124 @@ export class App {
     return args;
   }
 
-  /** @internal Builds one instance of non-singleton `i` in `scope`. */
-  async _build(i, scope) {
+  /** @internal Builds one instance of non-singleton `i` in `scope`, whose factories are cancelled by `cancel`. */
+  async _build(i, scope, cancel) {
     let args = this.#args(i, scope);
     if (args === null) args = await this.#argsAsync(i, scope);
-    let value = this.#entries[i].factory(...args);
+    let value = this.#entries[i].factory(...args, new FactoryContext(this.#t.ids[i], cancel));
     if (isThenable(value)) value = await value;
     return value;
   }
 
-  /** Disposes every started singleton in reverse, each for at most `timeout` ms; returns the errors. */
-  async #disposeAll(timeout) {
+  /**
+   * Disposes every started singleton in reverse order of readiness, each
+   * for at most `timeout` ms and told `error` (undefined: a clean stop),
+   * then what the app built outside scopes; returns the errors.
+   */
+  async #disposeAll(timeout, error) {
     const errors = [];
     const entries = this.#entries;
-    for (let i = this.#singletons - 1; i >= 0; i--) {
+    const ids = this.#t.ids;
+    while (this.#readyCount > 0) {
+      const i = this.#order[--this.#readyCount];
       if (this.#started[i] !== 1) continue;
       this.#started[i] = 0;
       const dispose = entries[i].dispose;
-      if (dispose === undefined) continue;
-      try {
-        const r = dispose(this.#instances[i]);
-        if (isThenable(r)) await (timeout === null ? r : within(r, timeout, this.#t.ids[i], "stop"));
-      } catch (cause) {
-        errors.push(new StopError(this.#t.ids[i], cause));
-      }
+      const instance = this.#instances[i];
       this.#instances[i] = undefined;
+      if (dispose === undefined) continue;
+      const e = await disposeOne(dispose, instance, ids[i], error, timeout);
+      if (e !== null) errors.push(e);
     }
-    const rootErrors = await this.#root._disposeAll(timeout);
+    const rootErrors = await this.#root._disposeAll(timeout, error);
     errors.push(...rootErrors);
     return errors;
   }
 
-  /** The instance of a started singleton, by service id. */
-  get(id) {
-    const i = this.#plan._require(id);
-    if (i >= this.#singletons) {
-      throw new Error(`wireplan: \`${id}\` is ${LIFETIME_NAMES[this.#t.lifetimes[i]]}: get it from a scope (\`app.scope().get(id)\`)`);
-    }
+  /** A `LookupError` for a lookup that reached a non-singleton. */
+  #notSingleton(key, i) {
+    const lifetime = LIFETIME_NAMES[this.#t.lifetimes[i]];
+    return new LookupError("not-singleton", key, `\`${this.#t.ids[i]}\` is ${lifetime}: get it from a scope (\`app.scope().get(key)\`)`, [this.#t.ids[i]]);
+  }
+
+  #running() {
     if (this.#state !== "running") throw new Error(`wireplan: the app is ${this.#state}`);
+  }
+
+  /**
+   * The started singleton providing `key`. A `LookupError` when several
+   * services provide it (use `getAll` or `getById`), when none does (naming
+   * the closest keys, or saying it is registered but not planned, or
+   * replaced), or when its provider is scoped or transient (use a scope).
+   */
+  get(key) {
+    const i = this.#lookup.one(key);
+    if (i >= this.#singletons) throw this.#notSingleton(key, i);
+    this.#running();
     return this._instance(i);
   }
 
-  /** Whether `id` is a started singleton. */
-  has(id) {
-    const i = this.#plan.indexOf(id);
-    return i >= 0 && i < this.#singletons && this.#started[i] === 1;
+  /** Every started singleton providing `key`, in plan order (`[]` when none is registered). */
+  getAll(key) {
+    const is = this.#lookup.all(key);
+    for (const i of is) if (i >= this.#singletons) throw this.#notSingleton(key, i);
+    this.#running();
+    return is.map((i) => this._instance(i));
+  }
+
+  /** The started singleton with service id `id`. */
+  getById(id) {
+    const i = this.#lookup.byId(id);
+    if (i >= this.#singletons) throw this.#notSingleton(id, i);
+    this.#running();
+    return this._instance(i);
+  }
+
+  /** Whether some planned service provides `key` (so `get` cannot say it is unknown). */
+  has(key) {
+    return this.#lookup.has(key);
   }
 
   /** A new scope (a request, a job): scoped services live as long as it. */
   scope() {
-    if (this.#state !== "running") throw new Error(`wireplan: the app is ${this.#state}`);
-    return new Scope(this, false);
-  }
-
-  /** Runs `fn` with a new scope and stops the scope after, whatever happens. */
-  async withScope(fn) {
-    const scope = this.scope();
-    try {
-      return await fn(scope);
-    } finally {
-      await scope.stop();
-    }
+    this.#running();
+    return new Scope(this, false, new Cancel());
   }
 
   /**
-   * Disposes every started singleton in reverse start-up order. Every
+   * Runs `fn` with a new scope and stops the scope after, whatever happens.
+   * When `fn` throws, every dispose of the scope is told the error
+   * (`{error}`), so a unit of work rolls back instead of committing; the
+   * error is rethrown (dispose failures met on the way, if any, in its
+   * `disposeErrors`).
+   */
+  async withScope(fn) {
+    const scope = this.scope();
+    let result;
+    try {
+      result = await fn(scope);
+    } catch (error) {
+      try {
+        await scope.stop({ error });
+      } catch (stopError) {
+        if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("disposeErrors" in error)) {
+          Object.defineProperty(error, "disposeErrors", { value: stopError.errors, enumerable: false, configurable: true, writable: true });
+        }
+      }
+      throw error;
+    }
+    await scope.stop();
+    return result;
+  }
+
+  /**
+   * Disposes every started singleton in reverse order of readiness. Every
    * dispose runs; failures reject together as an `AggregateError` of
    * `StopError`s. `stopTimeout` (ms; default: `start`'s): a dispose that has
    * not settled by then is a `StopError` with a `TimeoutError` cause, and
-   * the next dispose runs. A second call while stopping waits for the
-   * first (whose promise carries the errors); once stopped, it resolves.
+   * the next dispose runs. `error`: why the app stops, told to each dispose
+   * (`{error, id}`). A second call while stopping waits for the first
+   * (whose promise carries the errors); once stopped, it resolves.
    */
   async stop(options) {
     const o = optionsObject(options, "stop");
@@ -604,12 +939,13 @@ export class App {
       return;
     }
     this.#state = "stopping";
+    this.#cancel.abort(o.error ?? new DOMException("wireplan: the app is stopping", "AbortError"));
     let done;
     this.#stopping = new Promise((resolve) => {
       done = resolve;
     });
     try {
-      const errors = await this.#disposeAll(timeout);
+      const errors = await this.#disposeAll(timeout, o.error);
       if (errors.length > 0) throw aggregate(errors);
     } finally {
       this.#state = "stopped";
@@ -627,25 +963,63 @@ const PENDING = Symbol("pending");
 
 /**
  * One scope: scoped services are built once per scope, transient ones on
- * every request, each by its recipe from the plan.
+ * every request, each by its recipe from the plan. What the scope builds
+ * (transients included) it disposes when it stops, in reverse.
  */
 export class Scope {
   #app;
   #root;
+  #cancel;
+  /** Scoped service number -> its instance, or the promise of the build in flight. */
   #cache = new Map();
   #created = [];
   #stopped = false;
+  /** Why the scope stopped (told to the disposes of builds that finish after). */
+  #error = undefined;
 
   /** @internal Use `app.scope()`. */
-  constructor(app, root) {
+  constructor(app, root, cancel) {
     this.#app = app;
     this.#root = root;
+    this.#cancel = cancel;
   }
 
-  /** The instance of `id`: a singleton, or this scope's scoped or a new transient instance. */
-  async get(id) {
+  #open() {
     if (this.#stopped) throw new Error("wireplan: this scope is stopped");
-    const i = this.#app.plan._require(id);
+  }
+
+  /**
+   * The instance providing `key`: a singleton, this scope's scoped
+   * instance, or a new transient one. Concurrent gets of a scoped service
+   * (or of services sharing one) build it once; a build that fails fails
+   * for every waiter and is tried again by the next get. Rejects with a
+   * `LookupError` as `app.get` does.
+   */
+  async get(key) {
+    this.#open();
+    return this.#at(this.#app._lookup.one(key));
+  }
+
+  /** Every instance providing `key`, in plan order, built one after another. */
+  async getAll(key) {
+    this.#open();
+    const out = [];
+    for (const i of this.#app._lookup.all(key)) out.push(await this.#at(i));
+    return out;
+  }
+
+  /** The instance of the service with id `id`. */
+  async getById(id) {
+    this.#open();
+    return this.#at(this.#app._lookup.byId(id));
+  }
+
+  /** Whether some planned service provides `key`. */
+  has(key) {
+    return this.#app._lookup.has(key);
+  }
+
+  #at(i) {
     if (i < this.#app._singletons) return this.#app._instance(i);
     return this._resolve(i);
   }
@@ -653,23 +1027,31 @@ export class Scope {
   /** @internal A non-singleton, built if needed (by recipe: dependencies first). */
   async _resolve(i) {
     const app = this.#app;
-    if (app._scoped(i)) {
-      if (this.#root) throw new Error(`wireplan: \`${app._id(i)}\` is scoped: it needs a scope`);
-      if (this.#cache.has(i)) return this.#cache.get(i);
-      const pending = (async () => {
-        // INVARIANT: the recipe lists dependencies before dependents and
-        // ends with `i`; scoped ones are cached, so each is built once.
-        for (const k of app._recipe(i)) {
-          if (k !== i && app._scoped(k) && !this.#cache.has(k)) await this._resolve(k);
-        }
-        return this.#create(i);
-      })();
-      this.#cache.set(i, pending);
-      const value = await pending;
-      this.#cache.set(i, value);
+    if (!app._scoped(i)) return this.#create(i);
+    if (this.#root) throw new Error(`wireplan: \`${app._id(i)}\` is scoped: it needs a scope`);
+    // INVARIANT: a scoped service's cache entry is its instance or the
+    // promise of its one build in flight; every waiter awaits that promise.
+    if (this.#cache.has(i)) return this.#cache.get(i);
+    const building = (async () => {
+      // The recipe lists dependencies before dependents and ends with `i`;
+      // scoped ones go through the cache, so each is built once.
+      // A dependency in flight is awaited too: if its build fails, this
+      // one fails with it rather than building it a second time.
+      for (const k of app._recipe(i)) {
+        if (k !== i && app._scoped(k)) await this._resolve(k);
+      }
+      return this.#create(i);
+    })();
+    this.#cache.set(i, building);
+    try {
+      const value = await building;
+      if (this.#cache.get(i) === building) this.#cache.set(i, value);
       return value;
+    } catch (error) {
+      // Not cached: the next get tries again.
+      if (this.#cache.get(i) === building) this.#cache.delete(i);
+      throw error;
     }
-    return this.#create(i);
   }
 
   /** @internal The instance if it needs no await, else PENDING. */
@@ -682,7 +1064,14 @@ export class Scope {
   }
 
   async #create(i) {
-    const value = await this.#app._build(i, this);
+    const value = await this.#app._build(i, this, this.#cancel);
+    if (this.#stopped && !this.#root) {
+      // The scope stopped while this was being built: nothing will dispose
+      // it later, so it is disposed now, told why the scope stopped.
+      const dispose = this.#app._entry(i).dispose;
+      if (dispose !== undefined) await disposeOne(dispose, value, this.#app._id(i), this.#error, this.#app._stopTimeout);
+      throw new Error("wireplan: this scope is stopped");
+    }
     this.#created.push(i, value);
     return value;
   }
@@ -701,8 +1090,11 @@ export class Scope {
     return () => (ps.length === 0 ? undefined : one(ps[0]));
   }
 
-  /** @internal Disposes what this scope built, in reverse, each for at most `timeout` ms. */
-  async _disposeAll(timeout) {
+  /**
+   * @internal Disposes what this scope built, in reverse, each for at most
+   * `timeout` ms and told `error`.
+   */
+  async _disposeAll(timeout, error) {
     const errors = [];
     const created = this.#created;
     this.#created = [];
@@ -710,12 +1102,8 @@ export class Scope {
       const i = created[k];
       const dispose = this.#app._entry(i).dispose;
       if (dispose === undefined) continue;
-      try {
-        const r = dispose(created[k + 1]);
-        if (isThenable(r)) await (timeout === null ? r : within(r, timeout, this.#app._id(i), "stop"));
-      } catch (cause) {
-        errors.push(new StopError(this.#app._id(i), cause));
-      }
+      const e = await disposeOne(dispose, created[k + 1], this.#app._id(i), error, timeout);
+      if (e !== null) errors.push(e);
     }
     this.#cache.clear();
     return errors;
@@ -723,14 +1111,19 @@ export class Scope {
 
   /**
    * Disposes what this scope built, in reverse; failures as an
-   * `AggregateError`. `stopTimeout` (ms) defaults to the app's.
+   * `AggregateError`. `stopTimeout` (ms) defaults to the app's. `error`:
+   * why the scope ends (a failed request), told to each dispose as
+   * `{error, id}`; absent for a clean exit. Builds still in flight are
+   * aborted through their `signal`.
    */
   async stop(options) {
     const o = optionsObject(options, "stop");
     const timeout = o.stopTimeout === undefined ? this.#app._stopTimeout : timeoutOption(o, "stopTimeout");
     if (this.#stopped) return;
     this.#stopped = true;
-    const errors = await this._disposeAll(timeout);
+    this.#error = o.error;
+    this.#cancel.abort(o.error ?? new DOMException("wireplan: the scope is stopping", "AbortError"));
+    const errors = await this._disposeAll(timeout, o.error);
     if (errors.length > 0) throw aggregate(errors);
   }
 }

@@ -43,7 +43,7 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeo
  * `log.disposed`: ids in the order dispose was called.
  */
 function graph({ async = false, factory = () => undefined, dispose = () => undefined } = {}) {
-  const log = { made: [], disposed: [] };
+  const log = { made: [], disposed: [], told: [] };
   const registry = new Registry();
   for (let i = 0; i < N; i++) {
     const id = ids[i];
@@ -53,12 +53,16 @@ function graph({ async = false, factory = () => undefined, dispose = () => undef
     };
     const body = factory(i, make) ?? (async ? async () => (await hops(i), make()) : make);
     registry.provide(id, deps[i], (...xs) => {
+      const ctx = xs.pop();
+      assert.equal(ctx.id, id, "the context names the service");
       for (const x of xs) assert.ok(log.made.includes(x.id), `${id} got ${x.id} before it was made`);
-      return body();
+      return body(ctx);
     }, {
-      dispose: (instance) => {
+      dispose: (instance, told) => {
         assert.equal(typeof instance.id, "string");
+        assert.equal(told.id, instance.id, "the dispose is told which service");
         log.disposed.push(instance.id);
+        log.told.push(told.error);
         return (dispose(i) ?? (() => {}))();
       },
     });
@@ -69,12 +73,26 @@ function graph({ async = false, factory = () => undefined, dispose = () => undef
   return { compiled, log };
 }
 
-/** Every instance made was disposed exactly once, in exact reverse start-up order. */
-function assertRolledBack(log, made) {
-  if (made !== undefined) assert.deepEqual(new Set(log.made), new Set(made), "what started");
+/**
+ * Every instance made was disposed exactly once, in exact reverse order of
+ * readiness (`log.made` is that order: an instance is made as its factory
+ * settles), and every dispose was told `error` (undefined: a clean stop).
+ */
+function assertRolledBack(log, made, error = undefined) {
+  assertRollbackThenLate(log, made, [], error);
+}
+
+/**
+ * What had started (`made`) was disposed first, once each, in reverse order
+ * of readiness; then the abandoned factories' late instances (`late`), in
+ * the order they arrived. Every dispose was told `error`.
+ */
+function assertRollbackThenLate(log, made, late, error = undefined) {
+  if (made !== undefined) assert.deepEqual(new Set(log.made), new Set([...made, ...late]), "what started");
   assert.equal(new Set(log.made).size, log.made.length, "each factory made one instance");
-  const expected = ids.filter((id) => log.made.includes(id)).reverse();
-  assert.deepEqual(log.disposed, expected, "disposed once each, in reverse start-up order");
+  const ready = log.made.filter((id) => !late.includes(id));
+  assert.deepEqual(log.disposed, [...ready.reverse(), ...late], "disposed once each, in reverse order of readiness");
+  for (const told of log.told) assert.equal(told, error, "each dispose is told why");
 }
 
 /** The ids whose factories succeed when the one at `p` fails and the layer runs on. */
@@ -96,35 +114,92 @@ test("a sync factory throwing at every position: rollback in reverse, the error 
       return true;
     });
     // Sync: the layer stops at the failure, so exactly what came before started.
-    assertRolledBack(log, ids.slice(0, p));
+    assertRolledBack(log, ids.slice(0, p), cause);
   }
   assert.equal(timers(), base);
 });
 
-test("an async factory rejecting at every position: the layer settles, then rollback in reverse", async () => {
+test("an async factory rejecting at every position: in-flight siblings are cancelled and rollback starts at once", async () => {
   for (let p = 0; p < N; p++) {
+    const l = layerOf(p);
     const cause = new RangeError(`no ${p}`);
+    // The other factories of p's layer wait on gates opened only after the
+    // start has failed: even ones give up when their signal aborts, odd
+    // ones ignore it and resolve late.
+    const gates = new Map();
+    const cancelled = [];
     const { compiled, log } = graph({
       async: true,
-      factory: (i) => (i === p ? async () => { await hops(i); throw cause; } : undefined),
+      factory: (i, make) => {
+        if (i === p) return async () => { await hops(i); throw cause; };
+        if (layerOf(i) !== l) return undefined;
+        return (ctx) => new Promise((resolve, reject) => {
+          gates.set(i, () => resolve(make()));
+          if (i % 2 === 0) {
+            ctx.signal.addEventListener("abort", () => {
+              cancelled.push(ctx.id);
+              assert.equal(ctx.signal.reason.name, "AbortError");
+              assert.equal(ctx.signal.reason.message, `wireplan: \`${ids[p]}\` failed to start: no ${p}`);
+              reject(ctx.signal.reason);
+            });
+          }
+        });
+      },
     });
-    await assert.rejects(compiled.start(), (error) => {
-      assert.ok(error instanceof StartError);
-      assert.equal(error.service, ids[p]);
-      assert.equal(error.cause, cause);
-      assert.deepEqual(error.disposeErrors, []);
-      return true;
-    });
-    // Every other factory of p's layer was already called and finishes.
-    assertRolledBack(log, layerUpTo(p));
+    let error;
+    await compiled.start().catch((e) => { error = e; });
+    assert.ok(error instanceof StartError);
+    assert.equal(error.service, ids[p]);
+    assert.equal(error.cause, cause);
+    assert.deepEqual(error.disposeErrors, []);
+    const siblings = layerIds(l).filter((id) => id !== ids[p]);
+    assert.deepEqual(cancelled, siblings.filter((id) => Number(id.slice(1)) % 2 === 0));
+    // The rollback did not wait for the siblings: only earlier layers had started.
+    assertRolledBack(log, ids.slice(0, l * WIDTH), cause);
+    // The ones that ignored the abort arrive late and are disposed then, once.
+    const late = siblings.filter((id) => Number(id.slice(1)) % 2 === 1);
+    for (const id of late) gates.get(ids.indexOf(id))();
+    assert.deepEqual(await error.abandoned, []);
+    assertRollbackThenLate(log, ids.slice(0, l * WIDTH), late, cause);
   }
+});
+
+test("fail fast: a factory failing at 10 ms does not wait for a 2 s sibling", async () => {
+  const registry = new Registry();
+  let aborted = null;
+  registry.provide("fast", [], async () => { await sleep(10); throw new Error("refused"); });
+  registry.provide("slow", [], (ctx) => new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, 2000, "slow");
+    ctx.signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      aborted = performance.now();
+      reject(ctx.signal.reason);
+    });
+  }));
+  const t0 = performance.now();
+  await assert.rejects(registry.compile().start(), { name: "StartError", service: "fast" });
+  assert.ok(performance.now() - t0 < 1000, "rollback began at the first failure");
+  assert.ok(aborted !== null, "the sibling's signal aborted");
+});
+
+test("the first failure in time is the one named, not the first in plan order", async () => {
+  const registry = new Registry();
+  registry.provide("a", [], async () => { await sleep(30); throw new Error("a late"); });
+  registry.provide("b", [], async () => { await sleep(1); throw new Error("b first"); });
+  let error;
+  await registry.compile().start().catch((e) => { error = e; });
+  assert.equal(error.service, "b");
+  assert.equal(error.message, "service `b` failed to start: b first");
+  // `a`, abandoned, fails later: nothing to dispose, and no error either.
+  assert.deepEqual(await error.abandoned, []);
 });
 
 test("a failing factory at every position with a throwing dispose before it: every other dispose still runs", async () => {
   for (let p = 1; p < N; p++) {
     const q = p - 1; // the last to start before p: the first disposed
+    const down = new Error("down");
     const { compiled, log } = graph({
-      factory: (i) => (i === p ? () => { throw new Error("down"); } : undefined),
+      factory: (i) => (i === p ? () => { throw down; } : undefined),
       dispose: (i) => (i === q ? () => { throw new Error(`${ids[q]} stuck`); } : undefined),
     });
     await assert.rejects(compiled.start(), (error) => {
@@ -132,9 +207,11 @@ test("a failing factory at every position with a throwing dispose before it: eve
       assert.deepEqual(error.disposeErrors.map((e) => e.service), [ids[q]]);
       assert.ok(error.disposeErrors[0] instanceof StopError);
       assert.equal(error.disposeErrors[0].message, `service \`${ids[q]}\` failed to stop: ${ids[q]} stuck`);
+      assert.equal(error.teardownErrors, error.disposeErrors, "Python's name for the same list");
+      assert.equal(error.message, `service \`${ids[p]}\` failed to start: down; 1 teardown error while rolling back`);
       return true;
     });
-    assertRolledBack(log, ids.slice(0, p));
+    assertRolledBack(log, ids.slice(0, p), down);
   }
 });
 
@@ -182,7 +259,9 @@ test("a hanging factory at several positions fails the start after startTimeout,
   for (const p of SEVERAL) {
     const { compiled, log } = graph({ async: true, factory: (i) => (i === p ? never : undefined) });
     const t0 = performance.now();
+    let cause;
     await assert.rejects(compiled.start({ startTimeout: 20 }), (error) => {
+      cause = error.cause;
       assert.ok(error instanceof StartError);
       assert.equal(error.service, ids[p]);
       assert.ok(error.cause instanceof TimeoutError);
@@ -190,11 +269,11 @@ test("a hanging factory at several positions fails the start after startTimeout,
       assert.equal(error.cause.phase, "start");
       assert.equal(error.cause.timeout, 20);
       assert.equal(error.cause.message, `\`${ids[p]}\` did not start within 20 ms`);
-      assert.equal(error.message, `service \`${ids[p]}\` did not start within 20 ms`);
+      assert.equal(error.message, `service \`${ids[p]}\` failed to start: \`${ids[p]}\` did not start within 20 ms`);
       return true;
     });
     assert.ok(performance.now() - t0 < 1000);
-    assertRolledBack(log, layerUpTo(p));
+    assertRolledBack(log, layerUpTo(p), cause);
     assert.equal(timers(), base, "every start timer is cleared");
   }
 });
@@ -208,11 +287,10 @@ test("a factory that resolves after its startTimeout: its late instance is dispo
     let error;
     await compiled.start({ startTimeout: 10 }).catch((e) => { error = e; });
     assert.equal(error.service, ids[p]);
-    assertRolledBack(log, layerUpTo(p));
+    assertRolledBack(log, layerUpTo(p), error.cause);
     assert.deepEqual(await error.abandoned, []);
     // The late one came after the rollback and was disposed on its own, once.
-    assert.deepEqual(log.made.at(-1), ids[p]);
-    assert.deepEqual(log.disposed, [...layerUpTo(p).reverse(), ids[p]]);
+    assertRollbackThenLate(log, layerUpTo(p), [ids[p]], error.cause);
   }
 });
 
@@ -238,8 +316,9 @@ test("a hanging dispose at several positions becomes a StopError after stopTimeo
 test("start's stopTimeout bounds the rollback's disposes and is stop()'s default", async () => {
   for (const p of SEVERAL.filter((x) => x > 0)) {
     const q = p - 1;
+    const no = new Error("no");
     const { compiled, log } = graph({
-      factory: (i) => (i === p ? () => { throw new Error("no"); } : undefined),
+      factory: (i) => (i === p ? () => { throw no; } : undefined),
       dispose: (i) => (i === q ? never : undefined),
     });
     await assert.rejects(compiled.start({ stopTimeout: 10 }), (error) => {
@@ -247,7 +326,7 @@ test("start's stopTimeout bounds the rollback's disposes and is stop()'s default
       assert.deepEqual(error.disposeErrors.map((e) => [e.service, e.cause.name]), [[ids[q], "TimeoutError"]]);
       return true;
     });
-    assertRolledBack(log, ids.slice(0, p));
+    assertRolledBack(log, ids.slice(0, p), no);
   }
   const { compiled, log } = graph({ dispose: (i) => (i === 7 ? never : undefined) });
   const app = await compiled.start({ stopTimeout: 10 });
@@ -258,8 +337,9 @@ test("start's stopTimeout bounds the rollback's disposes and is stop()'s default
 // ---- Abort ---------------------------------------------------------------------------------
 
 /**
- * Async factories that each wait on their own gate; `called` counts the
- * calls. Lets the test abort at an exact point inside a layer.
+ * Async factories that each wait on their own gate (ignoring their
+ * signal, which `signals` keeps); `called` counts the calls. Lets the test
+ * abort at an exact point inside a layer.
  */
 function gated() {
   const gates = ids.map(() => {
@@ -269,44 +349,53 @@ function gated() {
   });
   let called = 0;
   const waiters = [];
+  const signals = new Map();
   const calledAtLeast = (k) => new Promise((resolve) => {
     if (called >= k) resolve();
     else waiters.push([k, resolve]);
   });
   const g = graph({
-    factory: (i, make) => async () => {
+    factory: (i, make) => async (ctx) => {
       called++;
+      signals.set(ctx.id, ctx.signal);
       for (const [k, resolve] of waiters) if (called >= k) resolve();
       await gates[i].promise;
       return make();
     },
   });
   const openAll = (from, to) => { for (let i = from; i < to; i++) gates[i].open(); };
-  return { ...g, openAll, calledAtLeast, gates };
+  return { ...g, openAll, calledAtLeast, gates, signals };
 }
 
-test("abort in every layer while all its factories are in flight: they finish, everything is disposed", async () => {
+test("abort in every layer while all its factories are in flight: rejects at once, each disposed when it arrives", async () => {
   for (let l = 0; l < LAYERS; l++) {
-    const { compiled, log, openAll, calledAtLeast } = gated();
+    const { compiled, log, openAll, calledAtLeast, signals } = gated();
     openAll(0, l * WIDTH);
     const controller = new AbortController();
     const reason = new Error("ctrl-c");
     const started = compiled.start({ signal: controller.signal });
     await calledAtLeast((l + 1) * WIDTH);
     controller.abort(reason);
+    // The layer's gates are still shut: the start does not wait for them.
+    let error;
+    await started.catch((e) => { error = e; });
+    assert.ok(error instanceof AbortError);
+    assert.equal(error.name, "AbortError");
+    assert.equal(error.cause, reason);
+    assert.equal(error.layer, l);
+    assert.deepEqual(error.services, layerIds(l));
+    assert.equal(error.message, `start aborted in layer ${l} while ${layerIds(l).map((s) => `\`${s}\``).join(", ")} were starting: ctrl-c`);
+    assert.deepEqual(error.disposeErrors, []);
+    assert.equal(error.teardownErrors, error.disposeErrors);
+    for (const id of layerIds(l)) {
+      assert.equal(signals.get(id).aborted, true, `${id}'s signal aborted`);
+      assert.equal(signals.get(id).reason, reason);
+    }
+    // No factory of a later layer was called; earlier layers are rolled back.
+    assertRolledBack(log, ids.slice(0, l * WIDTH), reason);
     openAll(l * WIDTH, N);
-    await assert.rejects(started, (error) => {
-      assert.ok(error instanceof AbortError);
-      assert.equal(error.name, "AbortError");
-      assert.equal(error.cause, reason);
-      assert.equal(error.layer, l);
-      assert.deepEqual(error.services, layerIds(l));
-      assert.equal(error.message, `start aborted in layer ${l} while ${layerIds(l).map((s) => `\`${s}\``).join(", ")} were starting: ctrl-c`);
-      assert.deepEqual(error.disposeErrors, []);
-      return true;
-    });
-    // No factory of a later layer was called; the in-flight ones finished.
-    assertRolledBack(log, ids.slice(0, (l + 1) * WIDTH));
+    assert.deepEqual(await error.abandoned, []);
+    assertRollbackThenLate(log, ids.slice(0, l * WIDTH), layerIds(l), reason);
   }
 });
 
@@ -320,15 +409,16 @@ test("abort with part of a layer settled names only the services in flight", asy
     await calledAtLeast((l + 1) * WIDTH);
     await sleep(1);
     controller.abort();
+    let error;
+    await started.catch((e) => { error = e; });
+    assert.ok(error instanceof AbortError);
+    assert.equal(error.cause.name, "AbortError"); // the signal's default reason
+    assert.equal(error.layer, l);
+    assert.deepEqual(error.services, ids.slice(p, (l + 1) * WIDTH));
+    assertRolledBack(log, ids.slice(0, p), error.cause);
     openAll(p, N);
-    await assert.rejects(started, (error) => {
-      assert.ok(error instanceof AbortError);
-      assert.equal(error.cause.name, "AbortError"); // the signal's default reason
-      assert.equal(error.layer, l);
-      assert.deepEqual(error.services, ids.slice(p, (l + 1) * WIDTH));
-      return true;
-    });
-    assertRolledBack(log, ids.slice(0, (l + 1) * WIDTH));
+    await error.abandoned;
+    assertRollbackThenLate(log, ids.slice(0, p), ids.slice(p, (l + 1) * WIDTH), error.cause);
   }
 });
 
@@ -336,40 +426,46 @@ test("a sync factory aborting at every position: no further factory is called", 
   for (let p = 0; p < N; p++) {
     const controller = new AbortController();
     const { compiled, log } = graph({ factory: (i, make) => (i === p ? () => (controller.abort(), make()) : undefined) });
+    let reason;
     await assert.rejects(compiled.start({ signal: controller.signal }), (error) => {
       assert.ok(error instanceof AbortError);
       assert.equal(error.layer, layerOf(p));
       assert.deepEqual(error.services, []);
       assert.equal(error.message, `start aborted in layer ${layerOf(p)}: This operation was aborted`);
+      reason = error.cause;
       return true;
     });
-    assertRolledBack(log, ids.slice(0, p + 1));
+    assertRolledBack(log, ids.slice(0, p + 1), reason);
   }
 });
 
-test("abort with a hanging factory in flight: abandoned after startTimeout, disposed once if it arrives", async () => {
+test("abort with a hung factory in flight rejects at once, with or without startTimeout; disposed once if it arrives", async () => {
   const base = timers();
-  for (const p of SEVERAL) {
-    const l = layerOf(p);
-    const controller = new AbortController();
-    let arrive;
-    const { compiled, log } = graph({
-      async: true,
-      factory: (i, make) => (i === p ? () => new Promise((resolve) => { arrive = () => resolve(make()); }) : undefined),
-    });
-    const started = compiled.start({ signal: controller.signal, startTimeout: 30 });
-    await sleep(5);
-    controller.abort();
-    let error;
-    await started.catch((e) => { error = e; });
-    assert.ok(error instanceof AbortError, "the abort, not the timeout that followed it, is the error");
-    assert.equal(error.layer, l);
-    assert.deepEqual(error.services, [ids[p]]);
-    assertRolledBack(log, layerUpTo(p));
-    assert.equal(timers(), base);
-    arrive();
-    assert.deepEqual(await error.abandoned, []);
-    assert.deepEqual(log.disposed, [...layerUpTo(p).reverse(), ids[p]]);
+  for (const startTimeout of [undefined, 30_000]) {
+    for (const p of SEVERAL) {
+      const l = layerOf(p);
+      const controller = new AbortController();
+      let arrive;
+      const { compiled, log } = graph({
+        async: true,
+        factory: (i, make) => (i === p ? () => new Promise((resolve) => { arrive = () => resolve(make()); }) : undefined),
+      });
+      const started = compiled.start({ signal: controller.signal, startTimeout });
+      await sleep(5);
+      const t0 = performance.now();
+      controller.abort();
+      let error;
+      await started.catch((e) => { error = e; });
+      assert.ok(performance.now() - t0 < 1000, "the abort does not wait for the hung factory");
+      assert.ok(error instanceof AbortError);
+      assert.equal(error.layer, l);
+      assert.deepEqual(error.services, [ids[p]]);
+      assertRolledBack(log, layerUpTo(p), error.cause);
+      assert.equal(timers(), base, "no timer left behind");
+      arrive();
+      assert.deepEqual(await error.abandoned, []);
+      assertRollbackThenLate(log, layerUpTo(p), [ids[p]], error.cause);
+    }
   }
 });
 

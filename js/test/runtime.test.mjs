@@ -64,7 +64,7 @@ test("each layer starts concurrently: async factories of one layer overlap", asy
       return id;
     });
   }
-  registry.provide("top", ["a", "b", "c", "d"], (...xs) => xs.join(""));
+  registry.provide("top", ["a", "b", "c", "d"], (a, b, c, d) => a + b + c + d);
   const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("layer did not start concurrently")), 5000).unref());
   const app = await Promise.race([registry.compile().start(), timeout]);
   assert.equal(called, 4);
@@ -245,13 +245,18 @@ test("the 100,000 chain with async factories", async () => {
   await app.stop();
 });
 
-test("get of an id the plan lacks says so in the core's words, naming the closest", async () => {
+test("get of a key the plan lacks says so in the core's words, naming the closest", async () => {
   const registry = new Registry();
   registry.provide("database", [], () => ({}));
   const app = await registry.compile().start();
-  assert.throws(() => app.get("databse"), {
-    name: "RangeError",
-    message: "wireplan: no service provides `databse`; did you mean `database`?",
+  assert.throws(() => app.get("databse"), (error) => {
+    assert.ok(error instanceof RangeError, "a LookupError is a RangeError");
+    assert.equal(error.name, "LookupError");
+    assert.equal(error.code, "unknown-key");
+    assert.equal(error.key, "databse");
+    assert.deepEqual(error.services, ["database"]);
+    assert.equal(error.message, "wireplan: no service provides `databse`; did you mean `database`?");
+    return true;
   });
   await app.stop();
 });
