@@ -260,3 +260,279 @@ test("get of a key the plan lacks says so in the core's words, naming the closes
   });
   await app.stop();
 });
+
+// ---- Teardown learns why (docs/lifecycle.md, 2) ----------------------------------
+
+/** A unit of work: commits on a clean exit, rolls back when told of an error. */
+function unitOfWork(registry, log, options = {}) {
+  registry.provide("tx", ["db"], (db, ctx) => ({ id: ctx.id }), {
+    lifetime: "scoped",
+    dispose: (tx, { error, id }) => {
+      assert.equal(id, "tx");
+      log.push(error === undefined ? "commit" : `rollback: ${error.message}`);
+      if (options.rethrow && error !== undefined) throw error;
+    },
+    ...options,
+  });
+}
+
+test("a failed request rolls back: withScope(fn) that throws tells each dispose the error", async () => {
+  const log = [];
+  const registry = new Registry();
+  registry.supply("db", {});
+  unitOfWork(registry, log);
+  const app = await registry.compile().start();
+  const failure = new Error("insert failed");
+  await assert.rejects(app.withScope(async (scope) => {
+    await scope.get("tx");
+    throw failure;
+  }), (error) => error === failure);
+  await app.withScope((scope) => scope.get("tx"));
+  assert.deepEqual(log, ["rollback: insert failed", "commit"]);
+  await app.stop();
+});
+
+test("scope.stop({error}) and app.stop({error}) tell each dispose; a clean stop tells error undefined", async () => {
+  const told = [];
+  const registry = new Registry();
+  registry.provide("db", [], () => "db", { dispose: (db, info) => told.push(["db", info]) });
+  registry.provide("tx", ["db"], () => "tx", { lifetime: "scoped", dispose: (tx, info) => told.push(["tx", info]) });
+  registry.provide("job", ["tx"], async () => "job", { lifetime: "transient", dispose: async (job, info) => told.push(["job", info]) });
+  const app = await registry.compile().start();
+  const boom = new Error("boom");
+  const failed = app.scope();
+  await failed.get("job");
+  await failed.stop({ error: boom });
+  const clean = app.scope();
+  await clean.get("tx");
+  await clean.stop();
+  await app.stop({ error: boom });
+  assert.deepEqual(told, [
+    ["job", { error: boom, id: "job" }],
+    ["tx", { error: boom, id: "tx" }],
+    ["tx", { error: undefined, id: "tx" }],
+    ["db", { error: boom, id: "db" }],
+  ]);
+});
+
+test("a dispose that rethrows the error it was told of has not failed; other dispose failures reach the caller", async () => {
+  const log = [];
+  const registry = new Registry();
+  registry.supply("db", {});
+  unitOfWork(registry, log, { rethrow: true });
+  registry.provide("audit", ["tx"], () => ({}), { lifetime: "scoped", dispose: () => { throw new Error("audit lost"); } });
+  const app = await registry.compile().start();
+  const failure = new Error("bad input");
+  await assert.rejects(app.withScope(async (scope) => {
+    await scope.get("audit");
+    throw failure;
+  }), (error) => {
+    assert.equal(error, failure, "the request's own error, not the teardown's");
+    assert.deepEqual(error.disposeErrors.map((e) => [e.service, e.cause.message]), [["audit", "audit lost"]]);
+    return true;
+  });
+  assert.deepEqual(log, ["rollback: bad input"]);
+  await app.stop();
+});
+
+test("a failed start tells each dispose of the rollback the factory's error", async () => {
+  const told = [];
+  const registry = new Registry();
+  registry.provide("config", [], () => "config", { dispose: (v, info) => told.push(info) });
+  const refused = new Error("refused");
+  registry.provide("db", ["config"], () => { throw refused; });
+  await assert.rejects(registry.compile().start(), { name: "StartError", cause: refused });
+  assert.deepEqual(told, [{ error: refused, id: "config" }]);
+});
+
+// ---- One instance per scope, even concurrently (docs/lifecycle.md, 3) ----------------------
+
+test("concurrent gets of two scoped services sharing a scoped dependency build it once", async () => {
+  let built = 0;
+  const registry = new Registry();
+  registry.provide("tx", [], async () => {
+    built++;
+    await tick(5);
+    return { n: built };
+  }, { lifetime: "scoped" });
+  registry.provide("users", ["tx"], async (tx) => ({ tx }), { lifetime: "scoped" });
+  registry.provide("orders", ["tx"], (tx) => ({ tx }), { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  await app.withScope(async (scope) => {
+    const [users, orders, tx, again] = await Promise.all([scope.get("users"), scope.get("orders"), scope.get("tx"), scope.get("tx")]);
+    assert.equal(built, 1, "one unit of work per request");
+    assert.equal(users.tx, tx);
+    assert.equal(orders.tx, tx);
+    assert.equal(again, tx);
+    assert.equal(await scope.get("tx"), tx, "and the same one afterwards");
+  });
+  await app.stop();
+});
+
+test("a build that fails fails for every waiter, is not cached, and the next get tries again", async () => {
+  let attempts = 0;
+  const registry = new Registry();
+  registry.provide("tx", [], async () => {
+    attempts++;
+    await tick(2);
+    if (attempts === 1) throw new Error("pool exhausted");
+    return { attempt: attempts };
+  }, { lifetime: "scoped" });
+  registry.provide("users", ["tx"], (tx) => ({ tx }), { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  const scope = app.scope();
+  const results = await Promise.allSettled([scope.get("tx"), scope.get("users"), scope.get("tx")]);
+  assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected", "rejected"]);
+  assert.ok(results.every((r) => r.reason.message === "pool exhausted"));
+  assert.equal(attempts, 1, "built once for all three waiters");
+  const users = await scope.get("users");
+  assert.deepEqual(users.tx, { attempt: 2 });
+  assert.equal(await scope.get("tx"), users.tx);
+  await scope.stop();
+  await app.stop();
+});
+
+test("a scope stopped while a build is in flight aborts its signal and disposes the late instance", async () => {
+  const log = [];
+  let release;
+  const registry = new Registry();
+  registry.provide("conn", [], (ctx) => new Promise((resolve) => {
+    ctx.signal.addEventListener("abort", () => log.push(`abort ${ctx.id}`));
+    release = () => resolve({ id: ctx.id });
+  }), { lifetime: "scoped", dispose: (conn, { error }) => log.push(`dispose ${conn.id}: ${error.message}`) });
+  const app = await registry.compile().start();
+  const scope = app.scope();
+  const pending = scope.get("conn");
+  await tick(1);
+  await scope.stop({ error: new Error("client gone") });
+  release();
+  await assert.rejects(pending, /this scope is stopped/);
+  assert.deepEqual(log, ["abort conn", "dispose conn: client gone"]);
+  await app.stop();
+});
+
+// ---- Factories get a context ------------------------------------------------------------
+
+test("every factory gets {signal, id} after its dependencies", async () => {
+  const seen = [];
+  const registry = new Registry();
+  const record = (...args) => {
+    const ctx = args.at(-1);
+    assert.ok(ctx.signal instanceof AbortSignal);
+    assert.equal(ctx.signal.aborted, false);
+    seen.push([ctx.id, args.length - 1]);
+    return ctx.id;
+  };
+  registry.provide("config", [], record);
+  registry.provide("db", ["config", { key: "Cache", optional: true }, { key: "plugin", many: true }], record);
+  registry.provide("tx", ["db"], record, { lifetime: "scoped" });
+  registry.provide("job", ["tx", "db"], async (...args) => record(...args), { lifetime: "transient" });
+  const app = await registry.compile().start();
+  await app.withScope((scope) => scope.get("job"));
+  await app.stop();
+  assert.deepEqual(seen, [["config", 0], ["db", 3], ["tx", 1], ["job", 2]]);
+});
+
+// ---- Lookup by key (docs/lifecycle.md, 6) -------------------------------------------------
+
+function lookups() {
+  const registry = new Registry();
+  registry.provide("pg", [], () => "pg", { provides: ["Database"] });
+  registry.provide("pg.fake", [], () => "fake", { replaces: "pg" });
+  registry.provide("metrics", [], () => "metrics", { provides: ["Plugin"] });
+  registry.provide("tracing", [], () => "tracing", { provides: ["Plugin"] });
+  registry.provide("admin", [], () => "admin");
+  registry.provide("server", ["Database", { key: "Plugin", many: true }], (db, plugins) => ({ db, plugins }));
+  registry.provide("request", ["Database"], () => ({}), { lifetime: "scoped" });
+  return registry.compile({ roots: ["server", "request"] });
+}
+
+function lookupError(code, message, services) {
+  return (error) => {
+    assert.equal(error.name, "LookupError");
+    assert.equal(error.code, code);
+    assert.equal(error.message, `wireplan: ${message}`);
+    if (services !== undefined) assert.deepEqual(error.services, services);
+    return true;
+  };
+}
+
+test("app.get resolves a key: one provider, or an error naming them all", async () => {
+  const app = await lookups().start();
+  assert.equal(app.get("Database"), "fake", "the replacement provides the replaced service's keys");
+  assert.equal(app.get("server").db, "fake");
+  assert.deepEqual(app.getAll("Plugin"), ["metrics", "tracing"]);
+  assert.deepEqual(app.getAll("Database"), ["fake"]);
+  assert.deepEqual(app.getAll("Nothing.at.all"), [], "a key nobody registered: none, as `many` gives");
+  assert.equal(app.getById("metrics"), "metrics");
+  assert.equal(app.has("Plugin"), true);
+  assert.equal(app.has("admin"), false);
+  assert.throws(() => app.get("Plugin"), lookupError("ambiguous-key",
+    "several services provide `Plugin`: `metrics` and `tracing`; get them all with `getAll`, or one with `getById`", ["metrics", "tracing"]));
+  assert.throws(() => app.get("admin"), lookupError("not-planned", "`admin` is registered but no root needs it", ["admin"]));
+  assert.throws(() => app.get("pg"), lookupError("replaced", "`pg` is replaced: `Database` is provided by `pg.fake`", ["pg.fake"]));
+  assert.throws(() => app.getById("pg"), lookupError("replaced", "`pg` is replaced: `Database` is provided by `pg.fake`"));
+  assert.throws(() => app.get("Databse"), lookupError("unknown-key", "no service provides `Databse`; did you mean `Database`?", ["Database"]));
+  assert.throws(() => app.getAll("Plugn"), lookupError("unknown-key", "no service provides `Plugn`; did you mean `Plugin`?"));
+  assert.throws(() => app.getById("servr"), lookupError("unknown-id", "no service has the id `servr`; did you mean `server`?", ["server"]));
+  assert.throws(() => app.get("request"), lookupError("not-singleton", "`request` is scoped: get it from a scope (`app.scope().get(key)`)"));
+  await app.stop();
+});
+
+test("a key registered for another profile says so", async () => {
+  const registry = new Registry();
+  registry.provide("tracing", [], () => "tracing", { profiles: ["prod"] });
+  registry.provide("server", [], () => "server");
+  const app = await registry.compile({ profile: "dev" }).start();
+  assert.throws(() => app.get("tracing"), lookupError("not-planned", "`tracing` is registered but not for profile `dev`"));
+  await app.stop();
+});
+
+test("scope.get, getAll and getById look up the same way", async () => {
+  const app = await lookups().start();
+  await app.withScope(async (scope) => {
+    assert.equal(await scope.get("Database"), "fake");
+    assert.equal(await scope.get("request"), await scope.getById("request"));
+    assert.deepEqual(await scope.getAll("Plugin"), ["metrics", "tracing"]);
+    assert.equal(scope.has("request"), true);
+    await assert.rejects(scope.get("Plugin"), { code: "ambiguous-key" });
+    await assert.rejects(scope.get("admin"), { code: "not-planned" });
+    await assert.rejects(scope.getById("requets"), { code: "unknown-id", message: "wireplan: no service has the id `requets`; did you mean `request`?" });
+  });
+  await app.stop();
+});
+
+// ---- Start timeouts and the start failure's shape ----------------------------------------------
+
+test("startTimeout applies to a synchronous factory: measured, it fails the start and joins the rollback", async () => {
+  const disposed = [];
+  const registry = new Registry();
+  registry.provide("config", [], () => "config", { dispose: (v, { error }) => disposed.push(["config", error.name]) });
+  registry.provide("slow", ["config"], () => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 40) { /* a synchronous factory cannot be interrupted */ }
+    return "slow";
+  }, { dispose: (v, { error }) => disposed.push(["slow", error.name]) });
+  registry.provide("after", ["slow"], () => assert.fail("nothing starts after the overrun"));
+  await assert.rejects(registry.compile().start({ startTimeout: 10 }), (error) => {
+    assert.equal(error.name, "StartError");
+    assert.equal(error.service, "slow");
+    assert.equal(error.cause.name, "TimeoutError");
+    assert.equal(error.cause.timeout, 10);
+    assert.ok(error.cause.took >= 40);
+    assert.match(error.message, /^service `slow` failed to start: `slow` did not start within 10 ms: the factory returned after \d+ ms \(a synchronous call cannot be interrupted\)$/);
+    return true;
+  });
+  assert.deepEqual(disposed, [["slow", "TimeoutError"], ["config", "TimeoutError"]]);
+});
+
+test("StartError names the service's source, in the core's words", async () => {
+  const registry = new Registry();
+  registry.provide("db", [], () => { throw new Error("no route to host"); }, { source: { file: "app/db.js", line: 12, column: 3 } });
+  await assert.rejects(registry.compile().start(), (error) => {
+    assert.equal(error.source, "app/db.js:12:3");
+    assert.equal(error.message, "service `db` (app/db.js:12:3) failed to start: no route to host");
+    assert.deepEqual(error.teardownErrors, []);
+    return true;
+  });
+});
