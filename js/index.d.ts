@@ -337,6 +337,29 @@ export function initSync(bytes?: BufferSource | WebAssembly.Module): void;
 /** A lazy dependency: call it to get the instance once it is built. */
 export type Lazy<T> = () => T;
 
+/**
+ * The last argument of every factory, after its dependencies. `signal`
+ * aborts when the runtime gives up on the call: a sibling in the start-up
+ * layer failed, `startTimeout` passed, the start's signal aborted, or the
+ * scope (or app) building it stopped.
+ */
+export interface FactoryContext {
+  readonly signal: AbortSignal;
+  /** The id of the service being built. */
+  readonly id: string;
+}
+
+/**
+ * The second argument of `dispose`: why the instance is torn down. `error`
+ * is undefined on a clean exit, else the failed request's error
+ * (`withScope`, `scope.stop({error})`), the failed start's cause, or the
+ * abort's reason. A dispose that rethrows `error` itself has not failed.
+ */
+export interface DisposeInfo {
+  readonly error: unknown;
+  readonly id: string;
+}
+
 /** Options of `provide` and `supply`. */
 export interface ProvideOptions<T = unknown> {
   provides?: string[];
@@ -345,8 +368,8 @@ export interface ProvideOptions<T = unknown> {
   replaces?: string | string[];
   source?: SourceDescriptor;
   meta?: Json;
-  /** Called on stop (reverse start-up order), or when the scope stops. */
-  dispose?: (instance: T) => void | Promise<void>;
+  /** Called on stop (reverse order of readiness), or when the scope stops; told why. */
+  dispose?: (instance: T, info: DisposeInfo) => void | Promise<void>;
 }
 
 /** Collects services and factories. */
@@ -355,8 +378,9 @@ export class Registry {
   /** A ready value under `id`. */
   supply<T>(id: string, value: T, options?: ProvideOptions<T>): this;
   /**
-   * A factory called with one argument per dependency: an array for `many`,
-   * `undefined` for a missing `optional`, a `Lazy` for `lazy`.
+   * A factory called with one argument per dependency (an array for `many`,
+   * `undefined` for a missing `optional`, a `Lazy` for `lazy`) and, last, a
+   * `FactoryContext` (`{signal, id}`).
    */
   provide<T>(id: string, deps: DepDescriptor[], factory: (...deps: any[]) => T | Promise<T>, options?: ProvideOptions<T>): this;
   /** The descriptor document of what is registered. */
@@ -367,14 +391,18 @@ export class Registry {
 
 /** Options of `start()`. Timeouts are in milliseconds, per service; absent or `Infinity`: none. */
 export interface StartOptions {
-  /** An async factory not settled by then fails the start: a `StartError` whose `cause` is a `TimeoutError`. */
+  /**
+   * A factory not settled by then fails the start: a `StartError` whose
+   * `cause` is a `TimeoutError`. A synchronous factory is measured: one that
+   * returns late fails the start too (its instance joins the rollback).
+   */
   startTimeout?: number;
   /** Each `dispose` during the rollback of a failed start, and the default of `app.stop()` and `scope.stop()`. */
   stopTimeout?: number;
   /**
-   * Cancels the start: no further factory is called, the current layer's
-   * in-flight factories are awaited (each for at most `startTimeout`), what
-   * started is stopped in reverse, and the start rejects with an `AbortError`.
+   * Cancels the start: no further factory is called, the in-flight ones are
+   * aborted (their `signal`) and given up on, what started is stopped in
+   * reverse, and the start rejects with an `AbortError` at once.
    */
   signal?: AbortSignal;
 }
@@ -383,6 +411,8 @@ export interface StartOptions {
 export interface StopOptions {
   /** Per dispose, in milliseconds: one not settled by then is a `StopError` with a `TimeoutError` cause, and the next runs. */
   stopTimeout?: number;
+  /** Why it stops (a failed request): told to every dispose as `{error}`; absent for a clean exit. */
+  error?: unknown;
 }
 
 /** A plan with its factories. */
@@ -392,9 +422,10 @@ export class CompiledPlan {
   readonly startup: string[];
   readonly layers: string[][];
   /**
-   * Starts every singleton, layer by layer (each layer concurrently). On a
-   * failure, stops what started in reverse and rejects with a `StartError`;
-   * when `signal` aborts, with an `AbortError`.
+   * Starts every singleton, layer by layer (each layer concurrently). At the
+   * first failure, aborts the layer's in-flight factories, stops what
+   * started in reverse and rejects with a `StartError`; when `signal`
+   * aborts, with an `AbortError`.
    */
   start(options?: StartOptions): Promise<App>;
 }
@@ -403,40 +434,76 @@ export class CompiledPlan {
 export class App {
   private constructor();
   readonly plan: Plan;
-  /** A started singleton, by id. */
-  get<T = unknown>(id: string): T;
-  has(id: string): boolean;
+  /**
+   * The started singleton providing `key`; a `LookupError` when several
+   * provide it, none does, or it is scoped or transient.
+   */
+  get<T = unknown>(key: string): T;
+  /** Every started singleton providing `key`, in plan order. */
+  getAll<T = unknown>(key: string): T[];
+  /** The started singleton with this service id. */
+  getById<T = unknown>(id: string): T;
+  /** Whether some planned service provides `key`. */
+  has(key: string): boolean;
   /** A new scope for scoped and transient services. */
   scope(): Scope;
-  /** Runs `fn` with a new scope, stopping the scope after. */
+  /**
+   * Runs `fn` with a new scope, stopping the scope after; when `fn` throws,
+   * every dispose is told the error, and the error is rethrown.
+   */
   withScope<R>(fn: (scope: Scope) => R | Promise<R>): Promise<R>;
   /**
-   * Disposes in reverse start-up order; every dispose runs; rejects with an
+   * Disposes in reverse order of readiness; every dispose runs; rejects with an
    * `AggregateError` of `StopError`s. A second call while stopping waits for the first.
    */
   stop(options?: StopOptions): Promise<void>;
 }
 
-/** Scoped instances live as long as their scope; transients are new on every `get`. */
+/**
+ * Scoped instances live as long as their scope (one per scope, even under
+ * concurrent gets); transients are new on every `get`.
+ */
 export class Scope {
   private constructor();
-  get<T = unknown>(id: string): Promise<T>;
-  /** Disposes what the scope built, in reverse. */
+  /** The instance providing `key`; rejects with a `LookupError` as `App.get` throws. */
+  get<T = unknown>(key: string): Promise<T>;
+  /** Every instance providing `key`, in plan order. */
+  getAll<T = unknown>(key: string): Promise<T[]>;
+  /** The instance of the service with this id. */
+  getById<T = unknown>(id: string): Promise<T>;
+  /** Whether some planned service provides `key`. */
+  has(key: string): boolean;
+  /** Disposes what the scope built, in reverse; `error` tells each dispose why. */
   stop(options?: StopOptions): Promise<void>;
 }
 
-/** A factory threw, rejected or timed out during `start()`. */
+/** A lookup that cannot be answered, in the core's words. A `RangeError`. */
+export class LookupError extends RangeError {
+  private constructor();
+  readonly name: "LookupError";
+  readonly code: "unknown-key" | "unknown-id" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton";
+  /** The key (or id) asked for. */
+  readonly key: string;
+  /** The ids the message names: providers, the replacement, the closest keys. */
+  readonly services: string[];
+}
+
+/** A factory threw, rejected or timed out during `start()`: the first failure. Python's `StartError` has the same shape. */
 export class StartError extends Error {
   private constructor();
   readonly name: "StartError";
   /** The service whose factory failed. */
   readonly service: string;
+  /** Where it was registered (`file:line[:column]`), or null. */
+  readonly source: string | null;
   /** What the factory threw, or a `TimeoutError`. */
   readonly cause: unknown;
   /** Dispose failures while rolling back. */
   readonly disposeErrors: StopError[];
+  /** The same list, by Python's name. */
+  readonly teardownErrors: StopError[];
   /**
-   * Settles when every factory given up on (timed out) has settled and its
+   * Settles when every factory given up on (a failed sibling, a timeout) has settled and its
    * late instance, if any, has been disposed; with those disposes' failures.
    * Never settles while such a factory hangs.
    */
@@ -451,6 +518,8 @@ export class TimeoutError extends Error {
   readonly phase: "start" | "stop";
   /** In milliseconds. */
   readonly timeout: number;
+  /** A synchronous call that returned late: how long it took, in ms; else null. */
+  readonly took: number | null;
 }
 
 /** `start()` was cancelled by its `signal`; what had started has been stopped. */
@@ -465,6 +534,7 @@ export class AbortError extends Error {
   readonly services: string[];
   /** Dispose failures while rolling back. */
   readonly disposeErrors: StopError[];
+  readonly teardownErrors: StopError[];
   /** As `StartError.abandoned`: factories still running after the abort (and `startTimeout`). */
   readonly abandoned: Promise<StopError[]>;
 }

@@ -1,8 +1,8 @@
 // Compiled by `tsc --noEmit` (test/types.test.mjs): the declarations must
 // accept the documented uses and reject the wrong ones.
 import {
-  AbortError, App, CompiledPlan, DescriptorDocument, Diagnostic, Plan, PlanError, Registry, Report, StartError, StartOptions, StopError,
-  TimeoutError,
+  AbortError, App, CompiledPlan, DescriptorDocument, Diagnostic, DisposeInfo, FactoryContext, LookupError, Plan, PlanError, Registry, Report,
+  StartError, StartOptions, StopError, TimeoutError,
   check, decodePlan, encodePlan, explain, fingerprint, init, initSync, plan, version,
 } from "wireplan";
 import * as web from "wireplan/web";
@@ -62,20 +62,50 @@ async function run(): Promise<void> {
     const n: number = server.plugins.length;
     const scoped: string = await app.scope().get<string>("request");
     await app.withScope(async (scope) => scope.get("request"));
-    await app.stop();
+    const plugins: string[] = app.getAll<string>("plugin");
+    const byId: { plugins: unknown[] } = app.getById("server");
+    const known: boolean = app.has("Database");
+    const scope = app.scope();
+    const all: number[] = await scope.getAll<number>("port");
+    const one: string = await scope.getById<string>("request");
+    await scope.stop({ error: new Error("request failed"), stopTimeout: 100 });
+    await app.stop({ error: "SIGTERM" });
+    // @ts-expect-error: getAll resolves to an array
+    const notArray: string = await app.scope().getAll<string>("plugin");
   } catch (e) {
     if (e instanceof StartError) {
       const who: string = e.service;
+      const where: string | null = e.source;
       const rollback: StopError[] = e.disposeErrors;
+      const teardown: StopError[] = e.teardownErrors;
       const late: StopError[] = await e.abandoned;
       if (e.cause instanceof TimeoutError) {
         const phase: "start" | "stop" = e.cause.phase;
         const ms: number = e.cause.timeout + e.service.length;
+        const took: number | null = e.cause.took;
       }
+    } else if (e instanceof LookupError) {
+      const code: "unknown-key" | "unknown-id" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton" = e.code;
+      const named: string[] = e.services;
+      const asked: string = e.key;
+      const range: RangeError = e;
     } else if (e instanceof AggregateError) {
       const all: unknown[] = e.errors;
     }
   }
+  // Factories get a context after their dependencies; disposes are told why.
+  const withContext = new Registry()
+    .provide("conn", ["config"], async (config: unknown, ctx: FactoryContext) => {
+      const signal: AbortSignal = ctx.signal;
+      const id: string = ctx.id;
+      return { config, signal, id };
+    }, {
+      lifetime: "scoped",
+      dispose: async (conn, info: DisposeInfo) => {
+        const why: unknown = info.error;
+        const id: string = info.id + conn.id;
+      },
+    });
   const controller = new AbortController();
   const options: StartOptions = { startTimeout: 5_000, stopTimeout: 2_000, signal: controller.signal };
   try {
