@@ -1,0 +1,113 @@
+// The npm package as users receive it: `npm pack`, then `npm install` of the
+// tarball into the fixture project in fixtures/bundlers/ (its bundlers are
+// installed by scripts/setup), then each bundler builds the README's default
+// import and the page runs in headless Chromium. This is where a
+// `sideEffects` list that lets a bundler drop the wasm initialisation shows
+// up (TOOLCHAIN.md pitfall 19): the build succeeds and the page fails.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "../scripts/serve.mjs";
+
+const CHROMIUM = process.env.WIREPLAN_CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const js = fileURLToPath(new URL("../", import.meta.url));
+const fixture = fileURLToPath(new URL("../fixtures/bundlers/", import.meta.url));
+const bin = (name) => join(fixture, "node_modules", ".bin", name);
+const EXPECTED = { startup: ["config", "db"], db: "mem://" };
+
+let packDir;
+let tarball;
+let browser;
+
+function run(cmd, args, options = {}) {
+  return execFileSync(cmd, args, { cwd: fixture, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...options });
+}
+
+before(async () => {
+  assert.ok(existsSync(bin("vite")), "fixtures/bundlers/node_modules is missing: run scripts/setup");
+  packDir = mkdtempSync(join(tmpdir(), "wireplan-pack-"));
+  run("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: js });
+  tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith(".tgz")));
+  run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", tarball]);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  if (packDir) rmSync(packDir, { recursive: true, force: true });
+  for (const d of ["dist-vite", "dist-webpack", "dist-esbuild"]) rmSync(join(fixture, d), { recursive: true, force: true });
+});
+
+/** Loads `url` and returns what the fixture app wrote, or the page's errors. */
+async function runPage(url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => document.body?.dataset.result !== undefined, null, { timeout: 20_000 }).catch(() => {});
+    const result = await page.evaluate(() => document.body?.dataset.result);
+    assert.deepEqual(errors, [], `the page reported errors`);
+    assert.ok(result !== undefined, "the page never wrote its result");
+    return JSON.parse(result);
+  } finally {
+    await page.close();
+  }
+}
+
+async function servedPage(dir, path = "") {
+  const server = await serve(join(fixture, dir));
+  try {
+    return await runPage(`${server.url}${path}`);
+  } finally {
+    await server.close();
+  }
+}
+
+test("the tarball ships one of each file users need", () => {
+  const list = run("tar", ["tzf", tarball]).split("\n").filter(Boolean);
+  for (const f of ["package/package.json", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js"]) {
+    assert.ok(list.includes(f), `${f} is not in the tarball`);
+  }
+});
+
+test("vite build: `import { plan } from \"wireplan\"` runs in the browser", { timeout: 120_000 }, async () => {
+  run(bin("vite"), ["build", "--config", "vite.config.js"]);
+  assert.deepEqual(await servedPage("dist-vite"), EXPECTED);
+});
+
+test("vite dev server (wireplan excluded from pre-bundling, as documented) runs it too", { timeout: 120_000 }, async () => {
+  const { createServer } = await import(join(fixture, "node_modules", "vite", "dist", "node", "index.js"));
+  const server = await createServer({ root: fixture, configFile: join(fixture, "vite.config.js"), server: { host: "127.0.0.1", port: 0 } });
+  await server.listen();
+  try {
+    const { port } = server.httpServer.address();
+    assert.deepEqual(await runPage(`http://127.0.0.1:${port}/`), EXPECTED);
+  } finally {
+    await server.close();
+  }
+});
+
+test("webpack 5 (asyncWebAssembly): the default import runs in the browser", { timeout: 120_000 }, async () => {
+  const { default: webpack } = await import(join(fixture, "node_modules", "webpack", "lib", "index.js"));
+  const { default: config } = await import(join(fixture, "webpack.config.js"));
+  const stats = await new Promise((resolve, reject) => webpack(config, (e, s) => (e ? reject(e) : resolve(s))));
+  assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
+  const html = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./app.js"></script></body></html>';
+  (await import("node:fs")).writeFileSync(join(fixture, "dist-webpack", "index.html"), html);
+  assert.deepEqual(await servedPage("dist-webpack"), EXPECTED);
+});
+
+test("esbuild: `wireplan/web` with the .wasm as a file runs in the browser", { timeout: 120_000 }, async () => {
+  run(bin("esbuild"), ["app-web.js", "--bundle", "--format=esm", "--loader:.wasm=file", "--outdir=dist-esbuild", "--entry-names=app"]);
+  const html = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./app.js"></script></body></html>';
+  (await import("node:fs")).writeFileSync(join(fixture, "dist-esbuild", "index.html"), html);
+  assert.deepEqual(await servedPage("dist-esbuild"), EXPECTED);
+});
