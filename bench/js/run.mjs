@@ -146,7 +146,7 @@ for (const n of [1_000, 10_000, 100_000]) {
 
 // ---- 2. size -------------------------------------------------------------------
 
-const wasmFile = `${repo}js/pkg-web/wireplan_wasm_bg.wasm`;
+const wasmFile = `${repo}js/pkg/wireplan_wasm_bg.wasm`;
 const wasmBytes = readFileSync(wasmFile);
 const raw = wasmBytes.length;
 const gz = gzipSync(wasmBytes, { level: 9 }).length;

@@ -1,13 +1,14 @@
 // `npm run build`: the wasm for every target, then the CommonJS entry.
 //
 // 1. wasm-pack (crates.io 0.15.1) builds crates/planner-wasm with the
-//    workspace's `wasm-release` profile for nodejs, web and bundler, into
-//    js/pkg-*/. It runs offline only with the exact wasm-bindgen CLI on PATH
+//    workspace's `wasm-release` profile for nodejs, web and bundler (into
+//    target/wasm-pack/), and the glue of each lands in js/pkg/ beside one
+//    shared .wasm. It runs offline only with the exact wasm-bindgen CLI on PATH
 //    and its own wasm-opt off (TOOLCHAIN.md pitfalls 3-5), both checked here.
 // 2. wasm-opt from the npm package `binaryen` (a JS build: no download)
-//    shrinks each .wasm. It takes ~30 s a module, so the result is cached by
+//    shrinks the .wasm. It takes ~30 s, so the result is cached by
 //    the input's hash under target/wasm-opt-cache/. WIREPLAN_WASM_OPT=0 skips it.
-// 3. pkg-node/wireplan.cjs: the ESM sources joined into one CommonJS file,
+// 3. pkg/wireplan.cjs: the ESM sources joined into one CommonJS file,
 //    for `require("wireplan")` on Node versions that cannot require ESM.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -39,10 +40,15 @@ if (bindgen !== `wasm-bindgen ${WASM_BINDGEN}`) {
   throw new Error(`wasm-bindgen ${WASM_BINDGEN} must be on PATH (found: ${bindgen || "none"}); run scripts/setup`);
 }
 
+// One folder, pkg/, holds the glue of every target and ONE copy of the
+// .wasm: wasm-bindgen emits the same module for nodejs, web and bundler (the
+// build checks it), and each glue finds `wireplan_wasm_bg.wasm` next to
+// itself. The glue files get target names so they can share the folder.
 const targets = [
-  ["nodejs", "pkg-node", "commonjs"],
-  ["web", "pkg-web", "module"],
-  ["bundler", "pkg-bundler", "module"],
+  // [wasm-pack target, the glue files it writes -> their names in pkg/]
+  ["nodejs", { "wireplan_wasm.js": "wireplan_node.cjs" }],
+  ["web", { "wireplan_wasm.js": "wireplan_web.js" }],
+  ["bundler", { "wireplan_wasm.js": "wireplan_wasm.js", "wireplan_wasm_bg.js": "wireplan_wasm_bg.js" }],
 ];
 
 const wasmOpt = join(js, "node_modules", ".bin", "wasm-opt");
@@ -51,38 +57,46 @@ const cache = join(root, "target", "wasm-opt-cache");
 // -Oz for size; the name and producers sections are not needed to run.
 const OPT_FLAGS = ["-Oz", "--strip-debug", "--strip-producers"];
 
-for (const [target, dir, type] of targets) {
-  const out = join(js, dir);
+const pkg = join(js, "pkg");
+rmSync(pkg, { recursive: true, force: true });
+for (const old of ["pkg-node", "pkg-web", "pkg-bundler"]) rmSync(join(js, old), { recursive: true, force: true });
+mkdirSync(pkg, { recursive: true });
+let wasmBytes = null;
+for (const [target, glue] of targets) {
+  const out = join(root, "target", "wasm-pack", target);
   run("wasm-pack", [
     "--quiet", "build", join(root, "crates", "planner-wasm"),
     "--profile", "wasm-release", "--target", target,
     "--out-dir", out, "--out-name", "wireplan_wasm", "--no-pack",
   ], { stdio: ["ignore", "inherit", "inherit"] });
-  // wasm-pack leaves a `*` .gitignore; the repository's own covers js/pkg*/.
-  rmSync(join(out, ".gitignore"), { force: true });
-  // The module type of the glue (a root "type": "module" would otherwise
-  // make the nodejs glue's `exports` fail: pitfall 7).
-  writeFileSync(join(out, "package.json"), `${JSON.stringify({ type, sideEffects: true }, null, 2)}\n`);
-
-  const file = join(out, "wireplan_wasm_bg.wasm");
-  if (useOpt) {
-    const input = readFileSync(file);
-    // The key covers the input, the flags and binaryen's version.
-    const binaryen = JSON.parse(readFileSync(join(js, "node_modules", "binaryen", "package.json"), "utf8")).version;
-    const key = createHash("sha256").update(input).update(`${OPT_FLAGS.join(" ")} binaryen ${binaryen}`).digest("hex").slice(0, 32);
-    const cached = join(cache, `${key}.wasm`);
-    if (!existsSync(cached)) {
-      log(`wasm-opt -Oz ${dir} (about 30 s; cached afterwards)`);
-      mkdirSync(cache, { recursive: true });
-      run(wasmOpt, [...OPT_FLAGS, file, "-o", `${cached}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
-      copyFileSync(`${cached}.tmp`, cached);
-      rmSync(`${cached}.tmp`);
-    }
-    copyFileSync(cached, file);
-  }
-  const size = readFileSync(file).length;
-  log(`${dir}/wireplan_wasm_bg.wasm ${(size / 1024).toFixed(1)} KiB${useOpt ? " (wasm-opt -Oz)" : ""}`);
+  const bytes = readFileSync(join(out, "wireplan_wasm_bg.wasm"));
+  if (wasmBytes === null) wasmBytes = bytes;
+  else if (!bytes.equals(wasmBytes)) throw new Error(`wasm-bindgen made a different .wasm for --target ${target}: one shared copy is not possible`);
+  for (const [from, to] of Object.entries(glue)) copyFileSync(join(out, from), join(pkg, to));
 }
+// The web and bundler glue are ES modules; the node glue is .cjs.
+writeFileSync(join(pkg, "package.json"), `${JSON.stringify({ type: "module", sideEffects: true }, null, 2)}\n`);
+
+const wasmFile = join(pkg, "wireplan_wasm_bg.wasm");
+writeFileSync(wasmFile, wasmBytes);
+if (useOpt) {
+  // The key covers the input, the flags and binaryen's version.
+  const binaryen = JSON.parse(readFileSync(join(js, "node_modules", "binaryen", "package.json"), "utf8")).version;
+  const key = createHash("sha256").update(wasmBytes).update(`${OPT_FLAGS.join(" ")} binaryen ${binaryen}`).digest("hex").slice(0, 32);
+  const cached = join(cache, `${key}.wasm`);
+  if (!existsSync(cached)) {
+    log("wasm-opt -Oz (about 30 s; cached afterwards)");
+    mkdirSync(cache, { recursive: true });
+    run(wasmOpt, [...OPT_FLAGS, wasmFile, "-o", `${cached}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
+    copyFileSync(`${cached}.tmp`, cached);
+    rmSync(`${cached}.tmp`);
+  }
+  copyFileSync(cached, wasmFile);
+}
+log(`pkg/wireplan_wasm_bg.wasm ${(readFileSync(wasmFile).length / 1024).toFixed(1)} KiB${useOpt ? " (wasm-opt -Oz)" : ""}`);
+
+// The package's licence files are the repository's (one source of truth).
+for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(join(root, f), join(js, f));
 
 // ---- CommonJS entry ---------------------------------------------------------
 // Each ES module becomes a block: its one-line imports (`import { a, b }
@@ -114,7 +128,7 @@ const cjs = `"use strict";
 // Generated by js/scripts/build.mjs from src/{${sources.join(",")}}: do not edit.
 const modules = {};
 ${body}
-modules.setWasm(require("./wireplan_wasm.js"));
+modules.setWasm(require("./wireplan_node.cjs"));
 
 /** Nothing to do in Node: the module is ready on require. */
 function init() {
@@ -127,5 +141,5 @@ function initSync() {}
 const { ${publicNames.join(", ")} } = modules;
 module.exports = { ${[...publicNames, "init", "initSync"].join(", ")} };
 `;
-writeFileSync(join(js, "pkg-node", "wireplan.cjs"), cjs);
-log(`pkg-node/wireplan.cjs (${publicNames.length + 2} exports)`);
+writeFileSync(join(pkg, "wireplan.cjs"), cjs);
+log(`pkg/wireplan.cjs (${publicNames.length + 2} exports)`);

@@ -1,6 +1,6 @@
 // Bundlers (webpack, Vite, Rollup with wasm support): the bundler loads the
 // .wasm as an ES module import, so the module is ready on import.
-import * as glue from "../pkg-bundler/wireplan_wasm.js";
+import * as glue from "../pkg/wireplan_wasm.js";
 import { setWasm } from "./wasm.js";
 
 setWasm(glue);

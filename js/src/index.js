@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { setWasm } from "./wasm.js";
 
-setWasm(createRequire(import.meta.url)("../pkg-node/wireplan_wasm.js"));
+setWasm(createRequire(import.meta.url)("../pkg/wireplan_node.cjs"));
 
 export * from "./exports.js";
 

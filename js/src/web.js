@@ -1,10 +1,10 @@
 // Browsers without a bundler, and edge workers: instantiate explicitly.
-// `await init()` fetches the .wasm next to this package's `pkg-web/`;
+// `await init()` fetches the .wasm next to this package's `pkg/`;
 // `await init(urlOrResponseOrBytes)` takes it from elsewhere; `initSync(bytes)`
 // (or a compiled `WebAssembly.Module`) needs no fetch at all, for workers
 // that import the module as data.
-import initGlue, { initSync as initSyncGlue } from "../pkg-web/wireplan_wasm.js";
-import * as glue from "../pkg-web/wireplan_wasm.js";
+import initGlue, { initSync as initSyncGlue } from "../pkg/wireplan_web.js";
+import * as glue from "../pkg/wireplan_web.js";
 import { setPending, setWasm } from "./wasm.js";
 
 setPending("call `await init()` or `initSync(bytes)` from `wireplan/web` first");

@@ -161,7 +161,7 @@ test("web entry: nothing works before init; initSync from bytes needs no fetch",
     import * as web from ${JSON.stringify(new URL("../src/web.js", import.meta.url).href)};
     import { readFileSync } from "node:fs";
     try { web.plan("{}"); } catch (e) { console.log(e.message); }
-    web.initSync(readFileSync(${JSON.stringify(fileURLToPath(new URL("../pkg-web/wireplan_wasm_bg.wasm", import.meta.url)))}));
+    web.initSync(readFileSync(${JSON.stringify(fileURLToPath(new URL("../pkg/wireplan_wasm_bg.wasm", import.meta.url)))}));
     await web.init();
     console.log(web.plan({version: 1, services: [{id: "a"}, {id: "b", deps: ["a"]}]}).startup.join(","));
     try { web.plan("{"); } catch (e) { console.log(e instanceof web.PlanError, e.code); }`;
@@ -179,7 +179,7 @@ test("bundler entry: loads where ES module wasm imports work", () => {
 
 test("package exports resolve for node import and require", () => {
   const require = createRequire(import.meta.url);
-  assert.match(require.resolve("wireplan"), /pkg-node[\\/]wireplan\.cjs$/);
+  assert.match(require.resolve("wireplan"), /pkg[\\/]wireplan\.cjs$/);
   assert.ok(import.meta.resolve("wireplan").endsWith("/src/index.js"));
   assert.ok(import.meta.resolve("wireplan/web").endsWith("/src/web.js"));
 });

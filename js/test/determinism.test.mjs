@@ -19,7 +19,7 @@ const cases = readFileSync(`${dir}manifest.txt`, "utf8")
 
 const PROCESSES = 20;
 const esm = new URL("../src/index.js", import.meta.url).href;
-const cjs = fileURLToPath(new URL("../pkg-node/wireplan.cjs", import.meta.url));
+const cjs = fileURLToPath(new URL("../pkg/wireplan.cjs", import.meta.url));
 
 // Plans every case and prints `name hex` lines. The same input in every
 // process: the cases, their text and their options, in manifest order.

@@ -7,7 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,11 +71,18 @@ async function servedPage(dir, path = "") {
   }
 }
 
-test("the tarball ships one of each file users need", () => {
+test("the tarball ships its README, its licences and one .wasm", () => {
   const list = run("tar", ["tzf", tarball]).split("\n").filter(Boolean);
-  for (const f of ["package/package.json", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js"]) {
+  for (const f of ["package/package.json", "package/README.md", "package/LICENSE-MIT", "package/LICENSE-APACHE", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js"]) {
     assert.ok(list.includes(f), `${f} is not in the tarball`);
   }
+  assert.deepEqual(list.filter((f) => f.endsWith(".wasm")), ["package/pkg/wireplan_wasm_bg.wasm"]);
+  // Every file the exports map and `main` name is in the tarball.
+  const pkg = JSON.parse(readFileSync(join(js, "package.json"), "utf8"));
+  const named = new Set([pkg.main, pkg.types]);
+  const walk = (v) => (typeof v === "string" ? named.add(v) : v && typeof v === "object" && Object.values(v).forEach(walk));
+  walk(pkg.exports);
+  for (const f of named) assert.ok(list.includes(`package/${f.replace(/^\.\//, "")}`), `${f} is named in package.json but not in the tarball`);
 });
 
 test("vite build: `import { plan } from \"wireplan\"` runs in the browser", { timeout: 120_000 }, async () => {

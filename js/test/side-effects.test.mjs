@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(js, "package.json"), "utf8"));
 
 function modulesThatInitialize() {
   const found = [];
-  for (const dir of ["src", "pkg-bundler", "pkg-web", "pkg-node"]) {
+  for (const dir of ["src", "pkg"]) {
     const abs = join(js, dir);
     if (!existsSync(abs)) continue;
     for (const name of readdirSync(abs)) {
