@@ -305,9 +305,12 @@ class Lookup {
    * exists but is not in the plan; null when none does.
    */
   #unplanned(key, match) {
-    const regs = this.#registered.filter(match);
-    if (regs.length === 0) return null;
     const profile = this.#plan.profile;
+    // The planned registration of an id is the active one (ids are unique
+    // among the active services), so an active registration whose id is
+    // planned is in the plan: a key only it could match is simply unknown.
+    const regs = this.#registered.filter((r) => match(r) && !(isActive(r, profile) && this.#plan.indexOf(r.descriptor.id) >= 0));
+    if (regs.length === 0) return null;
     const active = regs.filter((r) => isActive(r, profile));
     for (const r of active) {
       const by = this.#replacer(r.descriptor.id, profile);
@@ -452,6 +455,12 @@ export class App {
   #stopping = null;
   /** Promises of the disposals of abandoned factories' late instances. */
   #late = [];
+  /**
+   * Instances the app built outside scopes (transients, for a singleton or
+   * for `getAsync`): readiness count then, service number, instance, … so
+   * that stop interleaves them with the singletons in reverse readiness.
+   */
+  #owned = [];
 
   /** @internal */
   constructor(plan, entries, lookup, stopTimeout = null) {
@@ -511,6 +520,11 @@ export class App {
   /** @internal The default `stopTimeout` (from `start`), or null. */
   get _stopTimeout() {
     return this.#stopTimeout;
+  }
+
+  /** @internal A transient built for the app: it is disposed at stop, in reverse order of readiness. */
+  _own(i, value) {
+    this.#owned.push(this.#readyCount, i, value);
   }
 
   /** Singleton `i` is ready: record its instance and its place in the stop order. */
@@ -617,18 +631,15 @@ export class App {
         }
         first = end;
         if (pending !== null) {
-          if (failure !== null || abort !== null) {
-            // Failed (or aborted) while calling the layer: the async
-            // factories already called are cancelled and given up on.
-            cancel.abort(failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason);
-            this.#abandonAll(pending, why);
-          } else {
-            waiter = this.#settle(pending, startTimeout, cancel, why, (i, cause) => {
-              if (failure === null && abort === null) failure = { i, cause };
-              return failedReason(ids[i], cause);
-            });
-            await waiter.done;
-          }
+          // Failed (or aborted) while calling the layer: the async
+          // factories already called are cancelled at once.
+          const stopped = failure !== null || abort !== null;
+          if (stopped) cancel.abort(failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason);
+          waiter = this.#settle(pending, startTimeout, cancel, why, stopped, (i, cause) => {
+            if (failure === null && abort === null) failure = { i, cause };
+            return failedReason(ids[i], cause);
+          });
+          await waiter.done;
           waiter = null;
           pending = null;
         }
@@ -660,17 +671,25 @@ export class App {
    * Awaits a layer's in-flight factories (`pending`: index, thenable, …),
    * each for at most `timeout` ms, recording each instance as it arrives
    * (so the stop order is the order of readiness). `done` resolves when all
-   * have arrived, at the first failure (a rejection or a timeout: `fail(i,
-   * cause)` records it and returns the reason the layer's `cancel` aborts
-   * with), or on `giveUp()` (an abort). Whatever is still in flight then is
-   * abandoned (see `#abandon`). `unsettled()` lists those still awaited.
+   * have settled, or soon after the first failure (a rejection or a
+   * timeout: `fail(i, cause)` records it and returns the reason the layer's
+   * `cancel` aborts with), after `giveUp()` (an abort), or soon if `stopped`
+   * (the layer failed while its factories were being called).
+   *
+   * "Soon": the layer is cancelled at once, then given one macrotask, so
+   * the factories that had already settled (an async factory that returned
+   * at once, one that settled as it saw its signal abort) count as they
+   * are, ready or failed, as Python counts its finished tasks; what is
+   * still in flight after that is abandoned (see `#abandon`).
+   * `unsettled()` lists those still awaited.
    */
-  #settle(pending, timeout, cancel, why, fail) {
+  #settle(pending, timeout, cancel, why, stopped, fail) {
     const count = pending.length >> 1;
     const settled = new Uint8Array(count);
     const timers = timeout === null ? null : new Array(count).fill(null);
     let left = count;
     let finished = false;
+    let grace = null;
     let resolve;
     const done = new Promise((r) => {
       resolve = r;
@@ -678,6 +697,7 @@ export class App {
     const finish = () => {
       if (finished) return;
       finished = true;
+      if (grace !== null) clearTimeout(grace);
       for (let k = 0; k < count; k++) {
         if (settled[k] === 0) {
           settled[k] = 1;
@@ -687,46 +707,51 @@ export class App {
       }
       resolve();
     };
-    const failed = (k, cause) => {
+    const stopSoon = () => {
+      if (!finished && grace === null) grace = setTimeout(finish, 0);
+    };
+    const settle = (k) => {
       settled[k] = 1;
+      if (timers !== null && timers[k] !== null) {
+        clearTimeout(timers[k]);
+        timers[k] = null;
+      }
+      if (--left === 0) finish();
+    };
+    const failed = (k, cause) => {
       cancel.abort(fail(pending[2 * k], cause));
-      finish();
+      settle(k);
+      stopSoon();
     };
     for (let k = 0; k < count; k++) {
       const i = pending[2 * k];
       Promise.resolve(pending[2 * k + 1]).then(
         (value) => {
           if (settled[k] !== 0) return;
-          settled[k] = 1;
-          if (timers !== null) clearTimeout(timers[k]);
           this.#ready(i, value);
-          if (--left === 0) finish();
+          settle(k);
         },
         (cause) => {
           if (settled[k] === 0) failed(k, cause);
         },
       );
-      if (timers !== null) {
+      if (timers !== null && !stopped) {
         timers[k] = setTimeout(() => {
           timers[k] = null;
           if (settled[k] !== 0) return;
-          // The factory timed out: it is given up on like its siblings.
+          // The factory timed out: it is given up on at once.
           this.#abandon(i, pending[2 * k + 1], why);
           failed(k, new TimeoutError(this.#t.ids[i], "start", timeout));
         }, timeout);
       }
     }
+    if (stopped) stopSoon();
     const unsettled = () => {
       const out = [];
       for (let k = 0; k < count; k++) if (settled[k] === 0) out.push(pending[2 * k]);
       return out;
     };
-    return { done, unsettled, giveUp: finish };
-  }
-
-  /** Gives up on every factory in `pending` (index, thenable, …). */
-  #abandonAll(pending, why) {
-    for (let k = 0; k < pending.length; k += 2) this.#abandon(pending[k], pending[k + 1], why);
+    return { done, unsettled, giveUp: stopSoon };
   }
 
   /**
@@ -821,15 +846,28 @@ export class App {
   }
 
   /**
-   * Disposes every started singleton in reverse order of readiness, each
-   * for at most `timeout` ms and told `error` (undefined: a clean stop),
-   * then what the app built outside scopes; returns the errors.
+   * Disposes every started singleton, and what the app built outside
+   * scopes, in reverse order of readiness, each for at most `timeout` ms
+   * and told `error` (undefined: a clean stop); returns the errors.
    */
   async #disposeAll(timeout, error) {
     const errors = [];
     const entries = this.#entries;
     const ids = this.#t.ids;
-    while (this.#readyCount > 0) {
+    const owned = this.#owned;
+    for (;;) {
+      // INVARIANT: an owned instance recorded at readiness count r was
+      // built after the r-th singleton became ready and before the next.
+      while (owned.length > 0 && owned[owned.length - 3] >= this.#readyCount) {
+        const value = owned.pop();
+        const i = owned.pop();
+        owned.pop();
+        const dispose = entries[i].dispose;
+        if (dispose === undefined) continue;
+        const e = await disposeOne(dispose, value, ids[i], error, timeout);
+        if (e !== null) errors.push(e);
+      }
+      if (this.#readyCount === 0) break;
       const i = this.#order[--this.#readyCount];
       if (this.#started[i] !== 1) continue;
       this.#started[i] = 0;
@@ -840,15 +878,16 @@ export class App {
       const e = await disposeOne(dispose, instance, ids[i], error, timeout);
       if (e !== null) errors.push(e);
     }
-    const rootErrors = await this.#root._disposeAll(timeout, error);
-    errors.push(...rootErrors);
     return errors;
   }
 
-  /** A `LookupError` for a lookup that reached a non-singleton. */
+  /** A `LookupError` for a synchronous lookup that reached a scoped or transient service. */
   #notSingleton(key, i) {
-    const lifetime = LIFETIME_NAMES[this.#t.lifetimes[i]];
-    return new LookupError("not-singleton", key, `\`${this.#t.ids[i]}\` is ${lifetime}: get it from a scope (\`app.scope().get(key)\`)`, [this.#t.ids[i]]);
+    const id = this.#t.ids[i];
+    const text = this._scoped(i)
+      ? `\`${id}\` is scoped: get it from a scope (\`app.scope().get(key)\`)`
+      : `\`${id}\` is transient: get it with \`await app.getAsync(key)\` or from a scope`;
+    return new LookupError("not-singleton", key, text, [id]);
   }
 
   #running() {
@@ -866,6 +905,19 @@ export class App {
     if (i >= this.#singletons) throw this.#notSingleton(key, i);
     this.#running();
     return this._instance(i);
+  }
+
+  /**
+   * The instance providing `key`, awaited: a started singleton, or a new
+   * transient built for the app (disposed at `stop()`, in reverse order of
+   * readiness; prefer a scope for per-request work). Rejects as `get`
+   * throws; a scoped service needs a scope.
+   */
+  async getAsync(key) {
+    const i = this.#lookup.one(key);
+    if (i >= this.#singletons && this._scoped(i)) throw this.#notSingleton(key, i);
+    this.#running();
+    return i < this.#singletons ? this._instance(i) : this.#root._resolve(i);
   }
 
   /** Every started singleton providing `key`, in plan order (`[]` when none is registered). */
@@ -1072,7 +1124,8 @@ export class Scope {
       if (dispose !== undefined) await disposeOne(dispose, value, this.#app._id(i), this.#error, this.#app._stopTimeout);
       throw new Error("wireplan: this scope is stopped");
     }
-    this.#created.push(i, value);
+    if (this.#root) this.#app._own(i, value);
+    else this.#created.push(i, value);
     return value;
   }
 
