@@ -439,6 +439,11 @@ export class App {
    * provide it, none does, or it is scoped or transient.
    */
   get<T = unknown>(key: string): T;
+  /**
+   * The instance providing `key`, awaited: a started singleton, or a new
+   * transient built for the app (disposed at `stop()`); scoped ones need a scope.
+   */
+  getAsync<T = unknown>(key: string): Promise<T>;
   /** Every started singleton providing `key`, in plan order. */
   getAll<T = unknown>(key: string): T[];
   /** The started singleton with this service id. */

@@ -536,3 +536,36 @@ test("StartError names the service's source, in the core's words", async () => {
     return true;
   });
 });
+
+// ---- Transients: owned by whoever asked (docs/lifecycle.md, 8) ---------------------------------
+
+test("app.getAsync builds a transient for the app, torn down at stop in reverse order of readiness", async () => {
+  const log = [];
+  const registry = new Registry();
+  const dispose = (x) => log.push(`dispose ${x.id}`);
+  registry.provide("conn", [], async (ctx) => ({ id: `conn${log.push(`build ${ctx.id}`)}` }), { lifetime: "transient", dispose });
+  registry.provide("db", ["conn"], (conn) => ({ id: "db", conn }), { dispose });
+  registry.provide("api", ["db"], () => ({ id: "api" }), { dispose });
+  registry.provide("tx", [], () => ({ id: "tx" }), { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  const later = await app.getAsync("conn");
+  assert.equal(await app.getAsync("api"), app.get("api"), "a singleton, awaited");
+  assert.notEqual(later, app.get("db").conn, "a transient is new on every get");
+  assert.throws(() => app.get("conn"), { code: "not-singleton", message: "wireplan: `conn` is transient: get it with `await app.getAsync(key)` or from a scope" });
+  await assert.rejects(app.getAsync("tx"), { code: "not-singleton", message: "wireplan: `tx` is scoped: get it from a scope (`app.scope().get(key)`)" });
+  await app.stop();
+  // The transient built for `db` during the start goes after `db`; the one
+  // built after the start goes first.
+  assert.deepEqual(log, ["build conn", "build conn", `dispose ${later.id}`, "dispose api", "dispose db", "dispose conn1"]);
+});
+
+test("get takes keys and getById ids: an id that provides other keys is not a key", async () => {
+  const registry = new Registry();
+  registry.provide("pg", [], () => "pg", { provides: ["Database"] });
+  const app = await registry.compile().start();
+  assert.equal(app.get("Database"), "pg");
+  assert.equal(app.getById("pg"), "pg");
+  assert.throws(() => app.get("pg"), lookupError("unknown-key", "no service provides `pg`"));
+  assert.throws(() => app.getById("Database"), lookupError("unknown-id", "no service has the id `Database`"));
+  await app.stop();
+});

@@ -64,6 +64,7 @@ async function run(): Promise<void> {
     await app.withScope(async (scope) => scope.get("request"));
     const plugins: string[] = app.getAll<string>("plugin");
     const byId: { plugins: unknown[] } = app.getById("server");
+    const made: number = await app.getAsync<number>("counter");
     const known: boolean = app.has("Database");
     const scope = app.scope();
     const all: number[] = await scope.getAll<number>("port");
