@@ -48,50 +48,77 @@ const LIFETIME_NAMES = ["singleton", "scoped", "transient"];
  * A validated plan. Services are numbered as in the core: singletons first,
  * in start-up order (`0..singletons`), then scoped and transient ones.
  *
- * Building one reads the plan's flat tables (`tables`) from wasm: typed
- * arrays and one JSON array of ids. The richer forms (`services` with
- * sources and meta, the id-keyed JSON) are read when first asked for.
+ * Nothing stays in wasm memory: building one copies the plan's flat tables
+ * (`tables`: typed arrays and one JSON array of ids), its fingerprint and its
+ * binary form out of wasm and frees the core's plan at once. Wasm memory only
+ * grows, and a `FinalizationRegistry` frees only after the event loop turns,
+ * so a plan kept in wasm until then made a synchronous loop of `plan()` calls
+ * grow without bound. The richer forms (the id-keyed JSON, the runtime form)
+ * and the queries decode the binary form into a short-lived core plan, read
+ * what they need and free it before returning.
  */
 export class Plan {
-  #handle;
+  #bytes;
   #json = null;
+  #jsonText = null;
   #runtime = null;
   #ids = null;
-  #fingerprint = null;
+  #fingerprint;
+  #profile;
 
-  /** @internal Use `plan()` or `decodePlan()`. */
-  constructor(handle) {
-    this.#handle = handle;
-    /** The plan as flat arrays, what the runtime reads (see index.d.ts `PlanTables`). */
-    this.tables = Object.freeze({
-      ids: JSON.parse(handle.ids()),
-      singletons: handle.singletons(),
-      layerEnds: handle.layer_ends(),
-      lifetimes: handle.lifetimes(),
-      depStart: handle.dep_start(),
-      depFlags: handle.dep_flags(),
-      provStart: handle.prov_start(),
-      providers: handle.providers(),
-      recipeStart: handle.recipe_start(),
-      recipes: handle.recipes(),
-    });
+  /**
+   * @internal Use `plan()` or `decodePlan()`. Takes ownership of `handle`
+   * (freed here); `bytes` is its binary form when the caller has it.
+   */
+  constructor(handle, bytes) {
+    try {
+      /** The plan as flat arrays, what the runtime reads (see index.d.ts `PlanTables`). */
+      this.tables = Object.freeze({
+        ids: JSON.parse(handle.ids()),
+        singletons: handle.singletons(),
+        layerEnds: handle.layer_ends(),
+        lifetimes: handle.lifetimes(),
+        depStart: handle.dep_start(),
+        depFlags: handle.dep_flags(),
+        provStart: handle.prov_start(),
+        providers: handle.providers(),
+        recipeStart: handle.recipe_start(),
+        recipes: handle.recipes(),
+      });
+      this.#fingerprint = handle.fingerprint();
+      this.#profile = handle.profile() ?? null;
+      this.#bytes = bytes ?? handle.encode();
+    } finally {
+      handle.free();
+    }
+  }
+
+  /** Runs `fn` on a core plan decoded from the binary form, then frees it. */
+  #withHandle(fn) {
+    const result = wasm().decode(this.#bytes, this.#fingerprint);
+    // INVARIANT: the bytes were encoded by this very module, from a plan of this fingerprint.
+    if (!result.ok) throw new PlanError(result);
+    try {
+      return fn(result.plan);
+    } finally {
+      result.plan.free();
+    }
   }
 
   /** The compact runtime form (`Plan::to_runtime_json` in the core). */
   get runtime() {
-    if (this.#runtime === null) this.#runtime = JSON.parse(this.#handle.runtime());
+    if (this.#runtime === null) this.#runtime = JSON.parse(this.#withHandle((h) => h.runtime()));
     return this.#runtime;
   }
 
   /** 32 hex digits identifying the descriptors and options planned. */
   get fingerprint() {
-    if (this.#fingerprint === null) this.#fingerprint = this.#handle.fingerprint();
     return this.#fingerprint;
   }
 
   /** The profile planned for, or null. */
   get profile() {
-    return this.#handle.profile() ?? null;
+    return this.#profile;
   }
 
   /** Number of planned services. */
@@ -172,18 +199,19 @@ export class Plan {
 
   /** The plan in its id-keyed JSON shape (the shape the vectors store). */
   toJSON() {
-    if (this.#json === null) this.#json = JSON.parse(this.#handle.json());
+    if (this.#json === null) this.#json = JSON.parse(this.toJSONString());
     return this.#json;
   }
 
   /** The core's pretty JSON text of the plan, byte for byte. */
   toJSONString() {
-    return this.#handle.json();
+    if (this.#jsonText === null) this.#jsonText = this.#withHandle((h) => h.json());
+    return this.#jsonText;
   }
 
   /** The binary form, for IndexedDB, a KV store or a file. */
   encode() {
-    return this.#handle.encode();
+    return this.#bytes.slice();
   }
 
   /** A service's number, or -1. */
@@ -213,12 +241,12 @@ export class Plan {
 
   /** Every service `id` needs, directly or not (lazy ones too). */
   dependencies(id) {
-    return this.#names(this.#handle.dependencies(this._require(id)));
+    return this.#names(this.#withHandle((h) => h.dependencies(this._require(id))));
   }
 
   /** Every service that needs `id`, directly or not: what restarts when it changes. */
   dependents(id) {
-    return this.#names(this.#handle.dependents(this._require(id)));
+    return this.#names(this.#withHandle((h) => h.dependents(this._require(id))));
   }
 
   /**
@@ -226,7 +254,9 @@ export class Plan {
    * (`[from, ..., to]`): why `to` starts before `from`. Null when none.
    */
   why(from, to) {
-    const path = this.#handle.path(this._require(from), this._require(to));
+    const a = this._require(from);
+    const b = this._require(to);
+    const path = this.#withHandle((h) => h.path(a, b));
     return path === undefined ? null : this.#names(path);
   }
 }
@@ -294,7 +324,9 @@ export function encodePlan(plan) {
  * Throws `PlanError` with code `invalid-plan` for anything untrustworthy.
  */
 export function decodePlan(bytes, options) {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError("wireplan: decodePlan takes a Uint8Array");
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes) && !(bytes instanceof Uint8Array)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("wireplan: decodePlan takes a Uint8Array or an ArrayBuffer");
   let expected;
   if (options && options.fingerprint !== undefined) {
     expected = String(options.fingerprint);
@@ -303,7 +335,7 @@ export function decodePlan(bytes, options) {
   else if (options && options.descriptors !== undefined) expected = fingerprint(options.descriptors, options);
   const result = wasm().decode(bytes, expected);
   if (!result.ok) throw new PlanError(result);
-  return new Plan(result.plan);
+  return new Plan(result.plan, bytes.slice());
 }
 
 /**
