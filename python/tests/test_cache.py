@@ -1,6 +1,7 @@
 """The disk cache: hits skip introspection and planning; corrupt, truncated,
-stale and foreign files are detected, logged and rebuilt; concurrent
-writers never leave a torn file."""
+stale and foreign entries are detected, logged and rebuilt; concurrent
+writers never leave a torn file. (What the key covers: test_cache_stale.py;
+special files, trust, modes and pruning: test_cache_files.py.)"""
 
 from __future__ import annotations
 
@@ -42,10 +43,23 @@ def make_registry() -> wireplan.Registry:
     return registry
 
 
-def plan_files(d: Path) -> tuple[Path, Path]:
-    [key] = list(d.glob("*.key"))
-    fp = key.read_text().split()[0]
-    return key, d / f"{fp}.wpl"
+def entry_file(d: Path) -> Path:
+    [entry] = list(d.glob("*.wpc"))
+    return entry
+
+
+def split_entry(data: bytes) -> tuple[bytes, bytes, bytes]:
+    """Header, manifest and plan of an entry (see _cache's layout)."""
+    mlen = int.from_bytes(data[12:16], "little")
+    plen = int.from_bytes(data[16:24], "little")
+    return data[:32], data[32:32 + mlen], data[32 + mlen:32 + mlen + plen]
+
+
+def replace_plan(entry: Path, plan: bytes) -> None:
+    """Puts other plan bytes in an entry, its header's lengths kept right."""
+    head, manifest, _ = split_entry(entry.read_bytes())
+    head = head[:16] + len(plan).to_bytes(8, "little") + head[24:]
+    entry.write_bytes(head + manifest + plan)
 
 
 def check_works(plan: wireplan.Plan) -> None:
@@ -56,9 +70,15 @@ def check_works(plan: wireplan.Plan) -> None:
 
 def test_hit_skips_introspection_and_planning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = make_registry().compile(cache_dir=str(tmp_path))
-    key, wpl = plan_files(tmp_path)
-    assert wpl.name == first.fingerprint + ".wpl"
-    assert _core.peek_fingerprint(wpl.read_bytes()) == first.fingerprint
+    _, manifest, plan = split_entry(entry_file(tmp_path).read_bytes())
+    assert _core.peek_fingerprint(plan) == first.fingerprint
+    lines = manifest.decode().splitlines()
+    assert lines[1] == f"plan {first.fingerprint}"
+    # The sources: this file, where the classes and their hints are, and any
+    # module holding them among its globals (the fault tests import them).
+    sources = {line.split(" ", 6)[-1] for line in lines[2:]}
+    assert __file__ in sources
+    assert sources <= {__file__, str(Path(__file__).with_name("test_cache_faults.py"))}
 
     def fail(*_: Any) -> Any:
         raise AssertionError("introspected on a cache hit")
@@ -74,13 +94,12 @@ def test_hit_skips_introspection_and_planning(tmp_path: Path, monkeypatch: pytes
 def test_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WIREPLAN_CACHE_DIR", str(tmp_path / "c"))
     make_registry().compile()
-    assert len(list((tmp_path / "c").glob("*.wpl"))) == 1
+    assert len(list((tmp_path / "c").glob("*.wpc"))) == 1
 
 
 def _damage_and_reload(tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Any, expect: str) -> None:
     plan = make_registry().compile(cache_dir=str(tmp_path))
-    key, wpl = plan_files(tmp_path)
-    damage(key, wpl)
+    damage(entry_file(tmp_path))
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="wireplan"):
         again = make_registry().compile(cache_dir=str(tmp_path))
@@ -96,54 +115,68 @@ def _damage_and_reload(tmp_path: Path, caplog: pytest.LogCaptureFixture, damage:
 
 
 def test_truncated(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    def damage(key: Path, wpl: Path) -> None:
-        data = wpl.read_bytes()
-        wpl.write_bytes(data[: len(data) // 2])
+    def damage(entry: Path) -> None:
+        data = entry.read_bytes()
+        entry.write_bytes(data[: len(data) // 2])
 
     _damage_and_reload(tmp_path, caplog, damage, "truncated")
 
 
 def test_truncated_header(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    _damage_and_reload(tmp_path, caplog, lambda key, wpl: wpl.write_bytes(wpl.read_bytes()[:20]), "truncated")
+    _damage_and_reload(tmp_path, caplog, lambda entry: entry.write_bytes(entry.read_bytes()[:20]), "truncated")
+
+
+def test_truncated_plan_with_lengths_fixed_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def damage(entry: Path) -> None:
+        _, _, plan = split_entry(entry.read_bytes())
+        replace_plan(entry, plan[: len(plan) // 2])
+
+    _damage_and_reload(tmp_path, caplog, damage, "truncated")
 
 
 def test_flipped_byte(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    def damage(key: Path, wpl: Path) -> None:
-        data = bytearray(wpl.read_bytes())
+    def damage(entry: Path) -> None:
+        data = bytearray(entry.read_bytes())
         data[len(data) - 5] ^= 0x40
-        wpl.write_bytes(bytes(data))
+        entry.write_bytes(bytes(data))
 
     _damage_and_reload(tmp_path, caplog, damage, "checksum")
 
 
 def test_other_planner_version(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    def damage(key: Path, wpl: Path) -> None:
-        data = bytearray(wpl.read_bytes())
+    def damage(entry: Path) -> None:
+        _, _, plan = split_entry(entry.read_bytes())
+        data = bytearray(plan)
         data[10:12] = (99).to_bytes(2, "little")  # planner major version
-        wpl.write_bytes(bytes(data))
+        replace_plan(entry, bytes(data))
 
     _damage_and_reload(tmp_path, caplog, damage, "made by planner 99")
 
 
+def test_other_entry_format(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def damage(entry: Path) -> None:
+        data = bytearray(entry.read_bytes())
+        data[8:10] = (7).to_bytes(2, "little")
+        entry.write_bytes(bytes(data))
+
+    _damage_and_reload(tmp_path, caplog, damage, "another format version (7)")
+
+
 def test_foreign_plan(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     other = _core.plan([("x", '{"version": 1, "services": [{"id": "other"}]}')])
-
-    def damage(key: Path, wpl: Path) -> None:
-        wpl.write_bytes(other.encode())
-
-    _damage_and_reload(tmp_path, caplog, damage, "fingerprint")
+    _damage_and_reload(tmp_path, caplog, lambda entry: replace_plan(entry, other.encode()), "fingerprint")
 
 
-def test_not_a_plan(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    _damage_and_reload(tmp_path, caplog, lambda key, wpl: wpl.write_bytes(b"hello, world" * 10), "bad magic")
+def test_not_an_entry(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _damage_and_reload(tmp_path, caplog, lambda entry: entry.write_bytes(b"hello, world" * 10), "bad magic")
 
 
-def test_corrupt_key_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    _damage_and_reload(tmp_path, caplog, lambda key, wpl: key.write_bytes(b"\xff\x00garbage"), "corrupt")
+def test_corrupt_manifest(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def damage(entry: Path) -> None:
+        data = entry.read_bytes()
+        entry.write_bytes(data[:32] + b"\xff" + data[33:])
 
-
-def test_missing_plan_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    _damage_and_reload(tmp_path, caplog, lambda key, wpl: wpl.unlink(), "cannot read")
+    _damage_and_reload(tmp_path, caplog, damage, "corrupt")
 
 
 def test_changes_miss(tmp_path: Path) -> None:
@@ -160,7 +193,7 @@ def test_changes_miss(tmp_path: Path) -> None:
     r.provide(Service)
     r.compile(cache_dir=str(tmp_path))
     make_registry().compile(profile="prod", cache_dir=str(tmp_path))
-    assert len(list(tmp_path.glob("*.key"))) == 4
+    assert len(list(tmp_path.glob("*.wpc"))) == 4
 
 
 def test_stale_after_edit(tmp_path: Path) -> None:
@@ -190,7 +223,8 @@ def test_stale_after_edit(tmp_path: Path) -> None:
     assert _run(script) == "one"
     mod.write_text(body.format(value="two!"))
     assert _run(script) == "two!"
-    assert len(list(cache.glob("*.key"))) == 2
+    # The same registrations: one entry, rewritten.
+    assert len(list(cache.glob("*.wpc"))) == 1
 
 
 def _run(script: Path) -> str:
@@ -222,7 +256,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
         assert p.returncode == 0, err
         assert out.strip() == "ok"
         assert "rebuilding" not in err, err
-    assert len(list(cache.glob("*.wpl"))) == 1
+    assert len(list(cache.glob("*.wpc"))) == 1
     assert not list(cache.glob(".tmp-*"))
 
 
@@ -241,4 +275,17 @@ def test_generators_and_context_managers_survive_the_cache(tmp_path: Path) -> No
         with r.compile(cache_dir=str(tmp_path)).start() as app:
             assert isinstance(app.get(Database), Database)
     assert log == ["open", "close", "open", "close"]
-    assert len(list(tmp_path.glob("*.key"))) == 1
+    assert len(list(tmp_path.glob("*.wpc"))) == 1
+
+
+def test_cache_key_option_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy's build id is part of the key: another id is another entry,
+    the same id a hit."""
+    make_registry().compile(cache_dir=str(tmp_path), cache_key="build-41")
+    make_registry().compile(cache_dir=str(tmp_path), cache_key="build-42")
+    assert len(list(tmp_path.glob("*.wpc"))) == 2
+    monkeypatch.setenv("WIREPLAN_CACHE_KEY", "build-42")
+    make_registry().compile(cache_dir=str(tmp_path))  # the same key as cache_key="build-42"
+    assert len(list(tmp_path.glob("*.wpc"))) == 2
+    make_registry().compile(cache_dir=str(tmp_path), cache_key="")  # the argument wins over the environment
+    assert len(list(tmp_path.glob("*.wpc"))) == 3

@@ -1,6 +1,7 @@
 """Cache faults: a cache directory that is read-only, full, missing or not a
 directory; two processes writing the same plan at once, 100 times over; a
-cache file swapped for another project's of the same size. In every case
+plan swapped for another project's of the same size, an entry for another
+key's. In every case
 the plan is the right one: at worst it is recompiled, with a warning on the
 ``wireplan`` logger."""
 
@@ -25,7 +26,7 @@ from wireplan import _core
 
 
 # The same small app as the cache tests: one definition of it.
-from test_cache import Config, Database, Service, make_registry  # noqa: E402,F401
+from test_cache import Config, Database, Service, make_registry, replace_plan, split_entry  # noqa: E402,F401
 
 
 #: The plan made without any cache: what every compile must give.
@@ -69,7 +70,26 @@ def cache_files(d: Path) -> list[str]:
     return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
 
 
+def entries(d: Path) -> list[str]:
+    """The cache's files but its lock file."""
+    return [n for n in cache_files(d) if n != ".lock"]
+
+
 # ---- read-only -----------------------------------------------------------------
+
+
+def refuse_creating_in(d: Path, monkeypatch: pytest.MonkeyPatch, err: int, text: str) -> None:
+    """Every file the cache creates in `d` fails with `err`, as the OS would
+    fail it (emulated: as root, chmod does not stop writes)."""
+    real = os.open
+
+    def refusing(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        where = Path(os.readlink(f"/proc/self/fd/{dir_fd}")) if dir_fd is not None else Path(path).parent
+        if flags & os.O_CREAT and where == d:
+            raise OSError(err, text, str(path))
+        return real(path, flags, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "open", refusing)
 
 
 def make_read_only(d: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,14 +102,7 @@ def make_read_only(d: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     except PermissionError:
         return
     probe.unlink()
-    real = tempfile.mkstemp
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("dir") is not None and Path(kwargs["dir"]) == d:
-            raise PermissionError(errno.EACCES, "Permission denied", str(d))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    refuse_creating_in(d, monkeypatch, errno.EACCES, "Permission denied")
 
 
 @pytest.fixture
@@ -106,7 +119,7 @@ def test_read_only_cold(cache: Path, caplog: pytest.LogCaptureFixture, monkeypat
         plan, warned = compile_logged(caplog, cache)
         check_right(plan)
         assert "cannot write the plan cache" in warned and "Permission denied" in warned, warned
-    assert cache_files(cache) == []
+    assert entries(cache) == []
 
 
 def test_read_only_warm(cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
@@ -121,21 +134,19 @@ def test_read_only_warm(cache: Path, caplog: pytest.LogCaptureFixture, monkeypat
     assert cache_files(cache) == files
 
 
-def test_unreadable_key_file(cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_entry(cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     make_registry().compile(cache_dir=str(cache))
-    real = open
+    real = os.open
 
-    def refuse(file: Any, *args: Any, **kwargs: Any) -> IO[Any]:
-        if str(file).endswith(".key") and (not args or "r" in args[0]):
-            raise PermissionError(errno.EACCES, "Permission denied", str(file))
-        return real(file, *args, **kwargs)  # type: ignore[no-any-return]
+    def refuse(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        if str(path).endswith(".wpc") and not flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, flags, mode, dir_fd=dir_fd)
 
-    import builtins
-
-    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
-    assert "cannot read cache file" in warned and "rebuilding" in warned, warned
+    assert "cannot be read (Permission denied)" in warned and "rebuilding" in warned, warned
 
 
 def test_cache_path_is_a_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -143,7 +154,7 @@ def test_cache_path_is_a_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     not_a_dir.write_text("not a directory")
     plan, warned = compile_logged(caplog, not_a_dir)
     check_right(plan)
-    assert "cannot read cache file" in warned and "cannot write the plan cache" in warned, warned
+    assert "cannot read the cache directory" in warned and "cannot write the plan cache" in warned, warned
     assert not_a_dir.read_text() == "not a directory"
 
 
@@ -151,28 +162,19 @@ def test_cache_path_is_a_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
 
 
 class FullDisk:
-    """``os.fdopen`` whose files take `room` bytes, then fail with ENOSPC."""
+    """``os.write`` that writes `room` bytes in all, then fails with ENOSPC."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, room: int, skip: int = 0) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, room: int) -> None:
         self.room = room
-        self.skip = skip  # files written normally first
-        self.real = os.fdopen
-        monkeypatch.setattr(os, "fdopen", self)
+        self.real = os.write
+        monkeypatch.setattr(os, "write", self)
 
-    def __call__(self, fd: int, *args: Any, **kwargs: Any) -> Any:
-        f = self.real(fd, *args, **kwargs)
-        if self.skip:
-            self.skip -= 1
-            return f
-        room, real_write = self.room, f.write
-
-        def write(data: bytes) -> int:
-            real_write(data[:room])
-            f.flush()
+    def __call__(self, fd: int, data: Any) -> int:
+        if self.room <= 0:
             raise OSError(errno.ENOSPC, "No space left on device")
-
-        f.write = write
-        return f
+        n = self.real(fd, bytes(data[: self.room]))
+        self.room -= n
+        return n
 
 
 @pytest.mark.parametrize("room", [0, 40, 1000])
@@ -183,7 +185,7 @@ def test_full_disk(cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: p
         plan, warned = compile_logged(caplog, cache)
         check_right(plan)
         assert "cannot write the plan cache" in warned and "No space left on device" in warned, warned
-        assert cache_files(cache) == []  # no torn file, no temporary file left behind
+        assert entries(cache) == []  # no torn file, no temporary file left behind
     # Room again: stored, then a clean hit.
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
@@ -194,20 +196,6 @@ def test_full_disk(cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: p
     assert warned == "" and no_planning == []
 
 
-def test_full_disk_after_the_plan(cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The plan fits, the key file does not: the next start misses, quietly.
-    with monkeypatch.context() as m:
-        FullDisk(m, 0, skip=1)
-        plan, warned = compile_logged(caplog, cache)
-        check_right(plan)
-        assert "No space left on device" in warned
-    assert [n.endswith(".wpl") for n in cache_files(cache)] == [True]
-    plan, warned = compile_logged(caplog, cache)
-    check_right(plan)
-    assert warned == ""
-    assert sorted(Path(n).suffix for n in cache_files(cache)) == [".key", ".wpl"]
-
-
 # ---- missing -------------------------------------------------------------------
 
 
@@ -215,7 +203,7 @@ def test_missing_directory_is_created(tmp_path: Path, caplog: pytest.LogCaptureF
     cache = tmp_path / "not" / "there" / "yet"
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
-    assert warned == "" and len(cache_files(cache)) == 2
+    assert warned == "" and len(entries(cache)) == 1
     no_planning.clear()
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
@@ -229,26 +217,26 @@ def test_directory_removed_between_starts(cache: Path, caplog: pytest.LogCapture
     cache.rmdir()
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
-    assert warned == "" and len(cache_files(cache)) == 2  # a cold cache, made again
+    assert warned == "" and len(entries(cache)) == 1  # a cold cache, made again
 
 
 # ---- another project's file ----------------------------------------------------
 
 
-def the_files(d: Path) -> tuple[Path, Path]:
-    [key] = d.glob("*.key")
-    fingerprint = key.read_text().split()[0]
-    return key, d / f"{fingerprint}.wpl"
+def the_entry(d: Path) -> Path:
+    [entry] = d.glob("*.wpc")
+    return entry
 
 
-def test_plan_file_swapped_for_another_projects_of_the_same_size(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_plan_swapped_for_another_projects_of_the_same_size(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
     make_registry().compile(cache_dir=str(cache))
-    key, wpl = the_files(cache)
+    entry = the_entry(cache)
+    _, _, ours = split_entry(entry.read_bytes())
     # Another project: the same shape, other names of the same length.
     document = make_registry().document().replace("Config", "Konfig").replace("Database", "Datenbnk")
     other = _core.plan([("<registry>", document)]).encode()
-    assert len(other) == wpl.stat().st_size and other != wpl.read_bytes()
-    wpl.write_bytes(other)
+    assert len(other) == len(ours) and other != ours
+    replace_plan(entry, other)
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
     assert "fingerprint" in warned and "rebuilding" in warned, warned
@@ -258,13 +246,13 @@ def test_plan_file_swapped_for_another_projects_of_the_same_size(cache: Path, ca
 
 
 @pytest.mark.parametrize("other", ["roots", "profile", "lifetime"])
-def test_key_file_swapped_for_another_projects(cache: Path, caplog: pytest.LogCaptureFixture, other: str) -> None:
-    """Every key file has the same size. One copied from a registry with the
-    same provider ids (other roots, another profile, the same app with
-    another lifetime) points at a plan that is valid, and binds: before the
-    key files named their key, this gave a wrong plan without a word."""
+def test_entry_swapped_for_another_keys(cache: Path, caplog: pytest.LogCaptureFixture, other: str) -> None:
+    """An entry copied from a registry with the same provider ids (other
+    roots, another profile, the same app with another lifetime) holds a
+    plan that is valid, and binds: the entry names its key, so it is
+    refused."""
     make_registry().compile(cache_dir=str(cache))
-    [ours] = cache.glob("*.key")
+    ours = the_entry(cache)
     if other == "roots":
         make_registry().compile(roots=[Database], cache_dir=str(cache))
     elif other == "profile":
@@ -275,8 +263,7 @@ def test_key_file_swapped_for_another_projects(cache: Path, caplog: pytest.LogCa
         r.provide(Database, lifetime="transient")
         r.provide(Service)
         r.compile(cache_dir=str(cache))
-    [theirs] = set(cache.glob("*.key")) - {ours}
-    assert ours.stat().st_size == theirs.stat().st_size
+    [theirs] = set(cache.glob("*.wpc")) - {ours}
     ours.write_bytes(theirs.read_bytes())
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
@@ -284,15 +271,6 @@ def test_key_file_swapped_for_another_projects(cache: Path, caplog: pytest.LogCa
     plan, warned = compile_logged(caplog, cache)
     check_right(plan)
     assert warned == ""
-
-
-def test_old_key_file_without_its_key(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
-    make_registry().compile(cache_dir=str(cache))
-    key, _ = the_files(cache)
-    key.write_text(key.read_text().split()[0] + "\n")
-    plan, warned = compile_logged(caplog, cache)
-    check_right(plan)
-    assert "corrupt" in warned, warned
 
 
 # ---- two processes at once -----------------------------------------------------
@@ -352,8 +330,8 @@ def test_two_processes_write_the_same_plan_at_once_100_times(tmp_path: Path) -> 
             for made, remade, warned in results:
                 assert warned == [] and remade == 0, (i, results)
             both_planned += all(r[0] == 1 for r in results)
-            names = cache_files(cache)
-            assert len(names) == 2 and not [n for n in names if n.startswith(".tmp-")], names
+            names = entries(cache)
+            assert len(names) == 1 and names[0].endswith(".wpc"), names
     finally:
         for p in procs:  # end of input: the worker's loop ends
             _, err = p.communicate(timeout=60)
