@@ -153,9 +153,20 @@ def _hints(obj: Any) -> dict[str, Any]:
     import typing
 
     try:
-        return typing.get_type_hints(obj, include_extras=True)
+        hints = typing.get_type_hints(obj, include_extras=True)
     except Exception as e:
         raise _Unresolved(f"{type(e).__name__}: {e}") from e
+    for recorder in RESOLVED:
+        recorder.append(hints)
+    return hints
+
+
+#: One list per compile with a disk cache running, each collecting what
+#: string annotations evaluated to: the cache keeps the modules they
+#: resolved through among the plan's sources (see ``_cache_key.sources``).
+#: A tuple, replaced whole under the cache's lock, so concurrent compiles
+#: each see (at least) their own.
+RESOLVED: tuple[list[dict[str, Any]], ...] = ()
 
 
 if TYPE_CHECKING:
@@ -681,7 +692,8 @@ class Registry:
         return out
 
     def compile(self, profile: str | None = None, roots: Sequence[Any] | None = None,
-                cache_dir: str | None = None, limits: dict[str, int] | None = None) -> "Plan":
+                cache_dir: str | None = None, limits: dict[str, int] | None = None,
+                cache_key: str | None = None) -> "Plan":
         """Plans the registered providers.
 
         Raises a :class:`wireplan.PlanError` subclass (``CycleError``,
@@ -690,14 +702,16 @@ class Registry:
         and reused while the providers' code is unchanged. ``limits``
         (``{"max_services": ...}``, the core's names) lowers or raises the
         core's resource limits; they never change a plan, so they are not
-        part of the cache key.
+        part of the cache key. ``cache_key`` (or ``WIREPLAN_CACHE_KEY``)
+        is added to the key: a build id for deploys that ship a prebuilt
+        cache.
         """
         # Compiling makes many small objects that all live on: the cyclic
         # GC would scan them again and again for nothing.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._compile(profile, roots, cache_dir, limits)
+            return self._compile(profile, roots, cache_dir, limits, cache_key)
         finally:
             PARSED_META.clear()  # only a shortcut from introspection to binding
             _CLASS_META.clear()
@@ -705,25 +719,27 @@ class Registry:
                 gc.enable()
 
     def _compile(self, profile: str | None, roots: Sequence[Any] | None, cache_dir: str | None,
-                 limits: dict[str, int] | None = None) -> "Plan":
+                 limits: dict[str, int] | None = None, cache_key: str | None = None) -> "Plan":
         from . import _cache
         from .runtime import Plan
 
-        directory = _cache.directory(cache_dir)
-        key = None
-        if directory is not None:
-            key = _cache.cache_key(self._providers, profile, roots)
-            cached = _cache.load(directory, key)
+        entry = _cache.Entry.open(cache_dir, self._providers, profile, roots, cache_key)
+        if entry is not None:
+            cached = entry.load()
             if cached is not None:
                 plan = Plan._bind(cached, self._providers, PARSED_META)
                 if plan is not None:
+                    entry.refresh()
                     return plan
-                _cache.log.warning("wireplan: cached plan %s does not match the registered providers; rebuilding", key)
-        texts, keys = self._descriptor_texts()
+                _cache.log.warning("wireplan: cached plan %s does not match the registered providers; rebuilding", entry.key)
+            with entry.recording(sys.modules[__name__]):
+                texts, keys = self._descriptor_texts()
+        else:
+            texts, keys = self._descriptor_texts()
         text = f'{{"version":1,"services":[{",".join(texts)}]}}'
         core = _core.plan([("<registry>", text)], profile, self._roots(roots, keys), limits)
-        if directory is not None and key is not None:
-            _cache.store(directory, key, core)
+        if entry is not None:
+            entry.store(core, self._providers)
         plan = Plan._bind(core, self._providers, PARSED_META)
         if plan is None:  # pragma: no cover - the plan was made from these very providers
             raise RuntimeError("wireplan: the plan does not match its own providers")
