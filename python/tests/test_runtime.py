@@ -329,16 +329,22 @@ def test_rollback_on_failure() -> None:
     log = Log()
     registry = wireplan.Registry()
 
+    # A rollback tells each teardown why (gen.throw): the code after
+    # `yield` runs in `finally`, or in `except` to see the error.
     def first() -> Iterator[int]:
         log.append("start first")
-        yield 1
-        log.append("stop first")
+        try:
+            yield 1
+        finally:
+            log.append("stop first")
 
     def second(x: int) -> Iterator[str]:
         log.append("start second")
-        yield "s"
-        log.append("stop second")
-        raise OSError("second teardown broke")
+        try:
+            yield "s"
+        except ValueError as e:
+            log.append(f"stop second: {e}")
+            raise OSError("second teardown broke") from None
 
     def third(s: str) -> float:
         raise ValueError("boom")
@@ -353,7 +359,7 @@ def test_rollback_on_failure() -> None:
     assert err.service.endswith("third")
     assert isinstance(err.cause, ValueError) and err.__cause__ is err.cause
     assert err.source is not None and err.source.startswith(__file__ + ":")
-    assert log == ["start first", "start second", "stop second", "stop first"]
+    assert log == ["start first", "start second", "stop second: boom", "stop first"]
     assert err.teardown_errors is not None
     assert isinstance(err.teardown_errors.exceptions[0], OSError)
     assert "third" in str(err) and "boom" in str(err)

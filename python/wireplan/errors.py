@@ -27,8 +27,12 @@ __all__ = [
     "ExceptionGroup",
     "MissingDependencyError",
     "PlanError",
+    "AmbiguousKeyError",
+    "NotPlannedError",
     "ScopeError",
+    "StartError",
     "StartupError",
+    "UnknownIdError",
     "UnknownKeyError",
 ]
 
@@ -103,24 +107,31 @@ def _from_core(report_json: str, rendering: str) -> PlanError:
     return probe if cls is PlanError else cls(report_json, rendering)
 
 
-class StartupError(Exception):
-    """A factory failed while the application started.
+class StartError(Exception):
+    """A factory failed (or ran over its start timeout) while the application
+    started. JS's runtime throws the same shape under the same name.
 
-    Everything started before it has been stopped again, in reverse order.
-    ``__cause__`` is the factory's exception; teardown errors met while
-    rolling back are in :attr:`teardown_errors` (never swallowed).
+    Everything started before it has been stopped again, in reverse order,
+    each teardown told of the failure. ``__cause__`` is the factory's
+    exception; teardown errors met while rolling back are in
+    :attr:`teardown_errors` (never swallowed). ``str(err)`` is the core's
+    words (``service `db` (app/db.py:3) failed to start: ...``).
 
     Attributes:
-        service: id of the service whose factory failed.
+        service: id of the service whose factory failed (the first failure).
         source: ``file:line`` of its provider, when known.
         cause: the factory's exception.
         teardown_errors: the errors raised while rolling back, or ``None``.
+        abandoned: ids of async factories that ignored their cancellation
+            (``start_async`` only): each instance is torn down when its
+            factory settles; ``await err.settled()`` waits for that.
     """
 
     service: str
     source: str | None
     cause: BaseException
     teardown_errors: BaseExceptionGroup[BaseException] | None
+    abandoned: tuple[str, ...]
 
     def __init__(
         self,
@@ -134,15 +145,26 @@ class StartupError(Exception):
         self.source = source
         self.cause = cause
         self.teardown_errors = teardown_errors
+        self.abandoned = ()
+        self._settled: Any = None
         self.__cause__ = cause
 
     def __str__(self) -> str:
-        where = f" ({self.source})" if self.source else ""
-        text = f"service `{self.service}`{where} failed to start: {type(self.cause).__name__}: {self.cause}"
-        if self.teardown_errors is not None:
-            n = len(self.teardown_errors.exceptions)
-            text += f"; {n} teardown error{'s' if n != 1 else ''} while rolling back"
-        return text
+        from . import _core  # here: the binding imports this module
+
+        n = len(self.teardown_errors.exceptions) if self.teardown_errors is not None else 0
+        return _core.start_failed(self.service, self.source, f"{type(self.cause).__name__}: {self.cause}", n)
+
+    async def settled(self) -> list[BaseException]:
+        """Waits until every abandoned factory has settled and its instance
+        has been torn down; returns the errors those teardowns raised."""
+        if self._settled is None:
+            return []
+        return list(await self._settled)
+
+
+#: The name before 0.2; the same class.
+StartupError = StartError
 
 
 class UnknownKeyError(LookupError):
@@ -159,3 +181,55 @@ class UnknownKeyError(LookupError):
 
     def __reduce__(self) -> tuple[type, tuple[str, str, list[str]]]:
         return (type(self), (self.key, str(self), self.suggestions))
+
+
+class UnknownIdError(LookupError):
+    """``get_by_id`` of an id that is not in the plan; names the closest ids."""
+
+    id: str
+    suggestions: list[str]
+
+    def __init__(self, id: str, message: str, suggestions: list[str]) -> None:
+        super().__init__(message)
+        self.id = id
+        self.suggestions = suggestions
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, list[str]]]:
+        return (type(self), (self.id, str(self), self.suggestions))
+
+
+class AmbiguousKeyError(LookupError):
+    """``get`` of a key that several services provide: names them (use
+    ``get_all``, or ``get_by_id``)."""
+
+    key: str
+    providers: list[str]
+
+    def __init__(self, key: str, providers: list[str], message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.providers = providers
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[str], str]]:
+        return (type(self), (self.key, self.providers, str(self)))
+
+
+class NotPlannedError(UnknownKeyError):
+    """A lookup of a key or id that is registered but not in the plan: no
+    root needs it, it belongs to another profile, or it was replaced
+    (then :attr:`replaced_by` names the replacement). An ``UnknownKeyError``
+    (the plan has no such service), with words that say why."""
+
+    replaced_by: str | None
+
+    def __init__(self, name: str, message: str, replaced_by: str | None = None) -> None:
+        super().__init__(name, message, [])
+        self.replaced_by = replaced_by
+
+    @property
+    def name(self) -> str:
+        """The key or id asked for."""
+        return self.key
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:  # type: ignore[override]
+        return (type(self), (self.key, str(self), self.replaced_by))

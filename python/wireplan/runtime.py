@@ -10,14 +10,16 @@ same loop backwards, and a scoped ``get`` is one loop over a recipe.
 
 from __future__ import annotations
 
+import gc
 import sys
 from _thread import RLock  # threading.RLock, without importing threading
 from time import perf_counter
 
 from . import _core
 from ._keys import Lazy, key_of
-from .errors import BaseExceptionGroup, ExceptionGroup, StartupError, UnknownKeyError
-from ._spec import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, _Meta, _meta
+from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, StartError, UnknownIdError,
+                     UnknownKeyError)
+from ._spec import _MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, _Meta, _meta
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing, nor
 # threading, json, math or types (they cost milliseconds); what needs them
@@ -89,6 +91,9 @@ class Plan:
     _recipes: list[list[int] | None]
     _by_key: dict[str, int | list[int]]
     _needs_await: list[bool]
+    _async_start: bool
+    _providers: Sequence[_Provider]
+    _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
 
     @classmethod
@@ -175,13 +180,17 @@ class Plan:
                 fast[i] = (f, pl, None) if m[4] else (f, pl, m[2]) if m[3] else None
         # Which services must be awaited (an async factory in their recipe).
         self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
-        if any(needs):
+        self._providers = tuple(providers)  # as compiled: a later registration is not "registered" here
+        self._by_id = None
+        self._async_start = any(needs)
+        if self._async_start:
             for i in range(singletons, n):
                 needs[i] = any(kinds[j] in _ASYNC_KINDS for j in recipes[i] or (i,))
             for i in range(singletons):
                 if not needs[i]:
                     needs[i] = any(how in (_ONE, _MANY) and any(needs[p] for p in ((t,) if how == _ONE else t) if p >= singletons)
                                    for _, _, how, t in self._spec(i))
+            self._async_start = True in needs[:singletons]
         return self
 
     def _default(self, i: int, name: str) -> Any:
@@ -289,24 +298,85 @@ class Plan:
     # ---- lookups -------------------------------------------------------------
 
     def _index(self, key: Any) -> int:
+        """The one service providing `key`; raises ``UnknownKeyError``,
+        ``AmbiguousKeyError`` or ``NotPlannedError`` (the core's words)."""
         k = key_of(key)
         found = self._by_key.get(k)
         if type(found) is int:
             return found
         if found is None:
-            raise UnknownKeyError(k, *_core.unknown_key(k, list(self._by_key)))
-        names = ", ".join(f"`{self.ids[i]}`" for i in found)  # type: ignore[union-attr]
-        raise LookupError(f"several services provide `{k}` ({names}): use get_all()")
+            raise self._missing_key(k)
+        ids = [self.ids[i] for i in found]  # type: ignore[union-attr]
+        raise AmbiguousKeyError(k, ids, _core.ambiguous_key(k, ids, "get_all", "get_by_id"))
 
     def _indices(self, key: Any) -> list[int]:
+        """Every service providing `key`, in declaration order: none for a
+        key nobody registered, unless it looks like a typo of a known key."""
         k = key_of(key)
         found = self._by_key.get(k)
         if found is None:
-            message, suggestions = _core.unknown_key(k, list(self._by_key))
-            if suggestions:
-                raise UnknownKeyError(k, message, suggestions)
-            return []
+            err = self._missing_key(k)
+            if type(err) is UnknownKeyError and not err.suggestions:
+                return []
+            raise err
         return [found] if isinstance(found, int) else list(found)
+
+    def _index_of_id(self, id: str) -> int:
+        """The service with id `id`; raises ``UnknownIdError`` or
+        ``NotPlannedError``."""
+        by_id = self._by_id
+        if by_id is None:
+            by_id = self._by_id = dict(zip(self.ids, range(len(self.ids))))
+        found = by_id.get(id)
+        if found is not None:
+            return found
+        for p in self._providers:
+            if p.id == id:
+                raise self._unplanned(p, id, id)
+        raise UnknownIdError(id, *_core.unknown_id(id, self.ids))
+
+    def _missing_key(self, k: str) -> LookupError:
+        """Why no planned service provides `k`: a registered provider left
+        out of the plan, or an unknown key (with the closest keys)."""
+        planned = set(self.ids)
+        for p in self._providers:
+            if p.id not in planned and k in _registered_keys(p):
+                return self._unplanned(p, k, k)
+        return UnknownKeyError(k, *_core.unknown_key(k, list(self._by_key)))
+
+    def _unplanned(self, p: _Provider, name: str, key: str) -> NotPlannedError:
+        """The error for provider `p`, registered but not planned, asked for
+        as `name` (its id, or `key`): replaced, of another profile, or needed
+        by no root."""
+        keys = _registered_keys(p)
+        for q in self._providers:  # an override in the plan that stands in for it
+            if q.override is not _MISSING and q.id in (self._by_id or dict.fromkeys(self.ids)):
+                replaced_key = key_of(q.override)
+                if replaced_key in keys:
+                    return NotPlannedError(name, _core.replaced(p.id, replaced_key, q.id), replaced_by=q.id)
+        profile = self.core.profile
+        if p.profiles is not None and profile not in p.profiles:
+            return NotPlannedError(name, _core.not_planned(name, profile if profile is not None else "(none)"))
+        return NotPlannedError(name, _core.not_planned(name, None))
+
+
+def _registered_keys(p: _Provider) -> list[str]:
+    """The keys provider `p` was registered under (read only for an error:
+    a provider without explicit keys is introspected)."""
+    if p.keys:
+        return [key_of(k) for k in p.keys]
+    if p.override is not _MISSING:
+        return [key_of(p.override)]
+    if p.is_value:
+        return [key_of(type(p.target))]
+    if isinstance(p.target, type):
+        return [key_of(p.target)]
+    try:
+        from .registry import _introspect
+
+        return list(_introspect(p)[0])
+    except Exception:  # noqa: BLE001 - only for an error's words: a provider that cannot be read provides nothing known
+        return []
 
 
 def _timeout(name: str, value: float | None) -> float | None:
@@ -321,18 +391,15 @@ def _timeout(name: str, value: float | None) -> float | None:
     return None if value == _INF else float(value)
 
 
-def _late_start(limit: float, took: float) -> TimeoutError:
-    """A synchronous factory that returned after the start timeout."""
-    return TimeoutError(f"timed out after {limit:g}s: the factory returned after {took:.3g}s "
-                        "(a synchronous factory cannot be interrupted)")
+def _late_start(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
+    """A factory over the start timeout (`took`: a synchronous one, measured
+    when it returned); the core's words."""
+    return TimeoutError(_core.timed_out(plan.ids[i], "start", limit, took))
 
 
 def _late_stop(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
     """A teardown that did not finish within the stop timeout."""
-    text = f"service `{plan.ids[i]}` timed out after {limit:g}s while stopping"
-    if took is not None:
-        text += f": the teardown returned after {took:.3g}s (a synchronous teardown cannot be interrupted)"
-    return TimeoutError(text)
+    return TimeoutError(_core.timed_out(plan.ids[i], "stop", limit, took))
 
 
 async def _within(aw: Awaitable[T], limit: float, expired: Callable[[], BaseException]) -> T:
@@ -370,43 +437,55 @@ def _overran(errors: list[BaseException], plan: Plan, i: int, limit: float | Non
         errors.append(late)
 
 
-def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None) -> list[BaseException]:
-    """Runs every teardown, newest first, and returns the errors (each with a
-    note naming its service); one that overran `limit` is an error too."""
+def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None,
+                     exc: BaseException | None = None) -> list[BaseException]:
+    """Runs every teardown, newest first, each told of `exc` (why the scope,
+    the app or the start ended; ``None`` for a clean exit), and returns the
+    errors (each with a note naming its service); one that overran `limit`
+    is an error too. A teardown that raises `exc` itself has not failed."""
     errors: list[BaseException] = []
+    tb = exc.__traceback__ if exc is not None else None
     while teardowns:
         i, kind, obj = teardowns.pop()
         t0 = perf_counter() if limit is not None else 0.0
         try:
-            _teardown(kind, obj)
+            _teardown(kind, obj, exc)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected
-            _note(e, plan, i)
-            errors.append(e)
-            continue
+            if exc is not None:
+                exc.__traceback__ = tb  # the teardown's re-raise grew it
+            if e is not exc or exc is None:
+                _note(e, plan, i)
+                errors.append(e)
+                continue
         _overran(errors, plan, i, limit, t0)
     return errors
 
 
-async def _arollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None) -> list[BaseException]:
+async def _arollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None,
+                            exc: BaseException | None = None) -> list[BaseException]:
     """As :func:`_rollback_errors`, awaiting async teardowns (each cancelled
     after `limit` seconds)."""
     errors: list[BaseException] = []
+    tb = exc.__traceback__ if exc is not None else None
     while teardowns:
         i, kind, obj = teardowns.pop()
         t0 = perf_counter()
         try:
             if kind == AGEN or kind == ACM:
-                aw = _aclose_agen(obj) if kind == AGEN else obj.__aexit__(None, None, None)
+                aw = _aclose_agen(obj, exc) if kind == AGEN else _aexit(obj, exc)
                 if limit is None:
                     await aw
                 else:
                     await _within(aw, limit, lambda: _late_stop(plan, i, limit, None))
                 continue
-            _teardown(kind, obj)
+            _teardown(kind, obj, exc)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected (a cancellation too: the rest still run)
-            _note(e, plan, i)
-            errors.append(e)
-            continue
+            if exc is not None:
+                exc.__traceback__ = tb  # the teardown's re-raise grew it
+            if e is not exc or exc is None:
+                _note(e, plan, i)
+                errors.append(e)
+                continue
         _overran(errors, plan, i, limit, t0)
     return errors
 
@@ -436,25 +515,44 @@ def _no_async_teardown(teardowns: list[Any], plan: Plan, hint: str) -> None:
             raise TypeError(f"`{plan.ids[i]}` has an async teardown: {hint}")
 
 
-def _teardown(kind: str, obj: Any) -> None:
+def _teardown(kind: str, obj: Any, exc: BaseException | None = None) -> None:
+    """Tears down one instance: a generator resumes (``next``, or ``throw``
+    of `exc`), a context manager exits (given `exc`). Raises what the
+    teardown raises (`exc` itself when it lets it through)."""
     if kind in _ASYNC_KINDS:
         # Reached from a `with` block's exit only (stop() and close() refuse
         # first): reported, never skipped without a word.
         raise TypeError("an async teardown cannot run in a synchronous stop: use `async with` or `await astop()`")
     if kind == GEN:
         try:
-            next(obj)
+            if exc is None:
+                next(obj)
+            else:
+                obj.throw(exc)
         except StopIteration:
             return
         obj.close()
         raise RuntimeError("a generator provider must yield exactly once")
     if kind == CM:
-        obj.__exit__(None, None, None)
+        if exc is None:
+            obj.__exit__(None, None, None)
+        else:
+            obj.__exit__(type(exc), exc, exc.__traceback__)
 
 
-async def _aclose_agen(obj: Any) -> None:
+async def _aexit(obj: Any, exc: BaseException | None) -> None:
+    if exc is None:
+        await obj.__aexit__(None, None, None)
+    else:
+        await obj.__aexit__(type(exc), exc, exc.__traceback__)
+
+
+async def _aclose_agen(obj: Any, exc: BaseException | None = None) -> None:
     try:
-        await obj.__anext__()
+        if exc is None:
+            await obj.__anext__()
+        else:
+            await obj.athrow(exc)
     except StopAsyncIteration:
         return
     await obj.aclose()
@@ -615,6 +713,9 @@ class _Builder:
                     raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`async with app.scope() as scope: ...`)")
                 if j in self.scoped:
                     continue
+                if plan._needs_await[j]:
+                    await self._shared_build(j, local)
+                    continue
             elif j in local and j != target:
                 continue
             obj = await self._amake(j, local, self.teardowns)
@@ -625,6 +726,39 @@ class _Builder:
         if self.scoped is not None and target in self.scoped:
             return self.scoped[target]
         return local[target]
+
+    async def _shared_build(self, j: int, local: dict[int, Any]) -> None:
+        """Builds scoped service `j` into this scope once, however many gets
+        ask for it at the same time: the first builds, the others wait for
+        its result (``shield``: a waiter's cancellation leaves the build
+        alone). A failed build fails every waiter and is not kept, so the
+        next get builds again; a cancelled builder hands the build to the
+        next waiter."""
+        import asyncio  # imported here: `import wireplan` stays cheap
+
+        scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's
+        inflight: dict[int, Any] = self._inflight  # type: ignore[attr-defined] # a scope's
+        while j not in scoped:
+            fut = inflight.get(j)
+            if fut is None:
+                break
+            await asyncio.shield(fut)  # raises the build's error
+        else:
+            return
+        fut = inflight[j] = asyncio.get_running_loop().create_future()
+        try:
+            obj = await self._amake(j, local, self.teardowns)
+        except Exception as e:
+            fut.set_exception(e)
+            fut.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        except BaseException:
+            fut.set_result(_UNSET)  # cancelled: a waiter loops and builds it
+            raise
+        finally:
+            del inflight[j]
+        scoped[j] = obj
+        fut.set_result(obj)
 
     # ---- public lookups ------------------------------------------------------
 
@@ -637,7 +771,12 @@ class _Builder:
     def get(self, key: Any) -> Any:
         """The instance for `key`: a class, ``Annotated[T, "name"]`` or a key
         string. Singletons are shared; scoped ones are shared within a scope;
-        transient ones are new on every call. Thread-safe."""
+        transient ones are new on every call. Thread-safe.
+
+        Raises ``AmbiguousKeyError`` (naming the providers) when several
+        services provide `key`: use :meth:`get_all` or :meth:`get_by_id`;
+        ``NotPlannedError`` when its provider is registered but not in the
+        plan; ``UnknownKeyError`` (naming the closest keys) otherwise."""
         plan = self.plan
         # The common case first, inline: a class, keyed once, naming one
         # started singleton.
@@ -660,8 +799,22 @@ class _Builder:
         return self._recipe(i)
 
     def get_all(self, key: Any) -> list[Any]:
-        """Every instance provided under `key`, in declaration order."""
+        """Every instance provided under `key`, in declaration order (none
+        for a key nobody registered, unless it looks like a typo of one)."""
         return [self._get_index(i) for i in self.plan._indices(key)]
+
+    def get_by_id(self, id: str) -> Any:
+        """The instance of the service with id `id` (``UnknownIdError`` or
+        ``NotPlannedError`` when the plan has none)."""
+        return self._get_index(self.plan._index_of_id(id))
+
+    async def aget_all(self, key: Any) -> list[Any]:
+        """As :meth:`get_all`, awaiting async factories (one after another)."""
+        return [await self._aget_index(i) for i in self.plan._indices(key)]
+
+    async def aget_by_id(self, id: str) -> Any:
+        """As :meth:`get_by_id`, awaiting async factories."""
+        return await self._aget_index(self.plan._index_of_id(id))
 
     if TYPE_CHECKING:
         @overload
@@ -670,8 +823,11 @@ class _Builder:
         async def aget(self, key: Any) -> Any: ...
 
     async def aget(self, key: Any) -> Any:
-        """As :meth:`get`, awaiting async factories."""
-        i = self.plan._index(key)
+        """As :meth:`get`, awaiting async factories. Concurrent ``aget``s in
+        one scope build each scoped service once."""
+        return await self._aget_index(self.plan._index(key))
+
+    async def _aget_index(self, i: int) -> Any:
         if i < self.plan.singletons or not self.plan._needs_await[i]:
             return self._get_index(i)
         if self.scoped is not None and i in self.scoped:
@@ -691,14 +847,15 @@ class App(_Builder):
         self._inst: list[Any] = [_UNSET] * len(plan.ids)
         self._durations: list[float] = [0.0] * plan.singletons
         self._running = False
+        self._settling: set[Any] = set()
         self._start_timeout = _timeout("start_timeout", start_timeout)
         self._stop_timeout = _timeout("stop_timeout", stop_timeout)
 
-    def _fail(self, i: int, cause: BaseException) -> StartupError:
-        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout)
+    def _fail(self, i: int, cause: BaseException) -> StartError:
+        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
         self._inst = [_UNSET] * len(self.plan.ids)
         group = _group("errors while rolling back start-up", errors) if errors else None
-        return StartupError(self.plan.ids[i], self.plan.source(i), cause, group)
+        return StartError(self.plan.ids[i], self.plan.source(i), cause, group)
 
     def _interrupted(self, e: BaseException, errors: list[BaseException]) -> None:
         """After a KeyboardInterrupt, a cancellation or SystemExit during
@@ -709,7 +866,42 @@ class App(_Builder):
             where = getattr(x, "__notes__", None) or ["while stopping a service"]
             _add_note(e, f"rolling back start-up, {where[-1]}: {type(x).__name__}: {x}")
 
+    def _refuse_async(self) -> None:
+        """A synchronous start of a plan with async factories: refused before
+        anything starts, naming them (the core's words)."""
+        plan = self.plan
+        if not plan._async_start:
+            return
+        kinds, needs, ns = plan._kinds, plan._needs_await, plan.singletons
+        names: dict[int, None] = {}
+        for i in range(ns):
+            if not needs[i]:
+                continue
+            if kinds[i] in _ASYNC_KINDS:
+                names[i] = None
+                continue
+            for _, _, how, t in plan._spec(i):  # through a transient built for it
+                for p in (t,) if how == _ONE else t if how == _MANY else ():
+                    if p >= ns and needs[p]:
+                        names.update((j, None) for j in plan._recipes[p] or (p,) if kinds[j] in _ASYNC_KINDS)
+        raise TypeError(_core.async_in_sync_start([plan.ids[i] for i in names], "start_async()"))
+
     def _start(self) -> None:
+        self._refuse_async()
+        # The loop makes an object or more per service, all of which live
+        # on: the cyclic GC would scan the whole plan again and again (a full
+        # collection during a 100,000-service start costs more than the
+        # starts). Off for the loop only, then as it was.
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()
+        try:
+            self._start_loop()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _start_loop(self) -> None:
         plan = self.plan
         inst = self._inst
         durations = self._durations
@@ -737,14 +929,14 @@ class App(_Builder):
                 raise self._fail(i, e) from e
             except BaseException as e:
                 # KeyboardInterrupt, SystemExit: stop what started, then let it through.
-                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout))
+                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e))
                 raise
             now = perf_counter()
             took = durations[i] = now - before
             before = now
             if took > limit:
                 # Measured after the fact: a blocking call cannot be interrupted.
-                late = _late_start(limit, took)
+                late = _late_start(plan, i, limit, took)
                 raise self._fail(i, late) from late
         self._running = True
 
@@ -755,19 +947,29 @@ class App(_Builder):
             # A cancellation (task.cancel(), Ctrl-C under asyncio.run),
             # KeyboardInterrupt or SystemExit: stop everything started so
             # far, in reverse, then let it through.
-            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout))
+            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e))
             raise
         if failure is not None:
-            i, cause, others = failure
+            i, cause, others, abandoned = failure
             err = await self._afail(i, cause)
             for j, other in others:
                 _add_note(err, f"`{self.plan.ids[j]}` failed too: {type(other).__name__}: {other}")
+            if abandoned:
+                err.abandoned = tuple(self.plan.ids[j] for j, _ in abandoned)
+                err._settled = self._tear_down_when_settled(abandoned, cause)
             raise err from cause
         self._running = True
 
-    async def _astart_layers(self) -> tuple[int, Exception, list[tuple[int, Exception]]] | None:
+    async def _astart_layers(self) -> tuple[int, BaseException, list[tuple[int, BaseException]], list[tuple[int, Any]]] | None:
         """Starts layer after layer; returns the first failure (service,
-        cause, the layer's other failures) without rolling back."""
+        cause, the layer's other failures, the abandoned factories' tasks)
+        without rolling back.
+
+        Fail fast: the first failure cancels the layer's factories still in
+        flight, lets them react once (a factory that honours cancellation is
+        done by then), and returns at once; one still running is abandoned
+        (see :meth:`_tear_down_when_settled`).
+        """
         plan = self.plan
         inst = self._inst
         durations = self._durations
@@ -783,78 +985,159 @@ class App(_Builder):
                 try:
                     inst[i] = self._make(i, {}, self.teardowns)
                 except Exception as e:
-                    return i, e, []
+                    return i, e, [], []
                 took = durations[i] = perf_counter() - t0
                 if took > limit:
-                    return i, _late_start(limit, took), []
+                    return i, _late_start(plan, i, limit, took), [], []
             if not waiting:
                 continue
-            # INVARIANT: each service records its teardown in
-            # self.teardowns the moment its instance exists, so a layer
-            # cancelled half-way is rolled back exactly, in reverse order of
-            # readiness.
             if len(waiting) == 1:
+                # One factory: awaited in this task (no task to make).
+                i = waiting[0]
+                own: list[Any] = []
                 try:
-                    results: list[Any] = [await self._timed(waiting[0])]
+                    inst[i], took = await self._timed(i, own)
                 except Exception as e:
-                    results = [e]
-            else:
-                import asyncio  # imported here: `import wireplan` stays cheap
-
-                # Cancelled, gather cancels every factory still running and
-                # raises only once all of them have finished.
-                results = await asyncio.gather(*(self._timed(i) for i in waiting), return_exceptions=True)
-            failed: list[tuple[int, Exception]] = []
-            for i, r in zip(waiting, results):
-                if isinstance(r, BaseException):
-                    if not isinstance(r, Exception):
-                        raise r  # a factory's own CancelledError or KeyboardInterrupt
-                    failed.append((i, r))
-                else:
-                    inst[i], took = r
-                    durations[i] = took
-                    if took > limit:
-                        failed.append((i, _late_start(limit, took)))
-            if failed:
-                return failed[0][0], failed[0][1], failed[1:]
+                    return i, e, [], []
+                finally:
+                    self.teardowns.extend(own)  # INVARIANT: teardowns in order of readiness
+                durations[i] = took
+                if took > limit:
+                    return i, _late_start(plan, i, limit, took), [], []
+                continue
+            failure = await self._astart_layer(waiting, limit)
+            if failure is not None:
+                return failure
         return None
 
-    async def _timed(self, i: int) -> tuple[Any, float]:
+    async def _astart_layer(self, waiting: list[int], limit: float
+                            ) -> tuple[int, BaseException, list[tuple[int, BaseException]], list[tuple[int, Any]]] | None:
+        """Runs the async factories of one layer as tasks (created in plan
+        order, so called in plan order) until all are ready or one fails."""
+        import asyncio  # imported here: `import wireplan` stays cheap
+
+        plan = self.plan
+        owns: dict[int, list[Any]] = {i: [] for i in waiting}
+        tasks = {asyncio.ensure_future(self._timed(i, owns[i])): i for i in waiting}
+        pending = set(tasks)
+        failed: list[tuple[int, BaseException]] = []
+        try:
+            while pending and not failed:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                # Tasks done in the same turn, in plan order: their readiness order.
+                for t in sorted(done, key=tasks.__getitem__):
+                    i = tasks[t]
+                    if t.cancelled():
+                        failed.append((i, asyncio.CancelledError(f"`{plan.ids[i]}` was cancelled")))
+                        continue
+                    e = t.exception()
+                    if e is not None:
+                        if not isinstance(e, Exception):
+                            raise e  # a factory's own KeyboardInterrupt or SystemExit
+                        failed.append((i, e))
+                        continue
+                    self.teardowns.extend(owns[i])
+                    self._inst[i], took = t.result()
+                    self._durations[i] = took
+                    if took > limit:
+                        failed.append((i, _late_start(plan, i, limit, took)))
+        except BaseException as e:
+            # This start is cancelled (or a factory raised KeyboardInterrupt):
+            # what is still running is cancelled and left behind; the caller
+            # rolls back what is ready.
+            left = await self._cancel(pending, tasks, owns)
+            if left:
+                self._tear_down_when_settled(left, e)
+            raise
+        if not failed:
+            return None
+        abandoned = await self._cancel(pending, tasks, owns)
+        first, cause = failed[0]
+        return first, cause, failed[1:], abandoned
+
+    async def _cancel(self, pending: set[Any], tasks: dict[Any, int], owns: dict[int, list[Any]]) -> list[tuple[int, Any]]:
+        """Cancels the `pending` factory tasks in plan order and lets each
+        react once; returns the ones still running (abandoned). One that
+        finished anyway is ready: its teardown joins the rollback."""
+        import asyncio
+
+        if not pending:
+            return []
+        order = sorted(pending, key=tasks.__getitem__)
+        for t in order:
+            t.cancel()
+        await asyncio.sleep(0)  # one turn: each cancelled factory sees its CancelledError
+        abandoned: list[tuple[int, Any]] = []
+        for t in order:
+            i = tasks[t]
+            if not t.done():
+                abandoned.append((i, t))
+            elif not t.cancelled() and t.exception() is None:
+                self.teardowns.extend(owns[i])
+                self._inst[i] = t.result()[0]
+        return [(i, (t, owns[i])) for i, t in abandoned]
+
+    def _tear_down_when_settled(self, abandoned: list[tuple[int, Any]], cause: BaseException) -> Any:
+        """A task that tears down each abandoned factory's instance once it
+        settles (told of the start's failure), and returns the errors."""
+        import asyncio
+
+        plan = self.plan
+        limit = self._stop_timeout
+
+        async def settle() -> list[BaseException]:
+            errors: list[BaseException] = []
+            for _, (task, own) in abandoned:
+                try:
+                    await asyncio.shield(task)
+                except BaseException:  # noqa: BLE001 - a failed or cancelled factory left nothing to tear down
+                    continue
+                errors += await _arollback_errors(own, plan, limit, cause)
+            return errors
+
+        task = asyncio.ensure_future(settle())
+        self._settling.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._settling.discard)
+        return task
+
+    async def _timed(self, i: int, teardowns: list[Any]) -> tuple[Any, float]:
         t0 = perf_counter()
         limit = self._start_timeout
+        plan = self.plan
         if limit is None:
-            obj = await self._amake(i, {}, self.teardowns)
+            obj = await self._amake(i, {}, teardowns)
         else:
-            obj = await _within(self._amake(i, {}, self.teardowns), limit,
-                                lambda: TimeoutError(f"timed out after {limit:g}s"))
+            obj = await _within(self._amake(i, {}, teardowns), limit, lambda: _late_start(plan, i, limit, None))
         return obj, perf_counter() - t0
 
-    async def _afail(self, i: int, cause: BaseException) -> StartupError:
-        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout)
+    async def _afail(self, i: int, cause: BaseException) -> StartError:
+        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
         self._inst = [_UNSET] * len(self.plan.ids)
         group = _group("errors while rolling back start-up", errors) if errors else None
-        return StartupError(self.plan.ids[i], self.plan.source(i), cause, group)
+        return StartError(self.plan.ids[i], self.plan.source(i), cause, group)
 
-    def stop(self) -> None:
+    def stop(self, *, error: BaseException | None = None) -> None:
         """Stops every started service in shutdown order (reverse of
-        start-up). Raises an ExceptionGroup of every teardown error, after
-        running every teardown; a teardown over the stop timeout is one
-        (a ``TimeoutError`` naming the service). Stopping twice is a no-op."""
+        start-up), each teardown told of `error` when the app ends because of
+        one (a ``with`` block does that). Raises an ExceptionGroup of every
+        teardown error, after running every teardown; a teardown over the
+        stop timeout is one (a ``TimeoutError`` naming the service). Stopping
+        twice is a no-op."""
         _no_async_teardown(self.teardowns, self.plan, "stop the app with `await app.astop()`")
-        self._stop()
+        self._stop(error)
 
-    def _stop(self) -> None:
+    def _stop(self, error: BaseException | None = None) -> None:
         self._running = False
-        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout)
+        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, error)
         self._inst = [_UNSET] * len(self.plan.ids)
         if errors:
             raise _group("errors while stopping services", errors)
 
-    async def astop(self) -> None:
+    async def astop(self, *, error: BaseException | None = None) -> None:
         """As :meth:`stop`, awaiting async teardowns (each cancelled after the
         stop timeout, and reported; the others still run)."""
         self._running = False
-        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout)
+        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, error)
         self._inst = [_UNSET] * len(self.plan.ids)
         if errors:
             raise _group("errors while stopping services", errors)
@@ -904,7 +1187,7 @@ class App(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self._stop()  # no refusal here: what can stop does, the rest is reported
+        self._stop(e)  # no refusal here: what can stop does, the rest is reported
 
     def __repr__(self) -> str:
         return f"<wireplan.App {'running' if self._running else 'stopped'}, {self.plan.singletons} singletons>"
@@ -920,21 +1203,24 @@ class Scope(_Builder):
         self.scoped = {}
         self.teardowns = []
         self.lock = RLock()
+        self._inflight: dict[int, Any] = {}  # scoped builds under way (async), by service
 
-    def close(self) -> None:
-        """Tears down this scope's instances, newest first."""
+    def close(self, *, error: BaseException | None = None) -> None:
+        """Tears down this scope's instances (scoped ones, and the transients
+        built in it), newest first, each told of `error` when the scope ends
+        because of one (a ``with`` block does that)."""
         _no_async_teardown(self.teardowns, self.plan, "close the scope with `await scope.aclose()` (`async with`)")
-        self._close()
+        self._close(error)
 
-    def _close(self) -> None:
-        errors = _rollback_errors(self.teardowns, self.plan)
+    def _close(self, error: BaseException | None = None) -> None:
+        errors = _rollback_errors(self.teardowns, self.plan, None, error)
         self.scoped = {}
         if errors:
             raise _group("errors while closing a scope", errors)
 
-    async def aclose(self) -> None:
+    async def aclose(self, *, error: BaseException | None = None) -> None:
         """As :meth:`close`, awaiting async teardowns."""
-        errors = await _arollback_errors(self.teardowns, self.plan)
+        errors = await _arollback_errors(self.teardowns, self.plan, None, error)
         self.scoped = {}
         if errors:
             raise _group("errors while closing a scope", errors)
@@ -943,13 +1229,13 @@ class Scope(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self._close()  # no refusal here: what can close does, the rest is reported
+        self._close(e)  # no refusal here: what can close does, the rest is reported
 
     async def __aenter__(self) -> Scope:
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        await self.aclose()
+        await self.aclose(error=e)
 
 
 class _AsyncStart:
@@ -963,7 +1249,7 @@ class _AsyncStart:
         return self._app
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        await self._app.astop()
+        await self._app.astop(error=e)
 
     def __await__(self) -> Any:
         """``app = await plan.start_async()`` (then ``await app.astop()``)."""
