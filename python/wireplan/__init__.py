@@ -20,11 +20,15 @@ from . import _core
 from ._keys import Lazy, key_of, lazy, many
 from .errors import (
     AmbiguousDependencyError,
+    AmbiguousKeyError,
     CycleError,
     MissingDependencyError,
+    NotPlannedError,
     PlanError,
     ScopeError,
+    StartError,
     StartupError,
+    UnknownIdError,
     UnknownKeyError,
 )
 from .registry import Registry
@@ -49,17 +53,21 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AmbiguousDependencyError",
+    "AmbiguousKeyError",
     "App",
     "CycleError",
     "Lazy",
     "MissingDependencyError",
+    "NotPlannedError",
     "Plan",
     "PlanError",
     "Registry",
     "Scope",
     "ScopeError",
+    "StartError",
     "StartupError",
     "Timing",
+    "UnknownIdError",
     "UnknownKeyError",
     "__version__",
     "key_of",
