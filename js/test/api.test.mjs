@@ -167,7 +167,7 @@ test("web entry: nothing works before init; initSync from bytes needs no fetch",
     try { web.plan("{"); } catch (e) { console.log(e instanceof web.PlanError, e.code); }`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
   assert.equal(r.stderr, "");
-  assert.equal(r.stdout, "wireplan: the WebAssembly module is not initialized: call `await init()` or `initSync(bytes)` from `wireplan/web` first\na,b\ntrue invalid-descriptor\n");
+  assert.equal(r.stdout, "wireplan: the WebAssembly module is not initialized: call `await init()` or `initSync(module)` from `wireplan/web` first\na,b\ntrue invalid-descriptor\n");
 });
 
 test("bundler entry: loads where ES module wasm imports work", () => {
