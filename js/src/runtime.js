@@ -413,19 +413,29 @@ function sourceText(source) {
 }
 
 /**
- * Calls `dispose(instance, {error, id})`, awaiting it for at most
- * `timeout` ms; the `StopError`, or null. A dispose that rethrows the very
- * error it was told of has not failed (as a context manager re-raising).
+ * Calls `dispose(instance, {error, id})`: the `StopError`, or null, or,
+ * when the dispose returned a promise, a promise of one of those (awaited
+ * for at most `timeout` ms). A synchronous dispose costs no await. A
+ * dispose that rethrows the very error it was told of has not failed (as a
+ * context manager re-raising it).
  */
-async function disposeOne(dispose, instance, id, error, timeout) {
+function disposeOne(dispose, instance, id, error, timeout) {
+  let r;
   try {
-    const r = dispose(instance, { error, id });
-    if (isThenable(r)) await (timeout === null ? r : within(r, timeout, id, "stop"));
-    return null;
+    r = dispose(instance, { error, id });
   } catch (cause) {
-    if (error !== undefined && cause === error) return null;
-    return new StopError(id, cause);
+    return stopFailure(id, cause, error);
   }
+  if (!isThenable(r)) return null;
+  return Promise.resolve(timeout === null ? r : within(r, timeout, id, "stop")).then(
+    () => null,
+    (cause) => stopFailure(id, cause, error),
+  );
+}
+
+/** A dispose's failure, unless it rethrew the error it was told of. */
+function stopFailure(id, cause, error) {
+  return error !== undefined && cause === error ? null : new StopError(id, cause);
 }
 
 const OPTIONAL = 1;
@@ -864,7 +874,8 @@ export class App {
         owned.pop();
         const dispose = entries[i].dispose;
         if (dispose === undefined) continue;
-        const e = await disposeOne(dispose, value, ids[i], error, timeout);
+        let e = disposeOne(dispose, value, ids[i], error, timeout);
+        if (e instanceof Promise) e = await e;
         if (e !== null) errors.push(e);
       }
       if (this.#readyCount === 0) break;
@@ -875,7 +886,8 @@ export class App {
       const instance = this.#instances[i];
       this.#instances[i] = undefined;
       if (dispose === undefined) continue;
-      const e = await disposeOne(dispose, instance, ids[i], error, timeout);
+      let e = disposeOne(dispose, instance, ids[i], error, timeout);
+      if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
     }
     return errors;
@@ -1155,7 +1167,8 @@ export class Scope {
       const i = created[k];
       const dispose = this.#app._entry(i).dispose;
       if (dispose === undefined) continue;
-      const e = await disposeOne(dispose, created[k + 1], this.#app._id(i), error, timeout);
+      let e = disposeOne(dispose, created[k + 1], this.#app._id(i), error, timeout);
+      if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
     }
     this.#cache.clear();
