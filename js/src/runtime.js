@@ -292,8 +292,8 @@ class Lookup {
 
   /** Why no planned service provides `key`, as an error. */
   #missing(key) {
-    const why = this.#unplanned(key, (r) => provided(r).includes(key))
-      ?? this.#unplanned(key, (r) => r.descriptor.id === key);
+    // Keys only: an id that provides other keys is no key (`getById` takes ids).
+    const why = this.#unplanned(key, (r) => provided(r).includes(key));
     if (why !== null) return why;
     const keys = [...this.#byKey().keys()];
     const [text, suggestions] = unknownWords(wasm().unknownKey(String(key), keys), keys);
@@ -316,7 +316,9 @@ class Lookup {
       const by = this.#replacer(r.descriptor.id, profile);
       if (by !== null) return new LookupError("replaced", key, wasm().replaced(r.descriptor.id, provided(r)[0], by), [by]);
     }
-    const text = active.length > 0 ? wasm().notPlanned(String(key), undefined) : wasm().notPlanned(String(key), profile ?? undefined);
+    // Registered for other profiles only: Python names a plan without a
+    // profile `(none)`, and so does JS, so that both say the same.
+    const text = active.length > 0 ? wasm().notPlanned(String(key), undefined) : wasm().notPlanned(String(key), profile ?? "(none)");
     return new LookupError("not-planned", key, text, regs.map((r) => r.descriptor.id));
   }
 

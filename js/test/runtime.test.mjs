@@ -470,8 +470,8 @@ test("app.get resolves a key: one provider, or an error naming them all", async 
   assert.throws(() => app.get("Plugin"), lookupError("ambiguous-key",
     "several services provide `Plugin`: `metrics` and `tracing`; get them all with `getAll`, or one with `getById`", ["metrics", "tracing"]));
   assert.throws(() => app.get("admin"), lookupError("not-planned", "`admin` is registered but no root needs it", ["admin"]));
-  assert.throws(() => app.get("pg"), lookupError("replaced", "`pg` is replaced: `Database` is provided by `pg.fake`", ["pg.fake"]));
-  assert.throws(() => app.getById("pg"), lookupError("replaced", "`pg` is replaced: `Database` is provided by `pg.fake`"));
+  assert.throws(() => app.getById("pg"), lookupError("replaced", "`pg` is replaced: `Database` is provided by `pg.fake`", ["pg.fake"]));
+  assert.throws(() => app.get("pg"), lookupError("unknown-key", "no service provides `pg`; did you mean `pg.fake`?"), "an id is not a key");
   assert.throws(() => app.get("Databse"), lookupError("unknown-key", "no service provides `Databse`; did you mean `Database`?", ["Database"]));
   assert.throws(() => app.getAll("Plugn"), lookupError("unknown-key", "no service provides `Plugn`; did you mean `Plugin`?"));
   assert.throws(() => app.getById("servr"), lookupError("unknown-id", "no service has the id `servr`; did you mean `server`?", ["server"]));
@@ -483,9 +483,12 @@ test("a key registered for another profile says so", async () => {
   const registry = new Registry();
   registry.provide("tracing", [], () => "tracing", { profiles: ["prod"] });
   registry.provide("server", [], () => "server");
-  const app = await registry.compile({ profile: "dev" }).start();
-  assert.throws(() => app.get("tracing"), lookupError("not-planned", "`tracing` is registered but not for profile `dev`"));
-  await app.stop();
+  const dev = await registry.compile({ profile: "dev" }).start();
+  assert.throws(() => dev.get("tracing"), lookupError("not-planned", "`tracing` is registered but not for profile `dev`"));
+  await dev.stop();
+  const none = await registry.compile().start();
+  assert.throws(() => none.getById("tracing"), lookupError("not-planned", "`tracing` is registered but not for profile `(none)`"));
+  await none.stop();
 });
 
 test("scope.get, getAll and getById look up the same way", async () => {
