@@ -90,9 +90,9 @@ VERSION = 1
 HEADER = 32
 MAC_LEN = 32
 SUFFIX = ".wpc"
-#: An entry larger than this is refused unread (a plan of a million
-#: services is about 150 MB).
-MAX_ENTRY = 1 << 30
+#: An entry larger than this is refused unread (the plan of 100,000
+#: services is about 15 MB).
+MAX_ENTRY = 256 << 20
 #: A source file larger than this is not hashed (the entry is then stale).
 MAX_SOURCE = 256 << 20
 #: Entries younger than this are never pruned; older hits are touched.
@@ -527,26 +527,27 @@ def _lock(dfd: int, exclusive: bool) -> int | None:
 def _write_atomic(dfd: int, name: str, data: bytes) -> None:
     """Writes `name` in the directory as a temporary file renamed into place
     (created ``0o644``, less the umask), holding the directory's lock
-    shared while renaming, so that pruning never removes it mid-rename."""
-    tmp = f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644, dir_fd=dfd)
+    shared from the temporary file's creation to the rename, so that
+    pruning (which holds it exclusively) never removes either mid-write."""
+    lock = _lock(dfd, exclusive=False)
     try:
+        tmp = f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644, dir_fd=dfd)
         try:
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
-        lock = _lock(dfd, exclusive=False)
-        try:
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
             os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
-        finally:
-            if lock is not None:
-                os.close(lock)
-    except BaseException:
-        try:
-            os.unlink(tmp, dir_fd=dfd)
-        except OSError:
-            pass
-        raise
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=dfd)
+            except OSError:
+                pass
+            raise
+    finally:
+        if lock is not None:
+            os.close(lock)
 
 
 def max_entries() -> int:
