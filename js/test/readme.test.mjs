@@ -20,3 +20,13 @@ test("the README's JS example", () => {
   assert.match(lines[4], /^error\[dependency-cycle\]: dependency cycle: `a` -> `b` -> `a`$/);
   assert.ok(r.stdout.includes("\nerror: 1 error\n[ 'a', 'b', 'a' ]\ntrue\ntrue\nfalse\n"), r.stdout);
 });
+
+test("the package README's example (the npm page)", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)];
+  assert.equal(blocks.length, 1);
+  const script = blocks[0][1].replace(/from "wireplan";/, `from ${JSON.stringify(new URL("../src/index.js", import.meta.url).href)};`);
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "[ 'config', 'db' ] [ [ 'config' ], [ 'db' ] ]\nfalse\n");
+});
