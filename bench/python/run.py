@@ -17,7 +17,9 @@ Graphs come from bench/gen.py (shared with the other languages):
     all (every service resolved once). wireplan cold (no cache) and warm
     (plan from the disk cache, after one run that filled it); the peers
     (cold, their only mode); and a hand-written loop calling the
-    constructors in a precomputed order, the floor.
+    constructors in a precomputed order, the floor. Then what trusting
+    the cache costs a warm start of 1,000 providers: the cache key and
+    the stat of every source file.
 (c) a chain of providers: which frameworks start chains of 1,000 and
     10,000, and wireplan on 100,000 (start and stop).
 (d) what ``import X`` adds to a bare interpreter (``-X importtime``'s
@@ -374,6 +376,48 @@ PEER_1K: dict[str, float | None] = {}
 PEER_10K: dict[str, float | None] = {}
 
 
+def bench_cache_key(workdir: Path, n: int, repeat: int) -> None:
+    """What a warm start pays to trust the disk cache: the key (read from
+    the registrations, no type hint) and the check that every source file
+    the plan was read from is unchanged (a stat each; their stats are
+    recorded once the files are two seconds old, hence the wait). With the
+    classes in one file, and spread over 100 files as in a real project."""
+    from wireplan import _cache, _cache_key
+
+    deps = gen.layered(n)
+    path = write_app(workdir, f"keyed_{n}", deps)
+    spread = [path.with_name(f"keyed_{n}_{k}.py") for k in range(100)]
+    for f in spread:
+        f.write_text("# one of 100 source files\n")
+    for label, files in (("1 source file", None), ("100 source files", spread)):
+        def make() -> Any:
+            app = App(path, deps)
+            if files is not None:  # each class's __init__ in one of the files
+                for i, cls in enumerate(app.classes):
+                    init = cls.__dict__["__init__"]
+                    init.__code__ = init.__code__.replace(co_filename=str(files[i % len(files)]))
+            reg = wireplan.Registry()
+            for cls in app.classes:
+                reg.provide(cls)
+            return reg
+
+        cache = tempfile.mkdtemp(prefix="wpbench-key-", dir=workdir)
+        make().compile(cache_dir=cache)
+        time.sleep(_cache.RACY_NS / 1e9 + 0.2)
+        make().compile(cache_dir=cache)  # a hit that records the files' stats
+        reg = make()
+        key = _cache_key.cache_key(reg._providers, None, None)
+        [entry] = Path(cache).glob("*.wpc")
+        data = entry.read_bytes()
+        _, _, sources = _cache._parse_manifest(data[32:32 + int.from_bytes(data[12:16], "little")].decode())
+        assert _cache._fresh(sources) is True, "the sources' stats should prove them unchanged"
+        t_key = best_of(lambda: _cache_key.cache_key(reg._providers, None, None), repeat * 20)
+        t_check = best_of(lambda: _cache._fresh(sources), repeat * 20)
+        assert _cache_key.cache_key(reg._providers, None, None) == key
+        row(f"cache key + source check, {n:,} providers", label, fmt_time(t_key + t_check),
+            f"key {fmt_time(t_key)}, {len(sources)} stats {fmt_time(t_check)}")
+
+
 # --- (c) chains -------------------------------------------------------------------
 
 
@@ -526,6 +570,8 @@ def main() -> None:
     try:
         bench_graphlib(100_000)
         bench_startup(workdir, 1000, repeat, budget)
+        if wireplan:
+            bench_cache_key(workdir, 1000, repeat)
         bench_startup(workdir, 10_000, max(1, repeat // 2), budget)
         bench_chain(workdir, 100_000, budget)
         bench_import()

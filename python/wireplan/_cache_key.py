@@ -203,26 +203,27 @@ def cache_key(providers: Sequence[_Provider], profile: str | None, roots: Sequen
     # in the key once, at the end.
     files: dict[str, int] = {}
     modules: dict[str, int] = {}
+    get_module = sys.modules.get
     for p in providers:
         target = p.target
-        if type(target) is type and not p.is_value and p.profiles is None and not p.keys and p.deps is None:
+        if type(target) is type and p.keys is None and p.deps is None and p.profiles is None and not p.is_value:
             # A plain class registered plainly, the common case, in one
             # string: what _describe appends for it, fewer steps.
             module = target.__module__
             mfile = modules.get(module)
             if mfile is None:
-                file = getattr(sys.modules.get(module), "__file__", None)
+                file = getattr(get_module(module), "__file__", None)
                 mfile = modules[module] = files.setdefault(file, len(files)) if file else -1
-            code = getattr(getattr(target, "__init__"), "__code__", None)  # noqa: B009 - inherited or not
-            if code is None:
-                out.append(f"\0{p.id}\0{p.lifetime}\0{module}.{target.__qualname__}\0{mfile}")
+            try:
+                file = target.__init__.__code__.co_filename
+            except AttributeError:  # object's __init__, or one written in C
+                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}")
                 continue
-            file = code.co_filename
-            if not file.startswith("<"):
-                number = files.get(file)
-                if number is None:
-                    number = files[file] = len(files)
-                out.append(f"\0{p.id}\0{p.lifetime}\0{module}.{target.__qualname__}\0{mfile}\0{number}")
+            number = files.get(file)
+            if number is None and not file.startswith("<"):
+                number = files[file] = len(files)
+            if number is not None:
+                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}\0{number}")
                 continue
         out.append(f"\0{p.id}\0{p.lifetime}\0{p.is_value}")
         if p.profiles is not None:
