@@ -32,14 +32,49 @@ function documents(input, options) {
   throw new TypeError("wireplan: descriptors must be a JSON string, a descriptor object or an array of documents");
 }
 
-/** Only what the core's `Options` reads; `name` is ours. */
+/** Options read here in JS, never passed to the core. */
+const JS_OPTIONS = new Set(["name", "color", "fingerprint", "descriptors"]);
+
+/** `maxServices` -> `max_services`: JS spells options in camelCase, the core in snake_case. */
+function snake(name) {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * The planning options for the core: every option but the JS-only ones goes
+ * through (camelCase names in snake_case), so a misspelt one (`profle`,
+ * `limits.maxServics`) is refused by the core's `Options`, which names the
+ * valid ones, instead of being silently ignored.
+ */
 function coreOptions(options) {
   if (options === undefined || options === null) return null;
+  if (typeof options !== "object" || Array.isArray(options)) throw new TypeError("wireplan: options must be an object");
   const out = {};
-  if (options.profile !== undefined && options.profile !== null) out.profile = options.profile;
-  if (options.roots !== undefined && options.roots !== null) out.roots = options.roots;
-  if (options.limits !== undefined && options.limits !== null) out.limits = options.limits;
-  return out;
+  for (const [name, value] of Object.entries(options)) {
+    if (JS_OPTIONS.has(name) || value === undefined || value === null) continue;
+    if (name === "limits" && typeof value === "object" && !Array.isArray(value)) {
+      out.limits = Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), v]));
+    } else {
+      out[snake(name)] = value;
+    }
+  }
+  if (out.roots !== undefined && !(Array.isArray(out.roots) && out.roots.every((r) => typeof r === "string"))) {
+    const got = typeof out.roots === "string" ? `the string ${JSON.stringify(out.roots)} (write \`roots: [${JSON.stringify(out.roots)}]\`)` : typeof out.roots;
+    throw new TypeError(`wireplan: option \`roots\` must be an array of service ids, got ${got}`);
+  }
+  if (out.profile !== undefined && typeof out.profile !== "string") {
+    throw new TypeError(`wireplan: option \`profile\` must be a string, got ${typeof out.profile}`);
+  }
+  return jsonOptions(out);
+}
+
+/** The options as JSON text for the core's reader; a BigInt or a cycle is a `TypeError` naming the option. */
+function jsonOptions(out) {
+  try {
+    return JSON.stringify(out);
+  } catch (e) {
+    throw new TypeError(`wireplan: options cannot be written as JSON: ${e.message}`);
+  }
 }
 
 const LIFETIME_NAMES = ["singleton", "scoped", "transient"];

@@ -218,9 +218,16 @@ fn read_documents(documents: JsValue) -> Result<Vec<Doc>, Report> {
     })
 }
 
+/// Options as JSON text (what `js/src/api.js` passes) or an object. The text
+/// goes through the core's own reader, which refuses unknown names
+/// (serde-wasm-bindgen looks up only the fields it knows, so a misspelt
+/// option in an object would be ignored).
 fn read_options(options: JsValue) -> Result<Options, Report> {
     if options.is_undefined() || options.is_null() {
         return Ok(Options::default());
+    }
+    if let Some(text) = options.as_string() {
+        return Options::from_json(&text).map_err(Report::from);
     }
     serde_wasm_bindgen::from_value(options).map_err(|e| {
         Report::from(Error::Options {
