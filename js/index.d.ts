@@ -386,8 +386,61 @@ export class Registry {
   /** The descriptor document of what is registered. */
   descriptors(): DescriptorDocument;
   /** Plans the registrations; throws `PlanError`. */
-  compile(options?: PlanOptions): CompiledPlan;
+  compile(options?: PlanOptions & { cache?: undefined | null }): CompiledPlan;
+  /**
+   * Plans through a plan cache: a stored plan of the same fingerprint is
+   * decoded instead of planning. A promise when the storage's `get` is async.
+   */
+  compile(options: CachedCompileOptions<SyncPlanStorage>): CompiledPlan;
+  compile(options: CachedCompileOptions<PlanStorage>): CompiledPlan | Promise<CompiledPlan>;
 }
+
+/** What a plan storage may hand back for a key. */
+export type StoredBytes = Uint8Array | ArrayBuffer | ArrayBufferView | undefined | null;
+
+/** Bytes by key: `memoryCache()`, `fileCache(dir)`, or a KV store / IndexedDB in a few lines (README, "Plan cache"). */
+export interface PlanStorage {
+  get(key: string): StoredBytes | Promise<StoredBytes>;
+  set(key: string, bytes: Uint8Array): unknown;
+}
+
+/** A storage whose `get` answers at once: `compile` then returns a `CompiledPlan`. */
+export interface SyncPlanStorage extends PlanStorage {
+  get(key: string): StoredBytes;
+}
+
+/** `compile` options with a plan cache. */
+export interface CachedCompileOptions<S extends PlanStorage> extends PlanOptions {
+  cache: S;
+  /** Hears of refused entries and failed reads and writes (default `console.warn`). */
+  onCacheWarning?: (message: string) => void;
+}
+
+/** A storage in memory (`map` holds the bytes). */
+export function memoryCache(): SyncPlanStorage & { map: Map<string, Uint8Array> };
+
+/** Options of `fileCache`. */
+export interface FileCacheOptions {
+  /** The `node:fs` module, where `process.getBuiltinModule` is missing (Node before 20.16). */
+  fs?: unknown;
+  /** Plans kept beyond an hour's grace (default 64). */
+  maxEntries?: number;
+}
+
+/**
+ * Node: one `<key>.wpl` file per plan in `dir`; refuses symbolic links, special
+ * files, oversized files and files other users can write (by throwing: a warning).
+ */
+export function fileCache(dir: string, options?: FileCacheOptions): SyncPlanStorage & { dir: string; prune(): number };
+
+/** The plan of `descriptors`, through `cache` (see `Registry.compile`). */
+export function cachedPlan(descriptors: DescriptorInput, options: PlanOptions | undefined, cache: SyncPlanStorage,
+  warn?: (message: string) => void): Plan;
+export function cachedPlan(descriptors: DescriptorInput, options: PlanOptions | undefined, cache: PlanStorage,
+  warn?: (message: string) => void): Plan | Promise<Plan>;
+
+/** The storage key of a plan of these descriptors and options: `wireplan-<fingerprint>`. */
+export function planCacheKey(descriptors: DescriptorInput, options?: PlanOptions): string;
 
 /** Options of `start()`. Timeouts are in milliseconds, per service; absent or `Infinity`: none. */
 export interface StartOptions {

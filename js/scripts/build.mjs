@@ -102,7 +102,7 @@ for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(join(root, f), j
 // Each ES module becomes a block: its one-line imports (`import { a, b }
 // from "./x.js";`) read from the shared `modules` object, and its exports
 // (`export function|class|const NAME`) are added to it at the block's end.
-const sources = ["wasm.js", "errors.js", "api.js", "runtime.js"];
+const sources = ["wasm.js", "errors.js", "api.js", "cache.js", "runtime.js"];
 const internal = new Set(["setWasm", "setPending", "wasm", "stripNewline", "describe"]);
 const publicNames = [];
 let body = "";

@@ -2,3 +2,4 @@
 export { Plan, Report, plan, check, fingerprint, encodePlan, decodePlan, explain, version } from "./api.js";
 export { PlanError, StartError, TimeoutError, AbortError, LookupError } from "./errors.js";
 export { Registry, CompiledPlan, App, Scope, StopError } from "./runtime.js";
+export { cachedPlan, fileCache, memoryCache, planCacheKey } from "./cache.js";

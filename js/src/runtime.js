@@ -6,6 +6,7 @@
 // without growing the stack, and synchronous factories cost no await.
 
 import { plan } from "./api.js";
+import { cachedPlan } from "./cache.js";
 import { AbortError, LookupError, StartError, TimeoutError, describe } from "./errors.js";
 import { wasm } from "./wasm.js";
 
@@ -133,11 +134,24 @@ export class Registry {
 
   /**
    * Plans the registered services (`{profile?, roots?, name?}`); throws
-   * `PlanError` with every problem of the graph.
+   * `PlanError` with every problem of the graph. With `cache` (a storage:
+   * `memoryCache()`, `fileCache(dir)`, any `{get, set}` of bytes by key), a
+   * stored plan of the same fingerprint is decoded instead of planning, and
+   * a new plan is stored; refused entries and storage failures go to
+   * `onCacheWarning(message)` (default `console.warn`). Returns a promise
+   * when the storage's `get` does.
    */
   compile(options = {}) {
-    const named = { name: "<registry>", ...options };
-    const planned = plan(this.descriptors(), named);
+    const { cache, onCacheWarning, ...planning } = options ?? {};
+    const named = { name: "<registry>", ...planning };
+    if (cache === undefined || cache === null) return this.#bind(plan(this.descriptors(), named), planning);
+    // With a plan cache (see cache.js): a promise when the storage's get is async.
+    const got = cachedPlan(this.descriptors(), named, cache, onCacheWarning);
+    return isThenable(got) ? got.then((planned) => this.#bind(planned, planning)) : this.#bind(got, planning);
+  }
+
+  /** A plan of these services with their factories. */
+  #bind(planned, options) {
     // Among the services active in this profile ids are unique (the core
     // reports duplicates), so the id finds the registration.
     const profile = options.profile ?? null;
