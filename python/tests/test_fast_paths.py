@@ -19,7 +19,7 @@ from typing import Annotated, Any, Iterator
 import pytest
 
 import wireplan
-import wireplan.registry
+import wireplan._reading
 
 
 class A:
@@ -120,7 +120,7 @@ def full_registry() -> wireplan.Registry:
 
 def test_quick_class_reading_matches_the_general_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     quick = full_registry().document()
-    monkeypatch.setattr(wireplan.registry, "_read_class", lambda cls: None)
+    monkeypatch.setattr(wireplan._reading, "_read_class", lambda reading, cls: None)
     assert full_registry().document() == quick
 
 

@@ -31,13 +31,21 @@ def test_descriptors_carry_source_and_meta() -> None:
     def thing(n: int = 3, *, name: str | None = None) -> Thing:
         return Thing()
 
-    [d] = registry.descriptors()
+    @registry.provide
+    def named(n: Annotated[int, "n"] = 3) -> Annotated[Thing, "named"]:
+        return Thing()
+
+    d, e = registry.descriptors()
     assert d["id"].endswith("thing")
     assert d["provides"] == [f"{__name__}.Thing"]
-    assert d["deps"] == [{"key": "builtins.int", "optional": True}, {"key": "builtins.str", "optional": True}]
+    # Builtin types name no dependency: with a default, the parameter keeps it.
+    assert "deps" not in d
     assert d["source"]["file"] == __file__
     assert d["source"]["line"] == thing.__code__.co_firstlineno
-    assert d["meta"] == "call|n:2|name:2"
+    assert d["meta"] == "call"
+    # Named, a builtin is an (optional) dependency like any other.
+    assert e["deps"] == [{"key": "builtins.int#n", "optional": True}]
+    assert e["meta"] == "call|n:2"
     with registry.compile().start() as app:
         assert isinstance(app.get(Thing), Thing)
 
@@ -69,32 +77,30 @@ def test_kinds() -> None:
 
 
 def test_unreadable_providers() -> None:
-    registry = wireplan.Registry()
-
+    # Each problem is a diagnostic of the one PlanError (see
+    # test_registry_errors.py for every kind).
     def no_return():  # type: ignore[no-untyped-def]
         return 1
-
-    registry.provide(no_return)
-    with pytest.raises(TypeError, match="no return annotation"):
-        registry.compile()
-
-    registry = wireplan.Registry()
 
     def no_hint(x) -> Thing:  # type: ignore[no-untyped-def]
         return Thing()
 
-    registry.provide(no_hint)
-    with pytest.raises(TypeError, match="parameter `x` .* has no type hint"):
-        registry.compile()
-
-    registry = wireplan.Registry()
-
     def unresolved(x: "Nowhere") -> Thing:  # type: ignore[name-defined] # noqa: F821
         return Thing()
 
-    registry.provide(unresolved)
-    with pytest.raises(TypeError, match="cannot resolve the type hints"):
-        registry.compile()
+    for factory, code, words in [
+        (no_return, "missing-annotation", "has no return type hint, so it provides no key"),
+        (no_hint, "missing-annotation", "parameter `x` of `test_registry.test_unreadable_providers.<locals>.no_hint` has no type hint"),
+        (unresolved, "unresolved-annotation", "the type hint `Nowhere` of parameter `x`"),
+    ]:
+        registry = wireplan.Registry()
+        registry.provide(factory)
+        with pytest.raises(wireplan.PlanError) as info:
+            registry.compile()
+        [d] = info.value.diagnostics
+        assert d["code"] == code
+        assert words in d["message"]
+        assert d["location"]["file"] == __file__ and d["location"]["line"] == factory.__code__.co_firstlineno
 
 
 def test_profiles_roots_and_warnings() -> None:

@@ -79,7 +79,7 @@ class _Class:
 
 
 FunctionType = type(_function)
-MethodType = type(_Class().method)
+MethodType: Any = type(_Class().method)
 
 
 #: Wrappers read through at most (as ``inspect.unwrap`` bounds its loop): an

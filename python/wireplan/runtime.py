@@ -372,7 +372,7 @@ def _registered_keys(p: _Provider) -> list[str]:
     if isinstance(p.target, type):
         return [key_of(p.target)]
     try:
-        from .registry import _introspect
+        from ._reading import _introspect
 
         return list(_introspect(p)[0])
     except Exception:  # noqa: BLE001 - only for an error's words: a provider that cannot be read provides nothing known

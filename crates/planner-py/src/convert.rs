@@ -15,7 +15,7 @@ use crate::errors::{core_error, report_error};
 /// Planning options from the Python arguments. `limits` maps the core's
 /// limit names (`max_services`...) to values; the core's serde reads them,
 /// so an unknown name is refused with the same words as in JSON options.
-fn options(
+pub(crate) fn options(
     profile: Option<String>,
     roots: Option<Vec<String>>,
     limits: Option<std::collections::BTreeMap<String, u64>>,

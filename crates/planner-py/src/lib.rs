@@ -10,6 +10,8 @@ use pyo3::prelude::*;
 
 mod convert;
 mod errors;
+// The registry's findings, reported with the graph's problems.
+mod reading;
 // helper-graphlib: the `wireplan.graphlib` sorter (its own file, its own owner).
 mod graphlib;
 
@@ -35,6 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ] {
         m.add_function(f)?;
     }
+    m.add_function(wrap_pyfunction!(reading::check_findings, m)?)?;
     // helper-graphlib: registers `TopologicalSorter` for `wireplan.graphlib`.
     graphlib::register(m)?;
     Ok(())

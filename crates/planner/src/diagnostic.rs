@@ -38,6 +38,15 @@ pub enum Code {
     LimitExceeded,
     /// A binary plan that cannot be trusted.
     InvalidPlan,
+    /// A provider's type hint that cannot be evaluated (found by a front
+    /// end reading code; see `reading.rs`).
+    UnresolvedAnnotation,
+    /// A provider's parameter or return with no type hint naming a key.
+    MissingAnnotation,
+    /// A dependency or provided key of a builtin type that is not named.
+    UnnamedBuiltin,
+    /// Different classes whose keys are the same text.
+    KeyCollision,
 }
 
 impl Code {
@@ -56,6 +65,10 @@ impl Code {
             Code::UnsupportedVersion => "unsupported-version",
             Code::LimitExceeded => "limit-exceeded",
             Code::InvalidPlan => "invalid-plan",
+            Code::UnresolvedAnnotation => "unresolved-annotation",
+            Code::MissingAnnotation => "missing-annotation",
+            Code::UnnamedBuiltin => "unnamed-builtin",
+            Code::KeyCollision => "key-collision",
         }
     }
 }

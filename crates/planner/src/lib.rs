@@ -37,6 +37,7 @@ mod order;
 mod parse;
 mod plan;
 mod query;
+pub mod reading;
 pub mod render;
 mod suggest;
 
