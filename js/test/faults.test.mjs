@@ -278,6 +278,30 @@ test("a hanging factory at several positions fails the start after startTimeout,
   }
 });
 
+test("a synchronous factory over startTimeout at several positions: measured, it fails the start and is rolled back too", async () => {
+  const base = timers();
+  for (const p of SEVERAL) {
+    const { compiled, log } = graph({
+      factory: (i, make) => (i === p ? () => {
+        const t0 = performance.now();
+        while (performance.now() - t0 < 100) { /* a synchronous factory cannot be interrupted */ }
+        return make();
+      } : undefined),
+    });
+    let error;
+    // A wide margin: the other factories must not run over on a busy machine.
+    await compiled.start({ startTimeout: 50 }).catch((e) => { error = e; });
+    assert.ok(error instanceof StartError);
+    assert.equal(error.service, ids[p]);
+    assert.ok(error.cause instanceof TimeoutError);
+    assert.ok(error.cause.took >= 100);
+    assert.match(error.message, new RegExp(`^service \`${ids[p]}\` failed to start: \`${ids[p]}\` did not start within 50 ms: the factory returned after \\d+ ms`));
+    // Sync: nothing after it was called; it made its instance, so it is rolled back first.
+    assertRolledBack(log, ids.slice(0, p + 1), error.cause);
+    assert.equal(timers(), base);
+  }
+});
+
 test("a factory that resolves after its startTimeout: its late instance is disposed once, when it arrives", async () => {
   for (const p of SEVERAL) {
     const { compiled, log } = graph({

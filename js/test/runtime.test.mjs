@@ -513,17 +513,17 @@ test("startTimeout applies to a synchronous factory: measured, it fails the star
   registry.provide("config", [], () => "config", { dispose: (v, { error }) => disposed.push(["config", error.name]) });
   registry.provide("slow", ["config"], () => {
     const t0 = performance.now();
-    while (performance.now() - t0 < 40) { /* a synchronous factory cannot be interrupted */ }
+    while (performance.now() - t0 < 100) { /* a synchronous factory cannot be interrupted */ }
     return "slow";
   }, { dispose: (v, { error }) => disposed.push(["slow", error.name]) });
   registry.provide("after", ["slow"], () => assert.fail("nothing starts after the overrun"));
-  await assert.rejects(registry.compile().start({ startTimeout: 10 }), (error) => {
+  await assert.rejects(registry.compile().start({ startTimeout: 50 }), (error) => {
     assert.equal(error.name, "StartError");
     assert.equal(error.service, "slow");
     assert.equal(error.cause.name, "TimeoutError");
-    assert.equal(error.cause.timeout, 10);
-    assert.ok(error.cause.took >= 40);
-    assert.match(error.message, /^service `slow` failed to start: `slow` did not start within 10 ms: the factory returned after \d+ ms \(a synchronous call cannot be interrupted\)$/);
+    assert.equal(error.cause.timeout, 50);
+    assert.ok(error.cause.took >= 100);
+    assert.match(error.message, /^service `slow` failed to start: `slow` did not start within 50 ms: the factory returned after \d+ ms \(a synchronous call cannot be interrupted\)$/);
     return true;
   });
   assert.deepEqual(disposed, [["slow", "TimeoutError"], ["config", "TimeoutError"]]);
