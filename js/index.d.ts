@@ -55,8 +55,8 @@ export interface DescriptorDocument {
 /** One named document; several are merged in order. */
 export type NamedDocument = { name?: string; text: string } | { name?: string; document: DescriptorDocument };
 
-/** What `plan`, `check` and `fingerprint` accept: JSON text (string or UTF-8 bytes), a document, or documents to merge. */
-export type DescriptorInput = string | Uint8Array | DescriptorDocument | NamedDocument[];
+/** What `plan`, `check` and `fingerprint` accept: JSON text (a string, or UTF-8 bytes in a Uint8Array, ArrayBuffer or other view), a document, or documents to merge. */
+export type DescriptorInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | DescriptorDocument | NamedDocument[];
 
 /** Planning options. */
 export interface PlanOptions {
@@ -321,7 +321,7 @@ export interface DecodeOptions extends PlanOptions {
   descriptors?: DescriptorInput;
 }
 /** Decodes a binary plan; throws `PlanError` (code `invalid-plan`) for anything untrustworthy. */
-export function decodePlan(bytes: Uint8Array, options?: DecodeOptions): Plan;
+export function decodePlan(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: DecodeOptions): Plan;
 /** What a service needs and what needs it; with `why`, the chain between two. */
 export function explain(plan: Plan, id: string, options?: { why?: string }): Explanation;
 /** The core planner's version. */

@@ -16,7 +16,9 @@ const DEFAULT_NAME = "<input>";
 function documents(input, options) {
   const name = options && options.name !== undefined ? String(options.name) : DEFAULT_NAME;
   if (typeof input === "string") return [{ name, text: input }];
-  if (input instanceof Uint8Array) return [{ name, text: new TextDecoder().decode(input) }];
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    return [{ name, text: new TextDecoder().decode(input) }]; // UTF-8 JSON text as bytes, in any of their forms
+  }
   if (Array.isArray(input)) {
     return input.map((doc, i) => {
       if (doc === null || typeof doc !== "object") {

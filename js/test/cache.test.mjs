@@ -285,3 +285,11 @@ test("file cache: pruning keeps the newest plans and never young ones", () => {
   assert.equal(left.length, 3);
   assert.ok(left.every((f) => !files.includes(f)));
 });
+
+test("descriptors as UTF-8 bytes: a Uint8Array, an ArrayBuffer or another view", () => {
+  const text = new TextEncoder().encode(JSON.stringify(registry().descriptors()));
+  const expected = plan(registry().descriptors(), { name: "<registry>" }).fingerprint;
+  for (const bytes of [text, text.buffer.slice(0), new DataView(text.buffer)]) {
+    assert.equal(plan(bytes, { name: "<registry>" }).fingerprint, expected);
+  }
+});
