@@ -458,7 +458,6 @@ const OPTIONAL = 1;
 const MANY = 2;
 const LAZY = 4;
 const SCOPED = 1;
-const LIFETIME_NAMES = ["singleton", "scoped", "transient"];
 
 /** Running singletons; `stop()` disposes them in reverse order of readiness. */
 export class App {
@@ -487,6 +486,8 @@ export class App {
    * that stop interleaves them with the singletons in reverse readiness.
    */
   #owned = [];
+  /** Why the app stopped (the start's failure, or `stop({error})`), for builds that finish after. */
+  #endError = undefined;
 
   /** @internal */
   constructor(plan, entries, lookup, stopTimeout = null) {
@@ -548,9 +549,19 @@ export class App {
     return this.#stopTimeout;
   }
 
-  /** @internal A transient built for the app: it is disposed at stop, in reverse order of readiness. */
+  /**
+   * @internal A transient built for the app: it is disposed at stop, in
+   * reverse order of readiness. One that arrives once the app is stopping
+   * (or its start failed) is disposed now, as nothing would later: the
+   * promise of that, else null.
+   */
   _own(i, value) {
-    this.#owned.push(this.#readyCount, i, value);
+    if (this.#state === "starting" || this.#state === "running") {
+      this.#owned.push(this.#readyCount, i, value);
+      return null;
+    }
+    const dispose = this.#entries[i].dispose;
+    return Promise.resolve(dispose === undefined ? null : disposeOne(dispose, value, this.#t.ids[i], this.#endError, this.#stopTimeout));
   }
 
   /** Singleton `i` is ready: record its instance and its place in the stop order. */
@@ -676,6 +687,7 @@ export class App {
       if (failure !== null || abort !== null) {
         this.#state = "stopping";
         const error = why();
+        this.#endError = error;
         if (failure !== null) this.#cancel.abort(failedReason(ids[failure.i], failure.cause));
         const errors = await this.#disposeAll(this.#stopTimeout, error);
         this.#state = "failed";
@@ -989,7 +1001,8 @@ export class App {
       result = await fn(scope);
     } catch (error) {
       try {
-        await scope.stop({ error });
+        // `throw undefined` must not read as a clean exit (a commit).
+        await scope.stop({ error: error === undefined ? new Error("wireplan: the scope's function threw undefined") : error });
       } catch (stopError) {
         if (error !== null && typeof error === "object" && Object.isExtensible(error) && !("disposeErrors" in error)) {
           Object.defineProperty(error, "disposeErrors", { value: stopError.errors, enumerable: false, configurable: true, writable: true });
@@ -1019,6 +1032,7 @@ export class App {
       return;
     }
     this.#state = "stopping";
+    this.#endError = o.error;
     this.#cancel.abort(o.error ?? new DOMException("wireplan: the app is stopping", "AbortError"));
     let done;
     this.#stopping = new Promise((resolve) => {
@@ -1152,8 +1166,15 @@ export class Scope {
       if (dispose !== undefined) await disposeOne(dispose, value, this.#app._id(i), this.#error, this.#app._stopTimeout);
       throw new Error("wireplan: this scope is stopped");
     }
-    if (this.#root) this.#app._own(i, value);
-    else this.#created.push(i, value);
+    if (this.#root) {
+      const late = this.#app._own(i, value);
+      if (late !== null) {
+        await late;
+        throw new Error("wireplan: the app is stopped");
+      }
+    } else {
+      this.#created.push(i, value);
+    }
     return value;
   }
 

@@ -572,3 +572,33 @@ test("get takes keys and getById ids: an id that provides other keys is not a ke
   assert.throws(() => app.getById("Database"), lookupError("unknown-id", "no service has the id `Database`"));
   await app.stop();
 });
+
+test("a transient built for the app that arrives once the app is stopping is disposed at once", async () => {
+  const log = [];
+  let release;
+  const registry = new Registry();
+  registry.provide("conn", [], (ctx) => new Promise((resolve) => {
+    ctx.signal.addEventListener("abort", () => log.push("abort"));
+    release = () => resolve({ id: "conn" });
+  }), { lifetime: "transient", dispose: (conn, { error }) => log.push(`dispose ${conn.id}: ${error}`) });
+  const app = await registry.compile().start();
+  const pending = app.getAsync("conn");
+  await app.stop({ error: "SIGTERM" });
+  release();
+  await assert.rejects(pending, /the app is stopped/);
+  assert.deepEqual(log, ["abort", "dispose conn: SIGTERM"]);
+});
+
+test("withScope(fn) where fn throws undefined still rolls back", async () => {
+  const log = [];
+  const registry = new Registry();
+  registry.supply("db", {});
+  unitOfWork(registry, log);
+  const app = await registry.compile().start();
+  await assert.rejects(app.withScope(async (scope) => {
+    await scope.get("tx");
+    throw undefined; // eslint-disable-line no-throw-literal
+  }), (error) => error === undefined);
+  assert.deepEqual(log, ["rollback: wireplan: the scope's function threw undefined"]);
+  await app.stop();
+});
