@@ -670,11 +670,19 @@ export class App {
         if (pending !== null) {
           // Failed (or aborted) while calling the layer: the async
           // factories already called are cancelled at once.
+          // The app's own signal (transients built for these singletons)
+          // aborts with the layer's.
           const stopped = failure !== null || abort !== null;
-          if (stopped) cancel.abort(failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason);
+          if (stopped) {
+            const reason = failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason;
+            cancel.abort(reason);
+            this.#cancel.abort(reason);
+          }
           waiter = this.#settle(pending, startTimeout, cancel, why, stopped, (i, cause) => {
             if (failure === null && abort === null) failure = { i, cause };
-            return failedReason(ids[i], cause);
+            const reason = failedReason(ids[i], cause);
+            this.#cancel.abort(reason);
+            return reason;
           });
           await waiter.done;
           waiter = null;

@@ -602,3 +602,18 @@ test("withScope(fn) where fn throws undefined still rolls back", async () => {
   assert.deepEqual(log, ["rollback: wireplan: the scope's function threw undefined"]);
   await app.stop();
 });
+
+test("fail fast reaches a transient being built for a singleton of the failing layer", async () => {
+  const log = [];
+  const registry = new Registry();
+  registry.provide("conn", [], (ctx) => new Promise((resolve, reject) => {
+    ctx.signal.addEventListener("abort", () => {
+      log.push(`abort ${ctx.id}: ${ctx.signal.reason.message}`);
+      reject(ctx.signal.reason);
+    });
+  }), { lifetime: "transient" });
+  registry.provide("repo", ["conn"], (conn) => ({ conn }));
+  registry.provide("mailer", [], async () => { await tick(1); throw new Error("smtp down"); });
+  await assert.rejects(registry.compile().start(), { name: "StartError", service: "mailer" });
+  assert.deepEqual(log, ["abort conn: wireplan: `mailer` failed to start: smtp down"]);
+});
