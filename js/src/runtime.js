@@ -1193,8 +1193,12 @@ export class Scope {
     const one = (p) => {
       if (p < n) return app._instance(p);
       const v = this._resolveSync(p);
-      if (v === PENDING) throw new Error(`wireplan: lazy \`${app.plan.services[i].deps[k].key}\` of \`${app._id(i)}\` is not built in this scope yet`);
-      return v;
+      if (v !== PENDING) return v;
+      const what = `wireplan: lazy \`${app.plan.services[i].deps[k].key}\` of \`${app._id(i)}\``;
+      // A lazy handle only hands over what exists: it cannot build (a build
+      // may need an await, and the handle answers at once).
+      if (!app._scoped(p)) throw new Error(`${what}: \`${app._id(p)}\` is transient, and a lazy handle builds nothing; take it as a plain dependency or get it from a scope`);
+      throw new Error(`${what} is not built in this scope yet`);
     };
     if (many) return () => Array.from(ps, one);
     return () => (ps.length === 0 ? undefined : one(ps[0]));

@@ -617,3 +617,14 @@ test("fail fast reaches a transient being built for a singleton of the failing l
   await assert.rejects(registry.compile().start(), { name: "StartError", service: "mailer" });
   assert.deepEqual(log, ["abort conn: wireplan: `mailer` failed to start: smtp down"]);
 });
+
+test("a lazy handle hands over what exists; to a transient it says it builds nothing", async () => {
+  const registry = new Registry();
+  registry.provide("conn", [], () => ({}), { lifetime: "transient" });
+  registry.provide("repo", [{ key: "conn", lazy: true }], (conn) => ({ conn }));
+  const app = await registry.compile().start();
+  assert.throws(() => app.get("repo").conn(), {
+    message: "wireplan: lazy `conn` of `repo`: `conn` is transient, and a lazy handle builds nothing; take it as a plain dependency or get it from a scope",
+  });
+  await app.stop();
+});
