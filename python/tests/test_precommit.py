@@ -51,7 +51,6 @@ def _try_repo(project: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "gitconfig").write_text("[user]\n\tname = wireplan tests\n\temail = tests@example.invalid\n[safe]\n\tdirectory = *\n")
-    os.environ.setdefault("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     root = tmp_path / "project"
     root.mkdir()
     _git(root, "init", "-q")
