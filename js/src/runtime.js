@@ -328,7 +328,9 @@ class Lookup {
     const active = regs.filter((r) => isActive(r, profile));
     for (const r of active) {
       const by = this.#replacer(r.descriptor.id, profile);
-      if (by !== null) return new LookupError("replaced", key, wasm().replaced(r.descriptor.id, provided(r)[0], by), [by]);
+      // The words name a key the replacement now provides: the replaced
+      // one's first (a service providing none is named by its id).
+      if (by !== null) return new LookupError("replaced", key, wasm().replaced(r.descriptor.id, provided(r)[0] ?? r.descriptor.id, by), [by]);
     }
     // Registered for other profiles only: Python names a plan without a
     // profile `(none)`, and so does JS, so that both say the same.
