@@ -1,8 +1,9 @@
 """The published pre-commit hook (`.pre-commit-hooks.yaml`), run as users run
-it: `pre-commit try-repo <this repository> wireplan-check` in a fixture git
-repository, once with a good graph and once with a broken one. pre-commit
-installs this repository as a package (a maturin build from source), so this
-is slow the first time; its environments are kept in target/pre-commit-home."""
+it: a fixture git repository whose `.pre-commit-config.yaml` names this
+repository at its HEAD commit and `id: wireplan-check`, then `pre-commit run`
+once with a good graph and once with a broken one. pre-commit installs this
+repository as a package (a maturin build from source, about a minute), once
+for both runs; its environments are kept in target/pre-commit-home."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def _try_repo(project: Path) -> subprocess.CompletedProcess[str]:
+def _run_hook(project: Path) -> subprocess.CompletedProcess[str]:
     env = dict(
         os.environ,
         PRE_COMMIT_HOME=str(REPO / "target" / "pre-commit-home"),
@@ -39,7 +40,7 @@ def _try_repo(project: Path) -> subprocess.CompletedProcess[str]:
         GIT_CONFIG_GLOBAL=str(project.parent / "gitconfig"),
     )
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "wireplan-check", "--all-files", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -56,6 +57,10 @@ def project(tmp_path: Path) -> Path:
     _git(root, "init", "-q")
     (root / "README.md").write_text("a project with a service graph\n")
     (root / "deploy").mkdir()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, check=True, capture_output=True, text=True).stdout.strip()
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO}\n    rev: {head}\n    hooks:\n      - id: wireplan-check\n"
+    )
     return root
 
 
@@ -63,13 +68,13 @@ def test_the_hook_passes_a_good_graph_and_fails_a_broken_one(project: Path) -> N
     services = project / "deploy" / "services.json"
     services.write_text(GOOD)
     _git(project, "add", "-A")
-    good = _try_repo(project)
+    good = _run_hook(project)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "wireplan check" in good.stdout and "Passed" in good.stdout
 
     services.write_text(BROKEN)
     _git(project, "add", "-A")
-    broken = _try_repo(project)
+    broken = _run_hook(project)
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "Failed" in broken.stdout
     assert "error[missing-dependency]: no service provides `Config`, needed by `db`" in broken.stdout
