@@ -64,6 +64,17 @@ def test_every_vector_prints_and_exits_as_the_rust_cli(name: str) -> None:
         if RUST is not None:
             rr = subprocess.run([str(RUST), *_args(name, fmt)], cwd=VECTORS, env=ENV, capture_output=True, text=True)
             assert (r.stdout, r.returncode) == (rr.stdout, rr.returncode), f"{name} {fmt}: not the Rust CLI's output"
+    # Workflow commands: one line per diagnostic, the Rust CLI's when there is a build.
+    r = py(*_args(name, "github"))
+    assert r.stderr == ""
+    expected = json.loads((VECTORS / f"{name}.report.json").read_text())["diagnostics"] if name.startswith("invalid/") else []
+    lines = r.stdout.splitlines()
+    assert len(lines) == len([d for d in expected]) or name.startswith("valid/")
+    for line, d in zip(lines, expected):
+        assert line.startswith(f"::{d['severity']} ") and f"title=wireplan {d['code']}::" in line
+    if RUST is not None:
+        rr = subprocess.run([str(RUST), *_args(name, "github")], cwd=VECTORS, env=ENV, capture_output=True, text=True)
+        assert (r.stdout, r.returncode) == (rr.stdout, rr.returncode), f"{name} github: not the Rust CLI's output"
 
 
 def test_the_manifest_is_not_empty() -> None:

@@ -30,7 +30,7 @@ Validate descriptor files (JSON; several are merged in order; - is standard inpu
 Exit 0 when valid, 1 when the graph has errors, 2 when the input cannot be used.
 
 Options:
-      --format <FORMAT>   human (default) or json
+      --format <FORMAT>   human (default), json, or github (workflow commands that annotate a pull request)
       --profile <P>       the active profile
       --root <ID>         a service that must start (repeatable)
       --deny-warnings     exit 1 on warnings too
@@ -101,8 +101,8 @@ def _parse(argv: Sequence[str]) -> dict[str, object]:
             break
         if name == "--format":
             fmt = value()
-            if fmt not in ("human", "json"):
-                raise _Usage(f"invalid value `{fmt}` for `--format <FORMAT>` (the Python CLI has human and json; the Rust CLI also has github and sarif)")
+            if fmt not in ("human", "json", "github"):
+                raise _Usage(f"invalid value `{fmt}` for `--format <FORMAT>` (the Python CLI has human, json and github; the Rust CLI also has sarif)")
             out["format"] = fmt
         elif name == "--profile":
             out["profile"] = value()
@@ -155,7 +155,7 @@ def run(argv: Sequence[str]) -> int:
     except _Unreadable as e:
         sys.stderr.write(f"error: {e}\n")
         return UNUSABLE
-    report_json, rendering = _core.check(documents, args["profile"], args["roots"] or None)  # type: ignore[arg-type]
+    report_json, rendering = _core.check(documents, args["profile"], args["roots"] or None, github=args["format"] == "github")  # type: ignore[arg-type]
     import json
 
     diagnostics = json.loads(report_json)["diagnostics"]

@@ -70,15 +70,18 @@ pub(crate) fn plan(
 }
 
 /// Checks descriptor documents without raising: `(report_json, rendering)`,
-/// errors and warnings alike (an empty report means valid and clean).
+/// errors and warnings alike (an empty report means valid and clean). With
+/// `github`, the text is GitHub Actions workflow commands instead (the core's
+/// `render::github`, as the Rust CLI's `--format github` prints).
 #[pyfunction]
-#[pyo3(signature = (documents, profile = None, roots = None, limits = None))]
+#[pyo3(signature = (documents, profile = None, roots = None, limits = None, github = false))]
 pub(crate) fn check(
     py: Python<'_>,
     documents: Vec<(String, String)>,
     profile: Option<String>,
     roots: Option<Vec<String>>,
     limits: Option<std::collections::BTreeMap<String, u64>>,
+    github: bool,
 ) -> PyResult<(String, String)> {
     let options = options(profile, roots, limits)?;
     let report =
@@ -88,7 +91,12 @@ pub(crate) fn check(
                 Err(error) => Report::from(error),
             },
         );
-    Ok((report.to_json(), report.render()))
+    let text = if github {
+        wireplan::render::github::render(&report)
+    } else {
+        report.render()
+    };
+    Ok((report.to_json(), text))
 }
 
 /// The fingerprint of descriptor documents and options, as 32 hex digits:

@@ -16,6 +16,7 @@
 //! error: 1 error
 //! ```
 
+pub mod github;
 pub mod runtime;
 
 use std::fmt::Write as _;
