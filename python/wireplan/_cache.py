@@ -210,21 +210,61 @@ def _unescape(text: str) -> str:
     return text.encode("ascii").decode("unicode_escape") if "\\" in text else text
 
 
-def manifest(key: str, fingerprint: str, files: Iterable[str]) -> str | None:
+def manifest(key: str, fingerprint: str, files: Iterable[str], expected: Sequence[str] | None = None) -> str | None:
     """The manifest text of a new entry; ``None`` when a source file cannot
-    be read (the plan is then not stored: it could not be checked)."""
+    be read (the plan is then not stored: it could not be checked). With
+    `expected` (a refresh: the digests a load just verified), also ``None``
+    when a file no longer has its digest: it changed since, and the plan in
+    hand was read from the old content."""
     import time
 
     now = time.time_ns()
+    # A file changed since this process started may differ from the code it
+    # imported (an editor saving during start-up): the plan was read from
+    # that code, so the file is recorded as changed, and the next start
+    # recompiles from what it imports.
+    started = _process_start_ns() if expected is None else None
     lines = [f"key {key}", f"plan {fingerprint}"]
-    for path in files:
+    for i, path in enumerate(files):
         got = _hash_source(path)
-        if got is None:
-            log.warning("wireplan: cannot read source file `%s`; the plan is not cached", path)
+        if got is None or (expected is not None and got[0] != expected[i]):
+            if expected is None:
+                log.warning("wireplan: cannot read source file `%s`; the plan is not cached", path)
             return None
         digest, st = got
+        if started is not None and max(st.st_mtime_ns, st.st_ctime_ns) >= started - _START_MARGIN_NS:
+            lines.append(f"f {CHANGED} - - - - {_escape(path)}")  # no stat: it must be hashed, and fail
+            continue
         lines.append(f"f {digest} {_stat_fields(st, now)} {_escape(path)}")
     return "\n".join(lines) + "\n"
+
+
+#: The digest of a source that may not be what this process imported: it
+#: matches no content, so the next load recompiles.
+CHANGED = "changed-since-the-process-began"[:32].ljust(32, "-")
+
+
+def _process_start_ns() -> int | None:
+    """When this process started (Linux: its start in clock ticks since
+    boot, from ``/proc``, against the boot-time clock), or ``None`` when
+    unknown (elsewhere: then a file saved between an import and the store
+    goes unnoticed, as the README says)."""
+    import time
+
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat_ = f.read()
+        ticks = int(stat_[stat_.rindex(b")") + 2:].split()[19])  # field 22, starttime
+        since_boot = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+        return time.time_ns() - (since_boot - ticks * 10**9 // os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+#: File timestamps come from a coarse clock (a jiffy late at most) and the
+#: start time is known to a clock tick: a file written after the start has
+#: a timestamp no earlier than this before it.
+_START_MARGIN_NS = 100 * 10**6
 
 
 class _Source:
@@ -283,7 +323,7 @@ class Entry:
     over loaded modules' globals, and a read of every source file.
     """
 
-    __slots__ = ("directory", "key", "path", "_write", "_sources", "_plan_bytes", "_refresh", "_resolved")
+    __slots__ = ("directory", "key", "path", "_write", "_sources", "_digests", "_plan_bytes", "_refresh", "_resolved")
 
     def __init__(self, directory: str, key: str) -> None:
         self.directory = directory
@@ -291,6 +331,7 @@ class Entry:
         self.path = os.path.join(directory, key + SUFFIX)
         self._write = True  # False once the directory is refused: then nothing is written either
         self._sources: list[str] | None = None
+        self._digests: list[str] | None = None
         self._plan_bytes: bytes | None = None
         self._refresh: str | None = None  # fingerprint of a hit whose stats are worth refreshing
         self._resolved: list[dict[str, Any]] = []
@@ -405,6 +446,7 @@ class Entry:
         if fresh is None:
             self._refresh = fingerprint
             self._sources = [s.path for s in sources]
+            self._digests = [s.digest for s in sources]
             self._plan_bytes = plan_bytes
         elif st.st_mtime_ns < _now_ns() - GRACE_NS:
             try:  # in use: keep it among the newest (pruning removes the oldest)
@@ -419,7 +461,7 @@ class Entry:
         so the next start proves them by stat alone."""
         if self._refresh is None or self._sources is None or self._plan_bytes is None:
             return
-        text = manifest(self.key, self._refresh, self._sources)
+        text = manifest(self.key, self._refresh, self._sources, self._digests)
         if text is not None:
             self._write_entry(text, self._plan_bytes, quiet=True)  # a read-only cache still hits
 
