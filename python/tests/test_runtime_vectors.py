@@ -345,9 +345,16 @@ async def run_async(case: dict[str, Any], h: Harness) -> list[str]:
     # Wait until nothing is in flight: abandoned factories settle and are torn down.
     for e in errors:
         assert await e.settled() == []
+    return outcomes
+
+
+async def run_async_case(case: dict[str, Any], h: Harness) -> list[str]:
+    # A runtime that waits for a hung factory fails here, not by hanging the suite.
+    outcomes = await asyncio.wait_for(run_async(case, h), 30)
     me = asyncio.current_task()
     while others := [t for t in asyncio.all_tasks() if t is not me]:
-        await asyncio.wait(others)
+        _, pending = await asyncio.wait(others, timeout=30)
+        assert not pending, f"still running after the case: {pending}"
     return outcomes
 
 
@@ -396,6 +403,5 @@ def expected(case: dict[str, Any], field: str, mode: str) -> list[str]:
 def test_runtime_vector(rel: str, mode: str) -> None:
     case = CASES[rel]
     h = Harness(case)
-    # A runtime that waits for a hung factory fails here, not by hanging the suite.
-    outcomes = run_sync(case, h) if mode == "sync" else asyncio.run(asyncio.wait_for(run_async(case, h), 30))
+    outcomes = run_sync(case, h) if mode == "sync" else asyncio.run(run_async_case(case, h))
     assert (h.log, outcomes) == (expected(case, "events", mode), expected(case, "outcome", mode)), case["about"]
