@@ -216,7 +216,7 @@ def cache_key(providers: Sequence[_Provider], profile: str | None, roots: Sequen
                 file = getattr(get_module(module), "__file__", None)
                 mfile = modules[module] = files.setdefault(file, len(files)) if file else -1
             try:
-                file = target.__init__.__code__.co_filename
+                file = target.__init__.__code__.co_filename  # type: ignore[misc] # the class attribute, inherited or not
             except AttributeError:  # object's __init__, or one written in C
                 out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}")
                 continue
