@@ -124,3 +124,152 @@ def test_async_rollback_and_scopes() -> None:
     assert info.value.service.endswith("broken")
     assert isinstance(info.value.__cause__, ConnectionError)
     assert log == ["open db", "close db"]
+
+
+# ---- the lifecycle contract (docs/lifecycle.md), async side ------------------
+
+
+def test_async_teardowns_learn_why_the_scope_ended() -> None:
+    import contextlib
+
+    log: list[str] = []
+    registry = wireplan.Registry()
+
+    async def unit_of_work() -> AsyncIterator[str]:
+        try:
+            yield "tx"
+        except Exception as e:
+            log.append(f"rollback: {e!r}")
+            raise
+        else:
+            log.append("commit")
+
+    @contextlib.asynccontextmanager
+    async def handle() -> AsyncIterator[str]:
+        try:
+            yield "handle"
+        except Exception as e:
+            log.append(f"handle saw {e!r}")
+            raise
+
+    registry.provide("tx", unit_of_work, lifetime="scoped")
+    registry.provide("handle", handle, lifetime="scoped")
+
+    async def main() -> None:
+        async with registry.compile().start_async() as app:
+            async with app.scope() as scope:
+                await scope.aget("tx")
+            assert log == ["commit"]
+            with pytest.raises(LookupError, match="no such order"):
+                async with app.scope() as scope:
+                    await scope.aget("tx")
+                    await scope.aget("handle")
+                    raise LookupError("no such order")
+            assert log[1:] == ["handle saw LookupError('no such order')", "rollback: LookupError('no such order')"]
+
+    asyncio.run(main())
+
+
+def test_concurrent_agets_share_one_scoped_build() -> None:
+    builds: list[str] = []
+    registry = wireplan.Registry()
+    fail = [True]
+
+    async def uow() -> str:
+        builds.append("uow")
+        await asyncio.sleep(0.02)
+        if fail[0]:
+            fail[0] = False
+            raise ConnectionError("db went away")
+        return f"uow{len(builds)}"
+
+    registry.provide("uow", uow, lifetime="scoped")
+    registry.provide("repo_a", lambda u: ("a", u), deps=["uow"], lifetime="scoped")
+    registry.provide("repo_b", lambda u: ("b", u), deps=["uow"], lifetime="scoped")
+
+    async def main() -> None:
+        async with registry.compile().start_async() as app:
+            async with app.scope() as scope:
+                a, b = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"), return_exceptions=True)
+                # One build, failed for both waiters, not kept.
+                assert builds == ["uow"]
+                assert isinstance(a, ConnectionError) and b is a
+                a, b = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"))
+                assert builds == ["uow", "uow"] and a == ("a", "uow2") and b == ("b", "uow2")
+                assert await scope.aget("uow") == "uow2"
+
+    asyncio.run(main())
+
+
+def test_a_cancelled_builder_hands_the_shared_build_to_a_waiter() -> None:
+    registry = wireplan.Registry()
+    calls: list[int] = []
+
+    async def session() -> int:
+        calls.append(len(calls))
+        await asyncio.sleep(0.05)
+        return len(calls)
+
+    registry.provide("session", session, lifetime="scoped")
+
+    async def main() -> None:
+        async with registry.compile().start_async() as app:
+            async with app.scope() as scope:
+                first = asyncio.ensure_future(scope.aget("session"))
+                await asyncio.sleep(0.01)
+                second = asyncio.ensure_future(scope.aget("session"))
+                await asyncio.sleep(0.01)
+                first.cancel()
+                assert await second == 2  # built again by the waiter, once
+                assert first.cancelled() and calls == [0, 1]
+                assert await scope.aget("session") == 2
+
+    asyncio.run(main())
+
+
+def test_the_first_failure_cancels_its_layer_and_rolls_back_at_once() -> None:
+    log: list[str] = []
+    registry = wireplan.Registry()
+
+    async def fails() -> str:
+        await asyncio.sleep(0.01)
+        raise ValueError("config is wrong")
+
+    async def slow() -> str:
+        try:
+            await asyncio.sleep(2)
+        except asyncio.CancelledError:
+            log.append("slow cancelled")
+            raise
+        return "slow"
+
+    async def stubborn() -> AsyncIterator[str]:
+        try:
+            await asyncio.sleep(2)
+        except asyncio.CancelledError:
+            log.append("stubborn ignores it")
+            await asyncio.sleep(0.1)
+        try:
+            yield "stubborn"
+        except ValueError:
+            log.append("stubborn torn down, told")
+            raise
+
+    registry.provide("a_fails", fails, id="a_fails")
+    registry.provide("b_slow", slow, id="b_slow")
+    registry.provide("c_stubborn", stubborn, id="c_stubborn")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        with pytest.raises(wireplan.StartError) as info:
+            await registry.compile().start_async()
+        assert loop.time() - t0 < 0.5  # not the 2 s of the siblings
+        err = info.value
+        assert err.service == "a_fails" and isinstance(err.cause, ValueError)
+        assert err.abandoned == ("c_stubborn",)
+        assert log == ["slow cancelled", "stubborn ignores it"]
+        assert await err.settled() == []
+        assert log[-1] == "stubborn torn down, told"
+
+    asyncio.run(main())

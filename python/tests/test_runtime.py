@@ -433,3 +433,210 @@ def test_limits_reach_the_core_and_exceeding_one_is_a_plan_error() -> None:
     assert "limit-exceeded" in str(info.value) or "over the limit" in str(info.value)
     with pytest.raises(ValueError, match="max_nonsense"):
         registry.compile(limits={"max_nonsense": 1})
+
+
+# ---- the lifecycle contract (docs/lifecycle.md), synchronous side -----------
+
+
+def test_teardown_learns_why_a_scope_or_the_app_ended() -> None:
+    log = Log()
+    registry = wireplan.Registry()
+
+    def unit_of_work() -> Iterator[str]:
+        try:
+            yield "tx"
+        except Exception as e:
+            log.append(f"rollback: {e}")
+            raise  # the very error: not a teardown failure
+        else:
+            log.append("commit")
+
+    @contextlib.contextmanager
+    def handle() -> Iterator[str]:
+        try:
+            yield "handle"
+        except Exception as e:
+            log.append(f"exit {type(e).__name__} {e}")
+            raise
+        else:
+            log.append("exit None None")
+
+    registry.provide("tx", unit_of_work, lifetime="scoped")
+    registry.provide("handle", handle, lifetime="scoped")
+    with registry.compile().start() as app:
+        with app.scope() as scope:
+            scope.get("tx")
+            scope.get("handle")
+        assert log == ["exit None None", "commit"]
+        log.clear()
+        with pytest.raises(KeyError) as info:
+            with app.scope() as scope:
+                scope.get("tx")
+                scope.get("handle")
+                raise KeyError("bad request")
+        # The request's own error comes out, unchanged, and each teardown saw it.
+        assert info.value.args == ("bad request",)
+        assert log == ["exit KeyError 'bad request'", "rollback: 'bad request'"]
+        log.clear()
+    assert log == []
+
+
+def test_an_app_left_by_an_exception_tells_its_teardowns() -> None:
+    log = Log()
+    registry = wireplan.Registry()
+
+    def db() -> Iterator[str]:
+        try:
+            yield "db"
+        except BaseException as e:
+            log.append(f"db told {type(e).__name__}")
+            raise
+
+    registry.provide("db", db)
+    with pytest.raises(SystemExit):
+        with registry.compile().start():
+            raise SystemExit(3)
+    assert log == ["db told SystemExit"]
+    app = registry.compile().start()
+    app.stop(error=ValueError("shutting down on a fault"))
+    assert log == ["db told SystemExit", "db told ValueError"]
+
+
+def test_start_error_is_one_shape_in_the_cores_words() -> None:
+    registry = wireplan.Registry()
+
+    def broken() -> Iterator[str]:
+        raise ConnectionError("no route to host")
+        yield "unreachable"
+
+    registry.provide("db", broken, id="db")
+    with pytest.raises(wireplan.StartError) as info:
+        registry.compile().start()
+    err = info.value
+    assert wireplan.StartupError is wireplan.StartError
+    line = broken.__code__.co_firstlineno
+    assert err.service == "db" and err.source == f"{__file__}:{line}"
+    assert str(err) == f"service `db` ({__file__}:{line}) failed to start: ConnectionError: no route to host"
+    assert err.teardown_errors is None and err.abandoned == ()
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is wireplan.StartError and str(copy) == str(err)
+
+
+def test_start_rolls_back_with_the_error_and_counts_teardown_errors() -> None:
+    log = Log()
+    registry = wireplan.Registry()
+
+    def a() -> Iterator[str]:
+        try:
+            yield "a"
+        except ValueError:
+            log.append("a told")
+            raise RuntimeError("a's teardown broke") from None
+
+    def b(a: Annotated[str, "a"]) -> str:
+        raise ValueError("b broke")
+
+    registry.provide(Annotated[str, "a"], a, id="a")
+    registry.provide("b", b, id="b")
+    with pytest.raises(wireplan.StartError) as info:
+        registry.compile().start()
+    assert log == ["a told"]
+    assert str(info.value).endswith("failed to start: ValueError: b broke; 1 teardown error while rolling back")
+    assert info.value.teardown_errors is not None
+    [e] = info.value.teardown_errors.exceptions
+    assert str(e) == "a's teardown broke"
+
+
+def test_lookups_by_key_and_by_id_say_what_is_true() -> None:
+    registry = wireplan.Registry()
+    registry.provide(lambda: "pg", provides=["Database"], id="pg")
+    registry.provide(lambda: "sqlite", provides=["Database"], id="sqlite")
+    registry.provide(lambda: "admin", provides=["admin"], id="admin")
+    registry.provide(lambda: "api", provides=["api"], id="api")
+    registry.provide(lambda: "mem", provides=["Cache"], id="mem", profiles=["test"])
+    with registry.compile(roots=["api", "Database"]).start() as app:
+        with pytest.raises(wireplan.AmbiguousKeyError) as ambiguous:
+            app.get("Database")
+        assert str(ambiguous.value) == ("several services provide `Database`: `pg` and `sqlite`; "
+                                        "get them all with `get_all`, or one with `get_by_id`")
+        assert ambiguous.value.providers == ["pg", "sqlite"]
+        assert app.get_all("Database") == ["pg", "sqlite"]
+        assert app.get_by_id("sqlite") == "sqlite"
+        with pytest.raises(wireplan.NotPlannedError) as unplanned:
+            app.get("admin")
+        assert str(unplanned.value) == "`admin` is registered but no root needs it"
+        assert isinstance(unplanned.value, wireplan.UnknownKeyError)  # caught as before
+        with pytest.raises(wireplan.NotPlannedError) as other_profile:
+            app.get_by_id("mem")
+        assert str(other_profile.value) == "`mem` is registered but not for profile `(none)`"
+        with pytest.raises(wireplan.NotPlannedError):
+            app.get_all("admin")
+        with pytest.raises(wireplan.UnknownIdError) as unknown:
+            app.get_by_id("sqlit")
+        assert str(unknown.value) == "no service has the id `sqlit`; did you mean `sqlite`?"
+        assert unknown.value.suggestions == ["sqlite"]
+        assert app.get_all("nothing-like-it") == []
+    for e in (ambiguous.value, unplanned.value, unknown.value):
+        copy = pickle.loads(pickle.dumps(e))
+        assert type(copy) is type(e) and str(copy) == str(e)
+
+
+def test_a_replaced_id_names_its_replacement() -> None:
+    registry = wireplan.Registry()
+    registry.provide(lambda: "pg", provides=["Database"], id="pg")
+    registry.override("Database", "fake")
+    with registry.compile().start() as app:
+        assert app.get("Database") == "fake"
+        with pytest.raises(wireplan.NotPlannedError) as info:
+            app.get_by_id("pg")
+    assert str(info.value) == "`pg` is replaced: `Database` is provided by `override:Database`"
+    assert info.value.replaced_by == "override:Database"
+
+
+def test_transient_teardown_belongs_to_whoever_asked() -> None:
+    log = Log()
+    registry = wireplan.Registry()
+    made = iter(range(100))
+
+    def conn() -> Iterator[int]:
+        n = next(made)
+        yield n
+        log.append(f"close {n}")
+
+    registry.provide("conn", conn, lifetime="transient")
+    with registry.compile().start() as app:
+        assert app.get("conn") == 0  # the app's: closed at stop
+        with app.scope() as scope:
+            assert scope.get("conn") == 1  # the scope's: closed at its exit
+            assert scope.get("conn") == 2
+        assert log == ["close 2", "close 1"]
+    assert log == ["close 2", "close 1", "close 0"]
+
+
+def test_start_spends_no_time_in_the_gc_and_leaves_its_state_as_it_was() -> None:
+    import gc
+
+    registry = wireplan.Registry()
+    registry.provide(lambda: [0], provides=["k0"], id="s0")
+    for i in range(1, 20_000):
+        registry.provide(lambda x: [x], provides=[f"k{i}"], deps=[f"k{i - 1}"], id=f"s{i}")
+    plan = registry.compile()
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        app = plan.start()
+    finally:
+        gc.callbacks.remove(count)
+    assert collections == [] and gc.isenabled()
+    app.stop()
+    gc.disable()
+    try:
+        plan.start().stop()
+        assert not gc.isenabled()  # not turned on behind the caller's back
+    finally:
+        gc.enable()
