@@ -293,3 +293,23 @@ test("descriptors as UTF-8 bytes: a Uint8Array, an ArrayBuffer or another view",
     assert.equal(plan(bytes, { name: "<registry>" }).fingerprint, expected);
   }
 });
+
+test("the README's plan cache example runs", async () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("- **Plan cache**: `registry.compile({cache})`"));
+  const code = section.match(/```js\n([\s\S]*?)```/)[1];
+  const kvStore = new Map();
+  const env = { PLANS: { get: async (k, type) => (assert.equal(type, "arrayBuffer"), kvStore.get(k) ?? null), put: async (k, b) => void kvStore.set(k, b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) } };
+  const warned = [];
+  const log = { warn: (m) => warned.push(m) };
+  const d = dir();
+  const run = new Function("registry", "fileCache", "env", "log", `return (async () => {\n${code.replaceAll(".cache/wireplan", d)}\nreturn [compiled, fromKv];\n})();`);
+  for (let i = 0; i < 2; i++) {
+    const [compiled, fromKv] = await run(registry(), fileCache, env, log);
+    await checkRight(compiled);
+    await checkRight(fromKv);
+  }
+  assert.deepEqual(warned, []);
+  assert.equal(kvStore.size, 1);
+  assert.equal(fs.readdirSync(d).length, 1);
+});
