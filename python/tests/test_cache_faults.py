@@ -13,11 +13,9 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
-import textwrap
 import time
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import Any, Iterator
 
 import pytest
 
