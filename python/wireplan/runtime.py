@@ -349,8 +349,9 @@ class Plan:
         as `name` (its id, or `key`): replaced, of another profile, or needed
         by no root."""
         keys = _registered_keys(p)
+        planned = set(self.ids)
         for q in self._providers:  # an override in the plan that stands in for it
-            if q.override is not _MISSING and q.id in (self._by_id or dict.fromkeys(self.ids)):
+            if q.override is not _MISSING and q.id in planned:
                 replaced_key = key_of(q.override)
                 if replaced_key in keys:
                     return NotPlannedError(name, _core.replaced(p.id, replaced_key, q.id), replaced_by=q.id)
@@ -884,6 +885,8 @@ class App(_Builder):
                 for p in (t,) if how == _ONE else t if how == _MANY else ():
                     if p >= ns and needs[p]:
                         names.update((j, None) for j in plan._recipes[p] or (p,) if kinds[j] in _ASYNC_KINDS)
+        if not names:  # pragma: no cover - every awaited singleton has an async factory in reach
+            names = dict.fromkeys(i for i in range(ns) if needs[i])
         raise TypeError(_core.async_in_sync_start([plan.ids[i] for i in names], "start_async()"))
 
     def _start(self) -> None:
