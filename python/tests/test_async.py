@@ -194,8 +194,8 @@ def test_concurrent_agets_share_one_scoped_build() -> None:
                 # One build, failed for both waiters, not kept.
                 assert builds == ["uow"]
                 assert isinstance(a, ConnectionError) and b is a
-                a, b = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"))
-                assert builds == ["uow", "uow"] and a == ("a", "uow2") and b == ("b", "uow2")
+                ra, rb = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"))
+                assert builds == ["uow", "uow"] and ra == ("a", "uow2") and rb == ("b", "uow2")
                 assert await scope.aget("uow") == "uow2"
 
     asyncio.run(main())

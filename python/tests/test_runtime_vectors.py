@@ -343,8 +343,8 @@ async def run_async(case: dict[str, Any], h: Harness) -> list[str]:
         except LookupError as e:
             outcomes.append(lookup_outcome(e))
     # Wait until nothing is in flight: abandoned factories settle and are torn down.
-    for e in errors:
-        assert await e.settled() == []
+    for err in errors:
+        assert await err.settled() == []
     return outcomes
 
 
