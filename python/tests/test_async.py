@@ -190,10 +190,11 @@ def test_concurrent_agets_share_one_scoped_build() -> None:
     async def main() -> None:
         async with registry.compile().start_async() as app:
             async with app.scope() as scope:
-                a, b = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"), return_exceptions=True)
+                results: list[object] = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"),
+                                                             return_exceptions=True)
                 # One build, failed for both waiters, not kept.
                 assert builds == ["uow"]
-                assert isinstance(a, ConnectionError) and b is a
+                assert isinstance(results[0], ConnectionError) and results[1] is results[0]
                 ra, rb = await asyncio.gather(scope.aget("repo_a"), scope.aget("repo_b"))
                 assert builds == ["uow", "uow"] and ra == ("a", "uow2") and rb == ("b", "uow2")
                 assert await scope.aget("uow") == "uow2"
