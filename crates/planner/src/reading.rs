@@ -7,22 +7,22 @@
 //! which hint, where), never words. Samples:
 //!
 //! ```text
-//! error[unresolved-annotation]: the type hint `Database` of parameter `db` of `app.make_server` cannot be resolved (`NameError: name 'Database' is not defined`)
-//!   --> app/server.py:12
+//! error[unresolved-annotation]: the type hint `Money` of parameter `money` of `app.make_ledger` cannot be resolved (`NameError: name 'Money' is not defined`)
+//!   --> app.py:12
 //!    |
-//!    | `Database` is imported here, under `TYPE_CHECKING`   (app/server.py:4)
+//!    | `Money` is imported here, under `TYPE_CHECKING`   (app.py:6)
 //!    |
-//!    = help: `Database` is imported only for type checkers, so it does not exist when the hints are read: import it at run time
+//!    = help: `Money` is imported only for type checkers, so it does not exist when the hints are read: import it at run time
 //!
 //! error[unnamed-builtin]: parameter `dsn` of `app.make_db` has the builtin type `str`, which names no dependency
-//!   --> app/db.py:7
+//!   --> app.py:8
 //!    = help: name the value it needs, as in `Annotated[str, "dsn"]`, and provide that key; or give the parameter a default
 //!
 //! error[key-collision]: different classes share the key `app.make.<locals>.Config`
 //!   --> app.py:3
 //!    |
-//!    | one is met by `app.make.<locals>.Config`       (app.py:3)
-//!    | another is met by `app.make.<locals>.Config~2` (app.py:3)
+//!    | one is met by `app.make.<locals>.Config`         (app.py:3)
+//!    | another is met by `app.make.<locals>.Config~2`   (app.py:3)
 //!    |
 //!    = help: a class defined inside a function is a new class each time the function runs, under the same name: define it once, at module level, or name each one, as in `Annotated[Config, "name"]`
 //!
@@ -115,15 +115,14 @@ pub enum Finding {
         #[serde(default)]
         source: Option<Place>,
     },
-    /// A dependency (or provided key) of a builtin type (`str`, `int`,
-    /// `dict`...) that is not named: a builtin type says what a value is,
-    /// not which one.
+    /// A parameter of a builtin type (`str`, `int`, `dict`...), not named
+    /// and without a default: a builtin type says what a value is, not
+    /// which one, so it names no dependency.
     UnnamedBuiltin {
         /// The provider's service id.
         service: String,
-        /// The parameter, or `None` for the return type hint.
-        #[serde(default)]
-        parameter: Option<String>,
+        /// The parameter.
+        parameter: String,
         /// The builtin type as written (`str`, `dict[str, int]`).
         annotation: String,
         /// The provider's source.
@@ -156,7 +155,7 @@ fn quoted(what: &str) -> String {
     format!("`{what}`")
 }
 
-/// "parameter `p` of `s`", or "the return type hint of `s`"-style subjects.
+/// "parameter `p` of `s`", the subject of a parameter's problem.
 fn parameter_of(parameter: &str, service: &str) -> String {
     format!("parameter {} of {}", quoted(parameter), quoted(service))
 }
@@ -211,14 +210,18 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
             d
         }
         Finding::MissingAnnotation { service, parameter, annotation, source } => {
+            let param_help = |p: &str| {
+                format!(
+                    "annotate it with the type of the dependency it needs (a value that is no dependency: \
+                     a builtin type and a default, as in {})",
+                    quoted(&format!("{p}: int = 3"))
+                )
+            };
             let (message, help) = match (parameter, annotation) {
-                (Some(p), None) => (
-                    format!("{} has no type hint", parameter_of(p, service)),
-                    "annotate it with the type of the dependency it needs, or give it a default".to_owned(),
-                ),
+                (Some(p), None) => (format!("{} has no type hint", parameter_of(p, service)), param_help(p)),
                 (Some(p), Some(a)) => (
                     format!("{} is typed {}, which names no dependency", parameter_of(p, service), quoted(a)),
-                    "annotate it with the type of the dependency it needs, or give it a default".to_owned(),
+                    param_help(p),
                 ),
                 (None, None) => (
                     format!("{} has no return type hint, so it provides no key", quoted(service)),
@@ -232,22 +235,15 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
             error(Code::MissingAnnotation, message, help, vec![service.clone()], source)
         }
         Finding::UnnamedBuiltin { service, parameter, annotation, source } => {
-            let (message, help) = match parameter {
-                Some(p) => (
-                    format!("{} has the builtin type {}, which names no dependency", parameter_of(p, service), quoted(annotation)),
-                    format!(
-                        "name the value it needs, as in {}, and provide that key; or give the parameter a default",
-                        quoted(&format!("Annotated[{annotation}, \"{p}\"]"))
-                    ),
-                ),
-                None => (
-                    format!("{} provides the builtin type {}, which names no key", quoted(service), quoted(annotation)),
-                    format!(
-                        "name what it provides, as in {}, in its return type hint or as the key: `provide(Key, factory)`",
-                        quoted(&format!("Annotated[{annotation}, \"name\"]"))
-                    ),
-                ),
-            };
+            let message = format!(
+                "{} has the builtin type {}, which names no dependency",
+                parameter_of(parameter, service),
+                quoted(annotation)
+            );
+            let help = format!(
+                "name the value it needs, as in {}, and provide that key; or give the parameter a default",
+                quoted(&format!("Annotated[{annotation}, \"{parameter}\"]"))
+            );
             error(Code::UnnamedBuiltin, message, help, vec![service.clone()], source)
         }
         Finding::KeyCollision { key, classes } => {
@@ -390,7 +386,7 @@ mod tests {
             findings,
             [Finding::UnnamedBuiltin {
                 service: "app.make_db".to_owned(),
-                parameter: Some("dsn".to_owned()),
+                parameter: "dsn".to_owned(),
                 annotation: "str".to_owned(),
                 source: place(7),
             }]
@@ -433,7 +429,7 @@ mod tests {
         let d = diagnostic(
             &Finding::UnnamedBuiltin {
                 service: "app.make_db".to_owned(),
-                parameter: Some("dsn".to_owned()),
+                parameter: "dsn".to_owned(),
                 annotation: "str".to_owned(),
                 source: place(7),
             },
