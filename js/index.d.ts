@@ -2,6 +2,37 @@
 // entry point (Node ESM and CommonJS, bundlers, `wireplan/web`), written by
 // hand and checked by `tsc --noEmit` in the tests (test/types/).
 
+// `App` supports `await using` (`Symbol.asyncDispose`), declared by this lib
+// (TypeScript 5.2 and later), whatever the project's own `lib` says.
+/// <reference lib="esnext.disposable" />
+
+// ---- Host types ----------------------------------------------------------------
+// These declarations need neither the DOM lib nor @types/node: each host type
+// is the global one when the project has it (so `ctx.signal` passes to
+// `fetch`), else a structural stand-in.
+
+/** The global `name`'s instance type when the project's libs declare it, else `Fallback`. */
+type HostType<N extends string, Fallback> = typeof globalThis extends { [K in N]: { prototype: infer P } } ? P : Fallback;
+
+/** What the runtime needs of an `AbortSignal`, where no lib declares one. */
+interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+  throwIfAborted(): void;
+}
+
+/** `AbortSignal`, from the DOM lib or @types/node when present. */
+export type AbortSignalType = HostType<"AbortSignal", AbortSignalLike>;
+
+/** A compiled `WebAssembly.Module` when the libs declare one, else any object. */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : object;
+
+/** What `init()` of `wireplan/web` takes: a URL (string or `URL`), a `Request`/`Response`, bytes or a compiled module. */
+export type InitInput = string | HostType<"URL", { readonly href: string }> | HostType<"Request", never> | HostType<"Response", never>
+  | ArrayBuffer | ArrayBufferView | WasmModule;
+
 // ---- Descriptors (format version 1) ------------------------------------------
 
 /** How long an instance lives. */
@@ -328,14 +359,43 @@ export function explain(plan: Plan, id: string, options?: { why?: string }): Exp
 export function version(): string;
 
 /** Node and bundlers: resolves at once. `wireplan/web`: instantiates the module (fetching it unless given). */
-export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export function init(input?: InitInput): Promise<void>;
 /** Node and bundlers: nothing to do. `wireplan/web`: instantiates from bytes or a compiled module, without a fetch. */
-export function initSync(bytes?: BufferSource | WebAssembly.Module): void;
+export function initSync(module?: WasmModule | ArrayBuffer | ArrayBufferView): void;
 
 // ---- Runtime -------------------------------------------------------------------
 
 /** A lazy dependency: call it to get the instance once it is built. */
 export type Lazy<T> = () => T;
+
+declare const keyType: unique symbol;
+
+/**
+ * A key that carries the type of what provides it (as inversify's
+ * `ServiceIdentifier<T>` and tsyringe's `InjectionToken<T>`): made by
+ * `key<Database>("db")`, it types the factory's parameter that depends on
+ * it, the value its provider must return, and `get`. At run time it is the
+ * string itself, so it goes wherever a key goes.
+ */
+export type Key<T> = string & { readonly [keyType]?: T };
+
+/** A typed key: `const db = key<Database>("db")`. Throws a `TypeError` for an empty or non-string name. */
+export function key<T>(name: string): Key<T>;
+
+/** The type a key stands for: `T` for a `Key<T>`, `any` for a plain string key. */
+export type KeyType<K> = [K] extends [Key<infer T>] ? (unknown extends T ? any : T) : any;
+
+/** What a factory receives for one dependency: an array for `many`, a `Lazy` for `lazy`, possibly `undefined` for `optional`. */
+export type DepValue<D> =
+  D extends string ? KeyType<D>
+  : D extends { key: infer K; many: true } ? KeyType<K>[]
+  : D extends { key: infer K; lazy: true } ? Lazy<KeyType<K>>
+  : D extends { key: infer K; optional: true } ? KeyType<K> | undefined
+  : D extends { key: infer K } ? KeyType<K>
+  : any;
+
+/** The factory's parameters for a list of dependencies. */
+export type DepValues<D extends readonly unknown[]> = { -readonly [I in keyof D]: DepValue<D[I]> };
 
 /**
  * The last argument of every factory, after its dependencies. `signal`
@@ -344,7 +404,7 @@ export type Lazy<T> = () => T;
  * scope (or app) building it stopped.
  */
 export interface FactoryContext {
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalType;
   /** The id of the service being built. */
   readonly id: string;
 }
@@ -369,20 +429,25 @@ export interface ProvideOptions<T = unknown> {
   source?: SourceDescriptor;
   meta?: Json;
   /** Called on stop (reverse order of readiness), or when the scope stops; told why. */
-  dispose?: (instance: T, info: DisposeInfo) => void | Promise<void>;
+  dispose?: (instance: T, info: DisposeInfo) => unknown;
 }
 
 /** Collects services and factories. */
 export class Registry {
   constructor();
   /** A ready value under `id`. */
-  supply<T>(id: string, value: T, options?: ProvideOptions<T>): this;
+  supply<T>(id: string | Key<T>, value: T, options?: ProvideOptions<T>): this;
   /**
    * A factory called with one argument per dependency (an array for `many`,
    * `undefined` for a missing `optional`, a `Lazy` for `lazy`) and, last, a
    * `FactoryContext` (`{signal, id}`).
    */
-  provide<T>(id: string, deps: DepDescriptor[], factory: (...deps: any[]) => T | Promise<T>, options?: ProvideOptions<T>): this;
+  provide<T, const D extends readonly DepDescriptor[]>(
+    id: string | Key<T>,
+    deps: D,
+    factory: (...args: [...DepValues<D>, FactoryContext]) => T | Promise<T>,
+    options?: ProvideOptions<T>,
+  ): this;
   /** The descriptor document of what is registered. */
   descriptors(): DescriptorDocument;
   /** Plans the registrations; throws `PlanError`. */
@@ -457,7 +522,7 @@ export interface StartOptions {
    * aborted (their `signal`) and given up on, what started is stopped in
    * reverse, and the start rejects with an `AbortError` at once.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalType;
 }
 
 /** Options of `stop()`. */
@@ -491,13 +556,16 @@ export class App {
    * The started singleton providing `key`; a `LookupError` when several
    * provide it, none does, or it is scoped or transient.
    */
+  get<T>(key: Key<T>): T;
   get<T = unknown>(key: string): T;
   /**
    * The instance providing `key`, awaited: a started singleton, or a new
    * transient built for the app (disposed at `stop()`); scoped ones need a scope.
    */
+  getAsync<T>(key: Key<T>): Promise<T>;
   getAsync<T = unknown>(key: string): Promise<T>;
   /** Every started singleton providing `key`, in plan order. */
+  getAll<T>(key: Key<T>): T[];
   getAll<T = unknown>(key: string): T[];
   /** The started singleton with this service id. */
   getById<T = unknown>(id: string): T;
@@ -515,6 +583,12 @@ export class App {
    * `AggregateError` of `StopError`s. A second call while stopping waits for the first.
    */
   stop(options?: StopOptions): Promise<void>;
+  /**
+   * `await using app = await compiled.start()` stops the app when the block
+   * ends. Scopes have no `await using`: it cannot tell disposers that the
+   * block failed, so a failed request would commit; use `withScope`.
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -524,8 +598,10 @@ export class App {
 export class Scope {
   private constructor();
   /** The instance providing `key`; rejects with a `LookupError` as `App.get` throws. */
+  get<T>(key: Key<T>): Promise<T>;
   get<T = unknown>(key: string): Promise<T>;
   /** Every instance providing `key`, in plan order. */
+  getAll<T>(key: Key<T>): Promise<T[]>;
   getAll<T = unknown>(key: string): Promise<T[]>;
   /** The instance of the service with this id. */
   getById<T = unknown>(id: string): Promise<T>;

@@ -44,7 +44,7 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeo
  */
 function graph({ async = false, factory = () => undefined, dispose = () => undefined } = {}) {
   const log = { made: [], disposed: [], told: [] };
-  const registry = new Registry();
+  const registry = new Registry({ sources: false });
   for (let i = 0; i < N; i++) {
     const id = ids[i];
     const make = () => {
@@ -165,7 +165,7 @@ test("an async factory rejecting at every position: in-flight siblings are cance
 });
 
 test("fail fast: a factory failing at 10 ms does not wait for a 2 s sibling", async () => {
-  const registry = new Registry();
+  const registry = new Registry({ sources: false });
   let aborted = null;
   registry.provide("fast", [], async () => { await sleep(10); throw new Error("refused"); });
   registry.provide("slow", [], (ctx) => new Promise((resolve, reject) => {
@@ -183,7 +183,7 @@ test("fail fast: a factory failing at 10 ms does not wait for a 2 s sibling", as
 });
 
 test("the first failure in time is the one named, not the first in plan order", async () => {
-  const registry = new Registry();
+  const registry = new Registry({ sources: false });
   registry.provide("a", [], async () => { await sleep(30); throw new Error("a late"); });
   registry.provide("b", [], async () => { await sleep(1); throw new Error("b first"); });
   let error;

@@ -1,12 +1,12 @@
 // The npm package as users receive it: `npm pack`, then `npm install` of the
-// tarball into the fixture project in fixtures/bundlers/ (its bundlers are
+// tarball into the fixture project in fixtures/packaged/ (its bundlers are
 // installed by scripts/setup), then each bundler builds the README's default
 // import and the page runs in headless Chromium. This is where a
 // `sideEffects` list that lets a bundler drop the wasm initialisation shows
 // up (TOOLCHAIN.md pitfall 19): the build succeeds and the page fails.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ import { serve } from "../scripts/serve.mjs";
 const CHROMIUM = process.env.WIREPLAN_CHROMIUM ?? "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const js = fileURLToPath(new URL("../", import.meta.url));
-const fixture = fileURLToPath(new URL("../fixtures/bundlers/", import.meta.url));
+const fixture = fileURLToPath(new URL("../fixtures/packaged/", import.meta.url));
 const bin = (name) => join(fixture, "node_modules", ".bin", name);
 const EXPECTED = { startup: ["config", "db"], db: "mem://" };
 
@@ -30,7 +30,7 @@ function run(cmd, args, options = {}) {
 }
 
 before(async () => {
-  assert.ok(existsSync(bin("vite")), "fixtures/bundlers/node_modules is missing: run scripts/setup");
+  assert.ok(existsSync(bin("vite")), "fixtures/packaged/node_modules is missing: run scripts/setup");
   packDir = mkdtempSync(join(tmpdir(), "wireplan-pack-"));
   run("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: js });
   tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith(".tgz")));
@@ -117,4 +117,24 @@ test("esbuild: `wireplan/web` with the .wasm as a file runs in the browser", { t
   const html = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./app.js"></script></body></html>';
   (await import("node:fs")).writeFileSync(join(fixture, "dist-esbuild", "index.html"), html);
   assert.deepEqual(await servedPage("dist-esbuild"), EXPECTED);
+});
+
+test("TypeScript, strict, module nodenext: ESM and CommonJS consumers with no DOM lib and no @types/node", { timeout: 120_000 }, () => {
+  // Typed keys, `await using`, and the .d.cts a `require` resolves to.
+  const r = spawnSync(process.execPath, [join(fixture, "node_modules", "typescript", "bin", "tsc"), "-p", "ts"], { cwd: fixture, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test("TypeScript with the DOM lib: the factory's signal is the DOM's AbortSignal (it goes to fetch)", { timeout: 120_000 }, () => {
+  const r = spawnSync(process.execPath, [join(fixture, "node_modules", "typescript", "bin", "tsc"), "-p", "ts-dom"], { cwd: fixture, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test("attw --pack: the types of every entry resolve for node10, node16 (CJS and ESM) and bundlers", { timeout: 120_000 }, () => {
+  const attw = join(fixture, "node_modules", "@arethetypeswrong", "cli", "dist", "index.js");
+  const main = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", ".", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
+  assert.equal(main.status, 0, main.stdout + main.stderr);
+  // `wireplan/web` is for browsers and edge workers: ESM only, by design.
+  const web = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", "./web", "--profile", "esm-only", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
+  assert.equal(web.status, 0, web.stdout + web.stderr);
 });

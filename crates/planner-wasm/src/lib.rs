@@ -339,6 +339,14 @@ pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
     wireplan::render::unknown_key(key, &refs).0
 }
 
+/// The core's words for an option name not known in `place` (`provide`'s
+/// options, a dependency's fields), naming the closest of `known`.
+#[wasm_bindgen(js_name = unknownOption)]
+pub fn unknown_option(place: &str, name: &str, known: Vec<String>) -> String {
+    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+    wireplan::render::option::unknown_option(place, name, &refs)
+}
+
 // ---- the runtime's words (`wireplan::render::runtime`), for `js/src/runtime.js` ----
 
 /// The core's words for a factory that failed while the app started.

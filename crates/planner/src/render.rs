@@ -17,6 +17,7 @@
 //! ```
 
 pub mod github;
+pub mod option;
 pub mod runtime;
 
 use std::fmt::Write as _;

@@ -3,8 +3,9 @@
 import {
   AbortError, App, CompiledPlan, DescriptorDocument, Diagnostic, DisposeInfo, FactoryContext, LookupError, Plan, PlanError, Registry, Report,
   StartError, StartOptions, StopError, TimeoutError,
-  check, decodePlan, encodePlan, explain, fingerprint, init, initSync, plan, version,
+  check, decodePlan, encodePlan, explain, fingerprint, init, initSync, key, plan, version,
 } from "wireplan";
+import type { Key } from "wireplan";
 import * as web from "wireplan/web";
 
 const doc: DescriptorDocument = {
@@ -129,6 +130,48 @@ async function run(): Promise<void> {
   await (await compiled.start()).stop({ startTimeout: 1 });
 }
 
+// Typed keys: the key's type flows into the factory's parameters, the
+// provider's return value and `get`.
+class Database { query(sql: string): number { return sql.length; } close(): void {} }
+class Cache { hits = 0 }
+const database: Key<Database> = key<Database>("database");
+const cache = key<Cache>("cache");
+async function typedKeys(): Promise<void> {
+  const registry = new Registry();
+  registry.provide(database, [], () => new Database(), { dispose: (db) => db.close() });
+  registry.supply(cache, new Cache());
+  registry.provide("report", [database, { key: cache, many: true }, { key: cache, optional: true }, { key: database, lazy: true }, "plain"],
+    (db, caches, maybe, later, plain, ctx) => {
+      const n: number = db.query("select 1");
+      const hits: number = caches.reduce((a, c) => a + c.hits, 0) + (maybe ? maybe.hits : 0);
+      const again: Database = later();
+      const anything: string = plain.whatever;
+      const id: string = ctx.id;
+      ctx.signal.throwIfAborted();
+      return { n, hits, again, anything, id };
+    });
+  // @ts-expect-error: the provider of a Key<Database> returns a Database
+  registry.provide(database, [], () => 42);
+  // @ts-expect-error: a Database has no toUpperCase
+  registry.provide("x", [database], (db) => db.toUpperCase());
+  // dispose may return anything (http.Server's close returns the server).
+  registry.provide("server", [], () => ({ close: () => ({ closed: true }) }), { dispose: (s) => s.close() });
+  // @ts-expect-error: options are checked: `disposer` is not one
+  registry.provide("y", [], () => 1, { disposer: () => {} });
+  await using app = await registry.compile().start();
+  const db: Database = app.get(database);
+  const all: Cache[] = app.getAll(cache);
+  const untyped: unknown = app.get("plain");
+  const asked: number = app.get<number>("plain");
+  // @ts-expect-error: get of a Key<Database> is a Database
+  const wrong: Cache = app.get(database);
+  await app.withScope(async (scope) => {
+    const inScope: Database = await scope.get(database);
+    return inScope;
+  });
+  void [db, all, untyped, asked, wrong];
+}
+
 // @ts-expect-error: the format version is 1
 const wrongVersion: DescriptorDocument = { version: 2, services: [] };
 // @ts-expect-error: lifetimes are a closed set
@@ -138,4 +181,4 @@ const made = new Plan();
 // @ts-expect-error: encodePlan takes a plan
 encodePlan(doc);
 
-export { run, providers, lifetime, order, layers, again, merged, path, layer, codes, text, v, layerOf, bound, wrongVersion, wrongLifetime, made };
+export { run, typedKeys, providers, lifetime, order, layers, again, merged, path, layer, codes, text, v, layerOf, bound, wrongVersion, wrongLifetime, made };
