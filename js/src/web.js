@@ -25,6 +25,15 @@ function bytesOrModule(input) {
   return input;
 }
 
+/** Where a no-argument `init()` looks for the .wasm, when this runtime can say (workerd cannot: no URL of its own). */
+function besideUs() {
+  try {
+    return ` (${new URL("../pkg/wireplan_wasm_bg.wasm", import.meta.url)})`;
+  } catch {
+    return "";
+  }
+}
+
 function initError(message, cause) {
   return new Error(`wireplan: ${message}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
@@ -43,7 +52,7 @@ export function init(input) {
     (cause) => {
       ready = null;
       throw input === undefined
-        ? initError(`could not load the WebAssembly module next to \`wireplan/web\` (${new URL("../pkg/wireplan_wasm_bg.wasm", import.meta.url)}); pass it to \`init(urlOrBytes)\`, or ${EDGE_HINT}`, cause)
+        ? initError(`could not load the WebAssembly module next to \`wireplan/web\`${besideUs()}; pass it to \`init(urlOrBytes)\`, or ${EDGE_HINT}`, cause)
         : initError("could not instantiate the WebAssembly module given to `init()`", cause);
     },
   );

@@ -138,3 +138,34 @@ test("attw --pack: the types of every entry resolve for node10, node16 (CJS and 
   const web = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", "./web", "--profile", "esm-only", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
   assert.equal(web.status, 0, web.stdout + web.stderr);
 });
+
+/** Bundles a worker as wrangler does (the `workerd` condition, the .wasm kept as a module) and runs it in workerd (miniflare). */
+async function runWorker(entry) {
+  const out = mkdtempSync(join(tmpdir(), "wireplan-worker-"));
+  try {
+    run(bin("esbuild"), [entry, "--bundle", "--format=esm", "--conditions=workerd,worker", "--loader:.wasm=copy", `--outdir=${out}`, "--platform=neutral", "--main-fields=module,main", "--log-level=warning"]);
+    const { Miniflare } = await import(join(fixture, "node_modules", "miniflare", "dist", "src", "index.js"));
+    const name = entry.split("/").pop();
+    const mf = new Miniflare({ modules: true, scriptPath: join(out, name), modulesRoot: out, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }], compatibilityDate: "2025-01-01" });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/");
+      return { status: res.status, text: await res.text() };
+    } finally {
+      await mf.dispose();
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+test("workerd (Cloudflare Workers, via miniflare): the `workerd` condition with initSync of the imported .wasm module", { timeout: 120_000 }, async () => {
+  const r = await runWorker("workerd/worker.js");
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(JSON.parse(r.text), EXPECTED);
+});
+
+test("workerd: init() with nothing it can fetch names the edge path", { timeout: 120_000 }, async () => {
+  const r = await runWorker("workerd/no-init-arg.js");
+  assert.equal(r.status, 500);
+  assert.match(r.text, /^wireplan: could not load the WebAssembly module next to `wireplan\/web`.*import wasm from "wireplan\/wireplan\.wasm".*initSync\(wasm\)/);
+});
