@@ -225,12 +225,12 @@ class Registry:
                                                       profile, roots, limits)
         raise _from_core(report_json, rendering)
 
-    def _descriptor_texts(self, reading: _Reading) -> tuple[list[str], list[list[str]]]:
+    def _descriptor_texts(self, reading: _Reading) -> tuple[list[str], list[str | list[str]]]:
         """Each provider's descriptor as compact JSON text (what
         ``json.dumps(descriptor, separators=(",", ":"))`` writes, byte for
-        byte), and the keys each provides (none for a provider that could
-        not be read: it has no text, and its problems are in
-        ``reading.findings``).
+        byte), and the keys each provides (one key as a string; none for a
+        provider that could not be read: it has no text, and its problems
+        are in ``reading.findings``).
 
         The text is written here, not by ``json.dumps`` of dicts: three times
         cheaper, and each key or file name is quoted once however often it
@@ -276,7 +276,9 @@ class Registry:
             return quoted
 
         out: list[str] = []
-        provided: list[list[str]] = []
+        # A provider's one key as a string, not a list: strings are no work
+        # for the garbage collector, and this list lives through the compile.
+        provided: list[str | list[str]] = []
         # One pass, reading and writing each provider in turn (kinder to the
         # CPU caches than two), unless overrides need every key first.
         specs: Iterable[_Spec | None] = map(_introspect, [reading] * len(providers), providers)
@@ -303,7 +305,7 @@ class Registry:
                 provided.append([])
                 continue
             keys, deps, meta, src = spec
-            provided.append(keys)
+            provided.append(keys[0] if len(keys) == 1 else keys)
             id = p.id
             head = f'{{"id":{quote(id) if type(id) is str else dumps(id)},"provides":[{q(keys[0]) if len(keys) == 1 else ",".join(map(q, keys))}]'
             if deps:
@@ -331,13 +333,13 @@ class Registry:
             reading.collisions()
         return out, provided
 
-    def _roots(self, roots: Sequence[Any] | None, keys: list[list[str]]) -> list[str] | None:
+    def _roots(self, roots: Sequence[Any] | None, keys: list[str | list[str]]) -> list[str] | None:
         """Root ids for keys (a key names its providers; an id names itself)."""
         if not roots:
             return None
         by_key: dict[str, list[str]] = {}
         for p, provided in zip(self._providers, keys):
-            for k in provided:
+            for k in [provided] if type(provided) is str else provided:
                 by_key.setdefault(k, []).append(p.id)
         out: list[str] = []
         for r in roots:
