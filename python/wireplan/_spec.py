@@ -111,6 +111,8 @@ def unwrap_factory(factory: Any) -> tuple[Any, int, tuple[str, ...]]:
     imported); O(depth of wrapping). A ``__wrapped__`` cycle stops where
     it would repeat.
     """
+    if isinstance(factory, type) or (type(factory) is FunctionType and getattr(factory, "__wrapped__", None) is None):
+        return factory, 0, ()  # wraps nothing: the common case, quickly
     f = factory
     positional = 0
     keywords: set[str] = set()
