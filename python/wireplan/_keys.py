@@ -4,6 +4,14 @@ A class is keyed by its module-qualified name (``app.db.Database``);
 ``Annotated[T, "name"]`` is ``app.db.Database#name`` (a named binding); a
 string is its own key. Computing a key never evaluates type hints, so the
 runtime can look keys up cheaply on every ``get``.
+
+A key is a name, not the class object: two different classes with the same
+module and qualified name (classes made inside a function called twice, a
+reloaded module) have the same key. The registry reports that as a
+``key-collision`` rather than letting one stand in for the other silently;
+``Annotated[T, "name"]`` tells them apart. Builtin types have keys too
+(``builtins.str``), but the registry does not take a parameter of one as a
+dependency unless it is named.
 """
 
 from __future__ import annotations
