@@ -406,3 +406,16 @@ def test_a_forward_reference_that_resolves_later_is_read() -> None:
     registry.provide(Database)
     with registry.compile().start() as app:
         assert app.get(Server).db is app.get(Database)
+
+
+def test_a_positional_only_builtin_left_out_does_not_shift_the_dependencies_after_it() -> None:
+    registry = wireplan.Registry()
+    registry.provide(Config)
+
+    @registry.provide
+    def make(size: int = 3, config: Config | None = None, /, label: str = "x") -> Pool:
+        assert isinstance(config, Config), config
+        return Pool(size)
+
+    with registry.compile().start() as app:
+        assert app.get(Pool).size == 3

@@ -680,6 +680,9 @@ def _read(r: _Reading, p: _Provider) -> _Spec | None:
         return keys, deps, r.remember("|".join(meta), meta), source
     if by_position and any(default is not _EMPTY for _, _, default, _ in params):
         by_position = False  # a missing optional dependency is left out: by keyword
+    # Positional-only parameters left out (builtins keeping their default),
+    # not yet followed by a positional-only dependency.
+    skipped: list[str] = []
     for name, positional, default, hint in params:
         try:
             dep = _dependency(r, name, hint, default)
@@ -688,10 +691,20 @@ def _read(r: _Reading, p: _Provider) -> _Spec | None:
                                "source": _place(source)})
             continue
         if dep is _SKIP:
+            if positional:
+                skipped.append(name)
             continue
         if type(dep) is _Unresolved:
             r.findings.append(dep.finding(p.id, name, source))
             continue
+        if positional and skipped:
+            # Passed by position, this dependency would land in a skipped
+            # parameter: each of those gets an optional dependency nothing
+            # provides, for which the runtime passes the default in place.
+            for skip in skipped:
+                deps.append({"key": f"wireplan.default#{p.id}.{skip}", "optional": True})
+                meta.append(f"{skip}:{POSITIONAL | HAS_DEFAULT}")
+            skipped.clear()
         deps.append(dep)
         meta.append(f"{name}:{(POSITIONAL if positional or by_position else 0) | (HAS_DEFAULT if default is not _EMPTY else 0)}")
     return keys, deps, r.remember("|".join(meta), meta), source
