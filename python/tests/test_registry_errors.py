@@ -419,3 +419,16 @@ def test_a_positional_only_builtin_left_out_does_not_shift_the_dependencies_afte
 
     with registry.compile().start() as app:
         assert app.get(Pool).size == 3
+
+
+def test_a_builtin_registered_as_a_key_does_not_make_builtin_parameters_dependencies() -> None:
+    class NeedsName:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    registry = wireplan.Registry()
+    registry.provide(str, lambda: "from the graph")  # an explicit builtin key, read first
+    registry.provide(NeedsName)
+    registry.provide(Database)
+    [d] = problems(registry)
+    assert d["code"] == "unnamed-builtin" and d["message"].startswith("parameter `name`")

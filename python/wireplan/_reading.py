@@ -85,7 +85,10 @@ class _Reading:
 
     Attributes:
         class_keys: key of each class met (seeded with the classes
-            registered plainly): each is a dependency of several others.
+            registered plainly), builtins excepted: each is a dependency of
+            several others, and the quick paths take a class found here for
+            a dependency.
+        seeded: the registry's own `class_keys` (left as they are).
         class_meta: `meta` of plain classes by parameter names and mode.
         parsed: parsed `meta` by its JSON text (a quoted string), handed to
             ``Plan._bind`` so that a plan just made binds without parsing.
@@ -129,7 +132,12 @@ class _Reading:
         """``key_of(obj)``, noting the classes met (a class, or the class of
         a named ``Annotated``) for key collisions."""
         if isinstance(obj, type):
-            return self.class_keys.get(obj) or self.class_key(obj)
+            key = self.class_keys.get(obj)
+            if key is None:
+                # A builtin is never in `class_keys`: the quick paths take
+                # what they find there for a dependency.
+                key = key_of(obj) if obj.__module__ == "builtins" else self.class_key(obj)
+            return key
         key = key_of(obj)
         base = getattr(obj, "__origin__", None)
         if isinstance(base, type) and getattr(obj, "__metadata__", None) is not None and "#" in key:
