@@ -331,14 +331,15 @@ def test_rollback_on_failure() -> None:
 
     # A rollback tells each teardown why (gen.throw): the code after
     # `yield` runs in `finally`, or in `except` to see the error.
-    def first() -> Iterator[int]:
+    # Builtins are dependencies only when named (Annotated), as here.
+    def first() -> Iterator[Annotated[int, "first"]]:
         log.append("start first")
         try:
             yield 1
         finally:
             log.append("stop first")
 
-    def second(x: int) -> Iterator[str]:
+    def second(x: Annotated[int, "first"]) -> Iterator[Annotated[str, "second"]]:
         log.append("start second")
         try:
             yield "s"
@@ -346,7 +347,7 @@ def test_rollback_on_failure() -> None:
             log.append(f"stop second: {e}")
             raise OSError("second teardown broke") from None
 
-    def third(s: str) -> float:
+    def third(s: Annotated[str, "second"]) -> float:
         raise ValueError("boom")
 
     registry.provide(first)
@@ -369,12 +370,12 @@ def test_teardown_errors_are_collected() -> None:
     log = Log()
     registry = wireplan.Registry()
 
-    def a() -> Iterator[int]:
+    def a() -> Iterator[Annotated[int, "a"]]:
         yield 1
         log.append("a")
         raise RuntimeError("a broke")
 
-    def b(x: int) -> Iterator[str]:
+    def b(x: Annotated[int, "a"]) -> Iterator[str]:
         yield "b"
         log.append("b")
         raise RuntimeError("b broke")
