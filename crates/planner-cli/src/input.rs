@@ -1,16 +1,22 @@
 //! Reading descriptor files: bytes from disk or standard input, UTF-8
 //! checked, YAML and TOML converted to JSON text, then parsed by the core.
 //!
-//! The CLI never interprets descriptors itself: YAML and TOML are turned into
-//! a `serde_json::Value` and written back as JSON, so the core sees one format
-//! and its errors (JSON path, line:column) stay the only words about them.
+//! The CLI never interprets descriptors itself: YAML and TOML are written
+//! out as JSON text (streamed for YAML, see [`crate::yaml`] and
+//! [`crate::toml_doc`]), so the core sees one format and its errors (JSON
+//! path, line:column) stay the only words about them.
+//!
+//! Every read is bounded: at most `max_input_bytes` + 1 bytes from a file,
+//! a device or standard input, and the converted text is held to the same
+//! limit while it is written.
 
 use std::io::Read as _;
 use std::path::Path;
 
-use wireplan::{Descriptors, Document, Error, Report};
+use wireplan::{Descriptors, Document, Error, Limits, Report};
 
 use crate::failure::Failure;
+use crate::{toml_doc, yaml};
 
 /// Which syntax a file is written in, chosen by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,39 +61,71 @@ pub fn read_all(names: &[String]) -> Result<Vec<Source>, Failure> {
     names.iter().map(|n| read(n)).collect()
 }
 
-/// Reads one file (`-` is standard input).
+/// Reads one file (`-` is standard input), at most `max_input_bytes` + 1
+/// bytes of it, so `/dev/zero` or an endless pipe is refused, never read
+/// until memory runs out.
 ///
 /// # Errors
-/// As for [`read_all`].
+/// As for [`read_all`]; an input over the limit is a `limit-exceeded`
+/// report ([`Failure::Parse`]).
 pub fn read(name: &str) -> Result<Source, Failure> {
-    let (display, bytes) = if name == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Failure::Input(format!("cannot read standard input: {}", io_words(&e))))?;
-        ("<stdin>".to_owned(), bytes)
+    let max = Limits::DEFAULT.max_input_bytes;
+    let display = if name == "-" { "<stdin>".to_owned() } else { name.to_owned() };
+    let bytes = if name == "-" {
+        read_bounded(std::io::stdin().lock(), max)
+            .map_err(|e| Failure::Input(format!("cannot read standard input: {}", io_words(&e))))?
     } else {
-        (name.to_owned(), read_file(name)?)
+        read_file(name, max)?
     };
+    if bytes.len() > max {
+        return Err(too_big(&display, None, yaml::what::INPUT_BYTES, max, bytes.len()));
+    }
     let text = utf8(&display, bytes)?;
     let syntax = if name == "-" { Syntax::Json } else { Syntax::of(name) };
     let text = match syntax {
         Syntax::Json => text,
-        Syntax::Yaml => yaml_to_json(&display, &text)?,
-        Syntax::Toml => toml_to_json(&display, &text)?,
+        Syntax::Yaml => yaml_to_json(&display, &text, max)?,
+        Syntax::Toml => toml_to_json(&display, &text, max)?,
     };
     Ok(Source { name: display, text, syntax })
 }
 
-fn read_file(name: &str) -> Result<Vec<u8>, Failure> {
+/// Reads at most `max + 1` bytes: enough to know the input is too big.
+fn read_bounded(reader: impl std::io::Read, max: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn read_file(name: &str, max: usize) -> Result<Vec<u8>, Failure> {
     let fail = |why: String| Failure::Input(format!("cannot read `{name}`: {why}"));
-    match std::fs::metadata(name) {
+    let file = std::fs::File::open(name).map_err(|e| fail(io_words(&e)))?;
+    match file.metadata() {
         Ok(meta) if meta.is_dir() => return Err(fail("it is a directory, not a descriptor file".to_owned())),
+        // A regular file's size is known: refuse it without reading it.
+        Ok(meta) if meta.is_file() && meta.len() > u64::try_from(max).unwrap_or(u64::MAX) => {
+            let found = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+            return Err(too_big(name, None, yaml::what::INPUT_BYTES, max, found));
+        }
         Ok(_) => {}
         Err(e) => return Err(fail(io_words(&e))),
     }
-    std::fs::read(name).map_err(|e| fail(io_words(&e)))
+    read_bounded(file, max).map_err(|e| fail(io_words(&e)))
+}
+
+/// The core's `limit-exceeded` for a document, at a place when known.
+fn too_big(name: &str, at: Option<(usize, usize)>, what: &str, limit: usize, found: usize) -> Failure {
+    let (line, column) = at.unwrap_or((0, 0));
+    Failure::Parse(Report::from(Error::LimitExceeded {
+        document: name.to_owned(),
+        what: what.to_owned(),
+        limit,
+        found,
+        service: None,
+        path: None,
+        line,
+        column,
+    }))
 }
 
 /// An I/O error in the project's words: lowercase, no OS error number.
@@ -155,40 +193,25 @@ fn syntax_error(name: &str, line: usize, column: usize, message: String) -> Fail
     }))
 }
 
-/// Drops the " at line L column C" that parsers append: the place is
-/// rendered from the diagnostic's location.
-fn strip_position(message: &str) -> String {
-    let first = message.lines().next().unwrap_or(message);
-    match first.find(" at line ") {
-        Some(i) => first.get(..i).unwrap_or(first).to_owned(),
-        None => first.to_owned(),
-    }
-}
-
-fn yaml_to_json(name: &str, text: &str) -> Result<String, Failure> {
-    match serde_norway::from_str::<serde_json::Value>(text) {
-        Ok(value) => Ok(json_text(&value)),
-        Err(e) => {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            Err(syntax_error(name, line, column, format!("malformed YAML: {}", strip_position(&e.to_string()))))
+fn yaml_to_json(name: &str, text: &str, max: usize) -> Result<String, Failure> {
+    yaml::to_json(text, max).map_err(|fault| match fault {
+        yaml::Fault::Syntax { line, column, message } => {
+            syntax_error(name, line, column, format!("malformed YAML: {message}"))
         }
-    }
+        yaml::Fault::Limit { line, column, what, limit, found } => too_big(name, Some((line, column)), what, limit, found),
+    })
 }
 
-fn toml_to_json(name: &str, text: &str) -> Result<String, Failure> {
-    match toml::from_str::<serde_json::Value>(text) {
-        Ok(value) => Ok(json_text(&value)),
-        Err(e) => {
-            let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
-            let message = e.message().lines().next().unwrap_or("").trim().to_owned();
-            Err(syntax_error(name, line, column, format!("malformed TOML: {message}")))
+fn toml_to_json(name: &str, text: &str, max: usize) -> Result<String, Failure> {
+    toml_doc::to_json(text, max).map_err(|fault| match fault {
+        toml_doc::Fault::Syntax { offset, message } => {
+            let (line, column) = offset.map_or((0, 0), |o| line_column(text, o));
+            syntax_error(name, line, column, format!("malformed TOML: {message}"))
         }
-    }
-}
-
-fn json_text(value: &serde_json::Value) -> String {
-    // Serializing a Value cannot fail (its keys are strings).
-    serde_json::to_string(value).unwrap_or_default()
+        toml_doc::Fault::Limit { offset, what, limit, found } => {
+            too_big(name, Some(line_column(text, offset)), what, limit, found)
+        }
+    })
 }
 
 /// Parses the sources as one merged set of descriptors.

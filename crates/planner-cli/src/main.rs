@@ -19,6 +19,8 @@ mod graph_model;
 mod input;
 mod output;
 mod sink;
+mod toml_doc;
+mod yaml;
 
 use std::io::Write as _;
 use std::process::ExitCode;
