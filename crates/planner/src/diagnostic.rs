@@ -168,6 +168,23 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Diagnostic {
+    /// About how many bytes the diagnostic holds: its text, plus a little
+    /// for each string and entry. What `max_report_bytes` counts.
+    pub(crate) fn weight(&self) -> usize {
+        const ENTRY: usize = 32;
+        let location = |l: &Option<Location>| l.as_ref().map_or(0, |l| ENTRY + l.file.len() + l.path.as_ref().map_or(0, String::len));
+        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+        let services: usize = self.services.iter().map(|s| ENTRY + s.len()).sum();
+        let related: usize = self
+            .related
+            .iter()
+            .map(|r| ENTRY + r.message.len() + text(&r.service) + text(&r.key) + location(&r.location))
+            .sum();
+        ENTRY + self.message.len() + text(&self.help) + text(&self.key) + location(&self.location) + services + related
+    }
+}
+
 impl Report {
     /// True when at least one diagnostic is an error.
     pub fn has_errors(&self) -> bool {
