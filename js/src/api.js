@@ -155,14 +155,26 @@ export class Plan {
     return lo;
   }
 
-  /** For every service id, each dependency resolved to its providers' ids. */
+  /**
+   * For every service id, each dependency resolved to its providers' ids.
+   * (The JSON form names providers by service number, so that its size
+   * grows with the bindings, not with bindings times id length; the ids
+   * here are shared strings.)
+   */
   get bindings() {
-    return this.toJSON().bindings;
+    const { ids } = this.tables;
+    return Object.fromEntries(
+      Object.entries(this.toJSON().bindings).map(([id, deps]) => [
+        id,
+        deps.map((b) => ({ ...b, providers: b.providers.map((n) => ids[n]) })),
+      ]),
+    );
   }
 
   /** Scoped and transient services' recipes, by id. */
   get recipes() {
-    return this.toJSON().recipes;
+    const { ids } = this.tables;
+    return Object.fromEntries(Object.entries(this.toJSON().recipes).map(([id, r]) => [id, r.map((n) => ids[n])]));
   }
 
   /** Ids no root needs (with roots). */
