@@ -10,7 +10,6 @@
 //! a device or standard input, and the converted text is held to the same
 //! limit while it is written.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use wireplan::{Descriptors, Document, Error, Limits, Report};
@@ -72,7 +71,7 @@ pub fn read(name: &str) -> Result<Source, Failure> {
     let max = Limits::DEFAULT.max_input_bytes;
     let display = if name == "-" { "<stdin>".to_owned() } else { name.to_owned() };
     let bytes = if name == "-" {
-        read_bounded(std::io::stdin().lock(), max)
+        read_bounded(std::io::stdin().lock(), max, 0)
             .map_err(|e| Failure::Input(format!("cannot read standard input: {}", io_words(&e))))?
     } else {
         read_file(name, max)?
@@ -91,9 +90,27 @@ pub fn read(name: &str) -> Result<Source, Failure> {
 }
 
 /// Reads at most `max + 1` bytes: enough to know the input is too big.
-fn read_bounded(reader: impl std::io::Read, max: usize) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    reader.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1)).read_to_end(&mut bytes)?;
+/// The buffer grows by doubling but never past `max + 1`, so an endless
+/// input costs at most `max + 1` bytes of memory.
+fn read_bounded(mut reader: impl std::io::Read, max: usize, size_hint: usize) -> std::io::Result<Vec<u8>> {
+    let limit = max.saturating_add(1);
+    // A regular file's size: read it into one buffer of the right size.
+    let mut bytes = Vec::with_capacity(size_hint.saturating_add(1).min(limit));
+    let mut chunk = vec![0u8; 64 * 1024];
+    while bytes.len() < limit {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let take = n.min(limit - bytes.len());
+        if bytes.len() + take > bytes.capacity() {
+            let want = bytes.capacity().saturating_mul(2).max(bytes.len() + take).min(limit);
+            bytes.reserve_exact(want - bytes.len());
+        }
+        bytes.extend_from_slice(chunk.get(..take).unwrap_or_default());
+    }
     Ok(bytes)
 }
 
@@ -110,12 +127,14 @@ fn read_file(name: &str, max: usize) -> Result<Vec<u8>, Failure> {
         Ok(_) => {}
         Err(e) => return Err(fail(io_words(&e))),
     }
-    read_bounded(file, max).map_err(|e| fail(io_words(&e)))
+    let size = file.metadata().ok().filter(std::fs::Metadata::is_file).map_or(0, |m| m.len());
+    read_bounded(file, max, usize::try_from(size).unwrap_or(0)).map_err(|e| fail(io_words(&e)))
 }
 
 /// The core's `limit-exceeded` for a document, at a place when known.
 fn too_big(name: &str, at: Option<(usize, usize)>, what: &str, limit: usize, found: usize) -> Failure {
     let (line, column) = at.unwrap_or((0, 0));
+    let (line, column) = (u32::try_from(line).unwrap_or(0), u32::try_from(column).unwrap_or(0));
     Failure::Parse(Report::from(Error::LimitExceeded {
         document: name.to_owned(),
         what: what.to_owned(),
@@ -174,6 +193,17 @@ fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
     }
 }
 
+/// Replaces the help of a CLI-only limit: the core's help speaks of the
+/// planning options, which do not hold these.
+fn with_help(mut failure: Failure, help: Option<&str>) -> Failure {
+    if let (Failure::Parse(report), Some(help)) = (&mut failure, help) {
+        for d in &mut report.diagnostics {
+            d.help = Some(help.to_owned());
+        }
+    }
+    failure
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset.min(text.len())).unwrap_or(text);
@@ -198,7 +228,11 @@ fn yaml_to_json(name: &str, text: &str, max: usize) -> Result<String, Failure> {
         yaml::Fault::Syntax { line, column, message } => {
             syntax_error(name, line, column, format!("malformed YAML: {message}"))
         }
-        yaml::Fault::Limit { line, column, what, limit, found } => too_big(name, Some((line, column)), what, limit, found),
+        yaml::Fault::Limit { line, column, what, limit, found } => {
+            let help = (what == yaml::what::ALIASES)
+                .then_some("aliases may add at most the size of the file itself (1 MiB for a smaller file); write the repeated values out");
+            with_help(too_big(name, Some((line, column)), what, limit, found), help)
+        }
     })
 }
 
@@ -209,7 +243,8 @@ fn toml_to_json(name: &str, text: &str, max: usize) -> Result<String, Failure> {
             syntax_error(name, line, column, format!("malformed TOML: {message}"))
         }
         toml_doc::Fault::Limit { offset, what, limit, found } => {
-            too_big(name, Some(line_column(text, offset)), what, limit, found)
+            let help = (what == toml_doc::VALUES).then_some("split the file, or write it as JSON, which is read as it goes");
+            with_help(too_big(name, Some(line_column(text, offset)), what, limit, found), help)
         }
     })
 }

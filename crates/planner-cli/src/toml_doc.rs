@@ -258,6 +258,7 @@ impl<'de> Visitor<'de> for Json<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

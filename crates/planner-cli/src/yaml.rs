@@ -63,7 +63,7 @@ pub mod what {
     /// As the core names the nesting depth.
     pub const NESTING: &str = "the nesting depth of JSON arrays and objects";
     /// What aliases add once expanded.
-    pub const ALIASES: &str = "the bytes added by expanding YAML aliases";
+    pub const ALIASES: &str = "the size of expanded YAML aliases in bytes";
 }
 
 /// One open sequence or mapping.
@@ -396,6 +396,7 @@ impl std::io::Write for StringWriter<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
