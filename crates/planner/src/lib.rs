@@ -72,12 +72,13 @@ pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Re
     let mut omitted_warnings = 0;
     let mut warnings = check::unused(&graph, &mut omitted_warnings);
     let cap = options.limits.max_diagnostics;
+    let bytes = options.limits.max_report_bytes;
     if omitted > 0 || diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.append(&mut warnings);
-        check::finish(&mut diagnostics, cap, omitted + omitted_warnings, Severity::Error);
+        check::finish(&mut diagnostics, cap, bytes, omitted + omitted_warnings, Severity::Error);
         return Err(Report { diagnostics });
     }
-    check::finish(&mut warnings, cap, omitted_warnings, Severity::Warning);
+    check::finish(&mut warnings, cap, bytes, omitted_warnings, Severity::Warning);
     let fp = fingerprint::fingerprint(descriptors, options);
     build::build(&graph, &order, options, fp, warnings).map_err(Report::from)
 }

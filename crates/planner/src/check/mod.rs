@@ -125,21 +125,33 @@ pub(crate) fn keep_first<T, K: Ord>(items: &mut Vec<T>, cap: usize, mut key: imp
 
 /// Sorts a report and applies the diagnostics limit: at most `cap`
 /// diagnostics, then one `limit-exceeded` diagnostic saying how many more
-/// were found (`omitted` of them already left out by the checks). That one
-/// is an error when the report has errors (shown or not), else a warning.
-pub(crate) fn finish(diagnostics: &mut Vec<Diagnostic>, cap: usize, omitted: usize, severity: Severity) {
+/// were found (`omitted` of them already left out by the checks, past
+/// `max_diagnostics` or past `max_report_bytes`, `bytes` here). That one is
+/// an error when the report has errors (shown or not), else a warning.
+pub(crate) fn finish(diagnostics: &mut Vec<Diagnostic>, cap: usize, bytes: usize, omitted: usize, severity: Severity) {
     sort(diagnostics);
     let total = diagnostics.len().saturating_add(omitted);
-    if total <= cap {
+    if total <= cap && omitted == 0 {
         return;
     }
     diagnostics.truncate(cap);
     let hidden = total - diagnostics.len();
+    let (message, help) = if total > cap {
+        (
+            format!("the number of diagnostics is {total}, over the limit of {cap}: {hidden} more not shown"),
+            "fix the ones shown first, or raise `max_diagnostics` in the planning options' limits to see them all",
+        )
+    } else {
+        (
+            format!("the size of the report is over the limit of {bytes} bytes: {hidden} more diagnostics not shown"),
+            "fix the ones shown first, or raise `max_report_bytes` in the planning options' limits to see them all",
+        )
+    };
     diagnostics.push(Diagnostic {
         code: Code::LimitExceeded,
         severity,
-        message: format!("the number of diagnostics is {total}, over the limit of {cap}: {hidden} more not shown"),
-        help: Some("fix the ones shown first, or raise `max_diagnostics` in the planning options' limits to see them all".to_owned()),
+        message,
+        help: Some(help.to_owned()),
         services: Vec::new(),
         key: None,
         location: None,
