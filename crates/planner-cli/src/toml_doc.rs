@@ -139,7 +139,7 @@ pub fn to_json(text: &str, max_bytes: usize) -> Result<String, Fault> {
         Err(e) => match over.get() {
             Some(found) => Err(Fault::Limit {
                 offset: e.span().map_or(0, |s| s.start),
-                what: crate::yaml::what::INPUT_BYTES,
+                what: super::yaml::what::INPUT_BYTES,
                 limit: max_bytes,
                 found,
             }),
@@ -172,7 +172,7 @@ impl Json<'_> {
     }
 
     fn string(&mut self, s: &str) {
-        let _ = serde_json::to_writer(crate::yaml::StringWriter(self.out), s);
+        let _ = serde_json::to_writer(super::yaml::StringWriter(self.out), s);
     }
 }
 
@@ -290,7 +290,7 @@ mod tests {
     fn output_is_held_to_the_byte_limit() {
         assert!(matches!(
             to_json("a = \"0123456789\"", 8),
-            Err(Fault::Limit { what: crate::yaml::what::INPUT_BYTES, limit: 8, .. })
+            Err(Fault::Limit { what: super::super::yaml::what::INPUT_BYTES, limit: 8, .. })
         ));
     }
 }
