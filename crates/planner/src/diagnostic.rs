@@ -173,15 +173,18 @@ impl Diagnostic {
     /// for each string and entry. What `max_report_bytes` counts.
     pub(crate) fn weight(&self) -> usize {
         const ENTRY: usize = 32;
-        let location = |l: &Option<Location>| l.as_ref().map_or(0, |l| ENTRY + l.file.len() + l.path.as_ref().map_or(0, String::len));
-        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
-        let services: usize = self.services.iter().map(|s| ENTRY + s.len()).sum();
+        // The rendered (escaped) length: a key of DEL characters takes six
+        // times its size on screen.
+        let len = |t: &str| crate::escape::escaped_len(t);
+        let location = |l: &Option<Location>| l.as_ref().map_or(0, |l| ENTRY + len(&l.file) + l.path.as_deref().map_or(0, len));
+        let text = |t: &Option<String>| t.as_deref().map_or(0, len);
+        let services: usize = self.services.iter().map(|s| ENTRY + len(s)).sum();
         let related: usize = self
             .related
             .iter()
-            .map(|r| ENTRY + r.message.len() + text(&r.service) + text(&r.key) + location(&r.location))
+            .map(|r| ENTRY + len(&r.message) + text(&r.service) + text(&r.key) + location(&r.location))
             .sum();
-        ENTRY + self.message.len() + text(&self.help) + text(&self.key) + location(&self.location) + services + related
+        ENTRY + len(&self.message) + text(&self.help) + text(&self.key) + location(&self.location) + services + related
     }
 }
 

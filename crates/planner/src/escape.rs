@@ -83,9 +83,32 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The length in bytes of `escape(text)`, without building it: what a
+/// report's byte budget counts, so that a rendering full of escapes is
+/// bounded like any other.
+pub fn escaped_len(text: &str) -> usize {
+    text.chars()
+        .filter(|&c| needs_escape(c))
+        .map(|c| match c {
+            '\0' | '\t' | '\n' | '\r' => 2,
+            // `\u{` + hex digits + `}`, minus the character's own bytes.
+            _ => 4 + (32 - u32::from(c).leading_zeros()).div_ceil(4).max(1) as usize,
+        }
+        .saturating_sub(c.len_utf8()))
+        .sum::<usize>()
+        + text.len()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, escaped_len};
+
+    #[test]
+    fn escaped_len_is_the_length_of_the_escape() {
+        for text in ["", "plain", "a\nb", "\u{1b}[0m", "\u{7f}\u{85}", "\u{202e}x", "\u{e0041}", "\0\t"] {
+            assert_eq!(escaped_len(text), escape(text).len(), "{text:?}");
+        }
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

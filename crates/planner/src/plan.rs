@@ -213,7 +213,13 @@ impl Plan {
     /// the input plus the number of bindings, never with bindings x id
     /// length. This is the form the test vectors store, byte for byte.
     pub fn to_json(&self) -> String {
-        let mut out = Vec::with_capacity(self.text.len() * 2 + self.providers.len() * 4 + 256);
+        // Measured first, then written once into a buffer of its exact
+        // size: a growing buffer would need up to twice the text at its
+        // last reallocation, and the text of a large plan is the largest
+        // thing a front end holds.
+        let mut counter = Counter(0);
+        let _ = self.write_json(&mut counter);
+        let mut out = Vec::with_capacity(counter.0);
         // Writing to a Vec cannot fail, and the JSON is UTF-8.
         let _ = self.write_json(&mut out);
         String::from_utf8(out).unwrap_or_default()
@@ -313,6 +319,19 @@ impl<'p> Binding<'p> {
 }
 
 // ---- JSON form -------------------------------------------------------------
+
+/// A writer that only counts the bytes written to it.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 struct JsonPlan<'p>(&'p Plan);
 
