@@ -24,12 +24,94 @@ function documents(input, options) {
       }
       const docName = doc.name === undefined ? `${name}#${i}` : String(doc.name);
       if (typeof doc.text === "string") return { name: docName, text: doc.text };
-      if (doc.document !== undefined) return { name: docName, text: JSON.stringify(doc.document) };
+      if (doc.document !== undefined) return { name: docName, text: toJson(doc.document, docName) };
       throw new TypeError(`wireplan: documents[${i}] has neither \`text\` nor \`document\``);
     });
   }
-  if (input !== null && typeof input === "object") return [{ name, text: JSON.stringify(input) }];
+  if (input !== null && typeof input === "object") return [{ name, text: toJson(input, name) }];
   throw new TypeError("wireplan: descriptors must be a JSON string, a descriptor object or an array of documents");
+}
+
+/** The nesting the core's JSON parser accepts (`MAX_NESTING`). */
+const MAX_NESTING = 127;
+
+/**
+ * `value` as JSON text. A value JSON cannot hold (a BigInt, a cycle, or
+ * nesting deep enough to overflow the stack in `JSON.stringify`) is a
+ * `PlanError` with code `invalid-descriptor` naming where it is, like any
+ * other fault of a descriptor, never a raw TypeError or RangeError.
+ */
+function toJson(value, name) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+    throw unserializable(name, findUnserializable(value) ?? { path: "(document)", what: "cannot be written as JSON" });
+  }
+}
+
+/**
+ * Where `value` stops being JSON, by an iterative walk (no recursion: the
+ * value may be nested past the stack): `{path, what}`, or null.
+ */
+function findUnserializable(value) {
+  const onPath = new Set();
+  const stack = [{ value, path: "", depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item.exit) {
+      onPath.delete(item.value);
+      continue;
+    }
+    let v = item.value;
+    if (v !== null && typeof v === "object" && typeof v.toJSON === "function") {
+      try {
+        v = v.toJSON();
+      } catch {
+        return { path: item.path || "(document)", what: "has a `toJSON` that throws" };
+      }
+    }
+    const where = item.path || "(document)";
+    if (typeof v === "bigint") return { path: where, what: "is a BigInt, which JSON cannot hold" };
+    if (v === null || typeof v !== "object") continue;
+    if (onPath.has(v)) return { path: where, what: "refers back to an object that contains it (a cycle), which JSON cannot hold" };
+    if (item.depth >= MAX_NESTING) return { path: where, what: `nests deeper than ${MAX_NESTING} levels of arrays and objects` };
+    onPath.add(v);
+    stack.push({ exit: true, value: v });
+    const entries = Array.isArray(v) ? v.map((x, i) => [`${item.path}[${i}]`, x]) : Object.entries(v).map(([k, x]) => [item.path ? `${item.path}.${k}` : k, x]);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      stack.push({ value: entries[i][1], path: entries[i][0], depth: item.depth + 1 });
+    }
+  }
+  return null;
+}
+
+/** Control, bidi and invisible characters made visible, as the core's `escape` does. */
+function escapeText(text) {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/gu, (c) => {
+    switch (c) {
+      case "\0": return "\\0";
+      case "\t": return "\\t";
+      case "\n": return "\\n";
+      case "\r": return "\\r";
+      default: return `\\u{${c.codePointAt(0).toString(16)}}`;
+    }
+  });
+}
+
+/** The `invalid-descriptor` failure for a value JSON cannot hold, in the core's layout. */
+function unserializable(name, { path, what }) {
+  const diagnostic = {
+    code: "invalid-descriptor",
+    severity: "error",
+    message: `invalid descriptors: \`${path}\` ${what}`,
+    help: "descriptors are JSON: use numbers, strings, arrays and plain objects in `meta`",
+    services: [],
+    location: { file: name, path },
+    related: [],
+  };
+  const text = `error[invalid-descriptor]: ${escapeText(diagnostic.message)}\n  --> ${escapeText(name)} (at \`${escapeText(path)}\`)\n   = help: ${diagnostic.help}\n\nerror: 1 error\n`;
+  return new PlanError({ report: { diagnostics: [diagnostic] }, text, json: JSON.stringify({ diagnostics: [diagnostic] }) });
 }
 
 /** Only what the core's `Options` reads; `name` is ours. */
