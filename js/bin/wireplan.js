@@ -62,10 +62,15 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Reads at most MAX_INPUT_BYTES + 1 bytes of `fd`; the buffer never grows past that. */
-function readBounded(fd, sizeHint) {
+/**
+ * Reads at most MAX_INPUT_BYTES + 1 bytes of `fd`. A regular file gets a
+ * buffer of its size; anything else (a pipe, a device) one of the limit,
+ * which costs only the pages written (the memory is not touched until
+ * read into), so an endless input peaks at the limit, not twice it.
+ */
+function readBounded(fd, size) {
   const limit = MAX_INPUT_BYTES + 1;
-  let buffer = Buffer.allocUnsafe(Math.min(Math.max(sizeHint + 1, 64 * 1024), limit));
+  let buffer = Buffer.allocUnsafe(size === null ? limit : Math.min(size + 1, limit));
   let length = 0;
   while (length < limit) {
     if (length === buffer.length) {
@@ -115,7 +120,7 @@ function readSource(name) {
       if (stat.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
       // A regular file's size is known: refuse it unread.
       if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw new TooBig(display, stat.size);
-      bytes = readBounded(fd, stat.isFile() ? stat.size : 0);
+      bytes = readBounded(fd, stat.isFile() ? stat.size : null);
     } finally {
       if (fd !== 0) closeSync(fd);
     }
