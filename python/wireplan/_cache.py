@@ -26,6 +26,7 @@ starts never see a torn file.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from . import _core
@@ -59,6 +60,11 @@ log = _Log()
 
 #: Bumped when what the Python side puts in descriptors changes.
 _LAYOUT = "wireplan-py-cache-2"
+
+# The largest cached plan read back: far above the binary plan of any graph
+# the default limits admit, and a bound on what a planted file (a device, a
+# huge file) can make `load` read.
+_MAX_PLAN_BYTES = 1 << 30
 
 
 def directory(cache_dir: str | os.PathLike[str] | None) -> str | None:
@@ -205,7 +211,12 @@ def load(cache_dir: str, key: str) -> _core.Plan | None:
     plan_path = os.path.join(cache_dir, fingerprint + ".wpl")
     try:
         with open(plan_path, "rb") as f:
-            data = f.read()
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_PLAN_BYTES:
+                log.warning("wireplan: cached plan %s is not a plan file of at most %d bytes; rebuilding",
+                            plan_path, _MAX_PLAN_BYTES)
+                return None
+            data = f.read(_MAX_PLAN_BYTES + 1)
     except OSError as e:
         log.warning("wireplan: cannot read cached plan %s (%s); rebuilding", plan_path, e)
         return None
