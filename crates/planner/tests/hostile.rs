@@ -50,17 +50,22 @@ fn memory_budget(input: usize) -> usize {
 /// plan's JSON and binary form, or the report's rendering and JSON.
 enum Outcome {
     Plan { services: usize, json_bytes: usize },
-    Report { codes: Vec<Code>, first: String, rendered_bytes: usize },
+    Report { codes: Vec<Code>, first: String, last: String, rendered_bytes: usize },
 }
 
 struct Measured {
     outcome: Outcome,
+    input: usize,
     took: Duration,
     peak: usize,
 }
 
-fn run(name: &str, text: &str) -> Measured {
+/// Generates the input (under the lock, so that no other case's input is
+/// being built while this one is measured), then runs and measures it.
+fn run(name: &str, generate: impl FnOnce() -> String) -> Measured {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let text = generate();
+    let text = text.as_str();
     let done = Arc::new(AtomicBool::new(false));
     let watch = {
         let done = Arc::clone(&done);
@@ -91,7 +96,8 @@ fn run(name: &str, text: &str) -> Measured {
             assert!(!json.is_empty());
             let codes = report.diagnostics.iter().map(|d| d.code).collect();
             let first = report.diagnostics.first().map(|d| d.message.chars().take(160).collect()).unwrap_or_default();
-            Outcome::Report { codes, first, rendered_bytes: rendered.len() }
+            let last = report.diagnostics.last().map(|d| d.message.clone()).unwrap_or_default();
+            Outcome::Report { codes, first, last, rendered_bytes: rendered.len() }
         }
     };
     let took = start.elapsed();
@@ -100,14 +106,14 @@ fn run(name: &str, text: &str) -> Measured {
     let _ = watch.join();
     let what = match &outcome {
         Outcome::Plan { services, json_bytes } => format!("plan of {services} services, JSON {json_bytes} bytes"),
-        Outcome::Report { codes, first, rendered_bytes } => {
+        Outcome::Report { codes, first, rendered_bytes, .. } => {
             format!("report of {} diagnostics ({rendered_bytes} bytes rendered), first: {first}", codes.len())
         }
     };
     println!("{name}: input {} bytes; {:.2} s; peak {:.1} MiB beyond the input; {what}", text.len(), took.as_secs_f64(), peak as f64 / f64::from(1 << 20));
     assert!(took < TIME, "{name}: took {took:?}");
     assert!(peak < memory_budget(text.len()), "{name}: peak {peak} bytes for {} bytes of input", text.len());
-    Measured { outcome, took, peak }
+    Measured { outcome, input: text.len(), took, peak }
 }
 
 fn services(items: impl IntoIterator<Item = String>) -> String {
@@ -133,15 +139,19 @@ fn ambiguous_keys_with_4k_ids_give_a_capped_report() {
     // 1,000 providers with 4 KiB ids, each providing the same 1,000 keys,
     // and one service asking for each key once: 1,000 ambiguous keys with
     // 1,000 providers each (the old report listed all: 8 GB and more).
-    let keys: Vec<String> = (0..1_000).map(|k| format!("\"k{k}\"")).collect();
-    let provides = keys.join(",");
-    let mut items: Vec<String> = (0..1_000).map(|i| format!(r#"{{"id":"{}","provides":[{provides}]}}"#, long_id("p", i))).collect();
-    items.push(format!(r#"{{"id":"asker","deps":[{provides}]}}"#));
-    let text = services(items);
-    let m = run("ambiguous-4k-ids", &text);
+    let m = run("ambiguous-4k-ids", || {
+        let keys: Vec<String> = (0..1_000).map(|k| format!("\"k{k}\"")).collect();
+        let provides = keys.join(",");
+        let mut items: Vec<String> = (0..1_000).map(|i| format!(r#"{{"id":"{}","provides":[{provides}]}}"#, long_id("p", i))).collect();
+        items.push(format!(r#"{{"id":"asker","deps":[{provides}]}}"#));
+        services(items)
+    });
     let codes = report_codes(&m);
     assert_eq!(codes.first(), Some(&Code::AmbiguousDependency));
     assert_eq!(codes.last(), Some(&Code::LimitExceeded), "the byte budget cuts it, with a count");
+    let Outcome::Report { last, .. } = &m.outcome else { unreachable!() };
+    let shown = codes.len() - 1;
+    assert_eq!(*last, format!("the size of the report is over the limit of 16777216 bytes: {} more diagnostics not shown", 1_000 - shown));
 }
 
 #[test]
@@ -149,10 +159,11 @@ fn a_many_key_of_4k_ids_plans_with_providers_by_number() {
     // 4,000 providers of `K` with 4 KiB ids, asked for with `many` by
     // 4,000 services: 16 million bindings (the old plan JSON repeated each
     // 4 KiB id per binding: 64 GB).
-    let mut items: Vec<String> = (0..4_000).map(|i| format!(r#"{{"id":"{}","provides":["K"]}}"#, long_id("p", i))).collect();
-    items.extend((0..4_000).map(|i| format!(r#"{{"id":"a{i}","deps":[{{"key":"K","many":true}}]}}"#)));
-    let text = services(items);
-    let m = run("many-4k-ids", &text);
+    let m = run("many-4k-ids", || {
+        let mut items: Vec<String> = (0..4_000).map(|i| format!(r#"{{"id":"{}","provides":["K"]}}"#, long_id("p", i))).collect();
+        items.extend((0..4_000).map(|i| format!(r#"{{"id":"a{i}","deps":[{{"key":"K","many":true}}]}}"#)));
+        services(items)
+    });
     assert!(matches!(m.outcome, Outcome::Plan { services: 8_000, .. }));
 }
 
@@ -160,10 +171,11 @@ fn a_many_key_of_4k_ids_plans_with_providers_by_number() {
 fn a_many_key_of_short_ids_is_refused_past_the_growth_limit() {
     // 4,472 x 4,472 = 20 million bindings from 350 KB: refused by
     // `max_growth_per_byte` once past 1,048,576, naming the service.
-    let mut items: Vec<String> = (0..4_472).map(|i| format!(r#"{{"id":"p{i}","provides":["K"]}}"#)).collect();
-    items.extend((0..4_472).map(|i| format!(r#"{{"id":"a{i}","deps":[{{"key":"K","many":true}}]}}"#)));
-    let text = services(items);
-    let m = run("many-short-ids", &text);
+    let m = run("many-short-ids", || {
+        let mut items: Vec<String> = (0..4_472).map(|i| format!(r#"{{"id":"p{i}","provides":["K"]}}"#)).collect();
+        items.extend((0..4_472).map(|i| format!(r#"{{"id":"a{i}","deps":[{{"key":"K","many":true}}]}}"#)));
+        services(items)
+    });
     assert_eq!(report_codes(&m), [Code::LimitExceeded]);
     let Outcome::Report { first, .. } = &m.outcome else { unreachable!() };
     assert!(first.starts_with("the number of dependency bindings for an input of this size is"), "{first}");
@@ -173,11 +185,12 @@ fn a_many_key_of_short_ids_is_refused_past_the_growth_limit() {
 fn did_you_mean_over_near_identical_4k_keys_stays_linear() {
     // 200 missing keys against 200 near-identical 4 KiB keys (the old
     // search ran for many minutes).
-    let stem = "k".repeat(4_000);
-    let mut items: Vec<String> = (0..200).map(|i| format!(r#"{{"id":"p{i}","provides":["{stem}{i:03}"]}}"#)).collect();
-    items.extend((0..200).map(|i| format!(r#"{{"id":"a{i}","deps":["{stem}{:03}y"]}}"#, 199 - i)));
-    let text = services(items);
-    let m = run("did-you-mean-4k", &text);
+    let m = run("did-you-mean-4k", || {
+        let stem = "k".repeat(4_000);
+        let mut items: Vec<String> = (0..200).map(|i| format!(r#"{{"id":"p{i}","provides":["{stem}{i:03}"]}}"#)).collect();
+        items.extend((0..200).map(|i| format!(r#"{{"id":"a{i}","deps":["{stem}{:03}y"]}}"#, 199 - i)));
+        services(items)
+    });
     assert!(report_codes(&m).iter().all(|&c| c == Code::MissingDependency));
     assert!(m.took < Duration::from_secs(10));
 }
@@ -187,8 +200,7 @@ fn a_report_full_of_escapes_is_bounded_by_its_rendered_size() {
     // 1,000 services each missing a 4 KiB key of DEL characters, which
     // render as `\u{7f}`: six times their size.
     let del = "\u{7f}".repeat(4_090);
-    let text = services((0..1_000).map(|i| format!(r#"{{"id":"s{i}","deps":["{del}{i:04}"]}}"#)));
-    let m = run("escapes-4k", &text);
+    let m = run("escapes-4k", || services((0..1_000).map(|i| format!(r#"{{"id":"s{i}","deps":["{del}{i:04}"]}}"#))));
     let Outcome::Report { rendered_bytes, .. } = m.outcome else { panic!("expected a report") };
     assert!(rendered_bytes < (16 << 20) + (1 << 20), "{rendered_bytes}");
 }
@@ -196,10 +208,9 @@ fn a_report_full_of_escapes_is_bounded_by_its_rendered_size() {
 #[test]
 fn a_cycle_of_4k_ids_is_reported_with_its_first_hops() {
     // One cycle through 4,000 services with 4 KiB ids (16 MB).
-    let text = services((0..4_000).map(|i| format!(r#"{{"id":"{}","deps":["{}"]}}"#, long_id("c", i), long_id("c", (i + 1) % 4_000))));
-    let m = run("cycle-4k-ids", &text);
+    let m = run("cycle-4k-ids", || services((0..4_000).map(|i| format!(r#"{{"id":"{}","deps":["{}"]}}"#, long_id("c", i), long_id("c", (i + 1) % 4_000)))));
     assert_eq!(report_codes(&m), [Code::DependencyCycle]);
-    assert!(m.peak < 8 * text.len() + (64 << 20));
+    assert!(m.peak < 8 * m.input + (64 << 20));
 }
 
 #[test]
@@ -207,14 +218,15 @@ fn lazy_handles_from_many_singletons_down_a_transient_chain_are_bounded() {
     // 10,000 singletons each holding a lazy handle to the head of a chain
     // of 100,000 transients ending at a scoped service: captive, each
     // path 100,002 long; the paths' budget and the report's bound them.
-    let mut items: Vec<String> = vec![r#"{"id":"scope","lifetime":"scoped"}"#.to_owned()];
-    items.extend((0..100_000).map(|i| {
-        let next = if i == 99_999 { "scope".to_owned() } else { format!("t{}", i + 1) };
-        format!(r#"{{"id":"t{i}","lifetime":"transient","deps":["{next}"]}}"#)
-    }));
-    items.extend((0..10_000).map(|i| format!(r#"{{"id":"s{i}","deps":[{{"key":"t0","lazy":true}}]}}"#)));
-    let text = services(items);
-    let m = run("captive-lazy-chain", &text);
+    let m = run("captive-lazy-chain", || {
+        let mut items: Vec<String> = vec![r#"{"id":"scope","lifetime":"scoped"}"#.to_owned()];
+        items.extend((0..100_000).map(|i| {
+            let next = if i == 99_999 { "scope".to_owned() } else { format!("t{}", i + 1) };
+            format!(r#"{{"id":"t{i}","lifetime":"transient","deps":["{next}"]}}"#)
+        }));
+        items.extend((0..10_000).map(|i| format!(r#"{{"id":"s{i}","deps":[{{"key":"t0","lazy":true}}]}}"#)));
+        services(items)
+    });
     let codes = report_codes(&m);
     assert_eq!(codes.first(), Some(&Code::CaptiveDependency));
     assert_eq!(codes.last(), Some(&Code::LimitExceeded));
@@ -223,10 +235,9 @@ fn lazy_handles_from_many_singletons_down_a_transient_chain_are_bounded() {
 #[test]
 fn a_long_scoped_chain_is_refused_relative_to_its_size() {
     // 100,000 scoped services in a chain: recipes quadratic in the length.
-    let text = services((0..100_000).map(|i| {
+    let m = run("scoped-chain", || services((0..100_000).map(|i| {
         if i == 0 { r#"{"id":"s0","lifetime":"scoped"}"#.to_owned() } else { format!(r#"{{"id":"s{i}","lifetime":"scoped","deps":["s{}"]}}"#, i - 1) }
-    }));
-    let m = run("scoped-chain", &text);
+    })));
     assert_eq!(report_codes(&m), [Code::LimitExceeded]);
     let Outcome::Report { first, .. } = &m.outcome else { unreachable!() };
     assert!(first.starts_with("the total size of scoped and transient recipes for an input of this size is"), "{first}");
