@@ -44,7 +44,7 @@ fn plan_sources(
     options: &Options,
 ) -> Result<wireplan::Plan, Report> {
     wireplan::plan(descriptors, options).map_err(|mut report| {
-        input::forget_converted_places(&mut report, sources);
+        input::place_converted(&mut report, sources);
         report
     })
 }

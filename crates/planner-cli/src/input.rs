@@ -49,6 +49,8 @@ pub struct Source {
     pub text: String,
     /// What the file was written in.
     pub syntax: Syntax,
+    /// The YAML text as written, kept to place the core's findings in it.
+    pub yaml: Option<String>,
 }
 
 /// Reads every file, in order.
@@ -81,12 +83,12 @@ pub fn read(name: &str) -> Result<Source, Failure> {
     }
     let text = utf8(&display, bytes)?;
     let syntax = if name == "-" { Syntax::Json } else { Syntax::of(name) };
-    let text = match syntax {
-        Syntax::Json => text,
-        Syntax::Yaml => yaml_to_json(&display, &text, max)?,
-        Syntax::Toml => toml_to_json(&display, &text, max)?,
+    let (text, yaml) = match syntax {
+        Syntax::Json => (text, None),
+        Syntax::Yaml => (yaml_to_json(&display, &text, max)?, Some(text)),
+        Syntax::Toml => (toml_to_json(&display, &text, max)?, None),
     };
-    Ok(Source { name: display, text, syntax })
+    Ok(Source { name: display, text, syntax, yaml })
 }
 
 /// Reads at most `max + 1` bytes: enough to know the input is too big.
@@ -257,32 +259,36 @@ pub fn parse(sources: &[Source]) -> Result<Descriptors<'_>, Report> {
     let documents: Vec<Document<'_>> = sources.iter().map(|s| Document { name: &s.name, text: &s.text }).collect();
     Descriptors::parse_all(&documents).map_err(|e| {
         let mut report = Report::from(e);
-        forget_converted_places(&mut report, sources);
+        place_converted(&mut report, sources);
         report
     })
 }
 
 /// Line and column the core computes for a YAML or TOML file are places in
-/// the converted JSON text, not in the file: keep the JSON path, drop them.
-pub fn forget_converted_places(report: &mut Report, sources: &[Source]) {
-    let converted: Vec<&str> = sources.iter().filter(|s| s.syntax != Syntax::Json).map(|s| s.name.as_str()).collect();
-    if converted.is_empty() {
-        return;
-    }
-    let fix = |loc: &mut wireplan::Location| {
-        if converted.contains(&loc.file.as_str()) {
-            loc.line = None;
-            loc.column = None;
+/// the converted JSON text, not in the file. For YAML they are found again
+/// from the JSON path, by one more pass over the file (the error path
+/// only); where that fails, and for TOML, the JSON path stays and the line
+/// goes.
+pub fn place_converted(report: &mut Report, sources: &[Source]) {
+    for source in sources.iter().filter(|s| s.syntax != Syntax::Json) {
+        let mut wanted: Vec<String> = Vec::new();
+        let mut locations: Vec<&mut wireplan::Location> = report
+            .diagnostics
+            .iter_mut()
+            .flat_map(|d| d.location.as_mut().into_iter().chain(d.related.iter_mut().filter_map(|r| r.location.as_mut())))
+            .filter(|loc| loc.file == source.name)
+            .collect();
+        for loc in &locations {
+            wanted.push(loc.path.clone().unwrap_or_default());
         }
-    };
-    for d in &mut report.diagnostics {
-        if let Some(loc) = d.location.as_mut() {
-            fix(loc);
-        }
-        for r in &mut d.related {
-            if let Some(loc) = r.location.as_mut() {
-                fix(loc);
-            }
+        let found = match &source.yaml {
+            Some(text) => yaml::places(text, &wanted.iter().map(String::as_str).collect::<Vec<_>>()),
+            None => vec![None; wanted.len()],
+        };
+        for (loc, place) in locations.iter_mut().zip(found) {
+            let (line, column) = place.map_or((None, None), |(l, c)| (u32::try_from(l).ok(), u32::try_from(c).ok()));
+            loc.line = line;
+            loc.column = column;
         }
     }
 }

@@ -316,6 +316,114 @@ impl Writer {
     }
 }
 
+/// One step of a JSON path, as the core writes them (`services[3].deps[0]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The steps of a core JSON path, or `None` for one this cannot follow.
+fn steps(path: &str) -> Option<Vec<Step>> {
+    if path.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (part.get(..i)?, part.get(i..)?),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            out.push(Step::Key(name.to_owned()));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let end = stripped.find(']')?;
+            out.push(Step::Index(stripped.get(..end)?.parse().ok()?));
+            rest = stripped.get(end + 1..)?;
+        }
+    }
+    Some(out)
+}
+
+/// Where in the YAML `text` each of the core's JSON `paths` is: 1-based
+/// line and column of the value, or `None` when the path is not found (a
+/// value inside an alias's copy, a path this cannot read). The core names
+/// places in the JSON text it was given; this turns them back into places
+/// in the file a person wrote.
+///
+/// # Complexity
+/// One more streaming pass over the file, on the error path only: O(n x d)
+/// time for n bytes and the deepest wanted path d; O(d + paths) memory.
+pub fn places(text: &str, paths: &[&str]) -> Vec<Option<(usize, usize)>> {
+    let wanted: Vec<Option<Vec<Step>>> = paths.iter().map(|p| steps(p)).collect();
+    let mut found: Vec<Option<(usize, usize)>> = vec![None; paths.len()];
+    let deepest = wanted.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    if deepest == 0 {
+        return found;
+    }
+    let mut missing = wanted.iter().filter(|w| w.is_some()).count();
+    // The path to the node being read, and for each open collection how
+    // many items it has had (sequences) or its pending key (mappings).
+    let mut path: Vec<Step> = Vec::new();
+    let mut open: Vec<(bool, usize, Option<String>)> = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let starts_value = matches!(
+            event,
+            Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..)
+        );
+        if starts_value {
+            // A scalar where a mapping wants its key is the key, not a value.
+            if let Some((false, _, key @ None)) = open.last_mut() {
+                if let Event::Scalar(value, ..) = &event {
+                    *key = Some(value.to_string());
+                }
+                continue;
+            }
+            let step = match open.last_mut() {
+                Some((true, count, _)) => {
+                    *count += 1;
+                    Some(Step::Index(*count - 1))
+                }
+                Some((false, _, key)) => key.take().map(Step::Key),
+                None => None,
+            };
+            if let Some(step) = step {
+                path.push(step);
+            }
+            if path.len() <= deepest {
+                for (i, w) in wanted.iter().enumerate() {
+                    if found.get(i).is_some_and(Option::is_none) && w.as_deref() == Some(path.as_slice()) {
+                        if let Some(slot) = found.get_mut(i) {
+                            *slot = Some(place(&span));
+                            missing -= 1;
+                        }
+                    }
+                }
+            }
+            match event {
+                Event::SequenceStart(..) => open.push((true, 0, None)),
+                Event::MappingStart(..) => open.push((false, 0, None)),
+                _ => {
+                    if !open.is_empty() {
+                        path.pop();
+                    }
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        } else if matches!(event, Event::SequenceEnd | Event::MappingEnd) {
+            open.pop();
+            if !open.is_empty() {
+                path.pop();
+            }
+        }
+    }
+    found
+}
+
 /// The JSON form of a plain scalar that is not a string in the YAML 1.2
 /// core schema, or `None` for a string.
 fn plain(s: &str) -> Option<String> {
@@ -467,6 +575,16 @@ mod tests {
         }
         let ok = format!("{}{}", "[".repeat(wireplan::MAX_NESTING), "]".repeat(wireplan::MAX_NESTING));
         assert!(to_json(&ok, 1 << 20).is_ok());
+    }
+
+    #[test]
+    fn places_turn_json_paths_into_yaml_lines() {
+        let text = "version: 1\nservices:\n  - id: a\n  - id: b\n    deps:\n      - x\n      - {key: y, lazy: true}\n    colour: red\n";
+        let paths = ["services[1]", "services[1].deps[1].key", "services[1].colour", "services[0].id", "services[9]", "(document)"];
+        assert_eq!(
+            places(text, &paths),
+            vec![Some((4, 5)), Some((7, 15)), Some((8, 13)), Some((3, 9)), None, None]
+        );
     }
 
     #[test]
