@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_huge_inputs_are_refused_in_bounded_time() -> None:
     assert time.monotonic() - start < 30
 
 
-def test_a_planted_cache_file_is_not_read_unbounded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_planted_cache_file_is_not_read_unbounded(tmp_path: Path) -> None:
     from wireplan import _cache
 
     fingerprint = "0123456789abcdef0123456789abcdef"
