@@ -70,6 +70,11 @@ fn the_defaults_are_the_documented_ones_and_options_json_changes_any_of_them() {
         (256 << 20, 2_000_000, 10_000, 10_000_000, 4_096)
     );
     assert_eq!((l.max_bindings, l.max_recipe_entries, l.max_diagnostics), (20_000_000, 1 << 24, 1_000));
+    assert_eq!((l.max_growth_per_byte, l.max_report_bytes, wireplan::GROWTH_FLOOR), (1, 16 << 20, 1 << 20));
+    assert_eq!((l.growth(100), l.growth(3 << 20)), (1 << 20, 3 << 20), "a floor, then one per byte");
+    assert_eq!(Limits::UNLIMITED.growth(10), usize::MAX);
+    let o = Options::from_json(r#"{"limits": {"max_growth_per_byte": 4, "max_report_bytes": 1000}}"#).unwrap();
+    assert_eq!(o.limits, Limits { max_growth_per_byte: 4, max_report_bytes: 1_000, ..Limits::default() });
     assert_eq!(wireplan::MAX_NESTING, 127);
     assert_eq!(Options::from_json("{}").unwrap().limits, l);
     let o = Options::from_json(r#"{"limits": {"max_services": 2000000, "max_diagnostics": 5}}"#).unwrap();
