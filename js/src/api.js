@@ -111,7 +111,16 @@ function unserializable(name, { path, what }) {
     related: [],
   };
   const text = `error[invalid-descriptor]: ${escapeText(diagnostic.message)}\n  --> ${escapeText(name)} (at \`${escapeText(path)}\`)\n   = help: ${diagnostic.help}\n\nerror: 1 error\n`;
-  return new PlanError({ report: { diagnostics: [diagnostic] }, text, json: JSON.stringify({ diagnostics: [diagnostic] }) });
+  return new Unserializable({ ok: false, report: { diagnostics: [diagnostic] }, text, json: JSON.stringify({ diagnostics: [diagnostic] }) });
+}
+
+/** A `PlanError` that keeps its tagged result, so `check()` can return it as a `Report`. */
+class Unserializable extends PlanError {
+  constructor(result) {
+    super(result);
+    this.name = "PlanError";
+    Object.defineProperty(this, "result", { value: result, enumerable: false });
+  }
 }
 
 /** Only what the core's `Options` reads; `name` is ours. */
@@ -366,7 +375,15 @@ export function plan(descriptors, options) {
 
 /** Checks descriptors: a `Report` of every problem; never throws for a bad graph. */
 export function check(descriptors, options) {
-  return new Report(wasm().check(documents(descriptors, options), coreOptions(options), Boolean(options && options.color)));
+  let docs;
+  try {
+    docs = documents(descriptors, options);
+  } catch (e) {
+    // A value JSON cannot hold is a problem of the input, reported like any other.
+    if (e instanceof Unserializable) return new Report(e.result);
+    throw e;
+  }
+  return new Report(wasm().check(docs, coreOptions(options), Boolean(options && options.color)));
 }
 
 /** The fingerprint a plan of these descriptors and options would have. */

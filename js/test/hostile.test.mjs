@@ -122,6 +122,12 @@ test("a meta JSON cannot hold is a PlanError naming where", () => {
   assert.equal(cyclic.code, "invalid-descriptor");
   assert.match(cyclic.message, /`services\[0\]\.meta\.a\[1\]` refers back to an object that contains it/);
 
+  // check() reports it instead of throwing, as it does every problem.
+  const report = check({ version: 1, services: [{ id: "a", meta: { n: 10n } }] });
+  assert.equal(report.ok, false);
+  assert.equal(report.diagnostics[0].code, "invalid-descriptor");
+  assert.match(report.text, /^error\[invalid-descriptor\]: invalid descriptors: `services\[0\]\.meta\.n` is a BigInt/);
+
   let deep = {};
   for (let i = 0; i < 200_000; i++) deep = { d: deep };
   const tooDeep = planError(deep);
