@@ -9,6 +9,7 @@ mod yaml;
 #[allow(dead_code)]
 mod toml_doc;
 #[path = "../src/formats.rs"]
+#[allow(dead_code)]
 mod formats;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| formats::toml(data));
