@@ -49,8 +49,8 @@ pub struct Source {
     pub text: String,
     /// What the file was written in.
     pub syntax: Syntax,
-    /// The YAML text as written, kept to place the core's findings in it.
-    pub yaml: Option<String>,
+    /// The YAML or TOML text as written, kept to place the core's findings in it.
+    pub original: Option<String>,
 }
 
 /// Reads every file, in order.
@@ -83,12 +83,12 @@ pub fn read(name: &str) -> Result<Source, Failure> {
     }
     let text = utf8(&display, bytes)?;
     let syntax = if name == "-" { Syntax::Json } else { Syntax::of(name) };
-    let (text, yaml) = match syntax {
+    let (text, original) = match syntax {
         Syntax::Json => (text, None),
         Syntax::Yaml => (yaml_to_json(&display, &text, max)?, Some(text)),
-        Syntax::Toml => (toml_to_json(&display, &text, max)?, None),
+        Syntax::Toml => (toml_to_json(&display, &text, max)?, Some(text)),
     };
-    Ok(Source { name: display, text, syntax, yaml })
+    Ok(Source { name: display, text, syntax, original })
 }
 
 /// Reads at most `max + 1` bytes: enough to know the input is too big.
@@ -265,10 +265,10 @@ pub fn parse(sources: &[Source]) -> Result<Descriptors<'_>, Report> {
 }
 
 /// Line and column the core computes for a YAML or TOML file are places in
-/// the converted JSON text, not in the file. For YAML they are found again
-/// from the JSON path, by one more pass over the file (the error path
-/// only); where that fails, and for TOML, the JSON path stays and the line
-/// goes.
+/// the converted JSON text, not in the file. They are found again from the
+/// JSON path, by one more pass over the file (the error path only); where
+/// that fails (a value inside a YAML alias's copy), the JSON path stays and
+/// the line goes.
 pub fn place_converted(report: &mut Report, sources: &[Source]) {
     for source in sources.iter().filter(|s| s.syntax != Syntax::Json) {
         let mut wanted: Vec<String> = Vec::new();
@@ -281,8 +281,10 @@ pub fn place_converted(report: &mut Report, sources: &[Source]) {
         for loc in &locations {
             wanted.push(loc.path.clone().unwrap_or_default());
         }
-        let found = match &source.yaml {
-            Some(text) => yaml::places(text, &wanted.iter().map(String::as_str).collect::<Vec<_>>()),
+        let paths: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let found = match &source.original {
+            Some(text) if source.syntax == Syntax::Yaml => yaml::places(text, &paths),
+            Some(text) => toml_doc::places(text, &paths).into_iter().map(|o| o.map(|o| line_column(text, o))).collect(),
             None => vec![None; wanted.len()],
         };
         for (loc, place) in locations.iter_mut().zip(found) {

@@ -148,6 +148,41 @@ pub fn to_json(text: &str, max_bytes: usize) -> Result<String, Fault> {
     }
 }
 
+/// Where in the TOML `text` each of the core's JSON `paths` is: the byte
+/// offset of the value, or `None` when it is not found. The core names
+/// places in the JSON it was given; this turns them back into places in
+/// the file a person wrote.
+///
+/// # Complexity
+/// One more parse of the file (held to [`MAX_VALUES`] before), on the error
+/// path only: O(n + paths x d) for n bytes and paths of d steps.
+pub fn places(text: &str, paths: &[&str]) -> Vec<Option<usize>> {
+    use super::yaml::{steps, Step};
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(text) else {
+        return vec![None; paths.len()];
+    };
+    let find = |path: &str| -> Option<usize> {
+        let mut span = root.span();
+        let mut table = Some(root.get_ref());
+        let mut array = None;
+        for step in steps(path)? {
+            let value = match step {
+                Step::Key(key) => table?.iter().find(|(k, _)| k.get_ref().as_ref() == key.as_str()).map(|(_, v)| v)?,
+                Step::Index(i) => array.and_then(|a: &toml::de::DeArray<'_>| a.get(i))?,
+            };
+            span = value.span();
+            (table, array) = match value.get_ref() {
+                DeValue::Table(t) => (Some(t), None),
+                DeValue::Array(a) => (None, Some(a)),
+                _ => (None, None),
+            };
+        }
+        Some(span.start)
+    };
+    paths.iter().map(|p| find(p)).collect()
+}
+
 /// The private key under which the TOML library hands out a date-time.
 const DATETIME: &str = "$__toml_private_datetime";
 
@@ -284,6 +319,17 @@ mod tests {
     fn too_many_values_are_refused_before_parsing() {
         let text = format!("a = [{}]", "1,".repeat(MAX_VALUES));
         assert!(matches!(to_json(&text, 256 << 20), Err(Fault::Limit { what: VALUES, limit: MAX_VALUES, .. })));
+    }
+
+    #[test]
+    fn places_turn_json_paths_into_offsets() {
+        let text = "version = 1\n[[services]]\nid = \"a\"\n[[services]]\nid = \"b\"\ndeps = [\"x\", { key = \"y\" }]\n";
+        let at = |needle: &str| text.find(needle);
+        let paths = ["services[1].id", "services[1].deps[1].key", "services[0].id", "services[2]", ""];
+        assert_eq!(
+            places(text, &paths),
+            vec![at("\"b\""), at("\"y\""), at("\"a\""), None, None]
+        );
     }
 
     #[test]

@@ -318,13 +318,13 @@ impl Writer {
 
 /// One step of a JSON path, as the core writes them (`services[3].deps[0]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
+pub(crate) enum Step {
     Key(String),
     Index(usize),
 }
 
 /// The steps of a core JSON path, or `None` for one this cannot follow.
-fn steps(path: &str) -> Option<Vec<Step>> {
+pub(crate) fn steps(path: &str) -> Option<Vec<Step>> {
     if path.is_empty() {
         return None;
     }

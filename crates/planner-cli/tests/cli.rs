@@ -142,7 +142,7 @@ fn malformed_documents_name_file_and_place() {
 }
 
 #[test]
-fn graph_errors_in_yaml_name_the_yaml_line() {
+fn findings_in_yaml_and_toml_name_the_line_in_the_file() {
     let dir = scratch("yaml-places");
     let yaml = "version: 1\nservices:\n  - id: a\n    deps: [b]\n  - id: c\n    deps:\n      - key: a\n      - key: nowhere\n";
     std::fs::write(dir.join("g.yaml"), yaml).unwrap();
@@ -157,6 +157,11 @@ fn graph_errors_in_yaml_name_the_yaml_line() {
         .collect();
     // `a` is at line 3 (its mapping starts at column 5); `c` at line 5.
     assert_eq!(places, ["\"services[0]\":3:5", "\"services[1]\":5:5"], "{report}");
+    let toml = "version = 1\n\n[[services]]\nid = \"a\"\ncolour = \"red\"\n";
+    std::fs::write(dir.join("g.toml"), toml).unwrap();
+    let out = run_in(&dir, &["check", "g.toml"]);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("--> g.toml:5:10 (at `services[0].colour`)"), "{}", stdout(&out));
 }
 
 #[test]
