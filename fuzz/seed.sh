@@ -5,6 +5,8 @@
 #   corpus/decode/      every committed binary plan (*.wpl), twice: as it is
 #                       (first byte 0) and as a body to get a fresh header
 #                       (first byte 1; see `decode` in src/lib.rs)
+#   corpus/yaml/, corpus/toml/  the CLI's YAML and TOML fixtures, and every
+#                       descriptor document above as YAML (JSON is YAML)
 # Usage: bash fuzz/seed.sh   (from anywhere)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,4 +26,18 @@ while IFS= read -r -d '' f; do
   { printf '\x01'; tail -c +49 "$f"; } > "$here/corpus/decode/body_$name"
   m=$((m + 1))
 done < <(find "$vectors" -name '*.wpl' -print0 | sort -z)
-echo "seeded $n descriptor documents and $m binary plans ($((2 * m)) decode inputs)"
+fixtures="$here/../crates/planner-cli/tests/fixtures"
+mkdir -p "$here/corpus/yaml" "$here/corpus/toml"
+y=0
+for f in "$fixtures"/*.yaml "$fixtures"/*.yml "$here"/corpus/parse_plan/*; do
+  [ -f "$f" ] || continue
+  cp "$f" "$here/corpus/yaml/$(basename "$f")"
+  y=$((y + 1))
+done
+t=0
+for f in "$fixtures"/*.toml; do
+  [ -f "$f" ] || continue
+  cp "$f" "$here/corpus/toml/$(basename "$f")"
+  t=$((t + 1))
+done
+echo "seeded $n descriptor documents, $m binary plans ($((2 * m)) decode inputs), $y YAML and $t TOML files"

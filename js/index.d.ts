@@ -110,7 +110,9 @@ export interface Limits {
   max_key_bytes?: number;
   max_bindings?: number;
   max_recipe_entries?: number;
+  max_growth_per_byte?: number;
   max_diagnostics?: number;
+  max_report_bytes?: number;
 }
 
 // ---- Reports -------------------------------------------------------------------
@@ -245,7 +247,16 @@ export interface PlanBinding {
   providers: string[];
 }
 
-/** The id-keyed JSON form (what the test vectors store). */
+/** A binding in the JSON form: providers by service number (their place in `services`). */
+export interface PlanJsonBinding {
+  key: string;
+  optional: boolean;
+  many: boolean;
+  lazy: boolean;
+  providers: number[];
+}
+
+/** The JSON form (what the test vectors store): ids in the orders, service numbers in bindings and recipes. */
 export interface PlanJson {
   version: number;
   fingerprint: string;
@@ -256,8 +267,8 @@ export interface PlanJson {
   layers: string[][];
   shutdown: string[];
   shutdown_layers: string[][];
-  bindings: Record<string, PlanBinding[]>;
-  recipes: Record<string, string[]>;
+  bindings: Record<string, PlanJsonBinding[]>;
+  recipes: Record<string, number[]>;
   unused: string[];
   warnings: Diagnostic[];
 }

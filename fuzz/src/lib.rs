@@ -19,7 +19,9 @@ pub fn tight_limits() -> Limits {
         max_key_bytes: 24,
         max_bindings: 40,
         max_recipe_entries: 24,
+        max_growth_per_byte: 1,
         max_diagnostics: 3,
+        max_report_bytes: 2_048,
     }
 }
 

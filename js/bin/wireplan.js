@@ -4,8 +4,8 @@
 // standard output) and the same exit codes: 0 valid (warnings allowed
 // unless --deny-warnings), 1 when the graph has errors, 2 when the input
 // cannot be read or parsed, or the command line is wrong.
-import { readFileSync, statSync } from "node:fs";
-import { check, version } from "../src/index.js";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { check, fingerprint, version } from "../src/index.js";
 
 const OK = 0;
 const INVALID = 1;
@@ -40,10 +40,61 @@ function write(stream, text) {
   });
 }
 
-// A closed pipe (`| head`) ends quietly, as in the Rust CLI.
-process.stdout.on("error", (e) => {
-  if (e.code === "EPIPE") process.exit(process.exitCode ?? OK);
-});
+// A closed pipe (`| head`) ends quietly, as in the Rust CLI, and the exit
+// code is still the graph's: the write resolves, main returns its code.
+process.stdout.on("error", () => {});
+
+// The core's default `max_input_bytes`: at most one byte more is read from
+// a file, a device or standard input, so `/dev/zero` or an endless pipe is
+// refused instead of read until memory runs out.
+const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** Thrown when an input is over MAX_INPUT_BYTES; rendered as the core's `limit-exceeded`. */
+class TooBig extends Error {
+  constructor(name, found) {
+    super(`${name}: the size of the document in bytes is ${found}, over the limit of ${MAX_INPUT_BYTES}`);
+    this.document = name;
+    this.found = found;
+  }
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Reads at most MAX_INPUT_BYTES + 1 bytes of `fd`. A regular file gets a
+ * buffer of its size; anything else (a pipe, a device) one of the limit,
+ * which costs only the pages written (the memory is not touched until
+ * read into), so an endless input peaks at the limit, not twice it.
+ */
+function readBounded(fd, size) {
+  const limit = MAX_INPUT_BYTES + 1;
+  let buffer = Buffer.allocUnsafe(size === null ? limit : Math.min(size + 1, limit));
+  let length = 0;
+  while (length < limit) {
+    if (length === buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    let n;
+    try {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    } catch (e) {
+      // A non-blocking standard input with nothing yet: wait, then read on.
+      if (e.code === "EAGAIN") {
+        sleep(5);
+        continue;
+      }
+      if (e.code === "EOF") break;
+      throw e;
+    }
+    if (n === 0) break;
+    length += n;
+  }
+  return buffer.subarray(0, length);
+}
 
 function words(e) {
   switch (e.code) {
@@ -63,18 +114,24 @@ function readSource(name) {
   let bytes;
   const display = name === "-" ? "<stdin>" : name;
   try {
-    if (name === "-") {
-      bytes = readFileSync(0);
-    } else {
-      if (statSync(name).isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
-      bytes = readFileSync(name);
+    const fd = name === "-" ? 0 : openSync(name, "r");
+    try {
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
+      // A regular file's size is known: refuse it unread.
+      if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw new TooBig(display, stat.size);
+      bytes = readBounded(fd, stat.isFile() ? stat.size : null);
+    } finally {
+      if (fd !== 0) closeSync(fd);
     }
   } catch (e) {
+    if (e instanceof TooBig) throw e;
     throw new Error(name === "-" ? `cannot read standard input: ${words(e)}` : `cannot read \`${name}\`: ${words(e)}`);
   }
   if (/\.(ya?ml|toml)$/i.test(name)) {
     throw new Error(`cannot read \`${name}\`: the npm CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML`);
   }
+  if (bytes.length > MAX_INPUT_BYTES) throw new TooBig(display, bytes.length);
   let text;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -83,6 +140,25 @@ function readSource(name) {
   }
   if (text.startsWith("\uFEFF")) text = text.slice(1);
   return { name: display, text };
+}
+
+/**
+ * The core's `limit-exceeded` report for an input over the byte limit, in
+ * the core's words and layout (the input never reached the core: it is
+ * refused while reading, before it is all in memory).
+ */
+function tooBigReport(e, format) {
+  const diagnostic = {
+    code: "limit-exceeded",
+    severity: "error",
+    message: `the size of the document in bytes is ${e.found}, over the limit of ${MAX_INPUT_BYTES}`,
+    help: "raise the limit in the planning options if this input is trusted",
+    services: [],
+    location: { file: e.document },
+    related: [],
+  };
+  if (format === "json") return `${JSON.stringify({ diagnostics: [diagnostic] })}\n`;
+  return `error[limit-exceeded]: ${diagnostic.message}\n  --> ${e.document}\n   = help: ${diagnostic.help}\n\nerror: 1 error\n`;
 }
 
 function parseArgs(argv) {
@@ -144,13 +220,28 @@ async function main(argv) {
   try {
     sources = args.files.map(readSource);
   } catch (e) {
+    if (e instanceof TooBig) {
+      await write(process.stdout, tooBigReport(e, args.format));
+      return UNUSABLE;
+    }
     await write(process.stderr, `error: ${e.message}\n`);
     return UNUSABLE;
   }
   const noColor = (process.env.NO_COLOR ?? "") !== "";
   const color = args.format === "human" && (args.color === "always" || (args.color === "auto" && process.stdout.isTTY === true && !noColor));
-  const report = check(sources, { profile: args.profile, roots: args.roots, color });
-  const unusable = report.diagnostics.some((d) => d.severity === "error" && UNUSABLE_CODES.has(d.code));
+  const options = { profile: args.profile, roots: args.roots };
+  const report = check(sources, { ...options, color });
+  // Unusable (exit 2) means the descriptors could not be read, as in the Rust
+  // CLI: a report that planning cut at `max_diagnostics`, or a limit of the
+  // graph (bindings, recipes), is a broken graph (exit 1).
+  let unusable = false;
+  if (!report.ok) {
+    try {
+      fingerprint(sources, options);
+    } catch (e) {
+      unusable = UNUSABLE_CODES.has(e.code);
+    }
+  }
   await write(process.stdout, args.format === "json" ? `${report.json}\n` : report.text);
   if (unusable) return UNUSABLE;
   if (!report.ok || (args.denyWarnings && report.warningCount > 0)) return INVALID;

@@ -26,12 +26,74 @@ function documents(input, options) {
       }
       const docName = doc.name === undefined ? `${name}#${i}` : String(doc.name);
       if (typeof doc.text === "string") return { name: docName, text: doc.text };
-      if (doc.document !== undefined) return { name: docName, text: JSON.stringify(doc.document) };
+      if (doc.document !== undefined) return { name: docName, text: toJson(doc.document, docName) };
       throw new TypeError(`wireplan: documents[${i}] has neither \`text\` nor \`document\``);
     });
   }
-  if (input !== null && typeof input === "object") return [{ name, text: JSON.stringify(input) }];
+  if (input !== null && typeof input === "object") return [{ name, text: toJson(input, name) }];
   throw new TypeError("wireplan: descriptors must be a JSON string, a descriptor object or an array of documents");
+}
+
+/** The nesting the core's JSON parser accepts (`MAX_NESTING`). */
+const MAX_NESTING = 127;
+
+/**
+ * `value` as JSON text. A value JSON cannot hold (a BigInt, a cycle, or
+ * nesting deep enough to overflow the stack in `JSON.stringify`) is a
+ * `PlanError` with code `invalid-descriptor` naming where it is, like any
+ * other fault of a descriptor, never a raw TypeError or RangeError.
+ */
+function toJson(value, name) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+    throw unserializable(name, findUnserializable(value) ?? { path: "(document)", tag: "other" });
+  }
+}
+
+/**
+ * Where `value` stops being JSON, by an iterative walk (no recursion: the
+ * value may be nested past the stack): `{path, tag}`, or null.
+ */
+function findUnserializable(value) {
+  const onPath = new Set();
+  const stack = [{ value, path: "", depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item.exit) {
+      onPath.delete(item.value);
+      continue;
+    }
+    let v = item.value;
+    if (v !== null && typeof v === "object" && typeof v.toJSON === "function") {
+      try {
+        v = v.toJSON();
+      } catch {
+        return { path: item.path || "(document)", tag: "to-json" };
+      }
+    }
+    const where = item.path || "(document)";
+    if (typeof v === "bigint") return { path: where, tag: "bigint" };
+    if (v === null || typeof v !== "object") continue;
+    if (onPath.has(v)) return { path: where, tag: "cycle" };
+    if (item.depth >= MAX_NESTING) return { path: where, tag: "nesting" };
+    onPath.add(v);
+    stack.push({ exit: true, value: v });
+    const entries = Array.isArray(v) ? v.map((x, i) => [`${item.path}[${i}]`, x]) : Object.entries(v).map(([k, x]) => [item.path ? `${item.path}.${k}` : k, x]);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      stack.push({ value: entries[i][1], path: entries[i][0], depth: item.depth + 1 });
+    }
+  }
+  return null;
+}
+
+/**
+ * The `invalid-descriptor` failure for a value JSON cannot hold: the report
+ * is the core's (`render::host`), words, layout and escaping included.
+ */
+function unserializable(name, { path, tag }) {
+  return new PlanError(wasm().invalidValue(name, path, tag));
 }
 
 /** Options read here in JS, never passed to the core. */
@@ -219,14 +281,26 @@ export class Plan {
     return lo;
   }
 
-  /** For every service id, each dependency resolved to its providers' ids. */
+  /**
+   * For every service id, each dependency resolved to its providers' ids.
+   * (The JSON form names providers by service number, so that its size
+   * grows with the bindings, not with bindings times id length; the ids
+   * here are shared strings.)
+   */
   get bindings() {
-    return this.toJSON().bindings;
+    const { ids } = this.tables;
+    return Object.fromEntries(
+      Object.entries(this.toJSON().bindings).map(([id, deps]) => [
+        id,
+        deps.map((b) => ({ ...b, providers: b.providers.map((n) => ids[n]) })),
+      ]),
+    );
   }
 
   /** Scoped and transient services' recipes, by id. */
   get recipes() {
-    return this.toJSON().recipes;
+    const { ids } = this.tables;
+    return Object.fromEntries(Object.entries(this.toJSON().recipes).map(([id, r]) => [id, r.map((n) => ids[n])]));
   }
 
   /** Ids no root needs (with roots). */
@@ -339,7 +413,15 @@ export function plan(descriptors, options) {
 
 /** Checks descriptors: a `Report` of every problem; never throws for a bad graph. */
 export function check(descriptors, options) {
-  return new Report(wasm().check(documents(descriptors, options), coreOptions(options), Boolean(options && options.color)));
+  let docs;
+  try {
+    docs = documents(descriptors, options);
+  } catch (e) {
+    // A value JSON cannot hold is a problem of the input, reported like any other.
+    if (e instanceof Unserializable) return new Report(e.result);
+    throw e;
+  }
+  return new Report(wasm().check(docs, coreOptions(options), Boolean(options && options.color)));
 }
 
 /** The fingerprint a plan of these descriptors and options would have. */

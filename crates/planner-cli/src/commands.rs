@@ -44,7 +44,7 @@ fn plan_sources(
     options: &Options,
 ) -> Result<wireplan::Plan, Report> {
     wireplan::plan(descriptors, options).map_err(|mut report| {
-        input::forget_converted_places(&mut report, sources);
+        input::place_converted(&mut report, sources);
         report
     })
 }
@@ -121,9 +121,7 @@ fn plan(a: &PlanArgs) -> Result<u8, Failure> {
         PlanFormat::Binary => plan.encode(),
     };
     match &a.output {
-        Some(path) => std::fs::write(path, &bytes).map_err(|e| {
-            Failure::Write(format!("cannot write `{}`: {}", path.display(), input::io_words(&e)))
-        })?,
+        Some(path) => sink::replace_file(path, &bytes)?,
         None => sink::write(Stream::Stdout, &bytes)?,
     }
     Ok(OK)
@@ -152,8 +150,11 @@ fn graph(a: &GraphArgs) -> Result<u8, Failure> {
             Some(i) => model.focus(i),
             None => {
                 let ids: Vec<&str> = model.nodes.iter().map(|n| n.id.as_str()).collect();
-                let hint = wireplan::suggest(id, &ids).first().map(|h| format!("; did you mean `{h}`?")).unwrap_or_default();
-                return Err(Failure::Usage(format!("no service `{id}` in the graph{hint}")));
+                let hint = wireplan::suggest(id, &ids)
+                    .first()
+                    .map(|h| format!("; did you mean `{}`?", wireplan::escape(h)))
+                    .unwrap_or_default();
+                return Err(Failure::Usage(format!("no service `{}` in the graph{hint}", wireplan::escape(id))));
             }
         },
     };

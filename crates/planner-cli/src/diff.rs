@@ -14,12 +14,14 @@
 //! layers changed:
 //!   `db`: 1 -> 2
 //! ```
+//!
+//! Ids, keys and messages in the human form go through the core's `escape`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
-use wireplan::{Descriptors, Diagnostic, Options, Plan, Report, Severity};
+use wireplan::{escape, Descriptors, Diagnostic, Options, Plan, Report, Severity};
 
 /// One side of the comparison.
 pub struct Side<'a> {
@@ -120,6 +122,7 @@ fn dep_words(d: &Dep) -> String {
     let (service, key, optional, many, lazy) = d;
     let flags: Vec<&str> =
         [(*optional, "optional"), (*many, "many"), (*lazy, "lazy")].iter().filter(|f| f.0).map(|f| f.1).collect();
+    let (service, key) = (escape(service), escape(key));
     if flags.is_empty() {
         format!("`{service}` needs `{key}`")
     } else {
@@ -135,7 +138,7 @@ fn layer_words(l: Option<u32>) -> String {
 const ORDER_SHOWN: usize = 40;
 
 fn order_words(ids: &[String]) -> String {
-    let quoted = |s: &[String]| s.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
+    let quoted = |s: &[String]| s.iter().map(|i| format!("`{}`", escape(i))).collect::<Vec<_>>().join(", ");
     if ids.len() <= ORDER_SHOWN {
         return quoted(ids);
     }
@@ -149,10 +152,10 @@ pub fn human(old: &Side<'_>, new: &Side<'_>, c: &Changes, color: bool) -> String
     let mut out = String::new();
     let _ = writeln!(out, "services: {} added, {} removed", c.services_added.len(), c.services_removed.len());
     for s in &c.services_added {
-        let _ = writeln!(out, "  + `{s}`");
+        let _ = writeln!(out, "  + `{}`", escape(s));
     }
     for s in &c.services_removed {
-        let _ = writeln!(out, "  - `{s}`");
+        let _ = writeln!(out, "  - `{}`", escape(s));
     }
     let _ = writeln!(out, "dependencies: {} added, {} removed", c.deps_added.len(), c.deps_removed.len());
     for d in &c.deps_added {
@@ -178,13 +181,13 @@ pub fn human(old: &Side<'_>, new: &Side<'_>, c: &Changes, color: bool) -> String
     if !c.layers.is_empty() {
         out.push_str("layers changed:\n");
         for (id, o, n) in &c.layers {
-            let _ = writeln!(out, "  `{id}`: {} -> {}", layer_words(*o), layer_words(*n));
+            let _ = writeln!(out, "  `{}`: {} -> {}", escape(id), layer_words(*o), layer_words(*n));
         }
     }
     if !c.fixed_errors.is_empty() {
         let _ = writeln!(out, "fixed errors: {}", c.fixed_errors.len());
         for d in &c.fixed_errors {
-            let _ = writeln!(out, "  - {}[{}]: {}", d.severity.as_str(), d.code, d.message);
+            let _ = writeln!(out, "  - {}[{}]: {}", d.severity.as_str(), d.code, escape(&d.message));
         }
     }
     if c.new_errors.is_empty() {

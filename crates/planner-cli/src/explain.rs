@@ -10,11 +10,14 @@
 //!   `server` needs `Database` (provided by `db`)
 //!   `db` needs `config`
 //! ```
+//!
+//! Ids and keys are shown through the core's `escape`: a descriptor cannot
+//! put control or bidi characters on a terminal through them.
 
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
-use wireplan::Plan;
+use wireplan::{escape, Plan};
 
 use crate::failure::Failure;
 
@@ -44,10 +47,10 @@ pub fn lookup(plan: &Plan, id: &str) -> Result<u32, Failure> {
     let ids: Vec<&str> = plan.services().map(|s| s.id()).collect();
     let hints = wireplan::suggest(id, &ids);
     let hint = match hints.first() {
-        Some(h) => format!("; did you mean `{h}`?"),
+        Some(h) => format!("; did you mean `{}`?", escape(h)),
         None => String::new(),
     };
-    Err(Failure::Usage(format!("no service `{id}` in the plan{hint}")))
+    Err(Failure::Usage(format!("no service `{}` in the plan{hint}", escape(id))))
 }
 
 /// Asks the plan about `service` (and `other`, for `--why`).
@@ -60,8 +63,9 @@ fn id(plan: &Plan, i: u32) -> &str {
     plan.service(i).map_or("?", |s| s.id())
 }
 
+/// The ids of `list`, quoted and escaped, for a person.
 fn ids(plan: &Plan, list: &[u32]) -> String {
-    list.iter().map(|&i| format!("`{}`", id(plan, i))).collect::<Vec<_>>().join(", ")
+    list.iter().map(|&i| format!("`{}`", escape(id(plan, i)))).collect::<Vec<_>>().join(", ")
 }
 
 /// The key through which `from` needs `to` (its first non-lazy binding to it).
@@ -75,10 +79,10 @@ pub fn human(plan: &Plan, e: &Explanation) -> String {
     let Some(svc) = plan.service(e.service) else { return out };
     match svc.layer() {
         Some(layer) => {
-            let _ = writeln!(out, "`{}`: {}, start-up layer {layer}", svc.id(), svc.lifetime().as_str());
+            let _ = writeln!(out, "`{}`: {}, start-up layer {layer}", escape(svc.id()), svc.lifetime().as_str());
         }
         None => {
-            let _ = writeln!(out, "`{}`: {}, built on demand (not part of start-up)", svc.id(), svc.lifetime().as_str());
+            let _ = writeln!(out, "`{}`: {}, built on demand (not part of start-up)", escape(svc.id()), svc.lifetime().as_str());
             if !svc.recipe().is_empty() {
                 let _ = writeln!(out, "recipe: {}", ids(plan, svc.recipe()));
             }
@@ -96,7 +100,7 @@ pub fn human(plan: &Plan, e: &Explanation) -> String {
             out,
             "needed by ({}), restarted when `{}` changes: {}",
             e.dependents.len(),
-            svc.id(),
+            escape(svc.id()),
             ids(plan, &e.dependents)
         );
     }
@@ -104,29 +108,29 @@ pub fn human(plan: &Plan, e: &Explanation) -> String {
         match &why.path {
             Some(path) if path.len() >= 2 => {
                 let (first, last) = (path.first().copied().unwrap_or(0), path.last().copied().unwrap_or(0));
-                let _ = writeln!(out, "why `{}` starts before `{}`:", id(plan, last), id(plan, first));
+                let _ = writeln!(out, "why `{}` starts before `{}`:", escape(id(plan, last)), escape(id(plan, first)));
                 for pair in path.windows(2) {
                     if let [a, b] = *pair {
                         match key_between(plan, a, b) {
                             Some(key) if key != id(plan, b) => {
-                                let _ = writeln!(out, "  `{}` needs `{key}` (provided by `{}`)", id(plan, a), id(plan, b));
+                                let _ = writeln!(out, "  `{}` needs `{}` (provided by `{}`)", escape(id(plan, a)), escape(key), escape(id(plan, b)));
                             }
                             _ => {
-                                let _ = writeln!(out, "  `{}` needs `{}`", id(plan, a), id(plan, b));
+                                let _ = writeln!(out, "  `{}` needs `{}`", escape(id(plan, a)), escape(id(plan, b)));
                             }
                         }
                     }
                 }
             }
             Some(_) => {
-                let _ = writeln!(out, "`{}` is the service itself", id(plan, why.other));
+                let _ = writeln!(out, "`{}` is the service itself", escape(id(plan, why.other)));
             }
             None => {
                 let _ = writeln!(
                     out,
                     "neither `{}` nor `{}` needs the other through non-lazy dependencies: their order is only the tie-break rule",
-                    svc.id(),
-                    id(plan, why.other)
+                    escape(svc.id()),
+                    escape(id(plan, why.other))
                 );
             }
         }

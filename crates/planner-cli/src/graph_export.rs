@@ -3,7 +3,10 @@
 //! An edge points from the service that asks to the one that answers
 //! (`server -> db`: the server needs the database). Layers are ranks, so
 //! layer 0 (what needs nothing) sits at the bottom. Lazy edges are dashed,
-//! optional ones dotted; cycle edges and missing keys are red. A sample:
+//! optional ones dotted; cycle edges and missing keys are red. Ids and keys
+//! are shown through the core's `escape` (no control or bidi character
+//! reaches a picture or the terminal it is printed on), then quoted for
+//! DOT or Mermaid. A sample:
 //!
 //! ```text
 //! digraph wireplan {
@@ -18,7 +21,7 @@
 
 use std::fmt::Write as _;
 
-use wireplan::Lifetime;
+use wireplan::{escape, Lifetime};
 
 use crate::graph_model::{Edge, Model, Node, Target};
 
@@ -45,7 +48,7 @@ pub fn dot(model: &Model) -> String {
     }
     for (i, m) in model.missing.iter().enumerate() {
         let color = if m.reported { ", color=red, fontcolor=red" } else { "" };
-        let _ = writeln!(out, "  k{i} [label={}, shape=note, style=dashed{color}];", quote(&format!("{}\n(missing)", m.key)));
+        let _ = writeln!(out, "  k{i} [label={}, shape=note, style=dashed{color}];", quote(&format!("{}\n(missing)", escape(&m.key))));
     }
     for e in &model.edges {
         let target = match e.to {
@@ -93,7 +96,7 @@ pub fn mermaid(model: &Model) -> String {
         }
     }
     for (i, k) in model.missing.iter().enumerate() {
-        let _ = writeln!(out, "  k{i}{{{{\"{}\"}}}}", mermaid_text(&format!("{} (missing)", k.key)));
+        let _ = writeln!(out, "  k{i}{{{{\"{}\"}}}}", mermaid_text(&format!("{} (missing)", escape(&k.key))));
     }
     let mut styles = Vec::new();
     for (index, e) in model.edges.iter().enumerate() {
@@ -144,15 +147,15 @@ pub fn mermaid(model: &Model) -> String {
 
 fn node_label(n: &Node) -> String {
     match n.lifetime {
-        Lifetime::Singleton => n.id.clone(),
-        other => format!("{}\n({})", n.id, other.as_str()),
+        Lifetime::Singleton => escape(&n.id).into_owned(),
+        other => format!("{}\n({})", escape(&n.id), other.as_str()),
     }
 }
 
 fn mermaid_node(i: usize, n: &Node) -> String {
     match n.lifetime {
-        Lifetime::Singleton => format!("s{i}[\"{}\"]", mermaid_text(&n.id)),
-        other => format!("s{i}(\"{}\")", mermaid_text(&format!("{} ({})", n.id, other.as_str()))),
+        Lifetime::Singleton => format!("s{i}[\"{}\"]", mermaid_text(&escape(&n.id))),
+        other => format!("s{i}(\"{}\")", mermaid_text(&format!("{} ({})", escape(&n.id), other.as_str()))),
     }
 }
 
@@ -162,13 +165,14 @@ fn edge_label(model: &Model, e: &Edge) -> Option<String> {
         Target::Service(t) => model.nodes.get(t).map(|n| n.id.as_str()),
         Target::Missing(_) => None,
     };
+    let key = escape(&e.key);
     let mut label = match target_id {
         Some(id) if id == e.key => String::new(),
-        Some(_) => e.key.clone(),
+        Some(_) => key.clone().into_owned(),
         None => String::new(),
     };
     if e.many {
-        label = if label.is_empty() { format!("many {}", e.key) } else { format!("many {label}") };
+        label = if label.is_empty() { format!("many {key}") } else { format!("many {label}") };
     }
     (!label.is_empty()).then_some(label)
 }

@@ -19,6 +19,8 @@ mod graph_model;
 mod input;
 mod output;
 mod sink;
+mod toml_doc;
+mod yaml;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -29,6 +31,7 @@ use crate::failure::{Failure, UNUSABLE};
 use crate::sink::Stream;
 
 fn main() -> ExitCode {
+    without_backtraces();
     // A panic would be a bug; it must still read as one line, never as a
     // Rust backtrace, whatever RUST_BACKTRACE says.
     std::panic::set_hook(Box::new(|info| {
@@ -57,9 +60,41 @@ fn main() -> ExitCode {
 /// Prints why a command stopped and gives its exit code.
 fn report_failure(failure: Failure) -> u8 {
     let line = match failure {
-        Failure::Input(line) | Failure::Write(line) | Failure::Usage(line) => format!("error: {line}\n"),
+        // File names and ids in these lines may come from anywhere.
+        Failure::Input(line) | Failure::Write(line) | Failure::Usage(line) => {
+            format!("error: {}\n", wireplan::escape(&line))
+        }
         Failure::Parse(report) => output::human::render(&report, sink::color(args::ColorChoice::Auto, Stream::Stderr)),
     };
     let _ = sink::write(Stream::Stderr, line.as_bytes());
     UNUSABLE
 }
+
+/// Runs this same command again without `RUST_BACKTRACE` and
+/// `RUST_LIB_BACKTRACE`, when either asks for backtraces.
+///
+/// The panic hook keeps panics to one line, but Rust's out-of-memory
+/// handler cannot be hooked on stable and prints a full backtrace when the
+/// variable is set (CI systems often set it for their own tools). The
+/// limits keep every input far from an allocation failure; this keeps the
+/// one line even when the machine itself runs out. `exec` replaces the
+/// process (same pid, same standard streams), so callers see no difference;
+/// if it fails, the command simply runs as it is.
+#[cfg(unix)]
+fn without_backtraces() {
+    use std::os::unix::process::CommandExt as _;
+    let asks = |name: &str| std::env::var_os(name).is_some_and(|v| v != "0");
+    if !asks("RUST_BACKTRACE") && !asks("RUST_LIB_BACKTRACE") {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new(exe);
+    if let Some(arg0) = args.next() {
+        command.arg0(arg0);
+    }
+    let _ = command.args(args).env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE").exec();
+}
+
+#[cfg(not(unix))]
+fn without_backtraces() {}

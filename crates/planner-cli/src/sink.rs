@@ -3,9 +3,12 @@
 //! `wireplan check big.json | head -c1` closes the pipe early. Rust ignores
 //! SIGPIPE, so the write fails with `BrokenPipe`: that ends the command with
 //! the exit code it would have had anyway, quietly. Nothing here uses
-//! `print!`, which would panic instead.
+//! `print!`, which would panic instead. A plan written to a file replaces
+//! it atomically.
 
+use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, IsTerminal as _, Write};
+use std::path::{Path, PathBuf};
 
 use crate::args::ColorChoice;
 use crate::failure::Failure;
@@ -41,6 +44,51 @@ pub fn write(stream: Stream, bytes: &[u8]) -> Result<(), Failure> {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::Write(format!("cannot write output: {}", io_words(&e)))),
     }
+}
+
+/// Replaces the file at `path` with `bytes`, atomically: they are written
+/// to a new file in the same directory, flushed to disk, then renamed over
+/// `path`. A reader (or a crash, or a kill mid-write) sees the old file or
+/// the new one, never a torn one; on any error the old file stays and the
+/// temporary one is removed.
+///
+/// # Errors
+/// [`Failure::Write`] naming `path`.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let fail = |e: &std::io::Error| Failure::Write(format!("cannot write `{}`: {}", path.display(), io_words(e)));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (tmp, mut file) = (0..100u32)
+        .find_map(|attempt| {
+            let tmp = dir.join(format!(".{name}.{}-{attempt}.tmp", std::process::id()));
+            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+                Ok(file) => Some(Ok((tmp, file))),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
+                Err(e) => Some(Err(e)),
+            }
+        })
+        .unwrap_or_else(|| Err(std::io::Error::from(ErrorKind::AlreadyExists)))
+        .map_err(|e| fail(&e))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&tmp, path)
+        });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(&e));
+    }
+    // The rename itself is durable once the directory is flushed; where a
+    // directory cannot be opened for that, the plan is still whole.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// Whether to color human output on `stream`: `--color always|never`, or

@@ -126,7 +126,7 @@ fn malformed_documents_name_file_and_place() {
         ("bad.yaml", "bad.yaml:5:7", "malformed YAML"),
         ("bad.toml", "bad.toml:4:13", "malformed TOML"),
         ("v2.json", "v2.json:1:13", "unsupported descriptor format version 2"),
-        ("unknown-field.yaml", "unknown-field.yaml (at `services[0].colour`)", "unknown field `colour`"),
+        ("unknown-field.yaml", "unknown-field.yaml:4:13 (at `services[0].colour`)", "unknown field `colour`"),
     ];
     for (file, place, words) in cases {
         let out = fx(&["check", file]);
@@ -139,6 +139,29 @@ fn malformed_documents_name_file_and_place() {
         assert_eq!(report["diagnostics"][0]["severity"], "error");
     }
     snapshot("check-bad-yaml.txt", &stdout(&fx(&["check", "bad.yaml"])));
+}
+
+#[test]
+fn findings_in_yaml_and_toml_name_the_line_in_the_file() {
+    let dir = scratch("yaml-places");
+    let yaml = "version: 1\nservices:\n  - id: a\n    deps: [b]\n  - id: c\n    deps:\n      - key: a\n      - key: nowhere\n";
+    std::fs::write(dir.join("g.yaml"), yaml).unwrap();
+    let out = run_in(&dir, &["check", "--format", "json", "g.yaml"]);
+    assert_eq!(code(&out), 1);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let places: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{}:{}:{}", d["location"]["path"], d["location"]["line"], d["location"]["column"]))
+        .collect();
+    // `a` is at line 3 (its mapping starts at column 5); `c` at line 5.
+    assert_eq!(places, ["\"services[0]\":3:5", "\"services[1]\":5:5"], "{report}");
+    let toml = "version = 1\n\n[[services]]\nid = \"a\"\ncolour = \"red\"\n";
+    std::fs::write(dir.join("g.toml"), toml).unwrap();
+    let out = run_in(&dir, &["check", "g.toml"]);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("--> g.toml:5:10 (at `services[0].colour`)"), "{}", stdout(&out));
 }
 
 #[test]

@@ -339,6 +339,15 @@ pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
     wireplan::render::unknown_key(key, &refs).0
 }
 
+/// The core's report for a descriptor value the host could not write as JSON
+/// (`tag`: `bigint`, `cycle`, `nesting`, `to-json`), as the tagged failure
+/// `plan()` returns, so JS throws it like any other `PlanError`.
+#[wasm_bindgen(js_name = invalidValue)]
+pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
+    let why = wireplan::render::host::Unrepresentable::from_tag(tag);
+    report_value(&wireplan::render::host::unrepresentable(document, path, why), false)
+}
+
 /// The core's words for an option name not known in `place` (`provide`'s
 /// options, a dependency's fields), naming the closest of `known`.
 #[wasm_bindgen(js_name = unknownOption)]

@@ -98,6 +98,7 @@ pub(crate) fn build(
             None => arena.push(graph.key(k)),
         }
     };
+    let mut key_providers: Vec<Option<Slice>> = vec![None; graph.keys.len()];
     let mut recipe_stack: Vec<(u32, u32, u32)> = Vec::new();
     // Real graphs need a few recipe entries per scoped service; a long
     // chain of scoped services would need a quadratic number, and gets a
@@ -106,7 +107,8 @@ pub(crate) fn build(
     // number is bounded as well, so that many scoped services each over a
     // wide layer of singletons cannot take quadratic time either.
     let max_entries = options.limits.max_recipe_entries;
-    let max_work = max_entries.saturating_mul(4).saturating_add(options.limits.max_bindings);
+    let growth = options.limits.growth(graph.desc.input_bytes());
+    let max_work = max_entries.min(growth).saturating_mul(4).saturating_add(options.limits.max_bindings.min(growth));
     let mut work = 0usize;
 
     for (pos, &node) in order_nodes.iter().enumerate() {
@@ -120,10 +122,24 @@ pub(crate) fn build(
         let d_start = deps.len() as u32;
         for d in graph.deps_of(node) {
             let key = key_span(&mut arena, d.key);
-            let pr_start = providers.len() as u32;
-            providers.extend(graph.providers_of(d).iter().map(|&p| num(p)));
+            // Every dependency on a key is bound to the same providers, so
+            // they share one list: the plan grows with the keys' providers,
+            // not with providers x askers (a `many` key of P providers asked
+            // for by A services is P numbers, not P x A).
+            let bound = match key_providers.get_mut(d.key as usize) {
+                Some(Some(slice)) => *slice,
+                slot => {
+                    let start = providers.len() as u32;
+                    providers.extend(graph.providers_of(d).iter().map(|&p| num(p)));
+                    let slice = Slice { start, end: providers.len() as u32 };
+                    if let Some(slot) = slot {
+                        *slot = Some(slice);
+                    }
+                    slice
+                }
+            };
             let flags = if d.optional { OPTIONAL } else { 0 } | if d.many { MANY } else { 0 } | if d.lazy { LAZY } else { 0 };
-            deps.push(DepRec { key, flags, providers: Slice { start: pr_start, end: providers.len() as u32 } });
+            deps.push(DepRec { key, flags, providers: bound });
         }
         let d_slice = Slice { start: d_start, end: deps.len() as u32 };
         let lifetime = desc.lifetime;
@@ -145,21 +161,16 @@ pub(crate) fn build(
         } else {
             let start = recipes.len() as u32;
             work = work.saturating_add(recipe_of(graph, node, pos as u32 + 1, &mut recipe_marks, &mut recipe_stack, &mut |x| recipes.push(num(x))));
+            // Each error names the service whose recipe crossed the limit.
+            let here = graph.node_desc.get(node as usize).copied().unwrap_or(0) as usize;
             if recipes.len() > max_entries {
-                return Err(Error::LimitExceeded {
-                    document: "<plan>".to_owned(),
-                    what: what::RECIPES.to_owned(),
-                    limit: max_entries,
-                    found: recipes.len(),
-                });
+                return Err(graph.desc.limit_at(here, what::RECIPES, max_entries, recipes.len()));
+            }
+            if recipes.len() > growth {
+                return Err(graph.desc.limit_at(here, what::RECIPES_GROWTH, growth, recipes.len()));
             }
             if work > max_work {
-                return Err(Error::LimitExceeded {
-                    document: "<plan>".to_owned(),
-                    what: what::RECIPE_WORK.to_owned(),
-                    limit: max_work,
-                    found: work,
-                });
+                return Err(graph.desc.limit_at(here, what::RECIPE_WORK, max_work, work));
             }
             Slice { start, end: recipes.len() as u32 }
         };
@@ -172,12 +183,10 @@ pub(crate) fn build(
         services.push(ServiceRec { id, lifetime, provides: p_slice, deps: d_slice, recipe, source, meta, layer });
     }
     if arena.text.len() > u32::MAX as usize / 2 {
-        return Err(Error::LimitExceeded {
-            document: "<plan>".to_owned(),
-            what: "the size of the plan's strings".to_owned(),
-            limit: u32::MAX as usize / 2,
-            found: arena.text.len(),
-        });
+        // Unreachable under the default limits (the arena holds each id,
+        // key and meta once); named after the first document.
+        let document = graph.desc.documents.first().map_or("<input>", |d| d.name);
+        return Err(Error::limit(document, "the size of the plan's strings", u32::MAX as usize / 2, arena.text.len()));
     }
     let by_id: Vec<u32> = by_id_nodes.iter().map(|&node| num(node)).collect();
     let profile = options.profile.as_deref().map(|p| arena.push(p));

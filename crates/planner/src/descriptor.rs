@@ -307,19 +307,23 @@ impl<'a> Descriptors<'a> {
     /// O(bytes), and memory proportional to what the limits let through.
     pub fn add_with(&mut self, document: Document<'a>, limits: &Limits) -> Result<(), Error> {
         if document.text.len() > limits.max_input_bytes {
-            return Err(limit_error(document, Hit { what: what::INPUT_BYTES, limit: limits.max_input_bytes, found: document.text.len() }));
+            return Err(limit_error(document, Hit { what: what::INPUT_BYTES, limit: limits.max_input_bytes, found: document.text.len() }, None));
         }
-        let budget = Budget::new(limits, self.services.len(), self.entries);
+        // One rule for every front end: a leading UTF-8 byte-order mark (as
+        // some Windows editors write) is skipped, so lines and columns count
+        // from the first character after it, as an editor shows them.
+        let document = Document { name: document.name, text: document.text.strip_prefix('\u{feff}').unwrap_or(document.text) };
+        let budget = Budget::new(limits, document.text, self.services.len(), self.entries);
         let mut de = serde_json::Deserializer::from_str(document.text);
         let parsed = serde::de::DeserializeSeed::deserialize(FileSeed(&budget), &mut de).and_then(|file| de.end().map(|()| file));
         let file = match parsed {
             Ok(file) => file,
             Err(e) => {
                 if let Some(hit) = budget.hit.get() {
-                    return Err(limit_error(document, hit));
+                    return Err(limit_error(document, hit, Some(&e)));
                 }
                 if is_too_deep(&e) {
-                    return Err(limit_error(document, Hit { what: what::NESTING, limit: MAX_NESTING, found: MAX_NESTING + 1 }));
+                    return Err(limit_error(document, Hit { what: what::NESTING, limit: MAX_NESTING, found: MAX_NESTING + 1 }, Some(&e)));
                 }
                 return Err(explain_parse_error(document, limits));
             }
@@ -352,6 +356,32 @@ impl<'a> Descriptors<'a> {
         Ok(())
     }
 
+    /// Bytes of JSON text of all documents together: what
+    /// [`Limits::max_growth_per_byte`] is measured against.
+    pub fn input_bytes(&self) -> usize {
+        self.documents.iter().map(|d| d.text.len()).sum()
+    }
+
+    /// A limit crossed by service number `service` (an index into
+    /// [`Descriptors::services`]): the error names the service and its
+    /// place in its document.
+    pub(crate) fn limit_at(&self, service: usize, what: &str, limit: usize, found: usize) -> Error {
+        let name = self.document_name(service);
+        let mut error = Error::limit(name, what, limit, found);
+        if let Error::LimitExceeded { service: who, path, line, column, .. } = &mut error {
+            *who = self.services.get(service).map(|s| s.id.as_str().to_owned());
+            if let Some(origin) = self.origins.get(service) {
+                let at = format!("services[{}]", origin.element);
+                if let Some(doc) = self.documents.get(origin.document as usize) {
+                    let (l, c) = locate::path_offset(doc.text, &at).map_or((0, 0), |off| locate::line_column(doc.text, off));
+                    (*line, *column) = (u32::try_from(l).unwrap_or(0), u32::try_from(c).unwrap_or(0));
+                }
+                *path = Some(at);
+            }
+        }
+        error
+    }
+
     /// The name of the document a service came from.
     pub fn document_name(&self, service: usize) -> &str {
         self.origins
@@ -382,8 +412,15 @@ fn check_non_empty(
     })
 }
 
-fn limit_error(document: Document<'_>, hit: Hit) -> Error {
-    Error::LimitExceeded { document: document.name.to_owned(), what: hit.what.to_owned(), limit: hit.limit, found: hit.found }
+/// A limit hit while reading `document`; serde's error, when there is one,
+/// says where the reading stopped (just past the value that crossed it).
+fn limit_error(document: Document<'_>, hit: Hit, at: Option<&serde_json::Error>) -> Error {
+    let mut error = Error::limit(document.name, hit.what, hit.limit, hit.found);
+    if let (Error::LimitExceeded { line, column, .. }, Some(e)) = (&mut error, at) {
+        *line = u32::try_from(e.line()).unwrap_or(0);
+        *column = u32::try_from(e.column()).unwrap_or(0);
+    }
+    error
 }
 
 /// serde_json's recursion limit: a syntax error with no category of its own.
@@ -430,7 +467,7 @@ fn explain_parse_error(document: Document<'_>, limits: &Limits) -> Error {
     }
     // The same reading as the fast path, under the same limits (so this
     // second pass cannot cost more than the first), with path tracking.
-    let budget = Budget::new(limits, 0, 0);
+    let budget = Budget::new(limits, document.text, 0, 0);
     let mut de = serde_json::Deserializer::from_str(document.text);
     let mut track = serde_path_to_error::Track::new();
     let result: Result<FileDesc<'_>, _> =
@@ -463,11 +500,15 @@ fn explain_parse_error(document: Document<'_>, limits: &Limits) -> Error {
     }
     // An unknown field's name is part of the path: it may be megabytes too.
     let path = shorten(path);
+    // A fault inside `meta` is placed by its own parse; serde would say
+    // where `meta` ends.
+    let (line, column) = budget.meta_fault.get().unwrap_or((err.line(), err.column()));
+    let path = if budget.meta_fault.get().is_some() && !path.ends_with("meta") { format!("{path}.meta") } else { path };
     Error::Syntax {
         document: document.name.to_owned(),
         path,
-        line: err.line(),
-        column: err.column(),
+        line,
+        column,
         message: shorten(strip_position(&err.to_string())),
     }
 }

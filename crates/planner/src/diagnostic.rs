@@ -181,6 +181,26 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Diagnostic {
+    /// About how many bytes the diagnostic holds: its text, plus a little
+    /// for each string and entry. What `max_report_bytes` counts.
+    pub(crate) fn weight(&self) -> usize {
+        const ENTRY: usize = 32;
+        // The rendered (escaped) length: a key of DEL characters takes six
+        // times its size on screen.
+        let len = |t: &str| crate::escape::escaped_len(t);
+        let location = |l: &Option<Location>| l.as_ref().map_or(0, |l| ENTRY + len(&l.file) + l.path.as_deref().map_or(0, len));
+        let text = |t: &Option<String>| t.as_deref().map_or(0, len);
+        let services: usize = self.services.iter().map(|s| ENTRY + len(s)).sum();
+        let related: usize = self
+            .related
+            .iter()
+            .map(|r| ENTRY + len(&r.message) + text(&r.service) + text(&r.key) + location(&r.location))
+            .sum();
+        ENTRY + len(&self.message) + text(&self.help) + text(&self.key) + location(&self.location) + services + related
+    }
+}
+
 impl Report {
     /// True when at least one diagnostic is an error.
     pub fn has_errors(&self) -> bool {

@@ -8,13 +8,23 @@
 //! line and column.
 
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
+use crate::escape::escape;
+
+/// `document`, or `document:line:column` when the place is known.
+fn limit_place(document: &str, line: u32, column: u32) -> String {
+    if line == 0 {
+        document.to_owned()
+    } else {
+        format!("{document}:{line}:{column}")
+    }
+}
 
 /// Why descriptors, options or a cached plan could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The text is not JSON, or not JSON of the descriptor schema.
-    #[error("{document}:{line}:{column}: invalid descriptors: {message}")]
+    #[error("{}:{line}:{column}: invalid descriptors: {}", escape(.document), escape(.message))]
     Syntax {
         /// Name of the document (a file name, `<stdin>`, `<input>`).
         document: String,
@@ -28,7 +38,7 @@ pub enum Error {
         message: String,
     },
     /// The `version` field names a format this planner does not read.
-    #[error("{document}:{line}:{column}: unsupported descriptor format version {found} (this planner reads version 1)")]
+    #[error("{}:{line}:{column}: unsupported descriptor format version {} (this planner reads version 1)", escape(.document), escape(.found))]
     UnsupportedVersion {
         /// Name of the document.
         document: String,
@@ -40,7 +50,7 @@ pub enum Error {
         column: usize,
     },
     /// A value that parses but breaks a rule of the schema (an empty id).
-    #[error("{document}:{line}:{column}: invalid value at `{path}`: {message}")]
+    #[error("{}:{line}:{column}: invalid value at `{}`: {}", escape(.document), escape(.path), escape(.message))]
     Invalid {
         /// Name of the document.
         document: String,
@@ -54,15 +64,15 @@ pub enum Error {
         message: String,
     },
     /// The planning options are not valid.
-    #[error("invalid planning options: {message}")]
+    #[error("invalid planning options: {}", escape(.message))]
     Options {
         /// What is wrong.
         message: String,
     },
     /// The input is larger than a configured [`crate::Limits`] allows.
-    #[error("{document}: {what} is {found}, over the limit of {limit}")]
+    #[error("{}: {what} is {found}, over the limit of {limit}", escape(&limit_place(.document, *.line, *.column)))]
     LimitExceeded {
-        /// Name of the document (or `<plan>`).
+        /// Name of the document where the limit was crossed.
         document: String,
         /// Which limit, in words (`the number of services`).
         what: String,
@@ -70,6 +80,16 @@ pub enum Error {
         limit: usize,
         /// What the input has (at least).
         found: usize,
+        /// The service that crossed it, when one did (the dependency
+        /// bindings and recipe limits name the service whose dependencies
+        /// or recipe went over).
+        service: Option<String>,
+        /// JSON path of the place in the document (`services[12]`), when known.
+        path: Option<String>,
+        /// 1-based line of the place (0 when unknown).
+        line: u32,
+        /// 1-based column of the place (0 when unknown).
+        column: u32,
     },
     /// A binary plan that is not one, is damaged, or belongs elsewhere.
     #[error("cannot use cached plan: {reason}")]
@@ -122,6 +142,20 @@ pub enum DecodeFault {
 }
 
 impl Error {
+    /// A limit crossed somewhere in `document`, place unknown.
+    pub(crate) fn limit(document: &str, what: &str, limit: usize, found: usize) -> Self {
+        Error::LimitExceeded {
+            document: document.to_owned(),
+            what: what.to_owned(),
+            limit,
+            found,
+            service: None,
+            path: None,
+            line: 0,
+            column: 0,
+        }
+    }
+
     /// The stable diagnostic code of this error.
     pub fn code(&self) -> Code {
         match self {
@@ -153,10 +187,10 @@ impl Error {
                 Some(Location::at(document, *line, *column, Some(path.clone()))),
             ),
             Error::Options { message } => (format!("invalid planning options: {message}"), None, None),
-            Error::LimitExceeded { document, what, limit, found } => (
+            Error::LimitExceeded { document, what, limit, found, path, line, column, .. } => (
                 format!("{what} is {found}, over the limit of {limit}"),
                 Some("raise the limit in the planning options if this input is trusted".to_owned()),
-                Some(Location::file(document)),
+                Some(Location::at(document, *line as usize, *column as usize, path.clone())),
             ),
             Error::Decode { reason } => (
                 format!("cannot use cached plan: {reason}"),
@@ -164,12 +198,16 @@ impl Error {
                 None,
             ),
         };
+        let services = match self {
+            Error::LimitExceeded { service: Some(id), .. } => vec![id.clone()],
+            _ => Vec::new(),
+        };
         Diagnostic {
             code: self.code(),
             severity: Severity::Error,
             message,
             help,
-            services: Vec::new(),
+            services,
             key: None,
             location,
             related: Vec::new(),

@@ -104,6 +104,8 @@ pub(crate) struct Graph<'d, 'a> {
     pub suspect_missing: bool,
     /// Some single dependency has several providers.
     pub suspect_ambiguous: bool,
+    /// Room left for the report's text (`max_report_bytes`).
+    pub room: crate::check::Room,
     /// Service offsets in each document, found on demand for diagnostics.
     offsets: std::cell::RefCell<FxHashMap<u32, locate::DocumentIndex>>,
 }
@@ -158,6 +160,11 @@ impl<'d, 'a> Graph<'d, 'a> {
             .iter()
             .filter(|d| !d.lazy)
             .flat_map(move |d| self.providers_of(d).iter().map(move |&p| (p, d.key)))
+    }
+
+    /// Every edge of a node, lazy ones too: `(provider, key, lazy)`.
+    pub fn all_edges(&self, node: u32) -> impl Iterator<Item = (u32, u32, bool)> + '_ {
+        self.deps_of(node).iter().flat_map(move |d| self.providers_of(d).iter().map(move |&p| (p, d.key, d.lazy)))
     }
 
     /// Where a service is: its provider source if it has one, else its place
@@ -221,6 +228,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     let mut omitted = 0usize;
     let mut diagnostics = Vec::new();
     let offsets = std::cell::RefCell::new(FxHashMap::default());
+    let room = crate::check::Room::new(options.limits.max_report_bytes);
 
     // Keys and ids share one interning table: most ids are also keys (a
     // service provides its id by default), so each string is hashed once.
@@ -257,10 +265,10 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     omitted += crate::check::keep_first(&mut duplicates, cap, |&(_, dup)| (desc.services.get(dup).map_or("", |s| s.id.as_str()), dup));
     // Declaration order, which the report keeps among duplicates of one id.
     duplicates.sort_unstable_by_key(|&(_, dup)| dup);
-    for (first, dup) in duplicates {
-        let Some(&first_desc) = node_desc.get(first as usize) else { continue };
+    let built = room.build(duplicates, &mut omitted, |(first, dup)| {
+        let first_desc = node_desc.get(first as usize).copied().unwrap_or(0);
         let id = desc.services.get(dup).map_or("", |s| s.id.as_str());
-        diagnostics.push(Diagnostic {
+        Diagnostic {
             code: Code::DuplicateId,
             severity: Severity::Error,
             message: format!("service id `{id}` is declared more than once"),
@@ -282,8 +290,9 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                     location: service_location(desc, dup, &offsets),
                 },
             ],
-        });
-    }
+        }
+    });
+    diagnostics.extend(built);
 
     // Replacements: the replaced service leaves the graph; its replacer also
     // provides its keys.
@@ -328,31 +337,26 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         if !faults.is_empty() {
             let mut candidates: Vec<&str> = all_ids.iter().copied().collect();
             candidates.sort_unstable();
-            let mut suggestions_left = crate::suggest::affordable(candidates.len());
-            for (di, r, fault) in faults {
-                let Some(s) = desc.services.get(di as usize) else { continue };
+            let mut suggester = crate::suggest::Suggester::new();
+            let built = room.build(faults, &mut omitted, |(di, r, fault)| {
                 let here = service_location(desc, di as usize, &offsets);
-                let id = s.id.as_str();
+                let id = id_of_desc(di);
                 match fault {
-                    Fault::Itself => {
-                        diagnostics.push(replacement_error(id, format!("service `{r}` declares that it replaces itself"), here));
-                    }
+                    Fault::Itself => replacement_error(id, format!("service `{r}` declares that it replaces itself"), here),
                     Fault::Twice(other) => {
                         let other_id = node_desc.get(other as usize).map_or("", |&d| id_of_desc(d));
-                        diagnostics.push(replacement_error(id, format!("service `{r}` is replaced by both `{other_id}` and `{id}`"), here));
+                        replacement_error(id, format!("service `{r}` is replaced by both `{other_id}` and `{id}`"), here)
                     }
                     Fault::Unknown => {
                         let mut d = replacement_error(id, format!("service `{id}` replaces `{r}`, which is not declared"), here);
-                        if suggestions_left > 0 {
-                            suggestions_left -= 1;
-                            if let Some(best) = crate::suggest::suggest(r, &candidates).first() {
-                                d.help = Some(format!("did you mean `{best}`?"));
-                            }
+                        if let Some(best) = suggester.next(r, &candidates).first() {
+                            d.help = Some(format!("did you mean `{best}`?"));
                         }
-                        diagnostics.push(d);
+                        d
                     }
                 }
-            }
+            });
+            diagnostics.extend(built);
         }
     }
 
@@ -363,9 +367,12 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     // a repeated key costs O(1) to drop, not a scan of the list.
     let mut seen: Vec<u32> = Vec::new();
     let mut stamp = 0u32;
-    let mut own_keys = |node: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| {
+    // The keys of node `from` (whose descriptor is `s`), given to `node`:
+    // itself, or the replacer of `from`, which takes its keys, its own id
+    // key (the default `provides`) included.
+    let mut own_keys = |node: u32, from: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| {
         match &s.provides {
-            None => out.push((node, id_key.get(node as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
+            None => out.push((node, id_key.get(from as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
             Some(list) => {
                 stamp = stamp.wrapping_add(1);
                 if stamp == 0 {
@@ -398,7 +405,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             continue;
         }
         let Some(s) = node_desc.get(node as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
-        own_keys(node, s, &mut keys, &mut provide_pairs);
+        own_keys(node, node, s, &mut keys, &mut provide_pairs);
     }
     if !replaced_by.is_empty() {
         // Fold each replaced service's keys into its replacer, in a fixed order.
@@ -408,7 +415,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         for (target, replacer) in pairs {
             let Some(s) = node_desc.get(target as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
             let mut extra = Vec::new();
-            own_keys(replacer, s, &mut keys, &mut extra);
+            own_keys(replacer, target, s, &mut keys, &mut extra);
             for pair in extra {
                 if present.insert(pair) {
                     provide_pairs.push(pair);
@@ -435,6 +442,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     let mut dep_start = Vec::with_capacity(n + 1);
     let mut deps = Vec::with_capacity(n * 3);
     let max_bindings = options.limits.max_bindings;
+    let growth = options.limits.growth(desc.input_bytes());
     let mut bindings = 0usize;
     for node in 0..n {
         dep_start.push(deps.len() as u32);
@@ -447,13 +455,14 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             let key = intern(&mut key_ids, &mut keys, key.as_str());
             let count = providers.row(key).len();
             bindings = bindings.saturating_add(count);
-            if bindings > max_bindings {
-                // Counting ahead is cheap; the rest of the graph is not built.
-                return Err(Error::LimitExceeded {
-                    document: "<plan>".to_owned(),
-                    what: what::BINDINGS.to_owned(),
-                    limit: max_bindings,
-                    found: bindings,
+            if bindings > max_bindings.min(growth) {
+                // Counting ahead is cheap; the rest of the graph is not
+                // built. The error names the service that crossed it.
+                let at = node_desc.get(node).copied().unwrap_or(0) as usize;
+                return Err(if bindings > max_bindings {
+                    desc.limit_at(at, what::BINDINGS, max_bindings, bindings)
+                } else {
+                    desc.limit_at(at, what::BINDINGS_GROWTH, growth, bindings)
                 });
             }
             suspect_missing |= count == 0 && !*optional && !*many;
@@ -481,6 +490,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         unused: Vec::new(),
         suspect_missing,
         suspect_ambiguous,
+        room,
         offsets,
     };
     graph.planned = plan_set(&mut graph, options, &removed);
@@ -539,19 +549,15 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
         unknown.truncate(cap);
         let mut ids: Vec<&str> = (0..n as u32).filter(|&i| live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
         ids.sort_unstable();
-        let mut suggestions_left = crate::suggest::affordable(ids.len());
-        for root in unknown {
-            let best = if suggestions_left > 0 {
-                suggestions_left -= 1;
-                crate::suggest::suggest(root, &ids).first().copied()
-            } else {
-                None
-            };
+        let mut suggester = crate::suggest::Suggester::new();
+        let mut omitted = 0;
+        let built = graph.room.build(unknown, &mut omitted, |root| {
+            let best = suggester.next(root, &ids).first().copied();
             let help = match best {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => "roots name services by id".to_owned(),
             };
-            graph.diagnostics.push(Diagnostic {
+            Diagnostic {
                 code: Code::UnknownRoot,
                 severity: Severity::Error,
                 message: format!("root `{root}` is not a service of this graph"),
@@ -560,8 +566,10 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
                 key: None,
                 location: None,
                 related: Vec::new(),
-            });
-        }
+            }
+        });
+        graph.diagnostics.extend(built);
+        graph.omitted += omitted;
     }
     while let Some(node) = stack.pop() {
         for d in graph.deps_of(node) {

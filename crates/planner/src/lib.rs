@@ -27,6 +27,7 @@ mod check;
 pub mod codec;
 mod descriptor;
 mod diagnostic;
+pub mod escape;
 mod error;
 mod fingerprint;
 mod graph;
@@ -44,8 +45,9 @@ mod suggest;
 pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, FORMAT_VERSION};
 pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
 pub use error::{DecodeFault, Error};
+pub use escape::escape;
 pub use fingerprint::{fingerprint, Fingerprint};
-pub use limits::{Limits, MAX_NESTING};
+pub use limits::{Limits, GROWTH_FLOOR, MAX_NESTING};
 pub use options::Options;
 pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source};
 pub use suggest::suggest;
@@ -71,12 +73,13 @@ pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Re
     let mut omitted_warnings = 0;
     let mut warnings = check::unused(&graph, &mut omitted_warnings);
     let cap = options.limits.max_diagnostics;
+    let bytes = options.limits.max_report_bytes;
     if omitted > 0 || diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.append(&mut warnings);
-        check::finish(&mut diagnostics, cap, omitted + omitted_warnings, Severity::Error);
+        check::finish(&mut diagnostics, cap, bytes, omitted + omitted_warnings, Severity::Error);
         return Err(Report { diagnostics });
     }
-    check::finish(&mut warnings, cap, omitted_warnings, Severity::Warning);
+    check::finish(&mut warnings, cap, bytes, omitted_warnings, Severity::Warning);
     let fp = fingerprint::fingerprint(descriptors, options);
     build::build(&graph, &order, options, fp, warnings).map_err(Report::from)
 }

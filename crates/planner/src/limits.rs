@@ -48,7 +48,8 @@ pub struct Limits {
     /// does each JSON value inside `meta`. Each takes 24 to 32 bytes once
     /// parsed, from as little as 2 bytes of JSON. Default 10,000,000.
     pub max_entries: usize,
-    /// Longest id, key, profile or replaced id, in bytes. Default 4,096.
+    /// Longest id, key, profile, replaced id or `source` file name, in
+    /// bytes. Default 4,096.
     pub max_key_bytes: usize,
     /// Most dependency bindings (a dependency bound to each of its
     /// providers counts once per provider), checked before any graph
@@ -60,11 +61,30 @@ pub struct Limits {
     /// recipe lists what one instance needs). A long chain of scoped
     /// services needs a number quadratic in its length. Default 16,777,216.
     pub max_recipe_entries: usize,
+    /// Most dependency bindings, and most recipe entries, per byte of
+    /// input (all documents together), beyond the first [`GROWTH_FLOOR`]
+    /// of each. `max_bindings` and `max_recipe_entries` bound a plan
+    /// absolutely; this bounds it relative to the input, so that no small
+    /// document makes a plan (and its JSON) of a far larger size: a key
+    /// provided by P services and asked for with `many` by A services is
+    /// P x A bindings from P + A lines. Real graphs have a few bindings per
+    /// hundred bytes. Default 1.
+    pub max_growth_per_byte: usize,
     /// Most diagnostics in a report. Past it, the report keeps the first
     /// ones in its usual order and ends with one `limit-exceeded`
     /// diagnostic saying how many more were found. Default 1,000.
     pub max_diagnostics: usize,
+    /// Most bytes of text in a report's diagnostics (messages, help, ids,
+    /// keys, places), counted as each is built. Past it, the checks stop
+    /// building diagnostics and count the rest, as for `max_diagnostics`:
+    /// a thousand diagnostics about 4 KiB ids would otherwise be hundreds
+    /// of megabytes from a document of a few kilobytes. Default 16 MiB.
+    pub max_report_bytes: usize,
 }
+
+/// The bindings and recipe entries any input may have, whatever its size:
+/// `max_growth_per_byte` counts only beyond these (1,048,576 of each).
+pub const GROWTH_FLOOR: usize = 1 << 20;
 
 impl Limits {
     /// The default limits (the same as [`Limits::default`]), as a constant.
@@ -76,7 +96,9 @@ impl Limits {
         max_key_bytes: 4_096,
         max_bindings: 20_000_000,
         max_recipe_entries: 1 << 24,
+        max_growth_per_byte: 1,
         max_diagnostics: 1_000,
+        max_report_bytes: 16 << 20,
     };
 
     /// No limits but the fixed JSON nesting depth: for trusted input only.
@@ -88,8 +110,16 @@ impl Limits {
         max_key_bytes: usize::MAX,
         max_bindings: usize::MAX,
         max_recipe_entries: usize::MAX,
+        max_growth_per_byte: usize::MAX,
         max_diagnostics: usize::MAX,
+        max_report_bytes: usize::MAX,
     };
+
+    /// How many bindings (or recipe entries) an input of `input_bytes`
+    /// may have under `max_growth_per_byte`.
+    pub fn growth(&self, input_bytes: usize) -> usize {
+        GROWTH_FLOOR.max(input_bytes.saturating_mul(self.max_growth_per_byte))
+    }
 }
 
 impl Default for Limits {
@@ -109,8 +139,11 @@ pub(crate) mod what {
     pub const REPLACES: &str = "the number of services a service replaces";
     pub const ENTRIES: &str = "the number of list entries and meta values";
     pub const KEY_BYTES: &str = "the length of an id or key in bytes";
+    pub const FILE_BYTES: &str = "the length of a source file name in bytes";
     pub const NESTING: &str = "the nesting depth of JSON arrays and objects";
     pub const BINDINGS: &str = "the number of dependency bindings";
+    pub const BINDINGS_GROWTH: &str = "the number of dependency bindings for an input of this size";
     pub const RECIPES: &str = "the total size of scoped and transient recipes";
+    pub const RECIPES_GROWTH: &str = "the total size of scoped and transient recipes for an input of this size";
     pub const RECIPE_WORK: &str = "the work to find scoped and transient recipes";
 }

@@ -205,6 +205,17 @@ impl DocumentIndex {
     }
 }
 
+/// The byte offset of a 1-based line and column (as serde_json counts
+/// them) in `text`: the inverse of [`line_column`], clamped to the text.
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.bytes().enumerate().filter(|&(_, b)| b == b'\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+    };
+    line_start.saturating_add(column.saturating_sub(1)).min(text.len())
+}
+
 /// 1-based line and byte column of a byte offset, as serde_json counts them.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.as_bytes().get(..offset.min(text.len())).unwrap_or_default();

@@ -38,11 +38,16 @@ pub(crate) struct Budget<'l> {
     /// List entries and meta values read so far, earlier documents included.
     pub entries: Cell<usize>,
     pub hit: Cell<Option<Hit>>,
+    /// The document's text, to place a fault inside `meta` in it.
+    text: &'l str,
+    /// Where in the document a `meta` value failed to build (1-based line
+    /// and column): serde only knows the place inside `meta`'s own text.
+    pub meta_fault: Cell<Option<(usize, usize)>>,
 }
 
 impl<'l> Budget<'l> {
-    pub fn new(limits: &'l Limits, services_before: usize, entries_before: usize) -> Self {
-        Budget { limits, services_before, entries: Cell::new(entries_before), hit: Cell::new(None) }
+    pub fn new(limits: &'l Limits, text: &'l str, services_before: usize, entries_before: usize) -> Self {
+        Budget { limits, services_before, entries: Cell::new(entries_before), hit: Cell::new(None), text, meta_fault: Cell::new(None) }
     }
 
     /// Counts `n` more list entries or meta values against `max_entries`.
@@ -73,7 +78,17 @@ impl<'l> Budget<'l> {
             return Err(self.exceed(what::NESTING, MAX_NESTING, depth.saturating_add(3)));
         }
         self.entries(values)?;
-        serde_json::from_str(raw).map_err(E::custom)
+        serde_json::from_str(raw).map_err(|e| {
+            // `e` is placed inside `raw`, which borrows from the document
+            // (or is a copy of it, then the place is unknown): turn that
+            // into the document's line and column.
+            let start = (raw.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+            if start <= self.text.len() && self.meta_fault.get().is_none() {
+                let inside = crate::locate::offset_of(raw, e.line(), e.column());
+                self.meta_fault.set(Some(crate::locate::line_column(self.text, start.saturating_add(inside))));
+            }
+            E::custom(strip_place(&e.to_string()))
+        })
     }
 
     fn key<E: de::Error>(&self, s: &Str<'_>) -> Result<(), E> {
@@ -81,6 +96,15 @@ impl<'l> Budget<'l> {
         let limit = self.limits.max_key_bytes;
         if len > limit {
             return Err(self.exceed(what::KEY_BYTES, limit, len));
+        }
+        Ok(())
+    }
+
+    fn file<E: de::Error>(&self, s: &Str<'_>) -> Result<(), E> {
+        let len = s.as_str().len();
+        let limit = self.limits.max_key_bytes;
+        if len > limit {
+            return Err(self.exceed(what::FILE_BYTES, limit, len));
         }
         Ok(())
     }
@@ -256,7 +280,13 @@ impl<'de> Visitor<'de> for ServiceSeed<'_, '_> {
                 }
                 ServiceField::Source => {
                     once(&source, "source")?;
-                    source = Some(map.next_value::<Option<SourceDesc<'de>>>()?);
+                    let read = map.next_value::<Option<SourceDesc<'de>>>()?;
+                    if let Some(src) = &read {
+                        // Shown in every diagnostic about the service: as
+                        // bounded as an id.
+                        budget.file(&src.file)?;
+                    }
+                    source = Some(read);
                 }
                 ServiceField::Meta => {
                     once(&meta, "meta")?;
@@ -397,6 +427,11 @@ impl<'de> Visitor<'de> for OneOrManySeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         read_list(self.0, what::REPLACES, seq)
     }
+}
+
+/// serde_json's message without its " at line L column C".
+fn strip_place(message: &str) -> &str {
+    message.rfind(" at line ").and_then(|i| message.get(..i)).unwrap_or(message)
 }
 
 /// The number of values in valid JSON text (an upper bound: object keys

@@ -207,10 +207,31 @@ impl Plan {
         &self.warnings
     }
 
-    /// The plan as pretty JSON, with services named by id. This is the
-    /// form the test vectors store, byte for byte.
+    /// The plan as pretty JSON: services named by id in `services`,
+    /// `startup`, `layers` and `shutdown`, and by number (their place in
+    /// `services`) in `bindings` and `recipes`, so that the text grows with
+    /// the input plus the number of bindings, never with bindings x id
+    /// length. This is the form the test vectors store, byte for byte.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(&JsonPlan(self)).unwrap_or_default()
+        // Measured first, then written once into a buffer of its exact
+        // size: a growing buffer would need up to twice the text at its
+        // last reallocation, and the text of a large plan is the largest
+        // thing a front end holds.
+        let mut counter = Counter(0);
+        let _ = self.write_json(&mut counter);
+        let mut out = Vec::with_capacity(counter.0);
+        // Writing to a Vec cannot fail, and the JSON is UTF-8.
+        let _ = self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes [`Plan::to_json`]'s text to `out` as it is produced, without
+    /// holding it all in memory (for a large plan written to a file or a pipe).
+    ///
+    /// # Errors
+    /// The writer's.
+    pub fn write_json<W: std::io::Write>(&self, out: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(out, &JsonPlan(self)).map_err(std::io::Error::from)
     }
 }
 
@@ -299,6 +320,19 @@ impl<'p> Binding<'p> {
 
 // ---- JSON form -------------------------------------------------------------
 
+/// A writer that only counts the bytes written to it.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 struct JsonPlan<'p>(&'p Plan);
 
 struct Ids<'p, I: Iterator<Item = u32> + Clone>(&'p Plan, I);
@@ -339,13 +373,36 @@ struct JsonService<'p> {
     meta: Option<&'p serde_json::value::RawValue>,
 }
 
+/// Service numbers on one line (`[0, 3]`) even in pretty JSON: a list of
+/// numbers one per line would be four times the size and no easier to read.
+struct Numbers<'p>(&'p [u32]);
+
+impl Serialize for Numbers<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(2 + self.0.len() * 4);
+        text.push('[');
+        for (i, n) in self.0.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let _ = write!(text, "{n}");
+        }
+        text.push(']');
+        match serde_json::value::RawValue::from_string(text) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => self.0.serialize(s),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct JsonBinding<'p> {
     key: &'p str,
     optional: bool,
     many: bool,
     lazy: bool,
-    providers: Ids<'p, std::iter::Copied<std::slice::Iter<'p, u32>>>,
+    providers: Numbers<'p>,
 }
 
 struct Services<'p>(&'p Plan);
@@ -381,7 +438,7 @@ impl Serialize for Bindings<'_> {
                     optional: b.optional(),
                     many: b.many(),
                     lazy: b.lazy(),
-                    providers: Ids(self.0, b.providers().iter().copied()),
+                    providers: Numbers(b.providers()),
                 })
                 .collect();
             map.serialize_entry(svc.id(), &deps)?;
@@ -396,7 +453,7 @@ impl Serialize for Recipes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         for svc in self.0.services().filter(|s| s.lifetime() != Lifetime::Singleton) {
-            map.serialize_entry(svc.id(), &Ids(self.0, svc.recipe().iter().copied()))?;
+            map.serialize_entry(svc.id(), &Numbers(svc.recipe()))?;
         }
         map.end()
     }

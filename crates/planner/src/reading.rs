@@ -365,7 +365,7 @@ pub fn check_with_findings(documents: &[Document<'_>], options: &Options, findin
             }
         },
     }
-    crate::check::finish(&mut diagnostics, cap, omitted, Severity::Error);
+    crate::check::finish(&mut diagnostics, cap, options.limits.max_report_bytes, omitted, Severity::Error);
     Report { diagnostics }
 }
 

@@ -22,7 +22,8 @@ pub mod runtime;
 
 use std::fmt::Write as _;
 
-use crate::diagnostic::{Diagnostic, Report, Severity};
+use crate::diagnostic::{Diagnostic, Location, Report, Severity};
+use crate::escape::escape;
 
 /// How to render: plain text, or with ANSI colors for a terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,14 @@ impl Style {
     }
 }
 
-/// Renders one diagnostic.
+/// A place as text, its file name escaped.
+fn place(loc: &Location) -> String {
+    escape(&loc.to_string()).into_owned()
+}
+
+/// Renders one diagnostic. Every piece of user input (ids, keys, file
+/// names, JSON paths; they are inside the messages) goes through
+/// [`escape`], so no control or bidi character reaches a terminal or a log.
 pub fn render_diagnostic(d: &Diagnostic, style: &Style) -> String {
     let mut out = String::new();
     let (label, color) = match d.severity {
@@ -59,30 +67,31 @@ pub fn render_diagnostic(d: &Diagnostic, style: &Style) -> String {
         Severity::Warning => ("warning", "1;33"),
     };
     let head = format!("{label}[{}]", d.code);
-    let _ = writeln!(out, "{}{}", style.paint(color, &head), style.paint("1", &format!(": {}", d.message)));
+    let _ = writeln!(out, "{}{}", style.paint(color, &head), style.paint("1", &format!(": {}", escape(&d.message))));
     let arrow = style.paint("1;34", "-->");
     let bar = style.paint("1;34", "|");
     if let Some(loc) = &d.location {
         match &loc.path {
             Some(path) => {
-                let _ = writeln!(out, "  {arrow} {loc} (at `{path}`)");
+                let _ = writeln!(out, "  {arrow} {} (at `{}`)", place(loc), escape(path));
             }
             None => {
-                let _ = writeln!(out, "  {arrow} {loc}");
+                let _ = writeln!(out, "  {arrow} {}", place(loc));
             }
         }
     }
     if !d.related.is_empty() {
-        let width = d.related.iter().map(|r| r.message.chars().count()).max().unwrap_or(0);
+        let messages: Vec<_> = d.related.iter().map(|r| escape(&r.message)).collect();
+        let width = messages.iter().map(|m| m.chars().count()).max().unwrap_or(0);
         let _ = writeln!(out, "   {bar}");
-        for r in &d.related {
+        for (r, message) in d.related.iter().zip(&messages) {
             match &r.location {
                 Some(loc) => {
-                    let pad = width - r.message.chars().count();
-                    let _ = writeln!(out, "   {bar} {}{}   ({loc})", r.message, " ".repeat(pad));
+                    let pad = width.saturating_sub(message.chars().count());
+                    let _ = writeln!(out, "   {bar} {message}{}   ({})", " ".repeat(pad), place(loc));
                 }
                 None => {
-                    let _ = writeln!(out, "   {bar} {}", r.message);
+                    let _ = writeln!(out, "   {bar} {message}");
                 }
             }
         }
@@ -90,7 +99,7 @@ pub fn render_diagnostic(d: &Diagnostic, style: &Style) -> String {
     }
     if let Some(help) = &d.help {
         let eq = style.paint("1;34", "=");
-        let _ = writeln!(out, "   {eq} {}: {help}", style.paint("1", "help"));
+        let _ = writeln!(out, "   {eq} {}: {}", style.paint("1", "help"), escape(help));
     }
     out
 }
@@ -129,12 +138,13 @@ pub fn summary(report: &Report, style: &Style) -> String {
 /// The words for a runtime's lookup of a key that no service in the plan
 /// provides (Python's `app.get`, JS's `app.get`), with up to three closest
 /// keys among `candidates`, best first. Rendered here so that every runtime
-/// says the same; returns the message and the suggestions it names.
+/// says the same; returns the message (user input escaped, see
+/// [`escape`]) and the suggestions it names (exact).
 pub fn unknown_key<'c>(key: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>) {
     let suggestions = crate::suggest::suggest(key, candidates);
-    let mut text = format!("no service provides `{key}`");
+    let mut text = format!("no service provides `{}`", escape(key));
     if !suggestions.is_empty() {
-        let names: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        let names: Vec<String> = suggestions.iter().map(|s| format!("`{}`", escape(s))).collect();
         let _ = write!(text, "; did you mean {}?", names.join(" or "));
     }
     (text, suggestions)

@@ -2,49 +2,94 @@
 //!
 //! A candidate is close when it differs only in case, when one is the other
 //! with a prefix or suffix added (a module path, a `#name`), or when the
-//! edit distance is small for its length. Work is bounded: beyond a budget
-//! of candidates only the cheap checks run, so a hostile graph with many
-//! missing keys cannot make reporting quadratic.
+//! edit distance is small for its length (at most 3).
+//!
+//! Work is bounded by what it costs, not by how many candidates there are:
+//! every comparison is charged the bytes it may read, the edit distance is
+//! computed only between names of nearly the same length and only inside a
+//! band of width 2k + 1 (k the largest distance that counts), and a report
+//! spends at most [`REPORT_WORK`] units on all its suggestions together.
+//! So 200 missing keys against 200 near-identical 4 KiB keys cost a few
+//! milliseconds, and no report's suggestions cost more than a fixed amount
+//! whatever the input.
 
-/// How many candidates the edit-distance pass looks at, at most.
-const EDIT_BUDGET: usize = 20_000;
+/// Work units (about one byte compared each) that the suggestions of one
+/// check of a report may spend in all: about 0.1 s on one core.
+pub(crate) const REPORT_WORK: usize = 64 << 20;
 
-/// Candidates looked at by all the suggestions of one report together.
-const REPORT_BUDGET: usize = 20_000_000;
+/// Work units one call of [`suggest`] may spend (a runtime's lookup).
+const CALL_WORK: usize = 16 << 20;
 
-/// Most suggestions one report computes, however few the candidates.
+/// Most suggestions one check of a report computes, however cheap.
 const MOST_SUGGESTIONS: usize = 200;
 
-/// How many names of one report get suggestions among `candidates`
-/// candidates: up to 200, fewer when there are so many candidates that 200
-/// searches would be slow. The rest get their diagnostic without one.
-pub(crate) fn affordable(candidates: usize) -> usize {
-    (REPORT_BUDGET / candidates.max(1)).clamp(1, MOST_SUGGESTIONS)
+/// The suggestions of one check of a report, under one budget: up to 200
+/// searches, and [`REPORT_WORK`] units for all of them. Once either is
+/// spent, the remaining diagnostics get no suggestion.
+pub(crate) struct Suggester {
+    work: usize,
+    searches: usize,
+}
+
+impl Suggester {
+    pub(crate) fn new() -> Self {
+        Suggester { work: REPORT_WORK, searches: MOST_SUGGESTIONS }
+    }
+
+    /// Up to three suggestions for `wanted`, best first; none once the
+    /// budget is spent.
+    pub(crate) fn next<'c>(&mut self, wanted: &str, candidates: &[&'c str]) -> Vec<&'c str> {
+        if self.searches == 0 || self.work == 0 {
+            return Vec::new();
+        }
+        self.searches -= 1;
+        search(wanted, candidates, &mut self.work)
+    }
 }
 
 /// Up to three suggestions for `wanted` among `candidates`, best first.
 ///
 /// # Complexity
-/// O(C · L) for C candidates of length L for the cheap checks, plus
-/// O(min(C, budget) · L²) for edit distances.
+/// O(C · L) for C candidates of length L, and never more than a fixed
+/// budget of work (about 16 million bytes compared): past it, the
+/// candidates not yet looked at are not suggested.
 pub fn suggest<'c>(wanted: &str, candidates: &[&'c str]) -> Vec<&'c str> {
-    let lower = wanted.to_lowercase();
+    let mut work = CALL_WORK;
+    search(wanted, candidates, &mut work)
+}
+
+/// The search itself, charging `work` as it goes and stopping when it is
+/// spent.
+fn search<'c>(wanted: &str, candidates: &[&'c str], work: &mut usize) -> Vec<&'c str> {
+    let lower: Vec<char> = wanted.chars().flat_map(char::to_lowercase).collect();
     let tail = last_segment(wanted);
-    let mut scored: Vec<(usize, &'c str)> = Vec::new();
     let max_distance = (wanted.chars().count() / 3).clamp(1, 3);
-    for (i, &c) in candidates.iter().enumerate() {
+    let band = 2 * max_distance + 1;
+    let mut scored: Vec<(usize, &'c str)> = Vec::new();
+    let mut buffer: Vec<char> = Vec::new();
+    let mut rows = (Vec::new(), Vec::new());
+    for &c in candidates {
+        // The cheap checks read each name a few times at most.
+        let cost = c.len().saturating_add(wanted.len()).saturating_mul(4).saturating_add(1);
+        let Some(left) = work.checked_sub(cost) else { break };
+        *work = left;
         if c == wanted {
             continue;
         }
-        let score = if c.to_lowercase() == lower {
+        let score = if c.chars().flat_map(char::to_lowercase).eq(lower.iter().copied()) {
             Some(0)
         } else if last_segment(c) == tail || c.ends_with(wanted) || wanted.ends_with(c) {
             Some(1)
         } else if c.starts_with(wanted) || wanted.starts_with(c) {
             Some(2)
-        } else if i < EDIT_BUDGET && c.len().abs_diff(wanted.len()) <= max_distance {
-            let d = distance(&lower, &c.to_lowercase(), max_distance);
-            d.map(|d| 2 + d)
+        } else if c.chars().count().abs_diff(lower.len()) <= max_distance {
+            // The banded distance reads `band` cells per character.
+            let cost = c.len().saturating_mul(band);
+            let Some(left) = work.checked_sub(cost) else { break };
+            *work = left;
+            buffer.clear();
+            buffer.extend(c.chars().flat_map(char::to_lowercase));
+            distance(&lower, &buffer, max_distance, &mut rows).map(|d| 2 + d)
         } else {
             None
         };
@@ -63,38 +108,59 @@ fn last_segment(s: &str) -> &str {
     base.rsplit(['.', ':', '/', '\\']).next().unwrap_or(base)
 }
 
-/// Levenshtein distance, or `None` when it is over `limit`.
-fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        if let Some(c0) = cur.first_mut() {
-            *c0 = i + 1;
+/// Levenshtein distance between `a` and `b`, or `None` when it is over `k`.
+///
+/// # Complexity
+/// O(len · (2k + 1)): only the cells within `k` of the diagonal can hold a
+/// distance of at most `k`, so only those are computed (Ukkonen's cut-off);
+/// `rows` are reused buffers.
+fn distance(a: &[char], b: &[char], k: usize, rows: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
+    let (n, m) = (a.len(), b.len());
+    if n.abs_diff(m) > k {
+        return None;
+    }
+    // Anything over `k` is as good as infinite; capping keeps it small.
+    let big = k + 1;
+    let (prev, cur) = (&mut rows.0, &mut rows.1);
+    prev.clear();
+    prev.extend((0..=m).map(|j| j.min(big)));
+    cur.clear();
+    cur.resize(m + 1, big);
+    for i in 1..=n {
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(m);
+        let first = if lo == 1 { i.min(big) } else { big };
+        if let Some(slot) = cur.get_mut(lo - 1) {
+            *slot = first;
         }
-        let mut row_min = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(usize::MAX) + usize::from(ca != cb);
-            let del = prev.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let ins = cur.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let v = sub.min(del).min(ins);
-            if let Some(slot) = cur.get_mut(j + 1) {
+        let mut row_min = first;
+        let ca = a.get(i - 1).copied();
+        for j in lo..=hi {
+            let same = ca == b.get(j - 1).copied();
+            let sub = prev.get(j - 1).copied().unwrap_or(big) + usize::from(!same);
+            let del = prev.get(j).copied().unwrap_or(big) + 1;
+            let ins = cur.get(j - 1).copied().unwrap_or(big) + 1;
+            let v = sub.min(del).min(ins).min(big);
+            if let Some(slot) = cur.get_mut(j) {
                 *slot = v;
             }
             row_min = row_min.min(v);
         }
-        if row_min > limit {
+        // The next row reads one cell past this band: it is out of reach.
+        if let Some(slot) = cur.get_mut(hi + 1) {
+            *slot = big;
+        }
+        if row_min > k {
             return None;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev, cur);
     }
-    prev.last().copied().filter(|&d| d <= limit)
+    prev.get(m).copied().filter(|&d| d <= k)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::suggest;
+    use super::{distance, suggest};
 
     #[test]
     fn suggests_case_suffix_and_typos() {
@@ -103,5 +169,25 @@ mod tests {
         assert_eq!(suggest("Cache", &c), vec!["app.cache.Cache"]);
         assert_eq!(suggest("Databse", &c), vec!["Database"]);
         assert!(suggest("Unrelated", &c).is_empty());
+    }
+
+    fn d(a: &str, b: &str, k: usize) -> Option<usize> {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        distance(&a, &b, k, &mut (Vec::new(), Vec::new()))
+    }
+
+    #[test]
+    fn banded_distance_is_levenshtein_up_to_the_cut_off() {
+        assert_eq!(d("kitten", "sitting", 3), Some(3));
+        assert_eq!(d("kitten", "sitting", 2), None);
+        assert_eq!(d("", "abc", 3), Some(3));
+        assert_eq!(d("abc", "", 2), None);
+        assert_eq!(d("flaw", "lawn", 3), Some(2));
+        assert_eq!(d("same", "same", 1), Some(0));
+        assert_eq!(d("abcdef", "abcdeg", 1), Some(1));
+        assert_eq!(d("abcdef", "bcdefa", 1), None);
+        assert_eq!(d("abcdef", "bcdefa", 2), Some(2));
+        assert_eq!(d("日本語", "日本", 1), Some(1));
     }
 }

@@ -29,7 +29,7 @@ fn services<S: AsRef<str>>(items: &[S]) -> String {
 /// `(what, limit, found)` of the limit error parsing `text` under `limits` gives.
 fn parse_limit(text: &str, limits: Limits) -> (String, usize, usize) {
     match Descriptors::parse_with(doc(text), &limits) {
-        Err(Error::LimitExceeded { document, what, limit, found }) => {
+        Err(Error::LimitExceeded { document, what, limit, found, .. }) => {
             assert_eq!(document, "app.json");
             (what, limit, found)
         }
@@ -70,6 +70,11 @@ fn the_defaults_are_the_documented_ones_and_options_json_changes_any_of_them() {
         (256 << 20, 2_000_000, 10_000, 10_000_000, 4_096)
     );
     assert_eq!((l.max_bindings, l.max_recipe_entries, l.max_diagnostics), (20_000_000, 1 << 24, 1_000));
+    assert_eq!((l.max_growth_per_byte, l.max_report_bytes, wireplan::GROWTH_FLOOR), (1, 16 << 20, 1 << 20));
+    assert_eq!((l.growth(100), l.growth(3 << 20)), (1 << 20, 3 << 20), "a floor, then one per byte");
+    assert_eq!(Limits::UNLIMITED.growth(10), usize::MAX);
+    let o = Options::from_json(r#"{"limits": {"max_growth_per_byte": 4, "max_report_bytes": 1000}}"#).unwrap();
+    assert_eq!(o.limits, Limits { max_growth_per_byte: 4, max_report_bytes: 1_000, ..Limits::default() });
     assert_eq!(wireplan::MAX_NESTING, 127);
     assert_eq!(Options::from_json("{}").unwrap().limits, l);
     let o = Options::from_json(r#"{"limits": {"max_services": 2000000, "max_diagnostics": 5}}"#).unwrap();
@@ -100,7 +105,7 @@ fn the_number_of_services_counts_every_document_and_stops_the_parse() {
     let docs = [Document { name: "a.json", text: a }, Document { name: "b.json", text: b }];
     let limits = Limits { max_services: 3, ..Limits::default() };
     match Descriptors::parse_all_with(&docs, &limits) {
-        Err(Error::LimitExceeded { document, what, limit, found }) => {
+        Err(Error::LimitExceeded { document, what, limit, found, .. }) => {
             assert_eq!((document.as_str(), what.as_str(), limit, found), ("b.json", "the number of services", 3, 4));
         }
         other => panic!("{other:?}"),
@@ -164,8 +169,12 @@ fn ids_and_keys_are_limited_in_bytes_wherever_they_appear() {
         assert_eq!((what.as_str(), limit), ("the length of an id or key in bytes", 8), "{service}");
         assert!(found == 9 || found == 10, "{service}: {found}");
     }
-    // Eight bytes are fine; a source file or a meta string is no key.
-    let fine = r#"{"id":"eightbyt","source":{"file":"a/very/long/path/to/the/provider.py"},"meta":"a long string of meta"}"#;
+    // A source file name is shown in every diagnostic about its service:
+    // it is as bounded as an id, under its own name.
+    let file = r#"{"id":"s","source":{"file":"app/db.py"}}"#;
+    assert_eq!(parse_limit(&services(&[file]), limits), ("the length of a source file name in bytes".to_owned(), 8, 9));
+    // Eight bytes are fine; a meta string is no key.
+    let fine = r#"{"id":"eightbyt","source":{"file":"app/a.py"},"meta":"a long string of meta"}"#;
     assert!(Descriptors::parse_with(doc(&services(&[fine.to_owned()])), &limits).is_ok());
 }
 
@@ -354,8 +363,21 @@ fn twenty_five_million_bindings_from_a_small_document_are_refused() {
     let text = services(&items);
     assert!(text.len() < 1 << 20);
     let r = timed(|| report(&text, &Options::default()));
-    // Counted service by service: the 4,001st asker's 5,000 go over.
+    // Relative to the input (under 1 MiB): at most GROWTH_FLOOR bindings.
+    // Counted service by service: the 210th asker's 5,000 go over, and the
+    // error names it and its place.
+    assert_eq!(limit_message(&r), "the number of dependency bindings for an input of this size is 1050000, over the limit of 1048576");
+    let d = &r.diagnostics[0];
+    assert_eq!(d.services, ["a209"]);
+    let at = d.location.as_ref().unwrap();
+    assert_eq!((at.file.as_str(), at.line, at.path.as_deref()), ("<input>", Some(1), Some("services[5209]")));
+    assert_eq!(at.column, Some(text.find(r#"{"id":"a209""#).unwrap() as u32 + 1));
+    // With the relative limit lifted, the absolute one: the 4,001st asker.
+    let lifted = Options { limits: Limits { max_growth_per_byte: usize::MAX, ..Limits::default() }, ..Options::default() };
+    let r = timed(|| report(&text, &lifted));
     assert_eq!(limit_message(&r), "the number of dependency bindings is 20005000, over the limit of 20000000");
+    assert_eq!(r.diagnostics[0].services, ["a4000"]);
+    assert!(r.render().starts_with("error[limit-exceeded]: the number of dependency bindings is 20005000, over the limit of 20000000\n  --> <input>:1:"));
 }
 
 #[test]

@@ -35,7 +35,8 @@ const layerOf: number | null = p.services[0].layer ?? p.layer(0);
 const providers: Uint32Array = p.tables.providers;
 const lifetime: "singleton" | "scoped" | "transient" = p.lifetime(p.indexOf("db"));
 const json = p.toJSON();
-const bound: string[] = json.bindings["server"][0].providers;
+const bound: number[] = json.bindings["server"][0].providers;
+const boundIds: string[] = p.bindings["server"][0].providers;
 
 try {
   plan("{");
@@ -181,4 +182,4 @@ const made = new Plan();
 // @ts-expect-error: encodePlan takes a plan
 encodePlan(doc);
 
-export { run, typedKeys, providers, lifetime, order, layers, again, merged, path, layer, codes, text, v, layerOf, bound, wrongVersion, wrongLifetime, made };
+export { run, typedKeys, providers, lifetime, order, layers, again, merged, path, layer, codes, text, v, layerOf, bound, boundIds, wrongVersion, wrongLifetime, made };

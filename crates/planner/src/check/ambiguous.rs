@@ -1,10 +1,15 @@
 //! Ambiguous dependencies: a single dependency with more than one provider.
 
+use super::{more, LISTED};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 
-/// One diagnostic per ambiguous key, naming every provider (in declaration
-/// order) and every service that asked for the key as a single value.
+/// The most providers the message names; `related` lists up to [`LISTED`].
+const NAMED: usize = 3;
+
+/// One diagnostic per ambiguous key, listing the first [`LISTED`]
+/// providers (in declaration order) and services that asked for the key as
+/// a single value (by id), and counting the others.
 ///
 /// The first `max_diagnostics` in report order (by first asker, then key)
 /// are built, the others counted in `omitted`.
@@ -22,16 +27,25 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
         .collect();
     *omitted += super::keep_first(&mut keys, graph.max_diagnostics, |(k, nodes)| (nodes.first().map(|&n| graph.id(n)), graph.key(*k)));
     keys.sort_unstable_by(|a, b| graph.key(a.0).cmp(graph.key(b.0)));
-    keys.into_iter()
-        .map(|(key_id, nodes)| {
+    graph.room.build(keys, omitted, |(key_id, nodes)| {
             let key = graph.key(key_id);
             let providers = graph.providers.row(key_id);
-            let names: Vec<String> = providers.iter().map(|&p| format!("`{}`", graph.id(p))).collect();
+            let mut names: Vec<String> = providers.iter().take(NAMED).map(|&p| format!("`{}`", graph.id(p))).collect();
+            if providers.len() > NAMED {
+                names.push(format!("and {} more", providers.len() - NAMED));
+            }
             let mut related: Vec<_> = providers
                 .iter()
+                .take(LISTED)
                 .map(|&p| graph.related(p, format!("`{}` provides `{key}`", graph.id(p)), Some(key)))
                 .collect();
-            related.extend(nodes.iter().map(|&n| graph.related(n, format!("`{}` needs one `{key}`", graph.id(n)), Some(key))));
+            if providers.len() > LISTED {
+                related.push(more(providers.len() - LISTED, format!("providers of `{key}`")));
+            }
+            related.extend(nodes.iter().take(LISTED).map(|&n| graph.related(n, format!("`{}` needs one `{key}`", graph.id(n)), Some(key))));
+            if nodes.len() > LISTED {
+                related.push(more(nodes.len() - LISTED, format!("services need one `{key}`")));
+            }
             Diagnostic {
                 code: Code::AmbiguousDependency,
                 severity: Severity::Error,
@@ -39,11 +53,10 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
                 help: Some(format!(
                     "keep one provider of `{key}`, ask for every one with `\"many\": true`, or mark the one that should win with `\"replaces\"`"
                 )),
-                services: nodes.iter().map(|&n| graph.id(n).to_owned()).collect(),
+                services: nodes.iter().take(LISTED).map(|&n| graph.id(n).to_owned()).collect(),
                 key: Some(key.to_owned()),
                 location: nodes.first().and_then(|&n| graph.location(n)),
                 related,
             }
-        })
-        .collect()
+    })
 }

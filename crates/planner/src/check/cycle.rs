@@ -9,6 +9,9 @@ use std::collections::VecDeque;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use std::fmt::Write as _;
+
+use super::{more, PATH_SHOWN};
 use crate::diagnostic::{Code, Diagnostic, Related, Severity};
 use crate::graph::Graph;
 
@@ -128,19 +131,19 @@ fn shortest_cycle(graph: &Graph<'_, '_>, start: u32, comp: u32, component: &[u32
 pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
     let (cycles, total) = find(graph, graph.max_diagnostics);
     *omitted += total - cycles.len();
-    cycles
-        .into_iter()
-        .map(|c| {
+    graph.room.build(cycles, omitted, |c| {
             let mut services: Vec<String> = c.nodes.iter().map(|&x| graph.id(x).to_owned()).collect();
             if let Some(first) = services.first().cloned() {
                 services.push(first);
             }
             let next = c.nodes.iter().skip(1).chain(c.nodes.first());
+            let hops = c.nodes.len();
             let mut related: Vec<Related> = c
                 .nodes
                 .iter()
                 .zip(&c.keys)
                 .zip(next)
+                .take(PATH_SHOWN)
                 .map(|((&x, &k), &to)| {
                     let key = graph.key(k);
                     let message = if key == graph.id(to) {
@@ -151,10 +154,18 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
                     graph.related(x, message, Some(key))
                 })
                 .collect();
+            if hops > PATH_SHOWN {
+                related.push(more(hops - PATH_SHOWN, "hops".to_owned()));
+            }
             if let Some(&first) = c.nodes.first() {
                 related.push(graph.related(first, format!("which is `{}` again", graph.id(first)), None));
             }
-            let drawn = services.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" -> ");
+            // `a` -> `b` -> `a`; a long cycle: its first hops, then how many more.
+            let mut drawn = services.iter().take(hops.min(PATH_SHOWN)).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" -> ");
+            if hops > PATH_SHOWN {
+                let _ = write!(drawn, " -> ... ({} more)", hops - PATH_SHOWN);
+            }
+            let _ = write!(drawn, " -> `{}`", services.first().map_or("", String::as_str));
             let message = if c.nodes.len() == 1 {
                 format!("service `{}` depends on itself", services.first().map_or("", String::as_str))
             } else {
@@ -170,6 +181,5 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
                 location: c.nodes.first().and_then(|&x| graph.location(x)),
                 related,
             }
-        })
-        .collect()
+    })
 }

@@ -1,15 +1,17 @@
 //! Missing dependencies: a required key that no planned service provides.
 
+use super::{more, LISTED};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 
-/// One diagnostic per missing key, listing every service that asked for it;
+/// One diagnostic per missing key, listing the first [`LISTED`] services
+/// (by id) that asked for it and counting the others;
 /// the first `max_diagnostics` in report order (by first asker, then key)
 /// are built, the others counted in `omitted`.
 ///
 /// # Complexity
 /// O(D log D) to find and order them, plus the bounded cost of suggestions
-/// ([`crate::suggest::affordable`]).
+/// ([`crate::suggest::Suggester`]).
 pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
     let askers = super::askers(graph, |d| !d.optional && !d.many && graph.providers_of(d).is_empty());
     if askers.is_empty() {
@@ -28,12 +30,9 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
         .filter(|&k| !graph.providers.row(k).is_empty())
         .map(|k| graph.key(k))
         .collect();
-    let suggested = crate::suggest::affordable(provided.len());
-    missing
-        .into_iter()
-        .enumerate()
-        .map(|(i, (key, nodes))| {
-            let suggestions = if i < suggested { crate::suggest::suggest(key, &provided) } else { Vec::new() };
+    let mut suggester = crate::suggest::Suggester::new();
+    graph.room.build(missing, omitted, |(key, nodes)| {
+            let suggestions = suggester.next(key, &provided);
             let who = match nodes.as_slice() {
                 [one] => format!("`{}`", graph.id(*one)),
                 many => format!("{} services", many.len()),
@@ -51,14 +50,20 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
                 severity: Severity::Error,
                 message: format!("no service provides `{key}`, needed by {who}"),
                 help: Some(help),
-                services: nodes.iter().map(|&n| graph.id(n).to_owned()).collect(),
+                services: nodes.iter().take(LISTED).map(|&n| graph.id(n).to_owned()).collect(),
                 key: Some(key.to_owned()),
                 location: nodes.first().and_then(|&n| graph.location(n)),
-                related: nodes
-                    .iter()
-                    .map(|&n| graph.related(n, format!("`{}` needs `{key}`", graph.id(n)), Some(key)))
-                    .collect(),
+                related: {
+                    let mut related: Vec<_> = nodes
+                        .iter()
+                        .take(LISTED)
+                        .map(|&n| graph.related(n, format!("`{}` needs `{key}`", graph.id(n)), Some(key)))
+                        .collect();
+                    if nodes.len() > LISTED {
+                        related.push(more(nodes.len() - LISTED, format!("services need `{key}`")));
+                    }
+                    related
+                },
             }
-        })
-        .collect()
+    })
 }

@@ -12,8 +12,80 @@ mod captive;
 pub(crate) mod cycle;
 mod missing;
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
+use std::cell::Cell;
+
+use crate::diagnostic::{Code, Diagnostic, Related, Severity};
 use crate::graph::Graph;
+
+/// The most entries of one list a diagnostic shows (providers, services
+/// that asked, hops of a path): past it, one more related entry says how
+/// many were left out. Enough to act on; a hostile graph's thousands would
+/// only multiply the report.
+pub(crate) const LISTED: usize = 10;
+
+/// The most hops of a path (a cycle, a captive chain through transients)
+/// that a diagnostic's message and related entries show; `services` keeps
+/// the whole path, whose length all paths of a report together bound by
+/// the number of services.
+pub(crate) const PATH_SHOWN: usize = 32;
+
+/// The related entry that stands for the `count` entries of a list not
+/// shown: `and 4462 more providers of `K``.
+pub(crate) fn more(count: usize, what: String) -> Related {
+    Related { message: format!("and {count} more {what}"), service: None, key: None, location: None }
+}
+
+/// The room left for diagnostics' text in a report (`max_report_bytes`),
+/// shared by every check. Each check builds its findings in report order
+/// while they fit, and counts the rest as not shown; its first one is
+/// always shown (every list in it is capped at [`LISTED`], but a cycle's
+/// path, which is at most the input's size, so at least one problem of
+/// each kind is there to act on).
+pub(crate) struct Room(Cell<usize>);
+
+impl Room {
+    pub(crate) fn new(bytes: usize) -> Self {
+        Room(Cell::new(bytes))
+    }
+
+    /// Charges `d` to the room; whether it is to be shown.
+    pub(crate) fn fits(&self, d: &Diagnostic, first: bool) -> bool {
+        let weight = d.weight();
+        match self.0.get().checked_sub(weight) {
+            Some(left) => {
+                self.0.set(left);
+                true
+            }
+            None => {
+                // Once one does not fit, no later one may: what is shown
+                // stays the first ones of each check.
+                self.0.set(0);
+                first
+            }
+        }
+    }
+
+    /// Builds the diagnostics of `findings` (in report order) while they
+    /// fit; the others are added to `omitted`.
+    pub(crate) fn build<T>(
+        &self,
+        findings: Vec<T>,
+        omitted: &mut usize,
+        mut diagnostic: impl FnMut(T) -> Diagnostic,
+    ) -> Vec<Diagnostic> {
+        let total = findings.len();
+        let mut out = Vec::with_capacity(total);
+        for f in findings {
+            let d = diagnostic(f);
+            if !self.fits(&d, out.is_empty()) {
+                *omitted += total - out.len();
+                break;
+            }
+            out.push(d);
+        }
+        out
+    }
+}
 
 /// Runs every check over the planned part of the graph.
 ///
@@ -53,21 +125,33 @@ pub(crate) fn keep_first<T, K: Ord>(items: &mut Vec<T>, cap: usize, mut key: imp
 
 /// Sorts a report and applies the diagnostics limit: at most `cap`
 /// diagnostics, then one `limit-exceeded` diagnostic saying how many more
-/// were found (`omitted` of them already left out by the checks). That one
-/// is an error when the report has errors (shown or not), else a warning.
-pub(crate) fn finish(diagnostics: &mut Vec<Diagnostic>, cap: usize, omitted: usize, severity: Severity) {
+/// were found (`omitted` of them already left out by the checks, past
+/// `max_diagnostics` or past `max_report_bytes`, `bytes` here). That one is
+/// an error when the report has errors (shown or not), else a warning.
+pub(crate) fn finish(diagnostics: &mut Vec<Diagnostic>, cap: usize, bytes: usize, omitted: usize, severity: Severity) {
     sort(diagnostics);
     let total = diagnostics.len().saturating_add(omitted);
-    if total <= cap {
+    if total <= cap && omitted == 0 {
         return;
     }
     diagnostics.truncate(cap);
     let hidden = total - diagnostics.len();
+    let (message, help) = if total > cap {
+        (
+            format!("the number of diagnostics is {total}, over the limit of {cap}: {hidden} more not shown"),
+            "fix the ones shown first, or raise `max_diagnostics` in the planning options' limits to see them all",
+        )
+    } else {
+        (
+            format!("the size of the report is over the limit of {bytes} bytes: {hidden} more diagnostics not shown"),
+            "fix the ones shown first, or raise `max_report_bytes` in the planning options' limits to see them all",
+        )
+    };
     diagnostics.push(Diagnostic {
         code: Code::LimitExceeded,
         severity,
-        message: format!("the number of diagnostics is {total}, over the limit of {cap}: {hidden} more not shown"),
-        help: Some("fix the ones shown first, or raise `max_diagnostics` in the planning options' limits to see them all".to_owned()),
+        message,
+        help: Some(help.to_owned()),
         services: Vec::new(),
         key: None,
         location: None,
@@ -99,11 +183,8 @@ pub(crate) fn askers(graph: &Graph<'_, '_>, pick: impl Fn(&crate::graph::Dep) ->
 /// id, so the first `max_diagnostics` are the report's).
 pub(crate) fn unused(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnostic> {
     *omitted += graph.unused.len().saturating_sub(graph.max_diagnostics);
-    graph
-        .unused
-        .iter()
-        .take(graph.max_diagnostics)
-        .map(|&node| {
+    let shown: Vec<u32> = graph.unused.iter().take(graph.max_diagnostics).copied().collect();
+    graph.room.build(shown, omitted, |node| {
             let id = graph.id(node);
             Diagnostic {
                 code: Code::UnusedService,
@@ -115,8 +196,7 @@ pub(crate) fn unused(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnost
                 location: graph.location(node),
                 related: Vec::new(),
             }
-        })
-        .collect()
+    })
 }
 
 /// Sorts diagnostics into their documented order: errors before warnings,

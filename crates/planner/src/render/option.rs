@@ -10,7 +10,8 @@
 /// ``the options of `db` ``), where `known` are the valid names.
 pub fn unknown_option(place: &str, name: &str, known: &[&str]) -> String {
     let suggestions = crate::suggest::suggest(name, known);
-    let mut text = format!("unknown option `{name}` in {place}");
+    // `place` is the caller's words, with user input already quoted by it.
+    let mut text = format!("unknown option `{}` in {place}", crate::escape::escape(name));
     if !suggestions.is_empty() {
         let names: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
         text.push_str(&format!("; did you mean {}?", names.join(" or ")));

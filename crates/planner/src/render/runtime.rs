@@ -26,7 +26,7 @@ const SHOWN: usize = 5;
 /// Every id and key goes through here, so that escaping (backticks or
 /// control characters inside the input) can be added in one place.
 fn quoted(text: &str) -> String {
-    format!("`{text}`")
+    format!("`{}`", crate::escape::escape(text))
 }
 
 /// `` `a`, `b` `` ... with at most [`SHOWN`] names, then "and N more".
@@ -62,10 +62,12 @@ pub fn duration(seconds: f64) -> String {
 /// message).
 pub fn start_failed(service: &str, source: Option<&str>, cause: &str, teardown_errors: usize) -> String {
     let mut text = format!("service {}", quoted(service));
+    // The source and the cause are user text too: escaped, so the message
+    // stays one line a terminal or a CI log cannot be steered by.
     if let Some(src) = source {
-        let _ = write!(text, " ({src})");
+        let _ = write!(text, " ({})", crate::escape::escape(src));
     }
-    let _ = write!(text, " failed to start: {cause}");
+    let _ = write!(text, " failed to start: {}", crate::escape::escape(cause));
     if teardown_errors > 0 {
         let s = if teardown_errors == 1 { "" } else { "s" };
         let _ = write!(text, "; {teardown_errors} teardown error{s} while rolling back");
