@@ -17,6 +17,7 @@
 //! ```
 
 pub mod github;
+pub mod host;
 pub mod option;
 pub mod runtime;
 
