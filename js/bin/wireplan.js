@@ -6,6 +6,7 @@
 // cannot be read or parsed, or the command line is wrong.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { check, fingerprint, version } from "../src/index.js";
+import { wasm } from "../src/wasm.js";
 
 const OK = 0;
 const INVALID = 1;
@@ -143,22 +144,13 @@ function readSource(name) {
 }
 
 /**
- * The core's `limit-exceeded` report for an input over the byte limit, in
- * the core's words and layout (the input never reached the core: it is
- * refused while reading, before it is all in memory).
+ * The core's `limit-exceeded` report for an input over the byte limit
+ * (`render::host::input_too_large`): the input never reached the core, since
+ * it is refused while reading, before it is all in memory.
  */
 function tooBigReport(e, format) {
-  const diagnostic = {
-    code: "limit-exceeded",
-    severity: "error",
-    message: `the size of the document in bytes is ${e.found}, over the limit of ${MAX_INPUT_BYTES}`,
-    help: "raise the limit in the planning options if this input is trusted",
-    services: [],
-    location: { file: e.document },
-    related: [],
-  };
-  if (format === "json") return `${JSON.stringify({ diagnostics: [diagnostic] })}\n`;
-  return `error[limit-exceeded]: ${diagnostic.message}\n  --> ${e.document}\n   = help: ${diagnostic.help}\n\nerror: 1 error\n`;
+  const r = wasm().inputTooLarge(e.document, MAX_INPUT_BYTES, e.found);
+  return format === "json" ? `${r.json}\n` : r.text;
 }
 
 function parseArgs(argv) {

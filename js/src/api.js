@@ -93,8 +93,14 @@ function findUnserializable(value) {
  * is the core's (`render::host`), words, layout and escaping included.
  */
 function unserializable(name, { path, tag }) {
-  return new PlanError(wasm().invalidValue(name, path, tag));
+  const result = wasm().invalidValue(name, path, tag);
+  const error = new PlanError(result);
+  UNREPRESENTABLE.set(error, result);
+  return error;
 }
+
+/** The core's tagged result behind each such error, for `check()` to return as a report. */
+const UNREPRESENTABLE = new WeakMap();
 
 /** Options read here in JS, never passed to the core. */
 const JS_OPTIONS = new Set(["name", "color", "fingerprint", "descriptors"]);
@@ -418,7 +424,7 @@ export function check(descriptors, options) {
     docs = documents(descriptors, options);
   } catch (e) {
     // A value JSON cannot hold is a problem of the input, reported like any other.
-    if (e instanceof Unserializable) return new Report(e.result);
+    if (UNREPRESENTABLE.has(e)) return new Report(UNREPRESENTABLE.get(e));
     throw e;
   }
   return new Report(wasm().check(docs, coreOptions(options), Boolean(options && options.color)));

@@ -126,7 +126,7 @@ test("a meta JSON cannot hold is a PlanError naming where", () => {
   const report = check({ version: 1, services: [{ id: "a", meta: { n: 10n } }] });
   assert.equal(report.ok, false);
   assert.equal(report.diagnostics[0].code, "invalid-descriptor");
-  assert.match(report.text, /^error\[invalid-descriptor\]: invalid descriptors: `services\[0\]\.meta\.n` is a BigInt/);
+  assert.match(report.text, /^error\[invalid-descriptor\]: invalid value: `services\[0\]\.meta\.n` is a BigInt/);
 
   let deep = {};
   for (let i = 0; i < 200_000; i++) deep = { d: deep };

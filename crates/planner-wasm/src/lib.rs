@@ -348,6 +348,14 @@ pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
     report_value(&wireplan::render::host::unrepresentable(document, path, why), false)
 }
 
+/// The core's report for a document refused while reading it (the npm bin
+/// reads at most `limit` + 1 bytes): `limit-exceeded`, as the core's own size
+/// check says it.
+#[wasm_bindgen(js_name = inputTooLarge)]
+pub fn input_too_large(document: &str, limit: usize, found: usize) -> JsValue {
+    report_value(&wireplan::render::host::input_too_large(document, limit, found), false)
+}
+
 /// The core's words for an option name not known in `place` (`provide`'s
 /// options, a dependency's fields), naming the closest of `known`.
 #[wasm_bindgen(js_name = unknownOption)]

@@ -11,7 +11,7 @@
 
 use crate::diagnostic::Report;
 use crate::error::Error;
-use crate::limits::MAX_NESTING;
+use crate::limits::{what, MAX_NESTING};
 
 /// Why a value is not JSON, as a host reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,13 @@ pub fn unrepresentable(document: &str, path: &str, why: Unrepresentable) -> Repo
     Report { diagnostics: vec![diagnostic] }
 }
 
+/// The report for a document a front end refused while reading it, before
+/// it was all in memory: it holds at least `found` bytes, over `limit`
+/// (`max_input_bytes`). The same words as the core's own check of the size.
+pub fn input_too_large(document: &str, limit: usize, found: usize) -> Report {
+    Report::from(Error::limit(document, what::INPUT_BYTES, limit, found))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +83,20 @@ mod tests {
             report.render(),
             "error[invalid-descriptor]: invalid value: `services[0].meta.n` is a BigInt, which JSON cannot hold\n  --> app.json (at `services[0].meta.n`)\n   = help: descriptors are JSON: use numbers, strings, arrays and plain objects in `meta`\n\nerror: 1 error\n"
         );
+    }
+
+    #[test]
+    fn an_input_refused_while_reading_reads_as_the_cores_own_size_check() {
+        let read = input_too_large("big.json", 10, 11).render();
+        let parsed = match crate::Descriptors::parse_all_with(
+            &[crate::Document { name: "big.json", text: "{\"version\": 1}" }],
+            &crate::Limits { max_input_bytes: 10, ..crate::Limits::DEFAULT },
+        ) {
+            Err(e) => Report::from(e).render(),
+            Ok(_) => String::new(),
+        };
+        assert!(read.starts_with("error[limit-exceeded]: the size of the document in bytes is 11, over the limit of 10\n  --> big.json\n"), "{read}");
+        assert_eq!(read.lines().next(), parsed.lines().next().map(|l| l.replace("is 14", "is 11")).as_deref());
     }
 
     #[test]
