@@ -294,8 +294,8 @@ test("descriptors as UTF-8 bytes: a Uint8Array, an ArrayBuffer or another view",
   }
 });
 
-test("the README's plan cache example runs", async () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+test("docs/javascript.md's plan cache example runs", async () => {
+  const readme = readFileSync(new URL("../../docs/javascript.md", import.meta.url), "utf8");
   const section = readme.slice(readme.indexOf("- **Plan cache**: `registry.compile({cache})`"));
   const code = section.match(/```js\n([\s\S]*?)```/)[1];
   const kvStore = new Map();

@@ -4,10 +4,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-test("the README's JS example", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("## JavaScript / WASM"));
-  const code = section.match(/```js\n([\s\S]*?)```/)[1];
+test("docs/javascript.md's example", () => {
+  const page = readFileSync(new URL("../../docs/javascript.md", import.meta.url), "utf8");
+  const code = page.match(/```js\n([\s\S]*?)```/)[1];
   const script = code.replace(/from "wireplan";/, `from ${JSON.stringify(new URL("../src/index.js", import.meta.url).href)};`);
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
   assert.equal(r.stderr, "");
@@ -29,4 +28,14 @@ test("the package README's example (the npm page)", () => {
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
   assert.equal(r.stderr, "");
   assert.equal(r.stdout, "[ 'config', 'db' ] [ [ 'config' ], [ 'db' ] ]\nfalse\n");
+});
+
+test("the README's first look at JS", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)];
+  assert.equal(blocks.length, 1);
+  const script = blocks[0][1].replace(/from "wireplan";/, `from ${JSON.stringify(new URL("../src/index.js", import.meta.url).href)};`);
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "[ 'config', 'db' ] [ [ 'config' ], [ 'db' ] ]\npostgres://localhost/app\nclosed postgres://localhost/app\n");
 });

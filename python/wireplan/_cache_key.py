@@ -22,7 +22,7 @@ is the cold compile's cost, so the warm path splits it in two:
   re-exports a class. The cache stores each file's content hash with the
   plan and checks them on a warm load (see ``_cache``).
 
-What neither sees (stated in the README): a hint computed at import time
+What neither sees (stated in docs/python.md, "Plan cache"): a hint computed at import time
 from something other than code (an environment variable, a config file),
 an annotation reached through a class attribute of another module
 (``Types.Reports``), a signature changed at run time from another module

@@ -3,7 +3,7 @@
 //! few thousand deterministic mutations of them (byte changes, truncations,
 //! splices, YAML and TOML tokens dropped in). The long runs, with coverage
 //! guidance, are `cargo +nightly fuzz run yaml` and `... toml` (see the
-//! README's "Fuzzing" section).
+//! docs/limits.md, "Fuzzing").
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 

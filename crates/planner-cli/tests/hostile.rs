@@ -8,7 +8,7 @@
 //! space, so the budget counts what is reserved, not only what is touched):
 //! going over makes an allocation fail, which the test sees as a signal.
 //! Budgets are generous for a loaded 2-core CI; the measured figures are in
-//! the README's "Limits" section.
+//! docs/limits.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

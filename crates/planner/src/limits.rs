@@ -10,7 +10,7 @@
 //!
 //! The defaults are far above any real graph and low enough that the worst
 //! input they let through plans in seconds on one core (measured figures
-//! are in the README's "Limits" section).
+//! are in docs/limits.md).
 //!
 //! Limits are not part of the plan's fingerprint: they cannot change a plan,
 //! only whether one is made at all (a plan or a `limit-exceeded` error).

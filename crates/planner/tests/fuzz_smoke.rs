@@ -3,7 +3,7 @@
 //! vectors) and a few thousand deterministic mutations of it (bit flips,
 //! byte changes, truncations, splices, repeated and deleted ranges, JSON
 //! tokens dropped in). The long runs, with coverage guidance, are
-//! `cargo +nightly fuzz run` (see the README's "Fuzzing" section); this
+//! `cargo +nightly fuzz run` (see docs/limits.md, "Fuzzing"); this
 //! test keeps the targets compiling and catches the easy regressions on a
 //! fresh machine without nightly or cargo-fuzz.
 // A failing test panics with its message; that is how tests report.

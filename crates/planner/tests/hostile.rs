@@ -13,7 +13,7 @@
 //! The budgets are generous (a loaded 2-core machine, the test profile)
 //! and still far below what the old behaviour needed. Figures:
 //! `cargo test --release -p wireplan --test hostile -- --nocapture --test-threads 1`
-//! prints one line per case (the README's Limits section quotes them).
+//! prints one line per case (docs/limits.md quotes them).
 // A failing test panics with its message; that is how tests report.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
