@@ -173,7 +173,7 @@ impl Error {
         let (message, help, location) = match self {
             Error::Syntax { document, path, line, column, message } => (
                 format!("invalid descriptors: {message}"),
-                Some("see the descriptor format in the wireplan README".to_owned()),
+                Some("see the descriptor format in docs/descriptors.md of the wireplan repository".to_owned()),
                 Some(Location::at(document, *line, *column, (!path.is_empty()).then(|| path.clone()))),
             ),
             Error::UnsupportedVersion { document, found, line, column } => (
