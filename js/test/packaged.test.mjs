@@ -169,3 +169,23 @@ test("workerd: init() with nothing it can fetch names the edge path", { timeout:
   assert.equal(r.status, 500);
   assert.match(r.text, /^wireplan: could not load the WebAssembly module next to `wireplan\/web`.*import wasm from "wireplan\/wireplan\.wasm".*initSync\(wasm\)/);
 });
+
+test("Node from the tarball: `import` and `require` of the installed package plan and run", () => {
+  const esm = spawnSync(process.execPath, ["--input-type=module", "-e", `
+    import { Registry, plan } from "wireplan";
+    const p = plan({ version: 1, services: [{ id: "config" }, { id: "db", deps: ["config"] }] });
+    const app = await new Registry().provide("db", [], () => "ok").compile().start();
+    console.log(p.startup.join(","), app.get("db"));
+    await app.stop();`], { cwd: fixture, encoding: "utf8" });
+  assert.equal(esm.stderr, "");
+  assert.equal(esm.stdout, "config,db ok\n");
+  const cjs = spawnSync(process.execPath, ["-e", `
+    const { Registry, plan } = require("wireplan");
+    const p = plan({ version: 1, services: [{ id: "config" }, { id: "db", deps: ["config"] }] });
+    new Registry().provide("db", [], () => "ok").compile().start().then(async (app) => {
+      console.log(p.startup.join(","), app.get("db"), require.resolve("wireplan").endsWith("wireplan.cjs"));
+      await app.stop();
+    });`], { cwd: fixture, encoding: "utf8" });
+  assert.equal(cjs.stderr, "");
+  assert.equal(cjs.stdout, "config,db ok true\n");
+});
