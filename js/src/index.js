@@ -1,4 +1,5 @@
 // Node, ESM: loads the wasm synchronously from the package (no fetch).
+import "./v8-guard.js";
 import { createRequire } from "node:module";
 import { setWasm } from "./wasm.js";
 
