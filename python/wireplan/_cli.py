@@ -49,6 +49,9 @@ class _Unreadable(Exception):
 
 def _read(name: str) -> tuple[str, str]:
     display = "<stdin>" if name == "-" else name
+    # Refused by name, before a byte of it is read.
+    if name != "-" and name.lower().endswith((".yaml", ".yml", ".toml")):
+        raise _Unreadable(f"cannot read `{name}`: the Python CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML")
     try:
         if name == "-":
             data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -69,8 +72,6 @@ def _read(name: str) -> tuple[str, str]:
     except OSError as e:
         what = "standard input" if name == "-" else f"`{name}`"
         raise _Unreadable(f"cannot read {what}: {(e.strerror or str(e)).lower()}") from None
-    if name != "-" and name.lower().endswith((".yaml", ".yml", ".toml")):
-        raise _Unreadable(f"cannot read `{name}`: the Python CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
