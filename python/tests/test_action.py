@@ -98,3 +98,7 @@ def test_the_check_step_annotates_and_summarizes(tmp_path: Path) -> None:
     # Inputs: a profile, roots and deny-warnings reach the CLI.
     warn = _run(step["run"], _env(step, files="deploy/services.json", roots="config", **{"deny-warnings": "true"}), bin_dir, tmp_path)
     assert warn.returncode == 1 and "::warning " in warn.stdout and "unused-service" in warn.stdout
+
+    # An input is never expanded by the shell: a `*` root is a root named `*`, not the files here.
+    star = _run(step["run"], _env(step, files="deploy/services.json", roots="*"), bin_dir, tmp_path)
+    assert star.returncode == 1 and "unknown-root" in star.stdout and "`*`" in star.stdout, star.stdout
