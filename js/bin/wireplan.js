@@ -29,8 +29,18 @@ Options:
   -V, --version           print version
 `;
 
+/**
+ * User text (a file name, an argument) as the core shows it: control, bidi
+ * and invisible characters escaped, so it cannot start a line of its own in
+ * a terminal or a CI log.
+ */
+function shown(text) {
+  return wasm().escape(String(text));
+}
+
 function usage(message) {
-  process.stderr.write(`error: ${message}\n\n${USAGE}`);
+  // The message quotes the command line, user text: escaped whole.
+  process.stderr.write(`error: ${shown(message)}\n\n${USAGE}`);
   return UNUSABLE;
 }
 
@@ -112,6 +122,10 @@ function words(e) {
 }
 
 function readSource(name) {
+  // Refused by name, before a byte of it is read.
+  if (name !== "-" && /\.(ya?ml|toml)$/i.test(name)) {
+    throw new Error(`cannot read \`${shown(name)}\`: the npm CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML`);
+  }
   let bytes;
   const display = name === "-" ? "<stdin>" : name;
   try {
@@ -127,17 +141,14 @@ function readSource(name) {
     }
   } catch (e) {
     if (e instanceof TooBig) throw e;
-    throw new Error(name === "-" ? `cannot read standard input: ${words(e)}` : `cannot read \`${name}\`: ${words(e)}`);
-  }
-  if (/\.(ya?ml|toml)$/i.test(name)) {
-    throw new Error(`cannot read \`${name}\`: the npm CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML`);
+    throw new Error(name === "-" ? `cannot read standard input: ${words(e)}` : `cannot read \`${shown(name)}\`: ${words(e)}`);
   }
   if (bytes.length > MAX_INPUT_BYTES) throw new TooBig(display, bytes.length);
   let text;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new Error(`cannot read \`${display}\`: invalid UTF-8; descriptors must be UTF-8 text`);
+    throw new Error(`cannot read \`${shown(display)}\`: invalid UTF-8; descriptors must be UTF-8 text`);
   }
   if (text.startsWith("\uFEFF")) text = text.slice(1);
   return { name: display, text };

@@ -112,3 +112,16 @@ test("--deny-warnings turns warnings into exit 1", () => {
   assert.equal(r.status, 1);
   assert.match(r.stdout, /warning\[unused-service\]/);
 });
+
+test("a file name or an argument cannot inject a line: escaped as the core shows ids, as the Rust CLI does", () => {
+  const r = js(["check", "nofile\n::error::pwned.json"]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "error: cannot read `nofile\\n::error::pwned.json`: no such file\n");
+  const u = js(["check", "--format", "x\n::error::y", "a.json"]);
+  assert.equal(u.status, 2);
+  assert.match(u.stderr.split("\n")[0], /^error: invalid value `x\\n::error::y` for `--format <FORMAT>`/);
+  if (rust) {
+    const rr = spawnSync(rust, ["check", "nofile\n::error::pwned.json"], { cwd: vectors, env, encoding: "utf8" });
+    assert.equal(rr.stderr, r.stderr, "the Rust CLI says the same");
+  }
+});

@@ -134,3 +134,14 @@ def test_the_console_script_is_installed() -> None:
     assert script is not None
     r = subprocess.run([script, "check", "-"], input='{"version": 1, "services": [{"id": "a"}]}', env=ENV, capture_output=True, text=True)
     assert (r.returncode, r.stdout) == (0, "ok: no problems\n")
+
+
+def test_a_file_name_or_argument_cannot_inject_a_line(tmp_path: Path) -> None:
+    # A newline in a name would otherwise start a line of its own in a CI log.
+    r = py("check", "nofile\n::error::pwned.json")
+    assert (r.returncode, r.stderr) == (2, "error: cannot read `nofile\\n::error::pwned.json`: no such file\n")
+    r = py("check", "--format", "x\n::error::y", "a.json")
+    assert r.returncode == 2 and r.stderr.splitlines()[0] == "error: invalid value `x\\n::error::y` for `--format <FORMAT>` (the Python CLI has human, json and github; the Rust CLI also has sarif)"
+    if RUST is not None:
+        rr = subprocess.run([str(RUST), "check", "nofile\n::error::pwned.json"], cwd=VECTORS, env=ENV, capture_output=True, text=True)
+        assert rr.stderr == r"error: cannot read `nofile\n::error::pwned.json`: no such file" + "\n"

@@ -48,10 +48,15 @@ class _Unreadable(Exception):
 
 
 def _read(name: str) -> tuple[str, str]:
+    from wireplan import _core
+
     display = "<stdin>" if name == "-" else name
+    # A file name is user text: escaped as the core shows ids, so a newline
+    # in it cannot start a line of its own in a terminal or a CI log.
+    shown = _core.escape(display)
     # Refused by name, before a byte of it is read.
     if name != "-" and name.lower().endswith((".yaml", ".yml", ".toml")):
-        raise _Unreadable(f"cannot read `{name}`: the Python CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML")
+        raise _Unreadable(f"cannot read `{shown}`: the Python CLI reads JSON only; convert it, or use the Rust CLI for YAML and TOML")
     try:
         if name == "-":
             data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -64,18 +69,18 @@ def _read(name: str) -> tuple[str, str]:
                 os.set_blocking(fd, True)
                 data = f.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
-        raise _Unreadable(f"cannot read `{name}`: no such file") from None
+        raise _Unreadable(f"cannot read `{shown}`: no such file") from None
     except IsADirectoryError:
-        raise _Unreadable(f"cannot read `{name}`: it is a directory, not a descriptor file") from None
+        raise _Unreadable(f"cannot read `{shown}`: it is a directory, not a descriptor file") from None
     except PermissionError:
-        raise _Unreadable(f"cannot read `{name}`: permission denied") from None
+        raise _Unreadable(f"cannot read `{shown}`: permission denied") from None
     except OSError as e:
-        what = "standard input" if name == "-" else f"`{name}`"
+        what = "standard input" if name == "-" else f"`{shown}`"
         raise _Unreadable(f"cannot read {what}: {(e.strerror or str(e)).lower()}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _Unreadable(f"cannot read `{display}`: invalid UTF-8; descriptors must be UTF-8 text") from None
+        raise _Unreadable(f"cannot read `{shown}`: invalid UTF-8; descriptors must be UTF-8 text") from None
     return display, text
 
 
@@ -144,12 +149,13 @@ def run(argv: Sequence[str]) -> int:
         _write(f"wireplan {_version()}\n")
         return OK
     if argv[0] != "check":
-        sys.stderr.write(f"error: unrecognized subcommand `{argv[0]}` (the Python package has `check`; the Rust CLI has plan, graph, explain and diff too)\n\n{USAGE}")
+        sys.stderr.write(f"error: unrecognized subcommand `{_core.escape(argv[0])}` (the Python package has `check`; the Rust CLI has plan, graph, explain and diff too)\n\n{USAGE}")
         return UNUSABLE
     try:
         args = _parse(argv[1:])
     except _Usage as e:
-        sys.stderr.write(f"error: {e}\n\n{USAGE}")
+        # The message quotes the command line, user text: escaped whole.
+        sys.stderr.write(f"error: {_core.escape(str(e))}\n\n{USAGE}")
         return UNUSABLE
     try:
         documents = [_read(f) for f in args["files"]]  # type: ignore[attr-defined]

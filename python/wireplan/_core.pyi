@@ -6,7 +6,7 @@ from typing_extensions import Self, disjoint_base
 
 __all__ = [
     "Plan", "TopologicalSorter", "VERSION", "ambiguous_key", "async_in_sync_start", "check", "check_findings",
-    "fingerprint", "not_planned", "peek_fingerprint", "plan", "replaced", "start_failed", "timed_out", "unknown_id", "unknown_key",
+    "escape", "fingerprint", "not_planned", "peek_fingerprint", "plan", "replaced", "start_failed", "timed_out", "unknown_id", "unknown_key",
 ]
 
 VERSION: str
@@ -52,6 +52,7 @@ def check(documents: list[tuple[str, str]], profile: str | None = None, roots: l
 def fingerprint(documents: list[tuple[str, str]], profile: str | None = None, roots: list[str] | None = None,
                 limits: dict[str, int] | None = None) -> str: ...
 def unknown_key(key: str, candidates: list[str]) -> tuple[str, list[str]]: ...
+def escape(text: str) -> str: ...
 def check_findings(documents: list[tuple[str, str]], findings: str, profile: str | None = None,
                    roots: list[str] | None = None, limits: dict[str, int] | None = None) -> tuple[str, str]: ...
 def peek_fingerprint(data: bytes) -> str: ...

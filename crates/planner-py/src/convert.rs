@@ -118,6 +118,15 @@ pub(crate) fn fingerprint(
     result.map_err(|e| core_error(py, e))
 }
 
+/// User text (a file name, an id) made safe to print on one line, as the
+/// core's renderer shows it: control, bidi and invisible characters as
+/// visible escapes. For the few words a front end writes itself (a file it
+/// cannot read).
+#[pyfunction]
+pub(crate) fn escape(text: &str) -> String {
+    wireplan::escape(text).into_owned()
+}
+
 /// The core's words for a lookup of a key no service provides:
 /// `(message, suggestions)`, the closest keys among `candidates`, best first.
 #[pyfunction]

@@ -25,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::check, m)?)?;
     m.add_function(wrap_pyfunction!(convert::fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(convert::unknown_key, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::escape, m)?)?;
     m.add_function(wrap_pyfunction!(convert::peek_fingerprint, m)?)?;
     for f in [
         wrap_pyfunction!(convert::start_failed, m)?,

@@ -331,6 +331,13 @@ pub fn version() -> String {
     wireplan::VERSION.to_owned()
 }
 
+/// User text (a file name) made safe to print on one line, as the core's
+/// renderer shows it (the npm bin's few words of its own).
+#[wasm_bindgen]
+pub fn escape(text: &str) -> String {
+    wireplan::escape(text).into_owned()
+}
+
 /// The core's words for a lookup of a key no service provides, naming the
 /// closest of `candidates` (the JS runtime's `get`; Python says the same).
 #[wasm_bindgen(js_name = unknownKey)]
