@@ -343,11 +343,12 @@ export class Plan {
 
   /**
    * @internal The number of service `id`; a `RangeError` in the core's
-   * words, naming the closest ids, when the plan has no such service.
+   * words for an unknown id (as `getById` says it), naming the closest ids,
+   * when the plan has no such service.
    */
   _require(id) {
     const i = this.indexOf(id);
-    if (i < 0) throw new RangeError(`wireplan: ${wasm().unknownKey(String(id), this.tables.ids)}`);
+    if (i < 0) throw new RangeError(`wireplan: ${wasm().unknownId(String(id), this.tables.ids)}`);
     return i;
   }
 
@@ -358,12 +359,14 @@ export class Plan {
 
   /** Every service `id` needs, directly or not (lazy ones too). */
   dependencies(id) {
-    return this.#names(this.#withHandle((h) => h.dependencies(this._require(id))));
+    const i = this._require(id);
+    return this.#names(this.#withHandle((h) => h.dependencies(i)));
   }
 
   /** Every service that needs `id`, directly or not: what restarts when it changes. */
   dependents(id) {
-    return this.#names(this.#withHandle((h) => h.dependents(this._require(id))));
+    const i = this._require(id);
+    return this.#names(this.#withHandle((h) => h.dependents(i)));
   }
 
   /**

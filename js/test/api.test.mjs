@@ -60,6 +60,8 @@ test("queries: dependencies, dependents, why, explain", () => {
   assert.equal(e.layer, 1);
   assert.deepEqual(e.why, ["clock", "server", "db"]);
   assert.throws(() => p.dependents("nope"), RangeError);
+  // An id, worded as `getById` words it (the core's unknown-id text).
+  assert.throws(() => p.dependencies("cloc"), { name: "RangeError", message: "wireplan: no service has the id `cloc`; did you mean `clock`?" });
 });
 
 test("PlanError: the core's words as message, the report as data", () => {
