@@ -370,6 +370,27 @@ export class Plan {
   }
 
   /**
+   * @internal `explain`'s answer for service `index` (`id`), and the chain
+   * to or from service `other` unless null, from one decode of the plan.
+   */
+  _explain(id, index, other) {
+    return this.#withHandle((h) => {
+      const out = {
+        id,
+        lifetime: this.lifetime(index),
+        layer: this.layer(index),
+        dependencies: this.#names(h.dependencies(index)),
+        dependents: this.#names(h.dependents(index)),
+      };
+      if (other !== null) {
+        const path = h.path(index, other) ?? h.path(other, index);
+        out.why = path === undefined ? null : this.#names(path);
+      }
+      return out;
+    });
+  }
+
+  /**
    * One shortest chain of non-lazy dependencies from `from` down to `to`
    * (`[from, ..., to]`): why `to` starts before `from`. Null when none.
    */
@@ -472,17 +493,8 @@ export function decodePlan(bytes, options) {
  */
 export function explain(plan, id, options) {
   const index = plan._require(id);
-  const out = {
-    id,
-    lifetime: plan.lifetime(index),
-    layer: plan.layer(index),
-    dependencies: plan.dependencies(id),
-    dependents: plan.dependents(id),
-  };
-  if (options && options.why !== undefined) {
-    out.why = plan.why(id, options.why) ?? plan.why(options.why, id);
-  }
-  return out;
+  const other = options && options.why !== undefined ? plan._require(options.why) : null;
+  return plan._explain(id, index, other);
 }
 
 /** The core planner's version. */
