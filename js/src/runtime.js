@@ -84,8 +84,8 @@ export class StopError extends Error {
   constructor(service, cause) {
     super(
       cause instanceof TimeoutError && cause.service === service
-        ? `service \`${service}\` did not stop within ${cause.timeout} ms`
-        : `service \`${service}\` failed to stop: ${describe(cause)}`,
+        ? `service ${quoted(service)} did not stop within ${cause.timeout} ms`
+        : `service ${quoted(service)} failed to stop: ${describe(cause)}`,
       { cause },
     );
     this.name = "StopError";
@@ -497,7 +497,7 @@ class FactoryContext {
 
 /** The reason the siblings of a failed factory are aborted with. */
 function failedReason(id, cause) {
-  return new DOMException(`wireplan: \`${id}\` failed to start: ${describe(cause)}`, "AbortError");
+  return new DOMException(`wireplan: ${quoted(id)} failed to start: ${describe(cause)}`, "AbortError");
 }
 
 /** `file:line[:column]` of a source, or null. */
@@ -530,6 +530,16 @@ function disposeOne(dispose, instance, id, error, timeout) {
     () => null,
     (cause) => stopFailure(id, cause, error),
   );
+}
+
+/**
+ * A name in backticks, escaped by the core's escape (control and invisible
+ * characters shown as `\u{..}`), as the core's own words quote names: an
+ * id or key is user text, and must not start a line of its own or reorder
+ * the message. Only for words said once a plan exists (the module is ready).
+ */
+function quoted(name) {
+  return `\`${wasm().escape(String(name))}\``;
 }
 
 /** A dispose's failure, unless it rethrew the error it was told of. */
@@ -594,7 +604,7 @@ export class App {
   /** @internal The instance of singleton `i`, or a clear error. */
   _instance(i) {
     if (i < this.#singletons && this.#started[i] === 1) return this.#instances[i];
-    throw new Error(`wireplan: \`${this.#t.ids[i]}\` is not started`);
+    throw new Error(`wireplan: ${quoted(this.#t.ids[i])} is not started`);
   }
 
   /** @internal */
@@ -1016,8 +1026,8 @@ export class App {
   #notSingleton(key, i) {
     const id = this.#t.ids[i];
     const text = this._scoped(i)
-      ? `\`${id}\` is scoped: get it from a scope (\`app.scope().get(key)\`)`
-      : `\`${id}\` is transient: get it with \`await app.getAsync(key)\` or from a scope`;
+      ? `${quoted(id)} is scoped: get it from a scope (\`app.scope().get(key)\`)`
+      : `${quoted(id)} is transient: get it with \`await app.getAsync(key)\` or from a scope`;
     return new LookupError("not-singleton", key, text, [id]);
   }
 
@@ -1140,7 +1150,7 @@ export class App {
 }
 
 function aggregate(errors) {
-  const who = errors.map((e) => `\`${e.service}\``).join(", ");
+  const who = errors.map((e) => quoted(e.service)).join(", ");
   return new AggregateError(errors, `${errors.length} service${errors.length === 1 ? "" : "s"} failed to stop: ${who}`);
 }
 
@@ -1227,7 +1237,7 @@ export class Scope {
   async _resolve(i) {
     const app = this.#app;
     if (!app._scoped(i)) return this.#create(i);
-    if (this.#root) throw new Error(`wireplan: \`${app._id(i)}\` is scoped: it needs a scope`);
+    if (this.#root) throw new Error(`wireplan: ${quoted(app._id(i))} is scoped: it needs a scope`);
     // INVARIANT: a scoped service's cache entry is its instance or the
     // promise of its one build in flight; every waiter awaits that promise.
     if (this.#cache.has(i)) return this.#cache.get(i);
@@ -1291,10 +1301,10 @@ export class Scope {
       if (p < n) return app._instance(p);
       const v = this._resolveSync(p);
       if (v !== PENDING) return v;
-      const what = `wireplan: lazy \`${app.plan.services[i].deps[k].key}\` of \`${app._id(i)}\``;
+      const what = `wireplan: lazy ${quoted(app.plan.services[i].deps[k].key)} of ${quoted(app._id(i))}`;
       // A lazy handle only hands over what exists: it cannot build (a build
       // may need an await, and the handle answers at once).
-      if (!app._scoped(p)) throw new Error(`${what}: \`${app._id(p)}\` is transient, and a lazy handle builds nothing; take it as a plain dependency or get it from a scope`);
+      if (!app._scoped(p)) throw new Error(`${what}: ${quoted(app._id(p))} is transient, and a lazy handle builds nothing; take it as a plain dependency or get it from a scope`);
       throw new Error(`${what} is not built in this scope yet`);
     };
     if (many) return () => Array.from(ps, one);

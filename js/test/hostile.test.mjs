@@ -135,3 +135,15 @@ test("a meta JSON cannot hold is a PlanError naming where", () => {
   assert.equal(tooDeep.code, "invalid-descriptor");
   assert.match(tooDeep.message, /nests deeper than 127 levels/);
 });
+
+test("ids in the runtime's own words are escaped as the core escapes them", async () => {
+  const { Registry } = await import("../src/index.js");
+  const registry = new Registry();
+  registry.provide("a\nb\u202e", [], () => 1, { dispose: () => { throw new Error("lost"); } });
+  const app = await registry.compile().start();
+  await assert.rejects(app.stop(), (e) => {
+    assert.equal(e.message, "1 service failed to stop: `a\\nb\\u{202e}`");
+    assert.equal(e.errors[0].message, "service `a\\nb\\u{202e}` failed to stop: lost");
+    return true;
+  });
+});
