@@ -5,7 +5,7 @@ here: the providers are local classes, so their hints must be objects.)"""
 import contextlib
 import pickle
 import threading
-from typing import Annotated, Iterator
+from typing import Annotated, AsyncIterator, Iterator
 
 import pytest
 
@@ -641,3 +641,65 @@ def test_start_spends_no_time_in_the_gc_and_leaves_its_state_as_it_was() -> None
         assert not gc.isenabled()  # not turned on behind the caller's back
     finally:
         gc.enable()
+
+
+def test_a_failed_request_whose_teardown_fails_too_still_raises_the_requests_error() -> None:
+    # `except ValueError` around the `with` must still catch the failed request;
+    # the teardown's own failure rides along as a note, none is swallowed.
+    log = Log()
+    registry = wireplan.Registry()
+
+    class A: ...
+    class B: ...
+
+    @registry.provide(lifetime="scoped")
+    def a() -> Iterator[A]:
+        try:
+            yield A()
+        except ValueError:
+            log.append("a told")
+            raise
+
+    @registry.provide(lifetime="scoped")
+    def b(x: A) -> Iterator[B]:
+        try:
+            yield B()
+        except ValueError:
+            log.append("b told")
+            raise RuntimeError("b teardown broke") from None
+
+    with registry.compile().start() as app:
+        with pytest.raises(ValueError, match="boom") as info:
+            with app.scope() as scope:
+                scope.get(B)
+                raise ValueError("boom")
+        assert log == ["b told", "a told"]
+        notes = getattr(info.value, "__notes__", [])
+        assert any("closing the scope" in n and "RuntimeError: b teardown broke" in n for n in notes), notes
+
+
+async def _async_request(app: wireplan.App) -> None:
+    async with app.scope() as scope:
+        await scope.aget(Annotated[str, "req"])
+        raise ValueError("boom")
+
+
+def test_async_failed_request_with_a_failing_teardown_raises_the_requests_error() -> None:
+    import asyncio
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="scoped")
+    async def req() -> AsyncIterator[Annotated[str, "req"]]:
+        try:
+            yield "r"
+        except ValueError:
+            raise RuntimeError("req teardown broke") from None
+
+    async def main() -> None:
+        async with registry.compile().start_async() as app:
+            with pytest.raises(ValueError, match="boom") as info:
+                await _async_request(app)
+            assert any("RuntimeError: req teardown broke" in n for n in getattr(info.value, "__notes__", []))
+
+    asyncio.run(main())

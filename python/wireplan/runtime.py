@@ -560,6 +560,37 @@ async def _aclose_agen(obj: Any, exc: BaseException | None = None) -> None:
     raise RuntimeError("an async generator provider must yield exactly once")
 
 
+def _note_teardown_errors(e: BaseException, errors: Sequence[BaseException], doing: str) -> None:
+    """Notes on `e`, which goes on, for the teardown errors met while
+    `doing` (none is swallowed)."""
+    for x in errors:
+        where = getattr(x, "__notes__", None) or ["while stopping a service"]
+        _add_note(e, f"{doing}, {where[-1]}: {type(x).__name__}: {x}")
+
+
+def _leave_block(e: BaseException | None, close: Callable[[], None], doing: str) -> None:
+    """Closes a scope or app left by a ``with`` block. Left by an exception
+    `e` (a failed request), `e` goes on, so ``except ValueError`` still
+    catches it, with a note for each teardown that failed too (JS puts them
+    in `disposeErrors`); only a clean exit raises the teardowns' group."""
+    try:
+        close()
+    except BaseExceptionGroup as group:
+        if e is None:
+            raise
+        _note_teardown_errors(e, group.exceptions, doing)
+
+
+async def _aleave_block(e: BaseException | None, close: Awaitable[None], doing: str) -> None:
+    """As :func:`_leave_block`, awaiting the close."""
+    try:
+        await close
+    except BaseExceptionGroup as group:
+        if e is None:
+            raise
+        _note_teardown_errors(e, group.exceptions, doing)
+
+
 def _group(message: str, errors: list[BaseException]) -> BaseExceptionGroup[BaseException]:
     # ExceptionGroup holds Exceptions; a KeyboardInterrupt makes it a BaseExceptionGroup.
     exceptions = [e for e in errors if isinstance(e, Exception)]
@@ -863,9 +894,7 @@ class App(_Builder):
         start-up has been rolled back: notes on `e` for the teardown errors
         met (none is swallowed), before `e` goes on."""
         self._inst = [_UNSET] * len(self.plan.ids)
-        for x in errors:
-            where = getattr(x, "__notes__", None) or ["while stopping a service"]
-            _add_note(e, f"rolling back start-up, {where[-1]}: {type(x).__name__}: {x}")
+        _note_teardown_errors(e, errors, "rolling back start-up")
 
     def _refuse_async(self) -> None:
         """A synchronous start of a plan with async factories: refused before
@@ -1190,7 +1219,8 @@ class App(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self._stop(e)  # no refusal here: what can stop does, the rest is reported
+        # No refusal here: what can stop does, the rest is reported.
+        _leave_block(e, lambda: self._stop(e), "stopping the app")
 
     def __repr__(self) -> str:
         return f"<wireplan.App {'running' if self._running else 'stopped'}, {self.plan.singletons} singletons>"
@@ -1232,13 +1262,14 @@ class Scope(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self._close(e)  # no refusal here: what can close does, the rest is reported
+        # No refusal here: what can close does, the rest is reported.
+        _leave_block(e, lambda: self._close(e), "closing the scope")
 
     async def __aenter__(self) -> Scope:
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        await self.aclose(error=e)
+        await _aleave_block(e, self.aclose(error=e), "closing the scope")
 
 
 class _AsyncStart:
@@ -1252,7 +1283,7 @@ class _AsyncStart:
         return self._app
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        await self._app.astop(error=e)
+        await _aleave_block(e, self._app.astop(error=e), "stopping the app")
 
     def __await__(self) -> Any:
         """``app = await plan.start_async()`` (then ``await app.astop()``)."""
