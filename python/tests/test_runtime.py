@@ -5,6 +5,7 @@ here: the providers are local classes, so their hints must be objects.)"""
 import contextlib
 import pickle
 import threading
+import time
 from typing import Annotated, AsyncIterator, Iterator
 
 import pytest
@@ -175,28 +176,51 @@ def test_scopes_and_transients() -> None:
 
 
 def test_scoped_get_is_thread_safe() -> None:
-    made = []
+    """Rule (lifecycle.md 3): concurrent gets of a scoped service in one
+    scope, or of two services sharing a scoped dependency, build it once;
+    synchronous scopes are serialized by a lock. The constructor sleeps, so
+    without the lock every thread would find the scope empty and build its
+    own (checked: with the lock removed, 8 threads built 8 sessions)."""
+    made: list[object] = []
 
     class Session:
         def __init__(self) -> None:
+            time.sleep(0.05)  # wide open: the other threads arrive meanwhile
             made.append(self)
+
+    class Repo:
+        def __init__(self, session: Session) -> None:
+            self.session = session
+
+    class Audit:
+        def __init__(self, session: Session) -> None:
+            self.session = session
 
     registry = wireplan.Registry()
     registry.provide(Session, lifetime="scoped")
-    with registry.compile().start() as app, app.scope() as scope:
-        barrier = threading.Barrier(8)
-        seen: list[object] = []
+    registry.provide(Repo, lifetime="scoped")
+    registry.provide(Audit, lifetime="scoped")
+    with registry.compile().start() as app:
+        for asked in ([Session] * 8, [Repo, Audit] * 4):
+            made.clear()
+            with app.scope() as scope:
+                barrier = threading.Barrier(len(asked))
+                seen: list[object] = []
 
-        def work() -> None:
-            barrier.wait()
-            seen.append(scope.get(Session))
+                def work(key: type) -> None:
+                    barrier.wait()
+                    got = scope.get(key)
+                    seen.append(got if key is Session else got.session)
 
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        assert len(made) == 1 and all(s is made[0] for s in seen)
+                threads = [threading.Thread(target=work, args=(key,)) for key in asked]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+                assert len(made) == 1, f"{len(made)} sessions built in one scope"
+                assert len(seen) == len(asked) and all(s is made[0] for s in seen)
+                if asked[0] is Repo:
+                    assert scope.get(Repo) is scope.get(Repo) and scope.get(Audit).session is made[0]
 
 
 def test_override_replaces_provider() -> None:
