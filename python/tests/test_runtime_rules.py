@@ -1,0 +1,528 @@
+"""Runtime rules pinned one by one, each test naming the rule it holds
+(issue 13: mutants of `runtime.py` that every other test let through).
+The rules are docs/lifecycle.md's and docs/python.md's. (No `from __future__
+import annotations`: the providers are local classes, so their hints must be
+objects.)"""
+
+import asyncio
+import contextlib
+import time
+from typing import Any, AsyncIterator, Iterator, Optional, Union
+
+import pytest
+
+import wireplan
+import wireplan.runtime
+from wireplan.errors import ExceptionGroup
+
+
+def _id(plan: wireplan.Plan, name: str) -> str:
+    """The one planned id ending in `.name` (ids of local functions are long)."""
+    [found] = [i for i in plan.ids if i == name or i.endswith("." + name)]
+    return found
+
+
+# ---- a synchronous teardown over the stop timeout, at `astop` ------------------
+
+
+def _slow_teardowns(log: list[str], slow: float) -> wireplan.Plan:
+    """Three singletons started a, b, c: `b` a generator and `c` a context
+    manager whose teardowns take `slow` seconds, `a` a quick one."""
+
+    class A:
+        pass
+
+    class B:
+        pass
+
+    class C:
+        pass
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    def a() -> Iterator[A]:
+        yield A()
+        log.append("stop a")
+
+    @registry.provide
+    def b(a: A) -> Iterator[B]:
+        yield B()
+        time.sleep(slow)  # synchronous: cannot be interrupted, only measured
+        log.append("stop b")
+
+    @registry.provide
+    @contextlib.contextmanager
+    def c(b: B) -> Iterator[C]:
+        yield C()
+        time.sleep(slow)
+        log.append("stop c")
+
+    return registry.compile()
+
+
+def test_astop_reports_a_synchronous_teardown_that_overran_the_stop_timeout() -> None:
+    """Rule (python.md, Timeouts): a synchronous teardown runs to its end and
+    is measured; one over `stop_timeout` is reported as a `TimeoutError`
+    naming the service, with the same words at `astop` as at `stop`, and the
+    other teardowns still run, in reverse order."""
+    log: list[str] = []
+    plan = _slow_teardowns(log, 0.12)
+    b, c = _id(plan, "b"), _id(plan, "c")
+
+    async def main() -> BaseException:
+        app = await plan.start_async(stop_timeout=0.05)
+        with pytest.raises(ExceptionGroup) as info:
+            await app.astop()
+        return info.value
+
+    group = asyncio.run(main())
+    assert log == ["stop c", "stop b", "stop a"]
+    assert str(group).startswith("errors while stopping services")
+    late_c, late_b = group.exceptions
+    for e, sid in ((late_c, c), (late_b, b)):
+        assert type(e) is TimeoutError
+        text = str(e)
+        assert text.startswith(f"`{sid}` did not stop within 50 ms: the teardown returned after "), text
+        assert text.endswith(" (a synchronous call cannot be interrupted)"), text
+        took = text.split("returned after ")[1].split(" (")[0]  # "123 ms" (at least the 120 ms slept)
+        assert took.endswith(" ms") and 120 <= float(took[:-3]) < 1000 or took.endswith(" s"), took
+        assert e.__notes__ == [f"while stopping service `{sid}` ({plan.source(plan.ids.index(sid))})"]
+
+
+def test_astop_of_an_async_with_block_reports_the_overrun_too() -> None:
+    """The same rule through `async with plan.start_async(...)`: its exit
+    is `astop`, and a clean exit raises the teardowns' group."""
+    log: list[str] = []
+    plan = _slow_teardowns(log, 0.12)
+
+    async def main() -> BaseException:
+        with pytest.raises(ExceptionGroup) as info:
+            async with plan.start_async(stop_timeout=0.05):
+                pass
+        return info.value
+
+    group = asyncio.run(main())
+    assert [type(e) for e in group.exceptions] == [TimeoutError, TimeoutError]
+    assert [str(e).split("`")[1] for e in group.exceptions] == [_id(plan, "c"), _id(plan, "b")]
+    assert log == ["stop c", "stop b", "stop a"]
+
+
+def test_a_teardown_within_the_stop_timeout_is_not_reported() -> None:
+    """Only an overrun is an error: teardowns inside the limit stop cleanly,
+    at `stop` and at `astop`."""
+    log: list[str] = []
+    plan = _slow_teardowns(log, 0.0)
+    plan.start(stop_timeout=5).stop()
+    assert log == ["stop c", "stop b", "stop a"]
+
+    async def main() -> None:
+        app = await plan.start_async(stop_timeout=5)
+        await app.astop()
+
+    asyncio.run(main())
+    assert log == ["stop c", "stop b", "stop a"] * 2
+
+
+# ---- a factory's own TimeoutError is its failure, not a start timeout ----------
+
+
+class _Upstream(TimeoutError):
+    """A factory's own timeout (a client giving up), not the start's."""
+
+
+def _own_timeout_plan(kind: str, siblings: bool) -> wireplan.Plan:
+    """`slow` raises its own TimeoutError: `kind` says how (a plain raise
+    from a sync or an async factory, or an `asyncio.timeout` of its own that
+    expires inside it). With `siblings`, two more async factories share its
+    layer (then it runs as a task, not awaited inline)."""
+
+    class Slow:
+        pass
+
+    class Sibling:
+        pass
+
+    class Other:
+        pass
+
+    registry = wireplan.Registry()
+    if kind == "sync":
+        @registry.provide
+        def slow() -> Slow:
+            raise _Upstream("upstream gave up")
+    elif kind == "async":
+        @registry.provide
+        async def slow() -> Slow:
+            await asyncio.sleep(0)
+            raise _Upstream("upstream gave up")
+    else:
+        @registry.provide
+        async def slow() -> Slow:
+            async with asyncio.timeout(0.01):  # its own deadline, well inside the start's
+                await asyncio.sleep(5)
+            return Slow()
+
+    if siblings:
+        @registry.provide
+        async def sibling() -> Sibling:
+            await asyncio.sleep(0.5)
+            return Sibling()
+
+        @registry.provide
+        async def other() -> Other:
+            await asyncio.sleep(0.5)
+            return Other()
+
+    return registry.compile()
+
+
+@pytest.mark.parametrize("siblings", [False, True], ids=["alone", "in-a-layer"])
+@pytest.mark.parametrize("kind", ["async", "asyncio-timeout"])
+def test_a_factory_raising_its_own_timeout_error_is_that_factorys_failure(kind: str, siblings: bool) -> None:
+    """Rule (python.md, Timeouts; lifecycle.md 5): only the start's own
+    deadline is a start timeout (`did not start within ...`); a
+    `TimeoutError` the factory raises itself is its failure, passed through
+    unchanged as the `StartError`'s cause."""
+    plan = _own_timeout_plan(kind, siblings)
+    slow = _id(plan, "slow")
+
+    async def main() -> wireplan.StartError:
+        with pytest.raises(wireplan.StartError) as info:
+            async with plan.start_async(start_timeout=5):
+                pass
+        return info.value
+
+    t0 = time.perf_counter()
+    err = asyncio.run(main())
+    assert time.perf_counter() - t0 < 2
+    assert err.service == slow
+    assert isinstance(err.cause, TimeoutError)
+    assert "did not start within" not in str(err) and "did not start within" not in str(err.cause)
+    if kind == "async":
+        assert type(err.cause) is _Upstream and str(err.cause) == "upstream gave up"
+        assert str(err) == f"service `{slow}` ({plan.source(plan.ids.index(slow))}) failed to start: _Upstream: upstream gave up"
+    else:
+        assert type(err.cause) is TimeoutError  # asyncio.timeout's own, from inside the factory
+        assert str(err).startswith(f"service `{slow}` (")
+
+
+def test_a_sync_factory_raising_its_own_timeout_error_is_that_factorys_failure() -> None:
+    """The same rule for a synchronous factory, in `start()` and in
+    `start_async()`, whatever the start timeout."""
+    plan = _own_timeout_plan("sync", False)
+    slow = _id(plan, "slow")
+    for timeout in (None, 5.0):
+        with pytest.raises(wireplan.StartError) as info:
+            plan.start(start_timeout=timeout)
+        assert type(info.value.cause) is _Upstream
+        assert str(info.value).endswith("failed to start: _Upstream: upstream gave up")
+
+        async def main() -> None:
+            async with plan.start_async(start_timeout=timeout):
+                pass
+
+        with pytest.raises(wireplan.StartError) as ainfo:
+            asyncio.run(main())
+        assert ainfo.value.service == slow and type(ainfo.value.cause) is _Upstream
+
+
+def test_a_teardown_raising_its_own_timeout_error_is_reported_as_itself() -> None:
+    """At stop, likewise: an async teardown's own `TimeoutError` is that
+    teardown's error, not a `did not stop within` of the stop timeout."""
+
+    class Pool:
+        pass
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def pool() -> AsyncIterator[Pool]:
+        yield Pool()
+        raise _Upstream("drain gave up")
+
+    plan = registry.compile()
+
+    async def main() -> BaseException:
+        with pytest.raises(ExceptionGroup) as info:
+            async with plan.start_async(stop_timeout=5):
+                pass
+        return info.value
+
+    [e] = asyncio.run(main()).exceptions
+    assert type(e) is _Upstream and str(e) == "drain gave up"
+
+
+def test_the_starts_own_deadline_is_still_a_start_timeout() -> None:
+    """The other side of the rule above: a factory still running at the
+    start's deadline fails the start with the core's words."""
+    class Slow:
+        pass
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def slow() -> Slow:
+        await asyncio.sleep(5)
+        return Slow()
+
+    plan = registry.compile()
+
+    async def main() -> None:
+        async with plan.start_async(start_timeout=0.05):
+            pass
+
+    with pytest.raises(wireplan.StartError) as info:
+        asyncio.run(main())
+    assert type(info.value.cause) is TimeoutError
+    assert str(info.value.cause) == f"`{_id(plan, 'slow')}` did not start within 50 ms"
+
+
+# ---- `X | None` without a default is optional ---------------------------------
+
+
+class _Cache:
+    pass
+
+
+class _KwOnly:
+    def __init__(self, *, cache: _Cache | None) -> None:
+        self.cache = cache
+
+
+class _PosOnly:
+    def __init__(self, cache: Optional[_Cache], /) -> None:
+        self.cache = cache
+
+
+def _optional_consumers() -> dict[str, Any]:
+    class ByPipe:
+        def __init__(self, cache: _Cache | None) -> None:
+            self.cache = cache
+
+    class NoneFirst:
+        def __init__(self, cache: None | _Cache) -> None:
+            self.cache = cache
+
+    class ByOptional:
+        def __init__(self, cache: Optional[_Cache]) -> None:
+            self.cache = cache
+
+    class ByUnion:
+        def __init__(self, cache: Union[_Cache, None]) -> None:
+            self.cache = cache
+
+    class Holder:  # a function factory, called by keyword
+        def __init__(self, cache: Any) -> None:
+            self.cache = cache
+
+    def by_function(cache: _Cache | None) -> Holder:
+        return Holder(cache)
+
+    return {"ByPipe": ByPipe, "NoneFirst": NoneFirst, "ByOptional": ByOptional, "ByUnion": ByUnion,
+            "KwOnly": _KwOnly, "PosOnly": _PosOnly, "Holder": (Holder, by_function)}
+
+
+@pytest.mark.parametrize("lifetime", ["singleton", "scoped", "transient"])
+def test_x_or_none_without_a_default_is_an_optional_dependency(lifetime: str) -> None:
+    """Rule (python.md, Keys): "`T | None` is optional too": with no default,
+    `X | None`, `None | X`, `Optional[X]` and `Union[X, None]` are optional
+    dependencies, not required ones: the plan binds them optional, nothing
+    providing `X` is no error, and the factory is given `None`; when a
+    provider exists it is given the instance."""
+    consumers = _optional_consumers()
+    registry = wireplan.Registry()
+    for name, c in consumers.items():
+        if isinstance(c, tuple):
+            registry.provide(c[0], c[1], lifetime=lifetime)
+        else:
+            registry.provide(c, lifetime=lifetime)
+    plan = registry.compile()  # no missing-dependency error
+    import json
+
+    bindings = json.loads(plan.to_json())["bindings"]
+    assert len(bindings) == len(consumers)
+    for deps in bindings.values():
+        assert [(d["key"], d["optional"], d["providers"]) for d in deps] == [(wireplan.key_of(_Cache), True, [])]
+
+    def classes() -> list[Any]:
+        return [c[0] if isinstance(c, tuple) else c for c in consumers.values()]
+
+    with plan.start() as app, app.scope() as scope:
+        for cls in classes():
+            assert scope.get(cls).cache is None, cls
+
+    registry.provide(_Cache)
+    with registry.compile().start() as app, app.scope() as scope:
+        cache = app.get(_Cache)
+        for cls in classes():
+            assert scope.get(cls).cache is cache, cls
+
+
+def test_x_or_none_without_a_default_is_optional_for_async_factories() -> None:
+    """The same rule for an async factory (the async start's path)."""
+    class Holder:
+        def __init__(self, cache: Any) -> None:
+            self.cache = cache
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def holder(cache: _Cache | None, other: Optional[_KwOnly]) -> Holder:
+        return Holder((cache, other))
+
+    async def main(plan: wireplan.Plan) -> Any:
+        async with plan.start_async() as app:
+            return app.get(Holder).cache
+
+    assert asyncio.run(main(registry.compile())) == (None, None)
+
+
+def test_a_plain_x_without_a_default_stays_required() -> None:
+    """The rule's edge: without `None` in the hint and without a default, a
+    dependency is required (a missing provider is a plan error)."""
+    class Needs:
+        def __init__(self, cache: _Cache) -> None:
+            self.cache = cache
+
+    registry = wireplan.Registry()
+    registry.provide(Needs)
+    with pytest.raises(wireplan.MissingDependencyError):
+        registry.compile()
+
+
+# ---- critical_chain, every element ---------------------------------------------
+
+
+class _Clock:
+    """A fake `perf_counter` that only factories move: each duration is exact."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def spend(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_critical_chain_is_the_slowest_chain_of_non_lazy_dependencies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule (`App.critical_chain`): the chain of dependencies whose
+    durations add up to the latest finish, first started first; each
+    element's `finished` is its duration plus the latest finish among its
+    dependencies (one or `many`), and a lazy dependency is not waited for
+    at start, so it is not on any chain."""
+    clock = _Clock()
+    monkeypatch.setattr(wireplan.runtime, "perf_counter", clock)
+    costs = {"config": 1.0, "db": 5.0, "cache": 2.0, "clock": 7.25, "plugin_a": 1.0, "plugin_b": 4.0, "users": 0.5}
+
+    class Config: ...
+    class Db: ...
+    class Cache: ...
+    class Tick: ...
+    class Plugin: ...
+    class Users: ...
+
+    registry = wireplan.Registry()
+
+    def made(name: str, value: Any) -> Any:
+        clock.spend(costs[name])
+        return value
+
+    @registry.provide
+    def config() -> Config:
+        return made("config", Config())
+
+    @registry.provide
+    def db(config: Config) -> Db:
+        return made("db", Db())
+
+    @registry.provide
+    def cache(config: Config) -> Cache:
+        return made("cache", Cache())
+
+    @registry.provide
+    def clock_() -> Tick:
+        return made("clock", Tick())
+
+    @registry.provide(provides=[Plugin])
+    def plugin_a() -> Plugin:
+        return made("plugin_a", Plugin())
+
+    @registry.provide(provides=[Plugin])
+    def plugin_b(cache: Cache) -> Plugin:
+        return made("plugin_b", Plugin())
+
+    @registry.provide
+    def users(db: Db, cache: Cache, plugins: list[Plugin] = wireplan.many,
+              tick: wireplan.Lazy[Tick] = wireplan.lazy) -> Users:
+        return made("users", Users())
+
+    plan = registry.compile()
+    short = {i: i.rsplit(".", 1)[-1].rstrip("_") for i in plan.ids}
+    with plan.start() as app:
+        # Finishes: config 1, db 6, cache 3, clock 7.25, plugin_a 1,
+        # plugin_b 3 + 4 = 7, users max(db 6, cache 3, plugins 7) + 0.5 = 7.5
+        # (through lazy `clock` it would be 7.75).
+        chain = [(short[t.service], t.duration, t.finished) for t in app.critical_chain()]
+        assert chain == [("config", 1.0, 1.0), ("cache", 2.0, 3.0), ("plugin_b", 4.0, 7.0), ("users", 0.5, 7.5)]
+        assert {short[k]: v for k, v in app.timings().items()} == {"clock": 7.25, **costs}
+        assert list(app.timings()) == plan.startup_order
+
+
+def test_critical_chain_through_single_dependencies_and_ties(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through plain dependencies: the slowest branch wins wherever it is in
+    the parameter list; a dependency that ties the slowest so far does not
+    replace it (the first parameter's wins); the chain ends at the service
+    finishing last even when that is not the last started."""
+    clock = _Clock()
+    monkeypatch.setattr(wireplan.runtime, "perf_counter", clock)
+    costs = {"a": 1.0, "b": 3.0, "c": 3.0, "d": 0.25, "e": 4.0, "f": 0.5}
+
+    def spend(name: str) -> str:
+        clock.spend(costs[name])
+        return name
+
+    def a() -> str:
+        return spend("a")
+
+    def b(a: str) -> str:
+        return spend("b")
+
+    def c(a: str) -> str:
+        return spend("c")
+
+    def d(a: str, c: str, b: str) -> str:  # c and b tie at 4: c, the first, is on the chain
+        return spend("d")
+
+    def e() -> str:  # 4, alone
+        return spend("e")
+
+    def f(e: str) -> str:  # 4.5: after d (4.25), so the last to finish
+        return spend("f")
+
+    registry = wireplan.Registry()
+    for factory, deps in ((a, []), (b, ["a"]), (c, ["a"]), (d, ["a", "c", "b"]), (e, []), (f, ["e"])):
+        registry.provide(factory.__name__, factory, deps=deps, id=factory.__name__)
+    plan = registry.compile()
+    with plan.start() as app:
+        chain = [(t.service, t.duration, t.finished) for t in app.critical_chain()]
+    assert chain == [("e", 4.0, 4.0), ("f", 0.5, 4.5)]
+
+    costs["f"] = 0.125  # now d (4.25) finishes last
+    with plan.start() as app:
+        chain = [(t.service, t.duration, t.finished) for t in app.critical_chain()]
+    assert chain == [("a", 1.0, 1.0), ("c", 3.0, 4.0), ("d", 0.25, 4.25)]
+
+    costs["b"] = 3.5  # b is slower than c, though it comes after it
+    with plan.start() as app:
+        chain = [(t.service, t.duration, t.finished) for t in app.critical_chain()]
+    assert chain == [("a", 1.0, 1.0), ("b", 3.5, 4.5), ("d", 0.25, 4.75)]
+
+
+def test_critical_chain_of_an_app_without_singletons_is_empty() -> None:
+    registry = wireplan.Registry()
+    registry.provide("x", lambda: 1, id="x", lifetime="transient")
+    with registry.compile().start() as app:
+        assert app.critical_chain() == []
