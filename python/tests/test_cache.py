@@ -5,6 +5,7 @@ special files, trust, modes and pruning: test_cache_files.py.)"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -166,6 +167,69 @@ def test_other_entry_format(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
 def test_foreign_plan(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     other = _core.plan([("x", '{"version": 1, "services": [{"id": "other"}]}')])
     _damage_and_reload(tmp_path, caplog, lambda entry: replace_plan(entry, other.encode()), "fingerprint")
+
+
+def replace_plan_and_fingerprint(entry: Path, plan: _core.Plan) -> None:
+    """Puts another plan in an entry with its fingerprint in the manifest, so
+    it decodes: the entry is then refused by nothing but the binding."""
+    head, manifest, _ = split_entry(entry.read_bytes())
+    lines = manifest.decode().split("\n")
+    assert lines[1].startswith("plan ") and len(plan.fingerprint) == len(lines[1]) - 5
+    lines[1] = f"plan {plan.fingerprint}"
+    entry.write_bytes(head + "\n".join(lines).encode())
+    replace_plan(entry, plan.encode())
+
+
+def _misfit(document: str, change: str) -> str:
+    """`document` (make_registry's) with one change its providers do not fit."""
+    services = json.loads(document)["services"]
+    config, database, service = services
+    if change == "other-ids":  # another registry's plan
+        config["id"] = "test_cache.Konfig"
+    elif change == "a-value-for-a-factory":
+        config["meta"] = "value"
+    elif change == "a-parameter-more":
+        service["meta"] = "call|db:0|extra:2"
+    elif change == "a-parameter-fewer":
+        database["meta"] = "call"
+    elif change == "a-meta-that-does-not-parse":
+        database["meta"] = "call|config"
+    return json.dumps({"version": 1, "services": services})
+
+
+@pytest.mark.parametrize("change", ["other-ids", "a-value-for-a-factory", "a-parameter-more", "a-parameter-fewer",
+                                    "a-meta-that-does-not-parse"])
+def test_a_cached_plan_that_does_not_fit_the_providers_is_rebuilt(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                                  monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    """Rule (registry.compile): a cached plan is bound to the registered
+    providers before it is used; one that decodes under its key but does not
+    fit them (a service no provider has, a value where a factory is
+    registered, another number of parameters, a meta that does not parse) is
+    logged, replanned from the providers and stored again, never started."""
+    cold = make_registry().compile(cache_dir=str(tmp_path))
+    entry = entry_file(tmp_path)
+    misfit = _core.plan([("<registry>", _misfit(make_registry().document(), change))])
+    assert misfit.fingerprint != cold.fingerprint
+    replace_plan_and_fingerprint(entry, misfit)
+    assert _core.Plan.decode(split_entry(entry.read_bytes())[2], misfit.fingerprint).to_json() == misfit.to_json()
+    planned: list[int] = []
+    real = _core.plan
+    monkeypatch.setattr(_core, "plan", lambda *a: planned.append(1) or real(*a))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="wireplan"):
+        again = make_registry().compile(cache_dir=str(tmp_path))
+    messages = [r.getMessage() for r in caplog.records if r.name == "wireplan"]
+    assert messages == [f"wireplan: cached plan {entry.stem} does not match the registered providers; rebuilding"]
+    assert planned == [1]
+    assert again.fingerprint == cold.fingerprint and again.to_json() == cold.to_json()
+    check_works(again)
+    # Stored again: the next start is a clean hit.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="wireplan"):
+        warm = make_registry().compile(cache_dir=str(tmp_path))
+    assert not [r for r in caplog.records if r.name == "wireplan"]
+    assert planned == [1] and warm.fingerprint == cold.fingerprint
+    check_works(warm)
 
 
 def test_not_an_entry(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
