@@ -15,13 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
-yaml = pytest.importorskip("yaml")  # PyYAML, which pre-commit brings
+import yaml  # PyYAML, which pre-commit (python/requirements-test.txt) brings: missing, this file fails, never skips
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 STEPS = ACTION["runs"]["steps"]
 WIREPLAN = shutil.which("wireplan", path=str(Path(sys.executable).parent))
+#: The README's test command (`scripts/test`) runs the suite against the
+#: installed wheel, which has the console script: there its absence fails.
+INSTALLED = os.environ.get("WIREPLAN_INSTALLED") == "1"
 
 
 def _step(name: str) -> dict[str, str]:
@@ -72,9 +74,11 @@ def test_the_install_step_installs_the_released_wheel(tmp_path: Path) -> None:
     assert (tmp_path / "argv").read_text().split()[-1] == "wireplan"
 
 
-@pytest.mark.skipif(WIREPLAN is None, reason="the wireplan console script is not installed in this environment")
+# Skipped only outside the test command: the editable install made by
+# `maturin develop` may not have the console script.
+@pytest.mark.skipif(WIREPLAN is None and not INSTALLED, reason="the wireplan console script is not installed in this environment")
 def test_the_check_step_annotates_and_summarizes(tmp_path: Path) -> None:
-    assert WIREPLAN is not None
+    assert WIREPLAN is not None, "the installed wheel has no `wireplan` console script"
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "services.json").write_text('{"version": 1, "services": [{"id": "config"}, {"id": "db", "deps": ["config"]}]}\n')
     (tmp_path / "deploy" / "broken.json").write_text(

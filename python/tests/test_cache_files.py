@@ -28,6 +28,9 @@ from test_cache_faults import RIGHT, check_right  # noqa: E402
 
 ROOT = os.geteuid() == 0
 NOBODY = 65534
+# A genuinely optional platform: only root can give a file to another user
+# (chown), so the tests of foreign owners run where the suite runs as
+# root (this machine's CI does) and skip elsewhere, saying so.
 needs_root = pytest.mark.skipif(not ROOT, reason="changing a file's owner needs root")
 
 

@@ -32,6 +32,9 @@ def _rust_cli() -> Path | None:
 
 
 RUST = _rust_cli()
+#: The README's test command (`scripts/test`): the suite runs against the
+#: installed wheel, after `cargo test --workspace` has built the Rust CLI.
+INSTALLED = os.environ.get("WIREPLAN_INSTALLED") == "1"
 
 
 def py(*argv: str, stdin: str | None = None, cwd: Path = VECTORS) -> subprocess.CompletedProcess[str]:
@@ -75,6 +78,17 @@ def test_every_vector_prints_and_exits_as_the_rust_cli(name: str) -> None:
     if RUST is not None:
         rr = subprocess.run([str(RUST), *_args(name, "github")], cwd=VECTORS, env=ENV, capture_output=True, text=True)
         assert (r.stdout, r.returncode) == (rr.stdout, rr.returncode), f"{name} github: not the Rust CLI's output"
+
+
+def test_the_comparisons_with_the_rust_cli_ran() -> None:
+    """The comparisons above run only against a Rust CLI built after the
+    last change to its sources. The test command builds it first, so there
+    a missing one fails this test instead of the comparisons vanishing; a
+    developer's run without a fresh build skips, saying so."""
+    if RUST is None and not INSTALLED:
+        pytest.skip("no Rust CLI build newer than crates/planner*/src: the comparisons with it did not run "
+                    "(`cargo build -p wireplan-cli`)")
+    assert RUST is not None, "no Rust CLI build newer than crates/planner*/src after `cargo test --workspace`"
 
 
 def test_the_manifest_is_not_empty() -> None:
@@ -129,7 +143,7 @@ def test_deny_warnings_turns_warnings_into_exit_1() -> None:
 
 def test_the_console_script_is_installed() -> None:
     script = shutil.which("wireplan", path=str(Path(sys.executable).parent))
-    if os.environ.get("WIREPLAN_INSTALLED") != "1" and script is None:
+    if not INSTALLED and script is None:
         pytest.skip("the editable install made by maturin develop may not have the script")
     assert script is not None
     r = subprocess.run([script, "check", "-"], input='{"version": 1, "services": [{"id": "a"}]}', env=ENV, capture_output=True, text=True)

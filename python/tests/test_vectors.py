@@ -76,6 +76,7 @@ def test_vector(case: str) -> None:
 def test_ran_exactly_the_manifest(request: pytest.FixtureRequest) -> None:
     # Runs after the cases (file order): every case of the manifest ran, once.
     if request.config.getoption("keyword") or request.config.getoption("markexpr"):
+        # Only a run filtered by hand (-k/-m) skips: the test command never filters.
         pytest.skip("a filtered run")
     assert sorted(RAN) == sorted(CASES)
     assert len(RAN) == len(CASES) == len(set(CASES))
