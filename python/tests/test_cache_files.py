@@ -30,7 +30,7 @@ ROOT = os.geteuid() == 0
 NOBODY = 65534
 # A genuinely optional platform: only root can give a file to another user
 # (chown), so the tests of foreign owners run where the suite runs as
-# root (this machine's CI does) and skip elsewhere, saying so.
+# root and skip elsewhere, saying so (a non-root run keeps the mode tests).
 needs_root = pytest.mark.skipif(not ROOT, reason="changing a file's owner needs root")
 
 
