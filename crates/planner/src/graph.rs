@@ -305,6 +305,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             Itself,
             Twice(u32),
             Unknown,
+            /// Services that replace each other: the cycle as drawn.
+            Cycle(String),
         }
         let mut faults: Vec<(u32, &str, Fault)> = Vec::new(); // (replacer desc index, target, fault)
         let all_ids: rustc_hash::FxHashSet<&str> = desc.services.iter().map(|s| s.id.as_str()).collect();
@@ -324,6 +326,54 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                     faults.push((di, r, Fault::Unknown));
                 }
                 // A replaced service that exists only in another profile: nothing to do.
+            }
+        }
+        // Services that replace each other in a cycle (`a` replaces `b`,
+        // which replaces `a`) would all leave the graph, their keys given to
+        // no one: each cycle is one fault, and its services stay.
+        // INVARIANT: after this, following `replaced_by` from any node ends
+        // at a service that is not replaced, so chains fold into their last
+        // replacer below.
+        let mut targets: Vec<u32> = replaced_by.keys().copied().collect();
+        targets.sort_unstable();
+        // 0: not seen; 1: on the walk from the current start; 2: done.
+        let mut state: FxHashMap<u32, u8> = FxHashMap::default();
+        for start in targets {
+            let mut walk = Vec::new();
+            let mut cur = start;
+            while state.get(&cur).copied().unwrap_or(0) == 0 && replaced_by.contains_key(&cur) {
+                state.insert(cur, 1);
+                walk.push(cur);
+                cur = replaced_by.get(&cur).copied().unwrap_or(cur);
+            }
+            if state.get(&cur) == Some(&1) {
+                // `cur` is on the walk: the walk from it is a cycle, each
+                // node followed by its replacer; reversed, each node is
+                // followed by the one it replaces.
+                let from = walk.iter().position(|&x| x == cur).unwrap_or(0);
+                let mut cycle: Vec<u32> = walk.get(from..).unwrap_or(&[]).to_vec();
+                cycle.reverse();
+                let first = (0..cycle.len()).min_by(|&a, &b| {
+                    let id = |i: usize| cycle.get(i).and_then(|&x| node_desc.get(x as usize)).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
+                    id(a).cmp(id(b))
+                });
+                cycle.rotate_left(first.unwrap_or(0));
+                for x in &cycle {
+                    replaced_by.remove(x);
+                }
+                let id = |x: u32| node_desc.get(x as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
+                let shown = cycle.len().min(crate::check::PATH_SHOWN);
+                let mut drawn: Vec<String> = cycle.iter().take(shown).map(|&x| format!("`{}`", id(x))).collect();
+                if cycle.len() > shown {
+                    drawn.push(format!("... ({} more)", cycle.len() - shown));
+                }
+                let head = cycle.first().copied().unwrap_or(0);
+                drawn.push(format!("`{}`", id(head)));
+                let next = cycle.get(1).copied().unwrap_or(head);
+                faults.push((node_desc.get(head as usize).copied().unwrap_or(0), id(next), Fault::Cycle(drawn.join(" -> "))));
+            }
+            for x in walk {
+                state.insert(x, 2);
             }
         }
         let id_of_desc = |di: u32| desc.services.get(di as usize).map_or("", |s| s.id.as_str());
@@ -346,6 +396,11 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                     Fault::Twice(other) => {
                         let other_id = node_desc.get(other as usize).map_or("", |&d| id_of_desc(d));
                         replacement_error(id, format!("service `{r}` is replaced by both `{other_id}` and `{id}`"), here)
+                    }
+                    Fault::Cycle(drawn) => {
+                        let mut d = replacement_error(id, format!("services {drawn} replace each other in a cycle"), here);
+                        d.help = Some("remove `replaces` from one of these services".to_owned());
+                        d
                     }
                     Fault::Unknown => {
                         let mut d = replacement_error(id, format!("service `{id}` replaces `{r}`, which is not declared"), here);
@@ -413,6 +468,15 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         pairs.sort_unstable();
         let mut present: rustc_hash::FxHashSet<(u32, u32)> = provide_pairs.iter().copied().collect();
         for (target, replacer) in pairs {
+            // A chain (`a` replaces `b`, which replaces `c`): the last
+            // replacer, the one that stays, takes every key.
+            let mut replacer = replacer;
+            for _ in 0..n {
+                match replaced_by.get(&replacer) {
+                    Some(&next) => replacer = next,
+                    None => break,
+                }
+            }
             let Some(s) = node_desc.get(target as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
             let mut extra = Vec::new();
             own_keys(replacer, target, s, &mut keys, &mut extra);
