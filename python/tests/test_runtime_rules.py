@@ -525,3 +525,231 @@ def test_critical_chain_of_an_app_without_singletons_is_empty() -> None:
     registry.provide("x", lambda: 1, id="x", lifetime="transient")
     with registry.compile().start() as app:
         assert app.critical_chain() == []
+
+
+# ---- binding a plan to the providers -------------------------------------------
+
+
+class _Config:
+    pass
+
+
+class _Database:
+    def __init__(self, config: _Config) -> None:
+        self.config = config
+
+
+def _two_providers() -> wireplan.Registry:
+    registry = wireplan.Registry()
+    registry.provide(_Config)
+    registry.provide(_Database)
+    return registry
+
+
+def _bind(document: dict[str, Any], registry: wireplan.Registry) -> Optional[wireplan.Plan]:
+    """Binds the core's plan of `document` to `registry`'s providers as a
+    cache hit does (no metas parsed beforehand)."""
+    import json
+
+    from wireplan import _core
+    from wireplan.runtime import Plan
+
+    return Plan._bind(_core.plan([("<test>", json.dumps(document))]), registry._providers)
+
+
+def _document(registry: wireplan.Registry) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(registry.document()))
+
+
+@pytest.mark.parametrize("change, service, value", [
+    ("meta", 0, None),             # no meta at all
+    ("meta", 0, {"k": "call"}),    # a meta that is not a string
+    ("meta", 0, "ca\\ll"),         # a string with an escape in its JSON
+    ("meta", 0, ""),               # an empty one
+    ("meta", 1, "call|config"),    # a parameter without its mode
+    ("meta", 1, "call|config:x"),  # a mode that is not a number
+    ("meta", 1, "call"),           # a parameter fewer than dependencies
+    ("meta", 1, "call|config:1|extra:2"),  # one more
+    ("meta", 0, "value"),          # a value where a factory is registered
+    ("id", 0, "other"),            # a service no provider has
+])
+def test_a_plan_binds_only_to_providers_it_fits(change: str, service: int, value: Any) -> None:
+    """Rule (`Plan._bind`, the cache's last check): a plan is bound to the
+    providers only when it fits them: every service is a registered
+    provider, every meta is a string the runtime wrote (`kind|param:mode`),
+    a value exactly where a value is registered, one parameter per
+    dependency. Anything else is refused (``None``: the cache replans),
+    never bound to be started."""
+    registry = _two_providers()
+    right = _bind(_document(registry), registry)
+    assert right is not None  # the document as written binds, its metas parsed here
+    with right.start() as app:
+        assert isinstance(app.get(_Database).config, _Config)
+    doc = _document(registry)
+    services = doc["services"]
+    if change == "id":
+        old = services[service]["id"]
+        services[service]["id"] = value
+        services[1 - service]["deps"] = [d for d in services[1 - service].get("deps", [])]
+        assert old
+    elif value is None:
+        del services[service]["meta"]
+    else:
+        services[service]["meta"] = value
+    assert _bind(doc, registry) is None
+
+
+def test_a_plan_with_a_value_binds_only_where_the_value_is() -> None:
+    """The value rule both ways: a registered value planned as a factory is
+    refused, even when every provider is a value; planned as a value, it
+    binds and is given as is."""
+    settings = _Config()
+    registry = wireplan.Registry()
+    registry.supply(settings)
+    doc = _document(registry)
+    assert [s["meta"] for s in doc["services"]] == ["value"]
+    plan = _bind(doc, registry)
+    assert plan is not None
+    with plan.start() as app:
+        assert app.get(_Config) is settings
+    doc["services"][0]["meta"] = "call"
+    assert _bind(doc, registry) is None
+    registry.provide(_Database)
+    doc = _document(registry)
+    doc["services"][0]["meta"] = "call"
+    assert _bind(doc, registry) is None
+
+
+# ---- keys -----------------------------------------------------------------------
+
+
+def test_a_service_under_several_keys_and_a_key_of_several_services() -> None:
+    """Rule (lifecycle.md 6): `get(key)` finds a service under each key it
+    provides; `get_all(key)` gives every provider of a key, in declaration
+    order, however many there are; `get` of such a key is ambiguous."""
+
+    class Reader: ...
+    class Writer: ...
+    class Plugin: ...
+
+    class Store(Reader, Writer):
+        pass
+
+    registry = wireplan.Registry()
+    registry.provide(Store, provides=[Reader, Writer])
+    names = ["a", "b", "c", "d"]
+
+    def maker(name: str) -> Any:
+        return lambda: name
+
+    for name in names:
+        registry.provide(Plugin, maker(name), id=f"plugin.{name}")
+    plan = registry.compile()
+    assert sorted(plan.keys()) == sorted(wireplan.key_of(k) for k in (Reader, Writer, Plugin))
+    with plan.start() as app:
+        assert app.get(Reader) is app.get(Writer)
+        assert app.get_all(Plugin) == names
+        with pytest.raises(wireplan.AmbiguousKeyError) as info:
+            app.get(Plugin)
+        assert info.value.providers == [f"plugin.{n}" for n in names]
+
+
+# ---- a key registered but not planned ------------------------------------------
+
+
+def test_a_key_registered_but_not_planned_says_so_for_every_kind_of_provider() -> None:
+    """Rule (lifecycle.md 6): "a key registered but not planned says
+    ``"`admin` is registered but no root needs it"``", whatever registered
+    it: a class, a function (its key read from its return hint), explicit
+    `provides`, a supplied value; and the same words by id."""
+
+    class Root: ...
+    class ByClass: ...
+    class ByFunction: ...
+    class ByProvides: ...
+    class Supplied: ...
+
+    def by_function() -> ByFunction:
+        return ByFunction()
+
+    registry = wireplan.Registry()
+    registry.provide(Root)
+    registry.provide(ByClass)
+    registry.provide(by_function)
+    registry.provide(lambda: ByProvides(), provides=[ByProvides], id="by_provides")
+    registry.supply(Supplied())
+    plan = registry.compile(roots=[Root])
+    assert plan.startup_order == [wireplan.key_of(Root)]
+    with plan.start() as app:
+        for key in (ByClass, ByFunction, ByProvides, Supplied):
+            k = wireplan.key_of(key)
+            with pytest.raises(wireplan.NotPlannedError) as info:
+                app.get(key)
+            assert str(info.value) == f"`{k}` is registered but no root needs it"
+            assert info.value.replaced_by is None
+        with pytest.raises(wireplan.NotPlannedError) as by_id:
+            app.get_by_id("by_provides")
+        assert str(by_id.value) == "`by_provides` is registered but no root needs it"
+        with pytest.raises(wireplan.UnknownKeyError) as unknown:
+            app.get("nothing.Like.This")
+        assert type(unknown.value) is wireplan.UnknownKeyError
+
+
+def test_an_unplanned_provider_that_can_no_longer_be_read_provides_nothing_known() -> None:
+    """An error's words never raise an error of their own: looking up a key
+    reads the unplanned providers' keys, and one whose hints no longer
+    resolve (changed after the compile) counts as providing nothing."""
+
+    class Root: ...
+    class Other: ...
+
+    def other() -> Other:
+        return Other()
+
+    registry = wireplan.Registry()
+    registry.provide(Root)
+    registry.provide(other)
+    plan = registry.compile(roots=[Root])
+    other.__annotations__["return"] = "NoSuchName"  # no longer resolves
+    with plan.start() as app:
+        with pytest.raises(wireplan.UnknownKeyError) as info:
+            app.get(Other)
+        assert type(info.value) is wireplan.UnknownKeyError
+
+
+def test_a_key_of_another_profile_names_the_profile() -> None:
+    """Rule (lifecycle.md 6): a key registered for another profile says
+    which profile the plan is for (``(none)`` without one)."""
+
+    class Mailer: ...
+
+    registry = wireplan.Registry()
+    registry.provide(Mailer, profiles=["prod"])
+    registry.provide(_Config)
+    for profile, words in (("dev", "`dev`"), (None, "`(none)`")):
+        with registry.compile(profile=profile).start() as app:
+            with pytest.raises(wireplan.NotPlannedError) as info:
+                app.get(Mailer)
+            assert str(info.value) == f"`{wireplan.key_of(Mailer)}` is registered but not for profile {words}"
+
+
+def test_a_replaced_provider_names_its_replacement() -> None:
+    """Rule (lifecycle.md 6): a provider replaced by an override names the
+    override that provides its key now, by id and by key of the replaced."""
+
+    class Database: ...
+    class Fake(Database): ...
+
+    registry = wireplan.Registry()
+    registry.provide(Database, id="pg")
+    registry.override(Database, factory=Fake)
+    plan = registry.compile()
+    with plan.start() as app:
+        assert type(app.get(Database)) is Fake
+        with pytest.raises(wireplan.NotPlannedError) as info:
+            app.get_by_id("pg")
+        fake = [i for i in plan.ids if i != "pg"]
+        assert info.value.replaced_by == fake[0]
+        assert str(info.value) == f"`pg` is replaced: `{wireplan.key_of(Database)}` is provided by `{fake[0]}`"
