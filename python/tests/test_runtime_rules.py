@@ -753,3 +753,171 @@ def test_a_replaced_provider_names_its_replacement() -> None:
         fake = [i for i in plan.ids if i != "pg"]
         assert info.value.replaced_by == fake[0]
         assert str(info.value) == f"`pg` is replaced: `{wireplan.key_of(Database)}` is provided by `{fake[0]}`"
+
+
+# ---- the start loop's quick path and what needs awaiting -----------------------
+
+
+def test_a_singleton_depending_on_the_first_transient_gets_an_instance() -> None:
+    """Rule (lifecycle.md 8): a transient asked for by a singleton is built
+    for it. The quick path calls a singleton straight from the started
+    instances only when every dependency is a singleton: a dependency
+    numbered just past the singletons is a transient, never a started
+    instance (nor the marker of one not started)."""
+
+    class Token: ...
+
+    class Holder:
+        def __init__(self, token: Token) -> None:
+            self.token = token
+
+    registry = wireplan.Registry()
+    registry.provide(Token, lifetime="transient")
+    registry.provide(Holder)
+    plan = registry.compile()
+    assert plan.singletons == 1 and plan.ids[1] == wireplan.key_of(Token)  # numbered just past the singletons
+    with plan.start() as app:
+        assert type(app.get(Holder).token) is Token
+
+
+def test_plain_singletons_are_called_straight_from_the_start_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule (docs/python.md, the quick paths): a singleton whose
+    dependencies are all plain singletons is called from the start loop,
+    not through the general path that builds arguments one by one."""
+    made: list[int] = []
+    real = wireplan.runtime.App._make
+
+    def counting(self: Any, i: int, local: Any, teardowns: Any) -> Any:
+        made.append(i)
+        return real(self, i, local, teardowns)
+
+    monkeypatch.setattr(wireplan.runtime.App, "_make", counting)
+
+    class Gen: ...
+
+    def gen(db: _Database) -> Iterator[Gen]:
+        yield Gen()
+
+    registry = _two_providers()
+    registry.provide(gen)
+    plan = registry.compile()
+    with plan.start() as app:
+        assert isinstance(app.get(_Database).config, _Config)
+    assert made == [plan.ids.index(_id(plan, "gen"))]  # only the generator takes the general path
+
+
+def _async_plan(asker: str) -> wireplan.Plan:
+    """An async transient `Conn`; `asker` says who needs it: a singleton
+    (`singleton`), a scoped service (`scoped`), or nobody but lookups."""
+
+    class Conn: ...
+
+    class UsesConn:
+        def __init__(self, conn: Conn) -> None:
+            self.conn = conn
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    async def conn() -> Conn:
+        await asyncio.sleep(0)
+        return Conn()
+
+    registry.provide(_Config)
+    if asker != "nobody":
+        registry.provide(UsesConn, lifetime="singleton" if asker == "singleton" else "scoped")
+    return registry.compile()
+
+
+def test_a_singleton_needing_an_async_transient_needs_an_async_start() -> None:
+    """Rule (lifecycle.md 7): a synchronous `start()` of a plan with async
+    factories is refused, naming them, also when the async factory is a
+    transient built for a singleton; `start_async()` builds it."""
+    plan = _async_plan("singleton")
+    with pytest.raises(TypeError) as info:
+        plan.start()
+    assert str(info.value) == f"cannot start synchronously: `{_id(plan, 'conn')}` has an async factory; start with `start_async()`"
+
+    async def main() -> Any:
+        async with plan.start_async() as app:
+            return app.get_by_id(_id(plan, "UsesConn")).conn
+
+    assert type(asyncio.run(main())).__name__ == "Conn"
+
+
+@pytest.mark.parametrize("asker", ["scoped", "nobody"])
+def test_async_services_outside_the_singletons_leave_a_sync_start_possible(asker: str) -> None:
+    """The other side: when no singleton needs an async factory, `start()`
+    works; the async transient (or the scoped service using it) is then
+    refused by `get` and built by `aget`."""
+    plan = _async_plan(asker)
+    with plan.start() as app:
+        target = _id(plan, "UsesConn") if asker == "scoped" else _id(plan, "conn")
+        with app.scope() as scope:
+            with pytest.raises(TypeError, match="has an async factory: use `await aget"):
+                scope.get_by_id(target)
+
+    async def main() -> Any:
+        async with plan.start_async() as app, app.scope() as scope:
+            return await scope.aget_by_id(target)
+
+    assert asyncio.run(main()) is not None
+
+
+# ---- a positional-only parameter nothing provides keeps its default ------------
+
+
+_DEFAULT = object()
+
+
+class _Unprovided:
+    pass
+
+
+def test_a_missing_optional_positional_parameter_gets_its_own_default() -> None:
+    """Rule (python.md, Keys): the default is used when nothing provides the
+    type; a positional-only one is passed in place (so the next parameter
+    keeps its position), and it is the parameter's own default, not None."""
+
+    class Svc:
+        def __init__(self, x: _Unprovided = _DEFAULT, y: _Config = _DEFAULT, /) -> None:  # type: ignore[assignment]
+            self.x, self.y = x, y
+
+    registry = wireplan.Registry()
+    registry.provide(_Config)
+    registry.provide(Svc)
+    with registry.compile().start() as app:
+        svc = app.get(Svc)
+        assert svc.x is _DEFAULT
+        assert svc.y is app.get(_Config)
+
+
+# ---- what a plan tells -----------------------------------------------------------
+
+
+def test_what_a_plan_tells_about_itself() -> None:
+    """The plan's own accessors: its fingerprint (the core's), its keys, its
+    JSON (the core's), its warnings (services no root needs), each
+    service's `file:line` (or the file alone when the line is unknown), and
+    a repr counting services and singletons."""
+    import json
+
+    class Unused: ...
+
+    registry = _two_providers()
+    registry.provide(Unused)
+    plan = registry.compile(roots=[_Database])
+    assert plan.fingerprint == plan.core.fingerprint and len(plan.fingerprint) == 32
+    assert sorted(plan.keys()) == sorted([wireplan.key_of(_Config), wireplan.key_of(_Database)])
+    assert plan.to_json() == plan.core.to_json() and json.loads(plan.to_json())["fingerprint"] == plan.fingerprint
+    [warning] = plan.warnings
+    assert warning["code"] == "unused-service" and warning["services"] == [wireplan.key_of(Unused)]
+    db = plan.ids.index(wireplan.key_of(_Database))
+    config = plan.ids.index(wireplan.key_of(_Config))
+    assert plan.source(db) == f"{__file__}:{_Database.__init__.__code__.co_firstlineno}"
+    assert plan.source(config) == __file__  # a class without code of its own: no line
+    assert repr(plan) == "<wireplan.Plan 2 services, 2 singletons>"
+    app = plan.start()
+    assert repr(app) == "<wireplan.App running, 2 singletons>"
+    app.stop()
+    assert repr(app) == "<wireplan.App stopped, 2 singletons>"
