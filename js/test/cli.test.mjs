@@ -1,7 +1,9 @@
 // The `wireplan` bin: the Rust CLI's `check`, same output and exit codes.
-// Every vector is checked against its expected text and JSON; when a Rust
-// CLI binary has been built (target/{debug,release}/wireplan), each run is
-// also compared with it, byte for byte.
+// Every vector is checked against its expected text and JSON, and each run is
+// compared with the Rust CLI's, byte for byte. That comparison needs a Rust
+// CLI build (target/{debug,release}/wireplan) newer than its sources:
+// `scripts/test` makes one (`cargo test --workspace` runs first); without
+// one the tests fail saying what to build, rather than skip the comparison.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -25,9 +27,18 @@ function newest(dir) {
 // The newest Rust CLI build, if it is newer than the sources it is built from
 // (a stale binary would compare old words with new ones).
 const sources = Math.max(...["crates/planner/src", "crates/planner-cli/src"].filter((d) => existsSync(`${repo}${d}`)).map((d) => newest(`${repo}${d}`)));
-const rust = [`${repo}target/release/wireplan`, `${repo}target/debug/wireplan`]
+const rustBuild = [`${repo}target/release/wireplan`, `${repo}target/debug/wireplan`]
   .filter((p) => existsSync(p) && statSync(p).mtimeMs >= sources)
   .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+/** Fails the test when there is no up-to-date Rust CLI to compare with (a comparison that cannot run must not pass). */
+function needRust() {
+  assert.ok(
+    rustBuild,
+    "no Rust CLI build newer than crates/planner/src and crates/planner-cli/src to compare with: " +
+      "build it with `cargo build -p wireplan-cli` (scripts/test does, through `cargo test --workspace`)",
+  );
+  return rustBuild;
+}
 const UNUSABLE = new Set(["invalid-descriptor", "unsupported-version", "limit-exceeded"]);
 const env = { ...process.env, NO_COLOR: "1" };
 
@@ -42,8 +53,9 @@ function args(name, format) {
 
 const js = (argv, input) => spawnSync(process.execPath, [bin, ...argv], { cwd: vectors, env, encoding: "utf8", input });
 
-test("every vector: human and json output and the exit code", (t) => {
-  t.diagnostic(rust ? `compared with ${rust}` : "no up-to-date Rust CLI build: compared with the vectors only");
+test("every vector: human and json output and the exit code, the same as the Rust CLI's", (t) => {
+  const rust = needRust();
+  t.diagnostic(`compared with ${rust}`);
   let compared = 0;
   for (const name of cases) {
     for (const format of ["human", "json"]) {
@@ -58,15 +70,14 @@ test("every vector: human and json output and the exit code", (t) => {
         assert.equal(r.stdout, expected, `${name} ${format}`);
       }
       assert.equal(r.stderr, "", name);
-      if (rust) {
-        const rr = spawnSync(rust, args(name, format), { cwd: vectors, env, encoding: "utf8" });
-        assert.equal(r.stdout, rr.stdout, `${name} ${format}: the same output as the Rust CLI`);
-        assert.equal(r.status, rr.status, `${name} ${format}: the same exit code as the Rust CLI`);
-        compared++;
-      }
+      const rr = spawnSync(rust, args(name, format), { cwd: vectors, env, encoding: "utf8" });
+      assert.equal(r.stdout, rr.stdout, `${name} ${format}: the same output as the Rust CLI`);
+      assert.equal(r.status, rr.status, `${name} ${format}: the same exit code as the Rust CLI`);
+      compared++;
     }
   }
-  if (rust) assert.equal(compared, cases.length * 2);
+  assert.ok(cases.length > 0, "the manifest lists no case");
+  assert.equal(compared, cases.length * 2);
 });
 
 test("a valid graph prints `ok: no problems` and exits 0", () => {
@@ -82,6 +93,7 @@ test("standard input is named <stdin>; a cycle exits 1", () => {
 });
 
 test("unreadable input exits 2 with one line on standard error", () => {
+  const rust = needRust();
   for (const [argv, message] of [
     [["check", "no-such-file.json"], "error: cannot read `no-such-file.json`: no such file\n"],
     [["check", "valid"], "error: cannot read `valid`: it is a directory, not a descriptor file\n"],
@@ -90,11 +102,9 @@ test("unreadable input exits 2 with one line on standard error", () => {
     assert.equal(r.status, 2);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr, message);
-    if (rust) {
-      const rr = spawnSync(rust, argv, { cwd: vectors, env, encoding: "utf8" });
-      assert.equal(rr.status, 2);
-      assert.equal(rr.stderr, message, "the Rust CLI says the same");
-    }
+    const rr = spawnSync(rust, argv, { cwd: vectors, env, encoding: "utf8" });
+    assert.equal(rr.status, 2);
+    assert.equal(rr.stderr, message, "the Rust CLI says the same");
   }
 });
 
@@ -114,14 +124,13 @@ test("--deny-warnings turns warnings into exit 1", () => {
 });
 
 test("a file name or an argument cannot inject a line: escaped as the core shows ids, as the Rust CLI does", () => {
+  const rust = needRust();
   const r = js(["check", "nofile\n::error::pwned.json"]);
   assert.equal(r.status, 2);
   assert.equal(r.stderr, "error: cannot read `nofile\\n::error::pwned.json`: no such file\n");
   const u = js(["check", "--format", "x\n::error::y", "a.json"]);
   assert.equal(u.status, 2);
   assert.match(u.stderr.split("\n")[0], /^error: invalid value `x\\n::error::y` for `--format <FORMAT>`/);
-  if (rust) {
-    const rr = spawnSync(rust, ["check", "nofile\n::error::pwned.json"], { cwd: vectors, env, encoding: "utf8" });
-    assert.equal(rr.stderr, r.stderr, "the Rust CLI says the same");
-  }
+  const rr = spawnSync(rust, ["check", "nofile\n::error::pwned.json"], { cwd: vectors, env, encoding: "utf8" });
+  assert.equal(rr.stderr, r.stderr, "the Rust CLI says the same");
 });
