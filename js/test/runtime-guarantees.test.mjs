@@ -1,0 +1,311 @@
+// The JS runtime's guarantees that docs/lifecycle.md and docs/javascript.md
+// state, each pinned by a test that says the rule it protects. Each of these
+// was a deliberate bug that survived every other test (issue 13): a
+// transient built for a singleton never disposed, a stop timer left running,
+// a second stop() resolving early, the last failure of a layer reported
+// instead of the first, lookups after stop.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { Registry, StartError, StopError, TimeoutError } from "../src/index.js";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Pending `setTimeout`s of this process (the runtime's timers among them). */
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+const INDEX = new URL("../src/index.js", import.meta.url).href;
+
+// --- lifecycle.md 8: a transient built for a singleton is the app's -------
+
+test("a transient built for a singleton is disposed at stop, right after that singleton (reverse order of readiness)", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  let n = 0;
+  // Synchronous and asynchronous transients: both are the app's to dispose.
+  registry.provide("conn", [], () => ({ id: `conn${++n}` }), {
+    lifetime: "transient",
+    dispose: (conn, { error, id }) => log.push(`dispose ${conn.id} (${id}, ${error})`),
+  });
+  registry.provide("tx", [], async () => ({ id: `tx${++n}` }), {
+    lifetime: "transient",
+    dispose: async (tx) => {
+      await sleep(1);
+      log.push(`dispose ${tx.id}`);
+    },
+  });
+  registry.provide("config", [], () => ({ id: "config" }), { dispose: (x) => log.push(`dispose ${x.id}`) });
+  registry.provide("db", ["config", "conn"], (config, conn) => ({ id: "db", conn }), { dispose: (x) => log.push(`dispose ${x.id}`) });
+  registry.provide("repo", ["db", "tx", "conn"], (db, tx, conn) => ({ id: "repo", tx, conn }), { dispose: (x) => log.push(`dispose ${x.id}`) });
+  const app = await registry.compile().start();
+  assert.equal(app.get("db").conn.id, "conn1");
+  assert.deepEqual([app.get("repo").tx.id, app.get("repo").conn.id], ["tx2", "conn3"]);
+  assert.deepEqual(log, [], "nothing is disposed before stop");
+  await app.stop();
+  // Built: config, conn1, db, tx2, conn3, repo. Disposed in exact reverse,
+  // each transient told a clean stop (error undefined) and its own id.
+  assert.deepEqual(log, [
+    "dispose repo",
+    "dispose conn3 (conn, undefined)",
+    "dispose tx2",
+    "dispose db",
+    "dispose conn1 (conn, undefined)",
+    "dispose config",
+  ]);
+});
+
+test("transients built for singletons are disposed in a failed start's rollback too, told the failure", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("conn", [], () => ({ id: "conn" }), {
+    lifetime: "transient",
+    dispose: (conn, { error }) => log.push(`dispose conn: ${error.message}`),
+  });
+  registry.provide("db", ["conn"], (conn) => ({ conn }), { dispose: (_, { error }) => log.push(`dispose db: ${error.message}`) });
+  registry.provide("server", ["db"], () => {
+    throw new Error("port in use");
+  });
+  await assert.rejects(registry.compile().start(), { name: "StartError", service: "server" });
+  assert.deepEqual(log, ["dispose db: port in use", "dispose conn: port in use"]);
+});
+
+test("a transient built for the app by getAsync is disposed at stop, before the singletons that were ready when it was built", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  let n = 0;
+  registry.provide("job", ["db"], () => ({ id: `job${++n}` }), { lifetime: "transient", dispose: (x) => log.push(x.id) });
+  registry.provide("db", [], () => ({ id: "db" }), { dispose: (x) => log.push(x.id) });
+  const app = await registry.compile().start();
+  await app.getAsync("job");
+  await app.getAsync("job");
+  await app.stop();
+  assert.deepEqual(log, ["job2", "job1", "db"]);
+});
+
+// --- javascript.md / within(): a timer never keeps the process alive -------
+
+test("the stop timer is cleared when a dispose settles in time (app and scope)", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], async () => ({}), { dispose: async () => sleep(1) });
+  registry.provide("tx", ["db"], () => ({}), { lifetime: "scoped", dispose: async () => sleep(1) });
+  registry.provide("broken", [], () => ({}), {
+    dispose: async () => {
+      throw new Error("already closed");
+    },
+  });
+  const base = timers();
+  const app = await registry.compile().start({ startTimeout: 600_000, stopTimeout: 600_000 });
+  assert.equal(timers(), base, "every start timer is cleared once its factory settles");
+  const scope = app.scope();
+  await scope.get("tx");
+  await scope.stop();
+  assert.equal(timers(), base, "the scope's stop timer is cleared");
+  // A dispose that rejects in time clears its timer too.
+  await assert.rejects(app.stop(), (error) => {
+    assert.deepEqual(error.errors.map((e) => e.service), ["broken"]);
+    assert.equal(error.errors[0].cause.message, "already closed");
+    return true;
+  });
+  assert.equal(timers(), base, "the app's stop timers are cleared");
+});
+
+test("a process whose app stops with a long stopTimeout exits at once: no timer keeps it alive", async () => {
+  // The child starts and stops an app whose disposes settle at once, with a
+  // 10-minute stopTimeout and startTimeout, and then has nothing to do.
+  const script = `
+    import { Registry } from ${JSON.stringify(INDEX)};
+    const registry = new Registry();
+    registry.provide("db", [], async () => ({}), { dispose: async () => {} });
+    registry.provide("api", ["db"], async () => ({}), { dispose: async () => {} });
+    const app = await registry.compile().start({ startTimeout: 600000, stopTimeout: 600000 });
+    await app.stop();
+    console.log("stopped");
+  `;
+  const t0 = Date.now();
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const [code, signal] = await new Promise((resolve) => child.on("close", (c, s) => resolve([c, s])));
+  clearTimeout(killer);
+  assert.equal(signal, null, `the child was still alive after 30 s (a timer kept it): ${err}`);
+  assert.equal(code, 0, err);
+  assert.equal(out.trim(), "stopped");
+  assert.ok(Date.now() - t0 < 20_000, "the child exited long before the 10-minute timeout");
+});
+
+test("a dispose that overruns stopTimeout is a StopError with a TimeoutError cause, and the next dispose still runs", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], () => "db", { dispose: () => log.push("db") });
+  registry.provide("api", ["db"], () => "api", { dispose: () => new Promise(() => {}) });
+  const app = await registry.compile().start({ stopTimeout: 20 });
+  await assert.rejects(app.stop(), (error) => {
+    assert.equal(error.errors.length, 1);
+    const [e] = error.errors;
+    assert.ok(e instanceof StopError);
+    assert.ok(e.cause instanceof TimeoutError);
+    assert.equal(e.message, "service `api` did not stop within 20 ms");
+    return true;
+  });
+  assert.deepEqual(log, ["db"]);
+});
+
+// --- javascript.md stop(): a second call waits for the first --------------
+
+test("a second stop() while stopping resolves only after the last dispose; a third, once stopped, at once", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  for (const id of ["a", "b", "c"]) {
+    registry.provide(id, id === "a" ? [] : ["a"], () => id, {
+      dispose: async (v) => {
+        await sleep(5);
+        log.push(`disposed ${v}`);
+      },
+    });
+  }
+  const app = await registry.compile().start();
+  const first = app.stop().then(() => log.push("first resolved"));
+  const second = app.stop().then(() => log.push("second resolved"));
+  await Promise.all([first, second]);
+  assert.deepEqual(log.slice(0, 3), ["disposed c", "disposed b", "disposed a"]);
+  assert.deepEqual(log.slice(3).sort(), ["first resolved", "second resolved"]);
+  await app.stop();
+  assert.equal(log.length, 5, "a stop once stopped disposes nothing again");
+});
+
+test("a second stop() while a failing stop runs waits for it and resolves; the first carries the errors", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => "a", {
+    dispose: async () => {
+      await sleep(5);
+      log.push("disposed a");
+      throw new Error("a broke");
+    },
+  });
+  const app = await registry.compile().start();
+  const first = app.stop();
+  const second = app.stop().then(() => log.push("second resolved"));
+  await assert.rejects(first, { name: "AggregateError", message: "1 service failed to stop: `a`" });
+  await second;
+  assert.deepEqual(log, ["disposed a", "second resolved"]);
+  await app.stop();
+});
+
+// --- lifecycle.md 5: the start error names the FIRST failure, in time ------
+
+test("when several services of a layer fail, the start error names the first to fail in time, not in plan order", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  // `a` and `b` come first in the layer's plan order but fail later: they
+  // reject as they see their signal abort.
+  for (const id of ["a", "b"]) {
+    registry.provide(id, [], (ctx) => new Promise((_, reject) => {
+      ctx.signal.addEventListener("abort", () => {
+        log.push(`${id} aborted`);
+        reject(new Error(`${id} gave up`));
+      });
+    }));
+  }
+  registry.provide("c", [], async () => {
+    await sleep(5);
+    throw new Error("c failed first");
+  });
+  // `d` fails last of all, on its own, long after.
+  registry.provide("d", [], async () => {
+    await sleep(30);
+    throw new Error("d failed last");
+  });
+  const compiled = registry.compile();
+  assert.deepEqual(compiled.layers, [["a", "b", "c", "d"]]);
+  await assert.rejects(compiled.start(), (error) => {
+    assert.ok(error instanceof StartError);
+    assert.equal(error.service, "c");
+    assert.equal(error.cause.message, "c failed first");
+    assert.equal(error.message, "service `c` failed to start: c failed first");
+    return true;
+  });
+  assert.deepEqual(log, ["a aborted", "b aborted"]);
+});
+
+test("a synchronous failure while the layer is being called is the first; the async siblings' later rejections are not", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], (ctx) => new Promise((_, reject) => {
+    ctx.signal.addEventListener("abort", () => reject(new Error("a aborted")));
+  }));
+  registry.provide("b", [], () => {
+    throw new Error("b threw");
+  });
+  let called = false;
+  registry.provide("c", [], () => {
+    called = true;
+  });
+  await assert.rejects(registry.compile().start(), (error) => {
+    assert.equal(error.service, "b");
+    assert.equal(error.cause.message, "b threw");
+    return true;
+  });
+  assert.equal(called, false, "no factory of the layer is called after the failure");
+});
+
+test("of two start timeouts, the earlier is reported", async () => {
+  const registry = new Registry({ sources: false });
+  // Both hang, under the same 20 ms limit: a's timer, set first, fires
+  // first; `b` then rejects as it sees its signal abort, which is no
+  // failure of its own to report.
+  registry.provide("a", [], () => new Promise(() => {}));
+  registry.provide("b", [], (ctx) => new Promise((_, reject) => {
+    ctx.signal.addEventListener("abort", () => reject(new Error("b aborted")));
+  }));
+  await assert.rejects(registry.compile().start({ startTimeout: 20 }), (error) => {
+    assert.equal(error.service, "a");
+    assert.ok(error.cause instanceof TimeoutError);
+    assert.equal(error.message, "service `a` failed to start: `a` did not start within 20 ms");
+    return true;
+  });
+});
+
+// --- javascript.md lookups: after stop ------------------------------------
+
+test("after stop, has() still answers for the plan (so get cannot say unknown) and every lookup says the app is stopped", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("pg", [], () => "pg", { provides: ["Database"] });
+  registry.provide("job", [], () => "job", { lifetime: "transient" });
+  const app = await registry.compile().start();
+  assert.equal(app.has("Database"), true);
+  await app.stop();
+  // has(key): "whether some planned service provides key (so get cannot say
+  // it is unknown)": a question about the plan, the same after stop.
+  assert.equal(app.has("Database"), true);
+  assert.equal(app.has("Databse"), false);
+  const stopped = { message: "wireplan: the app is stopped" };
+  assert.throws(() => app.get("Database"), stopped);
+  assert.throws(() => app.getAll("Database"), stopped);
+  assert.throws(() => app.getById("pg"), stopped);
+  assert.throws(() => app.scope(), stopped);
+  await assert.rejects(app.getAsync("Database"), stopped);
+  await assert.rejects(app.getAsync("job"), stopped);
+  // An unknown key is still unknown, not "stopped".
+  assert.throws(() => app.get("Databse"), { name: "LookupError", code: "unknown-key" });
+});
+
+test("lookups while stopping say so, and a stopped scope refuses gets", async () => {
+  let release;
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], () => "db", { dispose: () => new Promise((resolve) => (release = resolve)) });
+  registry.provide("tx", [], () => "tx", { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  const scope = app.scope();
+  assert.equal(await scope.get("tx"), "tx");
+  await scope.stop();
+  await assert.rejects(scope.get("tx"), { message: "wireplan: this scope is stopped" });
+  await assert.rejects(scope.getAll("tx"), { message: "wireplan: this scope is stopped" });
+  await assert.rejects(scope.getById("tx"), { message: "wireplan: this scope is stopped" });
+  assert.equal(scope.has("tx"), true);
+  const stopping = app.stop();
+  assert.throws(() => app.get("db"), { message: "wireplan: the app is stopping" });
+  release();
+  await stopping;
+  assert.throws(() => app.get("db"), { message: "wireplan: the app is stopped" });
+});
