@@ -16,7 +16,8 @@ function modulesThatInitialize() {
   const found = [];
   for (const dir of ["src", "pkg"]) {
     const abs = join(js, dir);
-    if (!existsSync(abs)) continue;
+    // No pkg/ (no build) must fail, not leave the generated glue unchecked.
+    assert.ok(existsSync(abs), `${abs} is missing: build it with \`npm run build\` (in js/)`);
     for (const name of readdirSync(abs)) {
       if (!/\.(c?js|mjs)$/.test(name)) continue;
       const text = readFileSync(join(abs, name), "utf8");
@@ -30,6 +31,7 @@ test("every module that initializes the wasm is listed in sideEffects", () => {
   const listed = new Set(pkg.sideEffects);
   const needed = modulesThatInitialize();
   assert.ok(needed.includes("./src/bundler.js"), "the scan must find the bundler entry");
+  assert.ok(needed.some((f) => f.startsWith("./pkg/")), "the scan must find the generated glue in pkg/");
   for (const file of needed) assert.ok(listed.has(file), `${file} initializes the wasm but is not in sideEffects`);
 });
 
