@@ -921,3 +921,38 @@ def test_what_a_plan_tells_about_itself() -> None:
     assert repr(app) == "<wireplan.App running, 2 singletons>"
     app.stop()
     assert repr(app) == "<wireplan.App stopped, 2 singletons>"
+
+
+def test_stop_reports_overruns_and_names_each_failing_teardown() -> None:
+    """Rule (python.md, Errors and Timeouts), at the synchronous `stop`:
+    every teardown runs; each error is reported with a note naming its
+    service and source; a synchronous teardown over `stop_timeout` is a
+    `TimeoutError` in the core's words; the quick ones are not reported."""
+    log: list[str] = []
+    plan = _slow_teardowns(log, 0.12)
+    b, c = _id(plan, "b"), _id(plan, "c")
+    app = plan.start(stop_timeout=0.05)
+    with pytest.raises(ExceptionGroup) as info:
+        app.stop()
+    assert log == ["stop c", "stop b", "stop a"]
+    assert [str(e).split(":")[0] for e in info.value.exceptions] == [f"`{c}` did not stop within 50 ms", f"`{b}` did not stop within 50 ms"]
+    for e, sid in zip(info.value.exceptions, (c, b)):
+        assert type(e) is TimeoutError
+        assert e.__notes__ == [f"while stopping service `{sid}` ({plan.source(plan.ids.index(sid))})"]
+
+    class Broken: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    def broken() -> Iterator[Broken]:
+        yield Broken()
+        raise OSError("socket already closed")
+
+    plan = registry.compile()
+    app = plan.start()
+    with pytest.raises(ExceptionGroup) as info:
+        app.stop()
+    [e] = info.value.exceptions
+    assert type(e) is OSError
+    assert e.__notes__ == [f"while stopping service `{plan.ids[0]}` ({plan.source(0)})"]
