@@ -1,21 +1,43 @@
 //! Plans one generated hostile input under the default limits and prints
-//! the outcome and the time taken; peak memory comes from the outside:
+//! the outcome and the time taken; peak memory comes from the outside.
+//! `bench/limits.sh` runs every case under `/usr/bin/time` and prints the
+//! table of docs/limits.md:
 //!
 //! ```sh
 //! cargo build --release -p wireplan --example hostile
 //! /usr/bin/time -v target/release/examples/hostile complete-digraph
+//! target/release/examples/hostile --list          # the cases, one a line
+//! target/release/examples/hostile --row nested    # one Markdown table row
 //! ```
-//!
-//! Cases: services-at-limit, services-over, duplicate-ids, ints, nested,
-//! huge-version, long-key, complete-digraph, small-cycles, self-loops,
-//! bindings-at-limit, bindings-in-a-cycle,
-//! captive-chain, scoped-chain, missing-keys, unknown-replacements,
-//! provides-repeated, deps-at-size-limit, missing-at-size-limit,
-//! meta-at-size-limit, meta-at-entries-limit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt::Write as _;
 use std::time::Instant;
+
+/// Every case `generate` knows, in the order of the table.
+const CASES: [&str; 21] = [
+    "services-at-limit",
+    "services-over",
+    "self-loops",
+    "small-cycles",
+    "captive-chain",
+    "duplicate-ids",
+    "missing-keys",
+    "unknown-replacements",
+    "complete-digraph",
+    "bindings-at-limit",
+    "bindings-in-a-cycle",
+    "scoped-chain",
+    "deps-at-size-limit",
+    "missing-at-size-limit",
+    "meta-at-size-limit",
+    "meta-at-entries-limit",
+    "provides-repeated",
+    "long-key",
+    "huge-version",
+    "nested",
+    "ints",
+];
 
 fn doc(services: impl IntoIterator<Item = String>) -> String {
     let mut text = String::from("{\"version\":1,\"services\":[");
@@ -132,13 +154,39 @@ fn generate(case: &str) -> String {
 }
 
 fn main() {
-    let case = std::env::args().nth(1).unwrap_or_else(|| "complete-digraph".to_owned());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--list") {
+        for case in CASES {
+            println!("{case}");
+        }
+        return;
+    }
+    let row = args.first().map(String::as_str) == Some("--row");
+    let case = args.get(usize::from(row)).cloned().unwrap_or_else(|| "complete-digraph".to_owned());
     let start = Instant::now();
     let text = generate(&case);
     let generated = start.elapsed();
     let start = Instant::now();
     let result = wireplan::plan_str(&text, &wireplan::Options::default());
     let planned = start.elapsed();
+    if row {
+        // Markdown, for bench/limits.sh, which appends the peak RSS column.
+        let outcome = match &result {
+            Ok(plan) => format!("plan of {} services", plan.len()),
+            Err(report) => {
+                let full = report.diagnostics.first().map_or(String::new(), |d| format!("{}: {}", d.code, d.message));
+                let mut first: String = full.chars().take(120).collect();
+                if first.len() < full.len() {
+                    first.push_str("...");
+                }
+                let first = first.replace('|', "\\|").replace('`', "'");
+                let n = report.diagnostics.len();
+                format!("{n} diagnostic{}, the first `{first}`", if n == 1 { "" } else { "s" })
+            }
+        };
+        print!("| `{case}` | {:.1} MB | {outcome} | {:.2} s |", text.len() as f64 / 1e6, planned.as_secs_f64());
+        return;
+    }
     let outcome = match &result {
         Ok(plan) => format!("plan of {} services", plan.len()),
         Err(report) => {
