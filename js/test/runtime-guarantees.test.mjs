@@ -309,3 +309,60 @@ test("lookups while stopping say so, and a stopped scope refuses gets", async ()
   await stopping;
   assert.throws(() => app.get("db"), { message: "wireplan: the app is stopped" });
 });
+
+// --- javascript.md: a factory gets an array for `many` --------------------
+// Exactly the providers of that key, in plan order: nothing of the next
+// dependency, no placeholder for an instance still to be built.
+
+test("a many dependency followed by another gets exactly its providers, and the next dependency its own", async () => {
+  const registry = new Registry({ sources: false });
+  registry.supply("config", "config");
+  registry.provide("metrics", [], () => "metrics", { provides: ["plugin"] });
+  registry.provide("tracing", [], () => "tracing", { provides: ["plugin"] });
+  registry.provide("server", [{ key: "plugin", many: true }, "config"], (plugins, config) => ({ plugins, config }));
+  // A scoped service takes the same path when a scope builds it.
+  registry.provide("request", [{ key: "plugin", many: true }, "config"], (plugins, config) => ({ plugins, config }), { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  assert.deepEqual(app.get("server"), { plugins: ["metrics", "tracing"], config: "config" });
+  await app.withScope(async (scope) => {
+    assert.deepEqual(await scope.get("request"), { plugins: ["metrics", "tracing"], config: "config" });
+  });
+  await app.stop();
+});
+
+test("a many dependency with a transient provider gets it built, for a singleton at start and in a scope", async () => {
+  const registry = new Registry({ sources: false });
+  let n = 0;
+  // `audit` is the first service after the singletons; `x-request` the last.
+  registry.provide("audit", [], () => `audit${++n}`, { lifetime: "transient", provides: ["plugin", "Audit"] });
+  registry.provide("metrics", [], () => "metrics", { provides: ["plugin"] });
+  registry.provide("server", [{ key: "plugin", many: true }], (plugins) => plugins);
+  // Every provider still to be built: the list holds built instances only.
+  registry.provide("trail", [{ key: "Audit", many: true }], (audits) => audits);
+  registry.provide("x-request", [{ key: "plugin", many: true }], (plugins) => plugins, { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  // One transient each, built concurrently (in either order).
+  const [server, trail] = [app.get("server"), app.get("trail")];
+  assert.deepEqual([server.length, server[1], trail.length], [2, "metrics", 1]);
+  assert.deepEqual([server[0], trail[0]].sort(), ["audit1", "audit2"]);
+  await app.withScope(async (scope) => {
+    assert.deepEqual(await scope.get("x-request"), ["audit3", "metrics"]);
+  });
+  await app.stop();
+});
+
+test("a many dependency is read alone: a lazy handle elsewhere to a service not yet started is not touched", async () => {
+  // Plan order: layer 0 `a` (lazy to `z`) and `p`; layer 1 `b` (many
+  // `plugin`, called before `z` is ready) and `z`.
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [{ key: "z", lazy: true }], (z) => ({ z }));
+  registry.provide("p", [], () => "p", { provides: ["plugin"] });
+  registry.provide("b", [{ key: "plugin", many: true }], (plugins) => plugins);
+  registry.provide("z", ["a"], () => "z");
+  const compiled = registry.compile();
+  assert.deepEqual(compiled.layers, [["a", "p"], ["b", "z"]]);
+  const app = await compiled.start();
+  assert.deepEqual(app.get("b"), ["p"]);
+  assert.equal(app.get("a").z(), "z");
+  await app.stop();
+});
