@@ -956,3 +956,104 @@ def test_stop_reports_overruns_and_names_each_failing_teardown() -> None:
     [e] = info.value.exceptions
     assert type(e) is OSError
     assert e.__notes__ == [f"while stopping service `{plan.ids[0]}` ({plan.source(0)})"]
+
+
+# ---- every kind of teardown runs ------------------------------------------------
+
+
+def _every_kind(log: list[str]) -> wireplan.Plan:
+    """One provider of each kind with a teardown: a generator, a context
+    manager, an async generator and an async context manager, started in
+    that order (each needs the one before)."""
+
+    class G: ...
+    class C: ...
+    class AG: ...
+    class AC: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    def g() -> Iterator[G]:
+        try:
+            yield G()
+        except Exception as e:
+            log.append(f"g {e!r}")
+            raise
+        log.append("g None")
+
+    @registry.provide
+    @contextlib.contextmanager
+    def c(g: G) -> Iterator[C]:
+        try:
+            yield C()
+        except Exception as e:
+            log.append(f"c {e!r}")
+            raise
+        log.append("c None")
+
+    @registry.provide
+    async def ag(c: C) -> AsyncIterator[AG]:
+        try:
+            yield AG()
+        except Exception as e:
+            log.append(f"ag {e!r}")
+            raise
+        log.append("ag None")
+
+    @registry.provide
+    @contextlib.asynccontextmanager
+    async def ac(ag: AG) -> AsyncIterator[AC]:
+        try:
+            yield AC()
+        except Exception as e:
+            log.append(f"ac {e!r}")
+            raise
+        log.append("ac None")
+
+    return registry.compile()
+
+
+@pytest.mark.parametrize("stop_timeout", [None, 5.0])
+@pytest.mark.parametrize("error", [None, ValueError("request failed")])
+def test_astop_runs_every_kind_of_teardown_told_why(stop_timeout: Optional[float], error: Optional[Exception]) -> None:
+    """Rule (lifecycle.md 1 and 2): stop is the exact reverse of readiness,
+    for every kind of teardown, with or without a stop timeout; each is told
+    why the app ended (`None` on a clean exit); one that re-raises the very
+    error it was given has not failed."""
+    log: list[str] = []
+    plan = _every_kind(log)
+
+    async def main() -> None:
+        app = await plan.start_async(stop_timeout=stop_timeout)
+        await app.astop(error=error)
+
+    asyncio.run(main())
+    assert log == [f"{k} {error!r}" for k in ("ac", "ag", "c", "g")]
+
+
+def test_a_generator_yielding_twice_is_reported_and_closed() -> None:
+    """Rule (`_teardown`): a generator provider must yield exactly once; one
+    that yields again at teardown is an error of that service, and it is
+    closed (its `finally` runs), not left suspended."""
+    log: list[str] = []
+
+    class Twice: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    def twice() -> Iterator[Twice]:
+        try:
+            yield Twice()
+            yield Twice()
+        finally:
+            log.append("closed")
+
+    plan = registry.compile()
+    app = plan.start()
+    with pytest.raises(ExceptionGroup) as info:
+        app.stop()
+    [e] = info.value.exceptions
+    assert type(e) is RuntimeError and str(e) == "a generator provider must yield exactly once"
+    assert log == ["closed"]
