@@ -1057,3 +1057,45 @@ def test_a_generator_yielding_twice_is_reported_and_closed() -> None:
     [e] = info.value.exceptions
     assert type(e) is RuntimeError and str(e) == "a generator provider must yield exactly once"
     assert log == ["closed"]
+
+
+@pytest.mark.parametrize("how", ["app", "scope", "async-app", "async-scope"])
+def test_a_block_left_by_an_error_notes_each_failing_teardown_by_service(how: str) -> None:
+    """Rule (lifecycle.md 2): a block left by an exception that also meets
+    failing teardowns lets the block's own error through, with a note per
+    teardown error naming the service and its source."""
+
+    class Conn: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="scoped" if "scope" in how else "singleton")
+    def conn() -> Iterator[Conn]:
+        try:
+            yield Conn()
+        finally:
+            raise OSError("socket already closed")
+
+    plan = registry.compile()
+    sid = plan.ids[0]
+    doing = "closing the scope" if "scope" in how else "stopping the app"
+
+    async def run_async() -> None:
+        async with plan.start_async() as app:
+            if how == "async-app":
+                raise ValueError("request failed")
+            async with app.scope() as scope:
+                await scope.aget(Conn)
+                raise ValueError("request failed")
+
+    with pytest.raises(ValueError, match="request failed") as info:
+        if how.startswith("async"):
+            asyncio.run(run_async())
+        else:
+            with plan.start() as app:
+                if how == "app":
+                    raise ValueError("request failed")
+                with app.scope() as scope:
+                    scope.get(Conn)
+                    raise ValueError("request failed")
+    assert info.value.__notes__ == [f"{doing}, while stopping service `{sid}` ({plan.source(0)}): OSError: socket already closed"]
