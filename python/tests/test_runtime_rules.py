@@ -13,7 +13,7 @@ import pytest
 
 import wireplan
 import wireplan.runtime
-from wireplan.errors import ExceptionGroup
+from wireplan.errors import BaseExceptionGroup, ExceptionGroup
 
 
 def _id(plan: wireplan.Plan, name: str) -> str:
@@ -1099,3 +1099,77 @@ def test_a_block_left_by_an_error_notes_each_failing_teardown_by_service(how: st
                     scope.get(Conn)
                     raise ValueError("request failed")
     assert info.value.__notes__ == [f"{doing}, while stopping service `{sid}` ({plan.source(0)}): OSError: socket already closed"]
+
+
+def test_a_teardown_raising_keyboard_interrupt_is_not_swallowed() -> None:
+    """Rule (python.md, Faults): every teardown runs even when others raise,
+    and none is swallowed: a `KeyboardInterrupt` from a teardown comes out
+    in a `BaseExceptionGroup` with the other errors."""
+    log: list[str] = []
+
+    class First: ...
+    class Second: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    def first() -> Iterator[First]:
+        yield First()
+        log.append("first")
+        raise OSError("first failed")
+
+    @registry.provide
+    def second(first: First) -> Iterator[Second]:
+        yield Second()
+        log.append("second")
+        raise KeyboardInterrupt
+
+    app = registry.compile().start()
+    with pytest.raises(BaseExceptionGroup) as info:
+        app.stop()
+    assert not isinstance(info.value, ExceptionGroup)
+    assert [type(e) for e in info.value.exceptions] == [KeyboardInterrupt, OSError]
+    assert log == ["second", "first"]
+
+
+@pytest.mark.parametrize("siblings", [False, True], ids=["alone", "in-a-layer"])
+def test_an_async_factory_that_blocks_is_measured(siblings: bool) -> None:
+    """Rule (python.md, Timeouts): what cannot be interrupted is measured
+    when it returns: an async factory that blocks the loop past the start
+    timeout (no await to cancel) fails the start in the core's words, and
+    is rolled back with the others."""
+    log: list[str] = []
+
+    class Blocking: ...
+    class Quick: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def blocking() -> AsyncIterator[Blocking]:
+        time.sleep(0.15)  # blocks the loop: the deadline cannot fire
+        try:
+            yield Blocking()
+        finally:
+            log.append("stop blocking")
+
+    if siblings:
+        @registry.provide
+        async def quick() -> AsyncIterator[Quick]:
+            try:
+                yield Quick()
+            finally:
+                log.append("stop quick")
+
+    plan = registry.compile()
+    sid = _id(plan, "blocking")
+
+    async def main() -> None:
+        async with plan.start_async(start_timeout=0.05):
+            pass
+
+    with pytest.raises(wireplan.StartError) as info:
+        asyncio.run(main())
+    assert info.value.service == sid and type(info.value.cause) is TimeoutError
+    assert str(info.value.cause).startswith(f"`{sid}` did not start within 50 ms: the factory returned after ")
+    assert sorted(log) == sorted(["stop blocking"] + (["stop quick"] if siblings else []))
