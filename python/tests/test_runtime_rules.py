@@ -1173,3 +1173,85 @@ def test_an_async_factory_that_blocks_is_measured(siblings: bool) -> None:
     assert info.value.service == sid and type(info.value.cause) is TimeoutError
     assert str(info.value.cause).startswith(f"`{sid}` did not start within 50 ms: the factory returned after ")
     assert sorted(log) == sorted(["stop blocking"] + (["stop quick"] if siblings else []))
+
+
+# ---- lazy and many --------------------------------------------------------------
+
+
+def test_a_lazy_scoped_dependency_is_built_in_the_scope_on_first_use() -> None:
+    """Rule (python.md, lazy: "resolved on first use"): a scoped service's
+    lazy handle to another scoped service builds it in that scope when first
+    used, once: the handle and the scope give the same instance."""
+    built: list[str] = []
+
+    class Session:
+        def __init__(self) -> None:
+            built.append("session")
+
+    class Repo:
+        def __init__(self, session: wireplan.Lazy[Session] = wireplan.lazy) -> None:
+            self.session = session
+
+    registry = wireplan.Registry()
+    registry.provide(Session, lifetime="scoped")
+    registry.provide(Repo, lifetime="scoped")
+    with registry.compile().start() as app, app.scope() as scope:
+        repo = scope.get(Repo)
+        assert built == []  # not built until used
+        session = repo.session.get()
+        assert type(session) is Session and built == ["session"]
+        assert repo.session.get() is session is scope.get(Session)
+        assert built == ["session"]
+
+
+def test_a_lazy_many_gives_every_provider_on_first_use() -> None:
+    """Rule (python.md: `many` is every provider, in order; `lazy` resolved on
+    first use): `Lazy[list[P]] = many` resolves to every provider of `P`,
+    in declaration order, singletons and transients alike."""
+
+    class Plugin:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    class Host:
+        def __init__(self, plugins: wireplan.Lazy[list[Plugin]] = wireplan.many) -> None:
+            self.plugins = plugins
+
+    registry = wireplan.Registry()
+    registry.provide(Plugin, lambda: Plugin("a"), id="a")
+    registry.provide(Plugin, lambda: Plugin("b"), id="b", lifetime="transient")
+    registry.provide(Host)
+    with registry.compile().start() as app:
+        host = app.get(Host)
+        assert isinstance(host.plugins, wireplan.Lazy)
+        first = host.plugins.get()
+        assert [p.name for p in first] == ["a", "b"]
+        assert first[0] is app.get_by_id("a")
+
+
+def test_a_singleton_is_not_given_after_stop() -> None:
+    """Rule (`_value`): an instance is only ever given while its app runs:
+    after stop, asking for a singleton says it is not started."""
+
+    registry = _two_providers()
+    plan = registry.compile()
+    app = plan.start()
+    app.stop()
+    with pytest.raises(RuntimeError, match=f"`{wireplan.key_of(_Database)}` is not started"):
+        app.get(_Database)
+
+
+def test_an_optional_keyword_parameter_nothing_provides_keeps_its_default() -> None:
+    """Rule (python.md, Keys): "the default is used when nothing provides
+    its type", for a parameter passed by keyword too."""
+
+    class Svc:
+        def __init__(self, *, x: _Unprovided = _DEFAULT, y: Optional[_Unprovided] = None) -> None:  # type: ignore[assignment]
+            self.x, self.y = x, y
+
+    registry = wireplan.Registry()
+    registry.provide(Svc)
+    registry.provide(Svc, id="transient-svc", lifetime="transient", provides=["svc2"])
+    with registry.compile().start() as app:
+        assert app.get(Svc).x is _DEFAULT and app.get(Svc).y is None
+        assert app.get("svc2").x is _DEFAULT
