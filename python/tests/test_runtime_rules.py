@@ -1255,3 +1255,40 @@ def test_an_optional_keyword_parameter_nothing_provides_keeps_its_default() -> N
     with registry.compile().start() as app:
         assert app.get(Svc).x is _DEFAULT and app.get(Svc).y is None
         assert app.get("svc2").x is _DEFAULT
+
+
+def test_a_transient_dependency_is_built_once_per_instance_that_needs_it() -> None:
+    """Rule (the recipes: "what to build for one instance, dependencies
+    first"): building a scoped or transient service builds each of its
+    transient dependencies once, and tears each one down once."""
+    log: list[str] = []
+
+    class Token: ...
+
+    class Repo:
+        def __init__(self, token: Token) -> None:
+            self.token = token
+
+    class Job:
+        def __init__(self, token: Token) -> None:
+            self.token = token
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    def token() -> Iterator[Token]:
+        log.append("build")
+        yield Token()
+        log.append("tear down")
+
+    registry.provide(Repo, lifetime="scoped")
+    registry.provide(Job, lifetime="transient")
+    with registry.compile().start() as app:
+        with app.scope() as scope:
+            repo = scope.get(Repo)
+            assert scope.get(Repo) is repo
+            assert log == ["build"]
+            job = scope.get(Job)
+            assert job.token is not repo.token
+            assert log == ["build", "build"]
+        assert log == ["build", "build", "tear down", "tear down"]
