@@ -203,7 +203,7 @@ test("when several services of a layer fail, the start error names the first to 
   for (const id of ["a", "b"]) {
     registry.provide(id, [], (ctx) => new Promise((_, reject) => {
       ctx.signal.addEventListener("abort", () => {
-        log.push(`${id} aborted`);
+        log.push(`${id} aborted: ${ctx.signal.reason.message}`);
         reject(new Error(`${id} gave up`));
       });
     }));
@@ -226,13 +226,18 @@ test("when several services of a layer fail, the start error names the first to 
     assert.equal(error.message, "service `c` failed to start: c failed first");
     return true;
   });
-  assert.deepEqual(log, ["a aborted", "b aborted"]);
+  // The siblings' signals abort with the first failure as the reason.
+  assert.deepEqual(log, ["a aborted: wireplan: `c` failed to start: c failed first", "b aborted: wireplan: `c` failed to start: c failed first"]);
 });
 
 test("a synchronous failure while the layer is being called is the first; the async siblings' later rejections are not", async () => {
   const registry = new Registry({ sources: false });
+  let reason;
   registry.provide("a", [], (ctx) => new Promise((_, reject) => {
-    ctx.signal.addEventListener("abort", () => reject(new Error("a aborted")));
+    ctx.signal.addEventListener("abort", () => {
+      reason = ctx.signal.reason;
+      reject(new Error("a aborted"));
+    });
   }));
   registry.provide("b", [], () => {
     throw new Error("b threw");
@@ -247,6 +252,7 @@ test("a synchronous failure while the layer is being called is the first; the as
     return true;
   });
   assert.equal(called, false, "no factory of the layer is called after the failure");
+  assert.equal(reason?.message, "wireplan: `b` failed to start: b threw", "the async sibling in flight is aborted, told why");
 });
 
 test("of two start timeouts, the earlier is reported", async () => {
@@ -365,4 +371,50 @@ test("a many dependency is read alone: a lazy handle elsewhere to a service not 
   assert.deepEqual(app.get("b"), ["p"]);
   assert.equal(app.get("a").z(), "z");
   await app.stop();
+});
+
+test("stop disposes every transient and singleton that has a dispose, past those that have none, in reverse order of readiness", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  const dispose = (x) => log.push(x.id);
+  registry.provide("closable", [], () => ({ id: "closable" }), { lifetime: "transient", dispose });
+  registry.provide("plain", [], () => ({ id: "plain" }), { lifetime: "transient" });
+  registry.provide("config", [], () => ({ id: "config" }), { dispose });
+  registry.provide("bare", ["config"], () => ({ id: "bare" }));
+  // `svc` takes both transients: `closable` built first, then `plain`.
+  registry.provide("svc", ["bare", "closable", "plain"], () => ({ id: "svc" }), { dispose });
+  const app = await registry.compile().start();
+  await app.stop();
+  assert.deepEqual(log, ["svc", "closable", "config"]);
+});
+
+test("a scope or a lazy handle that outlives the app's stop hands over no disposed singleton", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], () => ({ open: true }), { dispose: (db) => (db.open = false) });
+  registry.provide("repo", [{ key: "db", lazy: true }], (db) => ({ db }));
+  const app = await registry.compile().start();
+  const scope = app.scope();
+  const repo = app.get("repo");
+  assert.equal(repo.db().open, true);
+  await app.stop();
+  assert.throws(() => repo.db(), { message: "wireplan: `db` is not started" });
+  await assert.rejects(scope.get("db"), { message: "wireplan: `db` is not started" });
+});
+
+test("stop({error}) aborts the app's builds in flight with that error as the reason, whatever its value", async () => {
+  for (const error of [0, "", false, new Error("SIGTERM")]) {
+    const reasons = [];
+    const registry = new Registry({ sources: false });
+    registry.provide("job", [], (ctx) => new Promise((resolve) => {
+      ctx.signal.addEventListener("abort", () => {
+        reasons.push(ctx.signal.reason);
+        resolve({});
+      });
+    }), { lifetime: "transient" });
+    const app = await registry.compile().start();
+    const pending = app.getAsync("job");
+    await app.stop({ error });
+    await assert.rejects(pending, { message: "wireplan: the app is stopped" });
+    assert.deepEqual(reasons, [error]);
+  }
 });
