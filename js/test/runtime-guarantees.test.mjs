@@ -381,11 +381,12 @@ test("stop disposes every transient and singleton that has a dispose, past those
   registry.provide("plain", [], () => ({ id: "plain" }), { lifetime: "transient" });
   registry.provide("config", [], () => ({ id: "config" }), { dispose });
   registry.provide("bare", ["config"], () => ({ id: "bare" }));
+  registry.provide("pool", ["bare"], () => ({ id: "pool" }), { dispose });
   // `svc` takes both transients: `closable` built first, then `plain`.
-  registry.provide("svc", ["bare", "closable", "plain"], () => ({ id: "svc" }), { dispose });
+  registry.provide("svc", ["pool", "closable", "plain"], () => ({ id: "svc" }), { dispose });
   const app = await registry.compile().start();
   await app.stop();
-  assert.deepEqual(log, ["svc", "closable", "config"]);
+  assert.deepEqual(log, ["svc", "closable", "pool", "config"]);
 });
 
 test("a scope or a lazy handle that outlives the app's stop hands over no disposed singleton", async () => {
