@@ -419,3 +419,101 @@ test("stop({error}) aborts the app's builds in flight with that error as the rea
     assert.deepEqual(reasons, [error]);
   }
 });
+
+// --- javascript.md: a factory is called with one argument per dependency, then {signal, id}
+
+test("a singleton with 0 to 5 plain dependencies gets each in order, then the context last", async () => {
+  const seen = {};
+  const registry = new Registry({ sources: false });
+  const deps = ["d1", "d2", "d3", "d4", "d5"];
+  for (const d of deps) registry.supply(d, d.toUpperCase());
+  for (let k = 0; k <= 5; k++) {
+    registry.provide(`s${k}`, deps.slice(0, k), (...args) => {
+      seen[`s${k}`] = [args.slice(0, -1), args.at(-1).id];
+      return k;
+    });
+  }
+  const app = await registry.compile().start();
+  for (let k = 0; k <= 5; k++) assert.deepEqual(seen[`s${k}`], [["D1", "D2", "D3", "D4", "D5"].slice(0, k), `s${k}`], `s${k}`);
+  await app.stop();
+});
+
+test("a missing optional dependency is undefined, whatever service comes next in the plan", async () => {
+  // Plan order: layer 0 `base`, `opt`; layer 1 `user` (needs `base`).
+  const registry = new Registry({ sources: false });
+  registry.supply("base", "base");
+  registry.provide("opt", [{ key: "Cache", optional: true }], (cache) => ({ cache }));
+  registry.provide("user", ["base"], (base) => base);
+  const app = await registry.compile().start();
+  assert.deepEqual(app.get("opt"), { cache: undefined });
+  await app.stop();
+});
+
+test("a lazy many handle gives the array, also for a service that awaits a transient first", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("metrics", [], () => "metrics", { provides: ["plugin"] });
+  registry.provide("conn", [], async () => "conn", { lifetime: "transient" });
+  registry.provide("host", ["conn", { key: "plugin", many: true, lazy: true }], (conn, plugins) => ({ conn, plugins }));
+  const app = await registry.compile().start();
+  assert.equal(app.get("host").conn, "conn");
+  assert.deepEqual(app.get("host").plugins(), ["metrics"]);
+  await app.stop();
+});
+
+// --- lifecycle.md 5 / javascript.md start(): a failure stops the layer's calls
+
+test("a synchronous factory over startTimeout fails the start: no later factory of its layer is called", async () => {
+  const called = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => {
+    called.push("a");
+    const t = performance.now();
+    while (performance.now() - t < 30);
+    return "a";
+  }, { dispose: () => called.push("dispose a") });
+  registry.provide("b", [], () => called.push("b"));
+  await assert.rejects(registry.compile().start({ startTimeout: 10 }), { name: "StartError", service: "a" });
+  assert.deepEqual(called, ["a", "dispose a"]);
+});
+
+test("an abort while a layer's synchronous factories are being called is reported in that layer; before the start, before layer 0", async () => {
+  const controller = new AbortController();
+  const registry = new Registry({ sources: false });
+  registry.supply("base", "base");
+  registry.provide("stopper", ["base"], () => controller.abort(new Error("ctrl-c")));
+  registry.provide("zz", ["base"], () => "zz");
+  await assert.rejects(registry.compile().start({ signal: controller.signal }), { name: "AbortError", message: "start aborted in layer 1: ctrl-c" });
+  await assert.rejects(registry.compile().start({ signal: AbortSignal.abort(new Error("early")) }), { name: "AbortError", message: "start aborted before layer 0: early" });
+});
+
+// --- lifecycle.md 6: lookup errors say what is true ------------------------
+
+function lookupError(code, message) {
+  return (error) => {
+    assert.equal(error.name, "LookupError");
+    assert.equal(error.code, code);
+    assert.equal(error.message, `wireplan: ${message}`);
+    return true;
+  };
+}
+
+test("a key registered for this profile (or for every profile) that no root needs is not planned, not another profile's", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("tracing", [], () => "tracing", { profiles: ["prod"] });
+  registry.provide("audit", [], () => "audit", { profiles: [] });
+  registry.provide("server", [], () => "server");
+  const app = await registry.compile({ profile: "prod", roots: ["server"] }).start();
+  assert.throws(() => app.get("tracing"), lookupError("not-planned", "`tracing` is registered but no root needs it"));
+  assert.throws(() => app.get("audit"), lookupError("not-planned", "`audit` is registered but no root needs it"));
+  await app.stop();
+});
+
+test("a replaced service whose replacement is not planned either is not planned, not replaced", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("pg", [], () => "pg", { provides: ["Database"] });
+  registry.provide("pg.fake", [], () => "fake", { provides: ["Database"], replaces: "pg" });
+  registry.provide("server", [], () => "server");
+  const app = await registry.compile({ roots: ["server"] }).start();
+  assert.throws(() => app.get("Database"), lookupError("not-planned", "`Database` is registered but no root needs it"));
+  await app.stop();
+});
