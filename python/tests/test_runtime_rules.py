@@ -1292,3 +1292,157 @@ def test_a_transient_dependency_is_built_once_per_instance_that_needs_it() -> No
             assert job.token is not repo.token
             assert log == ["build", "build"]
         assert log == ["build", "build", "tear down", "tear down"]
+
+
+# ---- async: what a sync factory needs is awaited, the layer's failures -----------
+
+
+@pytest.mark.parametrize("lifetime", ["singleton", "scoped"])
+def test_a_sync_factory_gets_its_async_dependencies_awaited(lifetime: str) -> None:
+    """Rule (python.md, Async): async factories are awaited wherever they
+    are needed, also as a synchronous factory's dependencies (one or
+    `many`); its singleton dependencies are the started instances, and a
+    scoped one already built in the scope is that instance (nothing is
+    built twice)."""
+    built: list[str] = []
+
+    class Config:
+        def __init__(self) -> None:
+            built.append("config")
+
+    class Conn: ...
+
+    class Session: ...
+
+    class Uses:
+        def __init__(self, config: Config, conn: Conn, conns: list[Conn] = wireplan.many,
+                     session: Optional[Session] = None) -> None:
+            self.config, self.conn, self.conns, self.session = config, conn, conns, session
+
+    registry = wireplan.Registry()
+    registry.provide(Config)
+
+    @registry.provide(lifetime="transient")
+    async def conn() -> Conn:
+        await asyncio.sleep(0)
+        built.append("conn")
+        return Conn()
+
+    if lifetime == "scoped":
+        @registry.provide(lifetime="scoped")
+        async def session() -> Session:
+            await asyncio.sleep(0)
+            built.append("session")
+            return Session()
+
+    registry.provide(Uses, lifetime=lifetime)
+    plan = registry.compile()
+
+    async def main() -> None:
+        async with plan.start_async() as app:
+            if lifetime == "singleton":
+                uses = app.get(Uses)
+            else:
+                async with app.scope() as scope:
+                    first = await scope.aget(Session)
+                    uses = await scope.aget(Uses)
+                    assert uses.session is first
+            assert uses.config is app.get(Config)
+            assert type(uses.conn) is Conn and [type(c) for c in uses.conns] == [Conn]
+            assert uses.conns[0] is uses.conn  # one build of `Uses`: its transient built once
+
+    asyncio.run(main())
+    assert built.count("config") == 1 and built.count("session") == (lifetime == "scoped")
+    assert built.count("conn") == 1
+
+
+def _failing_layer(log: list[str], how_a: str) -> wireplan.Plan:
+    """Three async factories in one layer, each done in the first turn of
+    the loop: `a` fails (`how_a`: raises ValueError, or CancelledError of
+    its own), `b` fails with ValueError, `c` starts and has a teardown."""
+
+    class A: ...
+    class B: ...
+    class C: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def a() -> A:
+        await asyncio.sleep(0)
+        if how_a == "cancelled":
+            raise asyncio.CancelledError
+        raise ValueError("a broke")
+
+    @registry.provide
+    async def b() -> B:
+        await asyncio.sleep(0)
+        raise ValueError("b broke")
+
+    @registry.provide
+    async def c() -> AsyncIterator[C]:
+        await asyncio.sleep(0)
+        try:
+            yield C()
+        finally:
+            log.append("stop c")
+
+    return registry.compile()
+
+
+@pytest.mark.parametrize("how_a", ["raises", "cancelled"])
+def test_a_layers_first_failure_is_the_error_and_the_others_are_notes(how_a: str) -> None:
+    """Rule (lifecycle.md 5): the start error names the first failure of the
+    layer (a factory cancelled of its own counts: "`a` was cancelled"); the
+    layer's other failures are notes on it, each once; what finished in the
+    same turn is ready and is rolled back."""
+    log: list[str] = []
+    plan = _failing_layer(log, how_a)
+    a, b = _id(plan, "a"), _id(plan, "b")
+
+    async def main() -> None:
+        async with plan.start_async():
+            pass
+
+    with pytest.raises(wireplan.StartError) as info:
+        asyncio.run(main())
+    err = info.value
+    assert err.service == a
+    if how_a == "cancelled":
+        assert type(err.cause) is asyncio.CancelledError and str(err.cause) == f"`{a}` was cancelled"
+    else:
+        assert type(err.cause) is ValueError and str(err.cause) == "a broke"
+    assert err.__notes__ == [f"`{b}` failed too: ValueError: b broke"]
+    assert log == ["stop c"]
+
+
+def test_a_failed_shared_build_nobody_waits_for_leaves_no_unretrieved_error() -> None:
+    """Rule (lifecycle.md 3): a scoped build that fails fails every waiter
+    and is not kept; with no waiter, its error is still retrieved, so the
+    loop never reports "Future exception was never retrieved"."""
+    import gc
+
+    class Flaky: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="scoped")
+    async def flaky() -> Flaky:
+        await asyncio.sleep(0)
+        raise ValueError("no route to host")
+
+    plan = registry.compile()
+    reported: list[Any] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context))
+        async with plan.start_async() as app:
+            async with app.scope() as scope:
+                for _ in range(2):  # not kept: built (and failing) again
+                    with pytest.raises(ValueError, match="no route to host"):
+                        await scope.aget(Flaky)
+            gc.collect()
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert reported == []
