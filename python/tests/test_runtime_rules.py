@@ -1446,3 +1446,123 @@ def test_a_failed_shared_build_nobody_waits_for_leaves_no_unretrieved_error() ->
 
     asyncio.run(main())
     assert reported == []
+
+
+@pytest.mark.parametrize("lifetime", ["singleton", "scoped", "transient"])
+def test_an_async_factory_gets_its_async_dependencies_awaited(lifetime: str) -> None:
+    """Rule (python.md, Async), for an async factory: its async transient
+    dependencies, one or `many`, are awaited before it is called."""
+
+    class Conn: ...
+
+    class Pool:
+        def __init__(self, conn: Conn, conns: list[Conn]) -> None:
+            self.conn, self.conns = conn, conns
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    async def conn() -> Conn:
+        await asyncio.sleep(0)
+        return Conn()
+
+    @registry.provide(lifetime=lifetime)
+    async def pool(conn: Conn, conns: list[Conn] = wireplan.many) -> Pool:
+        await asyncio.sleep(0)
+        return Pool(conn, conns)
+
+    plan = registry.compile()
+
+    async def main() -> Pool:
+        async with plan.start_async() as app, app.scope() as scope:
+            return await scope.aget(Pool)
+
+    got = asyncio.run(main())
+    assert type(got.conn) is Conn and [type(c) for c in got.conns] == [Conn]
+
+
+def test_an_async_generator_yielding_twice_is_reported_and_closed() -> None:
+    """Rule (`_aclose_agen`): an async generator provider must yield exactly
+    once; one that yields again at teardown is that service's error, and it
+    is closed (its `finally` runs)."""
+    log: list[str] = []
+
+    class Twice: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def twice() -> AsyncIterator[Twice]:
+        try:
+            yield Twice()
+            yield Twice()
+        finally:
+            log.append("closed")
+
+    plan = registry.compile()
+
+    async def main() -> BaseException:
+        app = await plan.start_async()
+        with pytest.raises(ExceptionGroup) as info:
+            await app.astop()
+        return info.value
+
+    [e] = asyncio.run(main()).exceptions  # type: ignore[attr-defined]
+    assert type(e) is RuntimeError and str(e) == "an async generator provider must yield exactly once"
+    assert log == ["closed"]
+
+
+def test_a_cancelled_start_tears_down_a_stubborn_factory_once_it_settles() -> None:
+    """Rule (lifecycle.md 5 and python.md, Faults): when the task running
+    `start_async()` is cancelled mid-layer, a factory that ignores its
+    cancellation is abandoned, and torn down (told why) once it settles."""
+    log: list[str] = []
+
+    class Stubborn: ...
+    class Slow: ...
+
+    registry = wireplan.Registry()
+    release: list[asyncio.Event] = []
+
+    @registry.provide
+    async def stubborn() -> AsyncIterator[Stubborn]:
+        while True:
+            try:
+                await release[0].wait()
+                break
+            except asyncio.CancelledError:
+                log.append("ignored a cancellation")
+        try:
+            yield Stubborn()
+        except BaseException as e:
+            log.append(f"told {type(e).__name__}")
+            raise
+        finally:
+            log.append("stop stubborn")
+
+    @registry.provide
+    async def slow() -> Slow:
+        await asyncio.sleep(10)
+        return Slow()
+
+    plan = registry.compile()
+
+    async def main() -> None:
+        release.append(asyncio.Event())
+
+        async def run() -> None:
+            async with plan.start_async():
+                pass
+
+        task = asyncio.ensure_future(run())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert log == ["ignored a cancellation"]
+        release[0].set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert log == ["ignored a cancellation", "told CancelledError", "stop stubborn"]
