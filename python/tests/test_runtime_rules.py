@@ -1505,6 +1505,7 @@ def test_an_async_generator_yielding_twice_is_reported_and_closed() -> None:
         app = await plan.start_async()
         with pytest.raises(ExceptionGroup) as info:
             await app.astop()
+        assert log == ["closed"]  # by the stop, not later by asyncio.run's shutdown of async generators
         return info.value
 
     [e] = asyncio.run(main()).exceptions  # type: ignore[attr-defined]
