@@ -1567,3 +1567,43 @@ def test_a_cancelled_start_tears_down_a_stubborn_factory_once_it_settles() -> No
 
     asyncio.run(main())
     assert log == ["ignored a cancellation", "told CancelledError", "stop stubborn"]
+
+
+def test_a_sibling_that_finishes_as_it_is_cancelled_is_ready_and_rolled_back() -> None:
+    """Rule (lifecycle.md 5): after the first failure cancels the layer, a
+    factory that settles as it sees its cancellation counts as ready (it is
+    not abandoned): its teardown joins the rollback."""
+    log: list[str] = []
+
+    class Quitter: ...
+    class Failer: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide
+    async def quitter() -> AsyncIterator[Quitter]:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            log.append("quitting")  # and finishes anyway
+        try:
+            yield Quitter()
+        finally:
+            log.append("stop quitter")
+
+    @registry.provide
+    async def failer() -> Failer:
+        await asyncio.sleep(0)
+        raise ValueError("failer broke")
+
+    plan = registry.compile()
+
+    async def main() -> None:
+        async with plan.start_async():
+            pass
+
+    with pytest.raises(wireplan.StartError) as info:
+        asyncio.run(main())
+    assert info.value.service == _id(plan, "failer")
+    assert info.value.abandoned == ()
+    assert log == ["quitting", "stop quitter"]
