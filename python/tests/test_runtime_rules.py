@@ -1164,15 +1164,17 @@ def test_an_async_factory_that_blocks_is_measured(siblings: bool) -> None:
     plan = registry.compile()
     sid = _id(plan, "blocking")
 
-    async def main() -> None:
-        async with plan.start_async(start_timeout=0.05):
-            pass
+    async def main() -> wireplan.StartError:
+        with pytest.raises(wireplan.StartError) as info:
+            async with plan.start_async(start_timeout=0.05):
+                pass
+        # By the rollback, not by asyncio.run's shutdown of async generators.
+        assert sorted(log) == sorted(["stop blocking"] + (["stop quick"] if siblings else []))
+        return info.value
 
-    with pytest.raises(wireplan.StartError) as info:
-        asyncio.run(main())
-    assert info.value.service == sid and type(info.value.cause) is TimeoutError
-    assert str(info.value.cause).startswith(f"`{sid}` did not start within 50 ms: the factory returned after ")
-    assert sorted(log) == sorted(["stop blocking"] + (["stop quick"] if siblings else []))
+    err = asyncio.run(main())
+    assert err.service == sid and type(err.cause) is TimeoutError
+    assert str(err.cause).startswith(f"`{sid}` did not start within 50 ms: the factory returned after ")
 
 
 # ---- lazy and many --------------------------------------------------------------
@@ -1400,13 +1402,14 @@ def test_a_layers_first_failure_is_the_error_and_the_others_are_notes(how_a: str
     plan = _failing_layer(log, how_a)
     a, b = _id(plan, "a"), _id(plan, "b")
 
-    async def main() -> None:
-        async with plan.start_async():
-            pass
+    async def main() -> wireplan.StartError:
+        with pytest.raises(wireplan.StartError) as info:
+            async with plan.start_async():
+                pass
+        assert log == ["stop c"]  # by the rollback, not by asyncio.run's shutdown of async generators
+        return info.value
 
-    with pytest.raises(wireplan.StartError) as info:
-        asyncio.run(main())
-    err = info.value
+    err = asyncio.run(main())
     assert err.service == a
     if how_a == "cancelled":
         assert type(err.cause) is asyncio.CancelledError and str(err.cause) == f"`{a}` was cancelled"
@@ -1598,12 +1601,15 @@ def test_a_sibling_that_finishes_as_it_is_cancelled_is_ready_and_rolled_back() -
 
     plan = registry.compile()
 
-    async def main() -> None:
-        async with plan.start_async():
-            pass
+    async def main() -> wireplan.StartError:
+        with pytest.raises(wireplan.StartError) as info:
+            async with plan.start_async():
+                pass
+        # Torn down by the rollback, not later by asyncio.run's shutdown of
+        # async generators.
+        assert log == ["quitting", "stop quitter"]
+        return info.value
 
-    with pytest.raises(wireplan.StartError) as info:
-        asyncio.run(main())
-    assert info.value.service == _id(plan, "failer")
-    assert info.value.abandoned == ()
-    assert log == ["quitting", "stop quitter"]
+    err = asyncio.run(main())
+    assert err.service == _id(plan, "failer")
+    assert err.abandoned == ()
