@@ -427,14 +427,19 @@ test("a singleton with 0 to 5 plain dependencies gets each in order, then the co
   const registry = new Registry({ sources: false });
   const deps = ["d1", "d2", "d3", "d4", "d5"];
   for (const d of deps) registry.supply(d, d.toUpperCase());
+  // s1 takes [d5], s2 [d4, d5], ...: no two neighbours in the plan start
+  // their dependencies alike.
   for (let k = 0; k <= 5; k++) {
-    registry.provide(`s${k}`, deps.slice(0, k), (...args) => {
+    registry.provide(`s${k}`, deps.slice(5 - k), (...args) => {
       seen[`s${k}`] = [args.slice(0, -1), args.at(-1).id];
       return k;
     });
   }
   const app = await registry.compile().start();
-  for (let k = 0; k <= 5; k++) assert.deepEqual(seen[`s${k}`], [["D1", "D2", "D3", "D4", "D5"].slice(0, k), `s${k}`], `s${k}`);
+  for (let k = 0; k <= 5; k++) {
+    assert.deepEqual(seen[`s${k}`], [["D1", "D2", "D3", "D4", "D5"].slice(5 - k), `s${k}`], `s${k}`);
+    assert.equal(app.get(`s${k}`), k, `s${k} is started`);
+  }
   await app.stop();
 });
 
@@ -453,10 +458,12 @@ test("a lazy many handle gives the array, also for a service that awaits a trans
   const registry = new Registry({ sources: false });
   registry.provide("metrics", [], () => "metrics", { provides: ["plugin"] });
   registry.provide("conn", [], async () => "conn", { lifetime: "transient" });
-  registry.provide("host", ["conn", { key: "plugin", many: true, lazy: true }], (conn, plugins) => ({ conn, plugins }));
+  registry.supply("clock", "clock");
+  registry.provide("host", ["conn", { key: "plugin", many: true, lazy: true }, { key: "clock", lazy: true }], (conn, plugins, clock) => ({ conn, plugins, clock }));
   const app = await registry.compile().start();
   assert.equal(app.get("host").conn, "conn");
   assert.deepEqual(app.get("host").plugins(), ["metrics"]);
+  assert.equal(app.get("host").clock(), "clock", "a lazy one-provider handle gives the instance, not an array");
   await app.stop();
 });
 
@@ -515,5 +522,17 @@ test("a replaced service whose replacement is not planned either is not planned,
   registry.provide("server", [], () => "server");
   const app = await registry.compile({ roots: ["server"] }).start();
   assert.throws(() => app.get("Database"), lookupError("not-planned", "`Database` is registered but no root needs it"));
+  // A key no registration provides is unknown, unplanned registrations or not.
+  assert.throws(() => app.get("Queue"), (error) => error.code === "unknown-key");
+  await app.stop();
+});
+
+test("a synchronous factory within startTimeout starts: it is measured from its call, not from the process's start", async () => {
+  assert.ok(performance.now() > 200, "the process has run for a while");
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => "a");
+  registry.provide("b", ["a"], (a) => `${a}b`);
+  const app = await registry.compile().start({ startTimeout: 100 });
+  assert.equal(app.get("b"), "ab");
   await app.stop();
 });
