@@ -536,3 +536,122 @@ test("a synchronous factory within startTimeout starts: it is measured from its 
   assert.equal(app.get("b"), "ab");
   await app.stop();
 });
+
+// --- javascript.md: StopError words, timeouts, signals, abandoned ----------
+
+test("a dispose rejecting with another service's TimeoutError failed to stop; only its own overrun reads 'did not stop within'", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("api", [], () => "api", {
+    dispose: async () => {
+      throw new TimeoutError("upstream", "stop", 5);
+    },
+  });
+  const app = await registry.compile().start({ stopTimeout: 1000 });
+  await assert.rejects(app.stop(), (error) => {
+    assert.equal(error.errors[0].message, "service `api` failed to stop: `upstream` did not stop within 5 ms");
+    return true;
+  });
+});
+
+test("timeouts: 0 is a limit, null and Infinity none, past 2^31-1 ms none (setTimeout would fire at once), and anything else a TypeError", async () => {
+  const registry = new Registry({ sources: false });
+  let release;
+  registry.provide("slow", [], () => new Promise((resolve) => (release = resolve)));
+  for (const none of [null, Infinity, 2 ** 31, undefined]) {
+    const starting = registry.compile().start({ startTimeout: none });
+    await sleep(5);
+    release("slow");
+    const app = await starting;
+    assert.equal(app.get("slow"), "slow", `startTimeout ${none} sets no limit`);
+    await app.stop();
+  }
+  // The largest delay setTimeout keeps is a limit like any other: a timer is set.
+  const base = timers();
+  const starting = registry.compile().start({ startTimeout: 2 ** 31 - 1 });
+  await sleep(1);
+  assert.equal(timers(), base + 1, "a timer for the factory in flight");
+  release("slow");
+  await (await starting).stop();
+  await assert.rejects(registry.compile().start({ startTimeout: 0 }), (error) => error.cause instanceof TimeoutError);
+  for (const bad of [-1, NaN, "5", true]) {
+    await assert.rejects(registry.compile().start({ startTimeout: bad }), {
+      name: "TypeError",
+      message: "wireplan: `startTimeout` must be a number of milliseconds (0 or more)",
+    });
+    await assert.rejects(registry.compile().start({ stopTimeout: bad }), { name: "TypeError" });
+  }
+});
+
+test("a factory that reads its signal only after the runtime gave up on it sees it aborted, with the reason", async () => {
+  const seen = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], async (ctx) => {
+    await sleep(1);
+    seen.push([ctx.signal.aborted, ctx.signal.reason?.message]);
+    return "a";
+  });
+  registry.provide("b", [], () => {
+    throw new Error("b threw");
+  });
+  const error = await registry.compile().start().catch((e) => e);
+  assert.equal(error.service, "b");
+  await error.abandoned;
+  assert.deepEqual(seen, [[true, "wireplan: `b` failed to start: b threw"]]);
+});
+
+test("a sibling given up on is torn down once when it settles, and the error's abandoned promise waits for that", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], async () => {
+    await sleep(2);
+    throw new Error("a failed");
+  });
+  registry.provide("b", [], async () => {
+    await sleep(30);
+    log.push("b made");
+    return "b";
+  }, {
+    dispose: (b, { error }) => {
+      log.push(`dispose b: ${error.message}`);
+      throw new Error("b would not close");
+    },
+  });
+  const error = await registry.compile().start().catch((e) => e);
+  assert.equal(error.service, "a");
+  assert.deepEqual(log, [], "the start rejects before the sibling settles");
+  const late = await error.abandoned;
+  assert.deepEqual(log, ["b made", "dispose b: a failed"]);
+  assert.deepEqual(late.map((e) => [e.service, e.cause.message]), [["b", "b would not close"]]);
+});
+
+test("a service not a singleton is refused by app.get, getAll, getById and getAsync (scoped) as not-singleton", async () => {
+  // `req` is the only service after the singletons.
+  const registry = new Registry({ sources: false });
+  registry.supply("db", "db");
+  registry.provide("req", ["db"], () => "req", { lifetime: "scoped", provides: ["Request"] });
+  const app = await registry.compile().start();
+  const notSingleton = (error) => error.name === "LookupError" && error.code === "not-singleton";
+  assert.throws(() => app.get("Request"), notSingleton);
+  assert.throws(() => app.getAll("Request"), notSingleton);
+  assert.throws(() => app.getById("req"), notSingleton);
+  await assert.rejects(app.getAsync("Request"), notSingleton);
+  await app.stop();
+});
+
+test("Registry: sources on unless `sources: false`; supply keeps an explicit source", async () => {
+  const here = /runtime-guarantees\.test\.mjs$/;
+  for (const options of [undefined, {}, { sources: true }]) {
+    const registry = new Registry(options);
+    registry.supply("config", 1);
+    registry.provide("db", ["config"], () => 2);
+    const [config, db] = registry.descriptors().services;
+    assert.match(config.source.file, here, `supply records its caller (${JSON.stringify(options)})`);
+    assert.match(db.source.file, here);
+  }
+  const registry = new Registry();
+  registry.supply("config", 1, { source: { file: "cfg.js", line: 3 } });
+  assert.deepEqual(registry.descriptors().services[0].source, { file: "cfg.js", line: 3 });
+  const none = new Registry({ sources: false });
+  none.supply("config", 1);
+  assert.equal(none.descriptors().services[0].source, undefined);
+});
