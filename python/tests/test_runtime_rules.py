@@ -1613,3 +1613,82 @@ def test_a_sibling_that_finishes_as_it_is_cancelled_is_ready_and_rolled_back() -
     err = asyncio.run(main())
     assert err.service == _id(plan, "failer")
     assert err.abandoned == ()
+
+
+def test_one_build_makes_each_transient_dependency_once_however_often_it_is_named() -> None:
+    """Rule (the core's recipes: "what to build for one instance,
+    dependencies first", each once): a service naming one transient
+    dependency twice (as one and as `many`) gets one instance of it per
+    build."""
+    built: list[str] = []
+
+    class Token:
+        def __init__(self) -> None:
+            built.append("token")
+
+    class Repo:
+        def __init__(self, token: Token, tokens: list[Token] = wireplan.many) -> None:
+            self.token, self.tokens = token, tokens
+
+    registry = wireplan.Registry()
+    registry.provide(Token, lifetime="transient")
+    registry.provide(Repo, lifetime="scoped")
+    with registry.compile().start() as app, app.scope() as scope:
+        repo = scope.get(Repo)
+        assert repo.tokens == [repo.token] and built == ["token"]
+
+
+def test_every_abandoned_factory_is_torn_down_when_it_settles_even_after_one_fails() -> None:
+    """Rule (lifecycle.md 5): each abandoned factory is torn down once it
+    settles; one that settles by failing leaves nothing to tear down and
+    does not stop the others' teardown."""
+    log: list[str] = []
+
+    class A: ...
+    class B: ...
+    class C: ...
+
+    registry = wireplan.Registry()
+    release: list[asyncio.Event] = []
+
+    async def ignore_cancellation() -> None:
+        while True:
+            try:
+                await release[0].wait()
+                return
+            except asyncio.CancelledError:
+                pass
+
+    @registry.provide
+    async def a() -> A:
+        await ignore_cancellation()
+        raise ValueError("a settles by failing")
+
+    @registry.provide
+    async def b() -> AsyncIterator[B]:
+        await ignore_cancellation()
+        try:
+            yield B()
+        except BaseException as e:
+            log.append(f"b told {e}")
+            raise
+
+    @registry.provide
+    async def c() -> C:
+        await asyncio.sleep(0)
+        raise OSError("c broke")
+
+    plan = registry.compile()
+
+    async def main() -> None:
+        release.append(asyncio.Event())
+        with pytest.raises(wireplan.StartError) as info:
+            async with plan.start_async():
+                pass
+        err = info.value
+        assert err.abandoned == (_id(plan, "a"), _id(plan, "b"))
+        release[0].set()
+        assert await err.settled() == []
+        assert log == ["b told c broke"]
+
+    asyncio.run(main())
