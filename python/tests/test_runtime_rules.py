@@ -1692,3 +1692,86 @@ def test_every_abandoned_factory_is_torn_down_when_it_settles_even_after_one_fai
         assert log == ["b told c broke"]
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("flavor", ["sync", "async"])
+def test_a_scoped_dependency_already_built_is_reused_by_a_later_build(flavor: str) -> None:
+    """Rule (lifecycle.md 3: one instance per scope): a service built later
+    in the scope gets the scoped dependency already built there, and the
+    build goes on to the end."""
+
+    class Session: ...
+
+    class Repo:
+        def __init__(self, session: Session, token: "_Token") -> None:
+            self.session, self.token = session, token
+
+    registry = wireplan.Registry()
+    registry.provide(Session, lifetime="scoped")
+    registry.provide(_Token, lifetime="transient")
+    registry.provide(Repo, lifetime="scoped")
+    plan = registry.compile()
+    if flavor == "sync":
+        with plan.start() as app, app.scope() as scope:
+            session = scope.get(Session)
+            repo = scope.get(Repo)
+    else:
+        async def main() -> Any:
+            async with plan.start_async() as app, app.scope() as scope:
+                return await scope.aget(Session), await scope.aget(Repo)
+
+        session, repo = asyncio.run(main())
+    assert repo.session is session and type(repo.token) is _Token
+
+
+class _Token:
+    pass
+
+
+def test_an_async_build_makes_each_transient_dependency_once() -> None:
+    """The recipe rule of `test_one_build_makes_each_transient_dependency_once...`
+    through `aget`: one build, one instance of each transient it names."""
+    built: list[str] = []
+
+    class Repo:
+        def __init__(self, token: _Token, tokens: list[_Token] = wireplan.many) -> None:
+            self.token, self.tokens = token, tokens
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    async def token() -> _Token:
+        built.append("token")
+        return _Token()
+
+    registry.provide(Repo, lifetime="scoped")
+    plan = registry.compile()
+
+    async def main() -> Any:
+        async with plan.start_async() as app, app.scope() as scope:
+            return await scope.aget(Repo)
+
+    repo = asyncio.run(main())
+    assert repo.tokens == [repo.token] and built == ["token"]
+
+
+def test_a_sync_stop_of_async_teardowns_is_refused_before_stopping_anything() -> None:
+    """Rule (python.md, Faults): `app.stop()` on an app with async teardowns
+    raises `TypeError` before stopping anything; `await app.astop()` then
+    stops everything, once, and the app says it is stopped."""
+    log: list[str] = []
+    plan = _every_kind(log)
+
+    async def main() -> None:
+        app = await plan.start_async()
+        with pytest.raises(TypeError, match="has an async teardown: stop the app with `await app.astop\\(\\)`"):
+            app.stop()
+        assert log == []
+        assert repr(app).startswith("<wireplan.App running")
+        await app.astop()
+        assert log == ["ac None", "ag None", "c None", "g None"]
+        assert repr(app).startswith("<wireplan.App stopped")
+        await app.astop()  # stopping twice is a no-op
+        assert len(log) == 4
+
+    asyncio.run(main())
