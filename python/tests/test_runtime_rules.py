@@ -1785,3 +1785,32 @@ def test_critical_chain_of_one_singleton_is_that_singleton(monkeypatch: pytest.M
     registry.provide("later", lambda: 1, id="later", lifetime="transient")
     with registry.compile().start() as app:
         assert [tuple(t) for t in app.critical_chain()] == [("only", 0.5, 0.5)]
+
+
+def test_an_async_build_makes_each_sync_transient_dependency_once() -> None:
+    """The same for an async factory naming a synchronous transient twice."""
+    built: list[str] = []
+
+    class Repo:
+        def __init__(self, token: _Token, tokens: list[_Token]) -> None:
+            self.token, self.tokens = token, tokens
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    def token() -> _Token:
+        built.append("token")
+        return _Token()
+
+    @registry.provide(lifetime="scoped")
+    async def repo(token: _Token, tokens: list[_Token] = wireplan.many) -> Repo:
+        return Repo(token, tokens)
+
+    plan = registry.compile()
+
+    async def main() -> Any:
+        async with plan.start_async() as app, app.scope() as scope:
+            return await scope.aget(Repo)
+
+    got = asyncio.run(main())
+    assert got.tokens == [got.token] and built == ["token"]
