@@ -662,3 +662,47 @@ test("Registry: sources on unless `sources: false`; supply keeps an explicit sou
   none.supply("config", 1);
   assert.equal(none.descriptors().services[0].source, undefined);
 });
+
+// --- lifecycle.md 2: a block left by an error gets that error back --------
+
+test("withScope rethrows the block's own error even when a dispose fails: strings, frozen errors and errors with disposeErrors included", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("tx", [], () => ({}), {
+    lifetime: "scoped",
+    dispose: () => {
+      throw new Error("rollback failed");
+    },
+  });
+  const app = await registry.compile().start();
+  const own = new Error("own");
+  own.disposeErrors = "mine";
+  const plain = new Error("plain");
+  for (const thrown of ["boom", Object.freeze(new Error("frozen")), own, plain]) {
+    await assert.rejects(app.withScope(async (scope) => {
+      await scope.get("tx");
+      throw thrown;
+    }), (error) => error === thrown);
+  }
+  assert.equal(own.disposeErrors, "mine", "an error's own disposeErrors is left alone");
+  assert.deepEqual(plain.disposeErrors.map((e) => [e.service, e.cause.message]), [["tx", "rollback failed"]]);
+  await app.stop();
+});
+
+test("StartError names the source as file, file:line or file:line:column, whatever the registration gave", async () => {
+  for (const [source, where] of [
+    [{ file: "app.js" }, "app.js"],
+    [{ file: "app.js", line: 3 }, "app.js:3"],
+    [{ file: "app.js", line: 3, column: 7 }, "app.js:3:7"],
+  ]) {
+    const registry = new Registry();
+    registry.provide("db", [], () => {
+      throw new Error("down");
+    }, { source });
+    await assert.rejects(registry.compile().start(), { message: `service \`db\` (${where}) failed to start: down` });
+  }
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], () => {
+    throw new Error("down");
+  });
+  await assert.rejects(registry.compile().start(), { message: "service `db` failed to start: down" });
+});
