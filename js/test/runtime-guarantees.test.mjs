@@ -706,3 +706,27 @@ test("StartError names the source as file, file:line or file:line:column, whatev
   });
   await assert.rejects(registry.compile().start(), { message: "service `db` failed to start: down" });
 });
+
+test("a sibling given up on that settles during the rollback is torn down once, by the abandon, not also by the rollback", async () => {
+  const log = [];
+  let release;
+  const registry = new Registry({ sources: false });
+  registry.provide("base", [], () => "base", {
+    dispose: async () => {
+      // The rollback is here when the abandoned sibling arrives.
+      release();
+      await sleep(5);
+      log.push("dispose base");
+    },
+  });
+  registry.provide("a", ["base"], async () => {
+    throw new Error("a failed");
+  });
+  registry.provide("b", ["base"], () => new Promise((resolve) => (release = () => resolve("b"))), {
+    dispose: () => log.push("dispose b"),
+  });
+  const error = await registry.compile().start().catch((e) => e);
+  assert.equal(error.service, "a");
+  await error.abandoned;
+  assert.deepEqual(log, ["dispose b", "dispose base"]);
+});
