@@ -660,7 +660,9 @@ test("Registry: sources on unless `sources: false`; supply keeps an explicit sou
   assert.deepEqual(registry.descriptors().services[0].source, { file: "cfg.js", line: 3 });
   const none = new Registry({ sources: false });
   none.supply("config", 1);
-  assert.equal(none.descriptors().services[0].source, undefined);
+  none.provide("db", ["config"], () => 2, { lifetime: "singleton" });
+  // The document holds what was given, no empty field (`deps: []`).
+  assert.deepEqual(none.descriptors(), { version: 1, services: [{ id: "config" }, { id: "db", deps: ["config"], lifetime: "singleton" }] });
 });
 
 // --- lifecycle.md 2: a block left by an error gets that error back --------
@@ -685,6 +687,9 @@ test("withScope rethrows the block's own error even when a dispose fails: string
   }
   assert.equal(own.disposeErrors, "mine", "an error's own disposeErrors is left alone");
   assert.deepEqual(plain.disposeErrors.map((e) => [e.service, e.cause.message]), [["tx", "rollback failed"]]);
+  // Not enumerable, so the error prints as it did; the caller may change it.
+  const { enumerable, writable, configurable } = Object.getOwnPropertyDescriptor(plain, "disposeErrors");
+  assert.deepEqual({ enumerable, writable, configurable }, { enumerable: false, writable: true, configurable: true });
   await app.stop();
 });
 
