@@ -1814,3 +1814,32 @@ def test_an_async_build_makes_each_sync_transient_dependency_once() -> None:
 
     got = asyncio.run(main())
     assert got.tokens == [got.token] and built == ["token"]
+
+
+def test_a_sync_start_refusal_names_the_async_factory_deep_in_a_transients_recipe() -> None:
+    """Rule (lifecycle.md 7): the refusal of a synchronous start names the
+    async factories themselves, also when the async one is a dependency of
+    a synchronous transient built for a singleton."""
+
+    class Conn: ...
+
+    class Client:
+        def __init__(self, conn: Conn) -> None:
+            self.conn = conn
+
+    class Service:
+        def __init__(self, client: Client) -> None:
+            self.client = client
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    async def conn() -> Conn:
+        return Conn()
+
+    registry.provide(Client, lifetime="transient")
+    registry.provide(Service)
+    plan = registry.compile()
+    with pytest.raises(TypeError) as info:
+        plan.start()
+    assert str(info.value) == f"cannot start synchronously: `{_id(plan, 'conn')}` has an async factory; start with `start_async()`"
