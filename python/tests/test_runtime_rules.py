@@ -1778,10 +1778,12 @@ def test_a_sync_stop_of_async_teardowns_is_refused_before_stopping_anything() ->
 
 
 def test_critical_chain_of_one_singleton_is_that_singleton(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chain holds singletons only: a transient built for one (numbered
+    just past them) is part of its duration, not a link."""
     clock = _Clock()
     monkeypatch.setattr(wireplan.runtime, "perf_counter", clock)
     registry = wireplan.Registry()
-    registry.provide("only", lambda: clock.spend(0.5), id="only")
+    registry.provide("only", lambda later: clock.spend(0.5), id="only", deps=["later"])
     registry.provide("later", lambda: 1, id="later", lifetime="transient")
     with registry.compile().start() as app:
         assert [tuple(t) for t in app.critical_chain()] == [("only", 0.5, 0.5)]
