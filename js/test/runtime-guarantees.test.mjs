@@ -735,3 +735,34 @@ test("a sibling given up on that settles during the rollback is torn down once, 
   await error.abandoned;
   assert.deepEqual(log, ["dispose b", "dispose base"]);
 });
+
+// --- javascript.md Registry checks: the call site is the service's source --
+
+test("a provide() at line 1, column 1 of a module records line 1 and column 1", async () => {
+  const registry = new Registry();
+  globalThis.__wireplanProvide = registry.provide.bind(registry);
+  try {
+    await import(`data:text/javascript,__wireplanProvide("x", [], () => 1);`);
+  } finally {
+    delete globalThis.__wireplanProvide;
+  }
+  const { source } = registry.descriptors().services[0];
+  assert.deepEqual([source.line, source.column], [1, 1]);
+  assert.match(source.file, /^data:text\/javascript,/);
+});
+
+test("where the engine gives no structured call sites, provide() records no source and still registers", () => {
+  const capture = Error.captureStackTrace;
+  const registry = new Registry();
+  try {
+    for (const stack of [[], "at somewhere", undefined]) {
+      Error.captureStackTrace = (holder) => {
+        holder.stack = stack;
+      };
+      registry.provide(`s${registry.descriptors().services.length}`, [], () => 1);
+    }
+  } finally {
+    Error.captureStackTrace = capture;
+  }
+  assert.deepEqual(registry.descriptors().services, [{ id: "s0" }, { id: "s1" }, { id: "s2" }]);
+});
