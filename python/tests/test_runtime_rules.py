@@ -1845,3 +1845,36 @@ def test_a_sync_start_refusal_names_the_async_factory_deep_in_a_transients_recip
     with pytest.raises(TypeError) as info:
         plan.start()
     assert str(info.value) == f"cannot start synchronously: `{_id(plan, 'conn')}` has an async factory; start with `start_async()`"
+
+
+def test_a_sync_scoped_service_built_by_an_async_build_is_kept_in_the_scope() -> None:
+    """Rule (lifecycle.md 3): one instance per scope, whichever build made
+    it: a synchronous scoped service built as the dependency of an async
+    one is kept in the scope, and later gets in that scope give it."""
+    built: list[str] = []
+
+    class Session:
+        def __init__(self) -> None:
+            built.append("session")
+
+    class Job:
+        def __init__(self, session: Session) -> None:
+            self.session = session
+
+    registry = wireplan.Registry()
+    registry.provide(Session, lifetime="scoped")
+
+    @registry.provide(lifetime="transient")
+    async def job(session: Session) -> Job:
+        return Job(session)
+
+    plan = registry.compile()
+
+    async def main() -> None:
+        async with plan.start_async() as app, app.scope() as scope:
+            first = await scope.aget(Job)
+            second = await scope.aget(Job)
+            assert first is not second and first.session is second.session is scope.get(Session)
+            assert built == ["session"]
+
+    asyncio.run(main())
