@@ -1878,3 +1878,53 @@ def test_a_sync_scoped_service_built_by_an_async_build_is_kept_in_the_scope() ->
             assert built == ["session"]
 
     asyncio.run(main())
+
+
+def test_closing_a_scope_by_hand_tears_down_newest_first_told_why() -> None:
+    """Rule (lifecycle.md 2: `close(error=...)` and its async form do by
+    hand what leaving the block does): a scope's instances are torn down
+    newest first, each told of the error, or of nothing."""
+    log: list[str] = []
+
+    class A: ...
+    class B: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="scoped")
+    def a() -> Iterator[A]:
+        try:
+            yield A()
+        except Exception as e:
+            log.append(f"a {e}")
+            raise
+        log.append("a clean")
+
+    @registry.provide(lifetime="scoped")
+    def b(a: A) -> Iterator[B]:
+        try:
+            yield B()
+        except Exception as e:
+            log.append(f"b {e}")
+            raise
+        log.append("b clean")
+
+    plan = registry.compile()
+    with plan.start() as app:
+        scope = app.scope()
+        scope.get(B)
+        scope.close()
+        assert log == ["b clean", "a clean"]
+        scope = app.scope()
+        scope.get(B)
+        scope.close(error=ValueError("request failed"))
+        assert log[2:] == ["b request failed", "a request failed"]
+
+    async def main() -> None:
+        async with plan.start_async() as app:
+            scope = app.scope()
+            await scope.aget(B)
+            await scope.aclose(error=ValueError("job failed"))
+            assert log[4:] == ["b job failed", "a job failed"]
+
+    asyncio.run(main())
