@@ -1928,3 +1928,39 @@ def test_closing_a_scope_by_hand_tears_down_newest_first_told_why() -> None:
             assert log[4:] == ["b job failed", "a job failed"]
 
     asyncio.run(main())
+
+
+def test_a_sync_close_of_a_scope_with_async_teardowns_is_refused_before_closing_anything() -> None:
+    """Rule (as for the app's stop): `scope.close()` with async teardowns
+    raises `TypeError` before closing anything; `await scope.aclose()`
+    then closes everything."""
+    log: list[str] = []
+
+    class Sync: ...
+    class Async: ...
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="scoped")
+    def sync() -> Iterator[Sync]:
+        yield Sync()
+        log.append("sync")
+
+    @registry.provide(lifetime="scoped")
+    async def async_(s: Sync) -> AsyncIterator[Async]:
+        yield Async()
+        log.append("async")
+
+    plan = registry.compile()
+
+    async def main() -> None:
+        async with plan.start_async() as app:
+            scope = app.scope()
+            await scope.aget(Async)
+            with pytest.raises(TypeError, match="has an async teardown: close the scope with `await scope.aclose\\(\\)`"):
+                scope.close()
+            assert log == []
+            await scope.aclose()
+            assert log == ["async", "sync"]
+
+    asyncio.run(main())
