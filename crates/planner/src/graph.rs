@@ -465,7 +465,11 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     if !replaced_by.is_empty() {
         // Fold each replaced service's keys into its replacer, in a fixed order.
         let mut pairs: Vec<(u32, u32)> = replaced_by.iter().map(|(&t, &r)| (t, r)).collect();
-        pairs.sort_unstable();
+        // By the replaced service's id, not its place: a replacer of several
+        // services lists their keys in the same order whatever the
+        // declaration order (each target is replaced once, so ids are unique).
+        let id_of = |node: u32| node_desc.get(node as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
+        pairs.sort_unstable_by(|a, b| id_of(a.0).cmp(id_of(b.0)));
         let mut present: rustc_hash::FxHashSet<(u32, u32)> = provide_pairs.iter().copied().collect();
         for (target, replacer) in pairs {
             // A chain (`a` replaces `b`, which replaces `c`): the last

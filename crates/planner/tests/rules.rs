@@ -511,3 +511,52 @@ fn every_problem_is_reported_at_once_errors_first_by_code_then_service() {
         ]
     );
 }
+
+#[test]
+fn beside_a_real_missing_key_an_optional_or_many_dependency_with_no_provider_is_still_fine() {
+    let r = report(&doc(r#"{"id": "server", "deps": ["Nope", {"key": "Cache", "optional": true}, {"key": "Plugin", "many": true}]}"#));
+    assert_eq!(single(&r, Code::MissingDependency).key.as_deref(), Some("Nope"));
+}
+
+#[test]
+fn beside_a_real_ambiguous_key_many_is_still_not_ambiguous() {
+    let r = report(&doc(r#"{"id": "p1", "provides": ["Plugin", "Mailer"]}, {"id": "p2", "provides": ["Plugin", "Mailer"]},
+        {"id": "host", "deps": [{"key": "Plugin", "many": true}, "Mailer"]}"#));
+    assert_eq!(single(&r, Code::AmbiguousDependency).key.as_deref(), Some("Mailer"));
+}
+
+#[test]
+fn two_singletons_capturing_one_scoped_service_are_two_diagnostics() {
+    let r = report(&doc(r#"{"id": "a", "deps": ["session"]}, {"id": "b", "deps": ["t"]}, {"id": "t", "lifetime": "transient", "deps": ["session"]},
+        {"id": "session", "lifetime": "scoped"}"#));
+    let captured: Vec<Vec<String>> = of(&r, Code::CaptiveDependency).iter().map(|d| d.services.clone()).collect();
+    assert_eq!(captured, vec![strings(&["a", "session"]), strings(&["b", "t", "session"])]);
+}
+
+#[test]
+fn a_report_of_several_kinds_past_max_diagnostics_is_cut_in_report_order() {
+    // Two self-cycles and two missing keys: each check alone is under the
+    // limit of 3, the report is not.
+    let options = Options { limits: Limits { max_diagnostics: 3, ..Limits::DEFAULT }, ..Options::default() };
+    let r = report_with(&doc(r#"{"id": "m2", "deps": ["gone2"]}, {"id": "m1", "deps": ["gone1"]}, {"id": "c2", "deps": ["c2"]}, {"id": "c1", "deps": ["c1"]}"#), &options);
+    let shown: Vec<(Code, Option<&str>)> = r.diagnostics.iter().map(|d| (d.code, d.services.first().map(String::as_str))).collect();
+    assert_eq!(
+        shown,
+        [(Code::DependencyCycle, Some("c1")), (Code::DependencyCycle, Some("c2")), (Code::MissingDependency, Some("m1")), (Code::LimitExceeded, None)]
+    );
+    assert_eq!(r.diagnostics[3].message, "the number of diagnostics is 4, over the limit of 3: 1 more not shown");
+}
+
+#[test]
+fn a_replacer_of_several_services_lists_their_keys_whatever_their_declaration_order() {
+    let (x, y) = (r#"{"id": "x", "provides": ["X"]}"#, r#"{"id": "y", "provides": ["Y"]}"#);
+    let keys = |services: String| {
+        let p = plan(&doc(&services));
+        let r = p.index_of("r").and_then(|i| p.service(i)).unwrap();
+        r.provides().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let expected = strings(&["r", "X", "Y"]);
+    assert_eq!(keys(format!(r#"{x}, {y}, {{"id": "r", "replaces": ["x", "y"]}}"#)), expected);
+    assert_eq!(keys(format!(r#"{y}, {x}, {{"id": "r", "replaces": ["x", "y"]}}"#)), expected);
+    assert_eq!(keys(format!(r#"{y}, {{"id": "r", "replaces": ["y", "x"]}}, {x}"#)), expected);
+}
