@@ -107,9 +107,25 @@ fn use_plan(plan: &Plan) {
 pub fn decode(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else { return };
     let bytes = if mode % 2 == 0 { rest.to_vec() } else { with_header(rest) };
-    let peeked = Plan::peek_fingerprint(&bytes);
-    for expected in [None, peeked.as_ref().ok().copied(), Some(wireplan::Fingerprint(0x5eed))] {
-        if let Ok(plan) = Plan::decode(&bytes, expected) {
+    let peeked = Plan::peek_fingerprint(&bytes).ok();
+    let unchecked = Plan::decode(&bytes, None);
+    for expected in [None, peeked, Some(wireplan::Fingerprint(0x5eed))] {
+        let decoded = Plan::decode(&bytes, expected);
+        match (expected, &decoded) {
+            // A plan is never accepted as another descriptors' plan: a
+            // decoder that ignored the expected fingerprint fails here.
+            (Some(fp), Ok(plan)) => {
+                assert!(plan.fingerprint() == fp, "a plan of fingerprint {} decoded when {fp} was expected", plan.fingerprint());
+                assert!(Some(fp) == peeked, "a plan decoded under a fingerprint its header does not hold");
+            }
+            (Some(fp), Err(_)) if Some(fp) == peeked => {
+                assert!(unchecked.is_err(), "a plan that decodes refused under its own fingerprint");
+            }
+            _ => {}
+        }
+        if let Ok(plan) = decoded {
+            // Checking the fingerprint changes whether, never what.
+            assert!(unchecked.as_ref().ok() == Some(&plan), "decoding with a fingerprint gave another plan");
             // Only bytes the encoder writes decode: encoding gives them back.
             assert!(plan.encode() == bytes, "a decoded plan encodes to other bytes");
             use_plan(&plan);

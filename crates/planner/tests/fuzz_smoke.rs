@@ -2,7 +2,10 @@
 //! over the seed corpus (every descriptor and binary plan of the test
 //! vectors) and a few thousand deterministic mutations of it (bit flips,
 //! byte changes, truncations, splices, repeated and deleted ranges, JSON
-//! tokens dropped in). The long runs, with coverage guidance, are
+//! tokens dropped in), and of their descriptors (ids swapped, keys dropped,
+//! edges added and removed, lifetimes changed, lazy / optional / many
+//! flipped, services duplicated, `replaces` and `profiles` added), which
+//! reach the graph checks instead of stopping at the parser. The long runs, with coverage guidance, are
 //! `cargo +nightly fuzz run` (see docs/limits.md, "Fuzzing"); this
 //! test keeps the targets compiling and catches the easy regressions on a
 //! fresh machine without nightly or cargo-fuzz.
@@ -118,6 +121,145 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
     out
 }
 
+/// One change to a descriptor document at the descriptor level, so that
+/// the result is still a document and reaches planning: the graph changes,
+/// not the syntax. `None` when `input` is not a document with services.
+fn mutate_descriptors(rng: &mut Rng, input: &[u8]) -> Option<Vec<u8>> {
+    use serde_json::{json, Value};
+    let mut doc: Value = serde_json::from_slice(input).ok()?;
+    let count = doc.get("services")?.as_array()?.len();
+    if count == 0 {
+        return None;
+    }
+    let ids: Vec<Value> = doc["services"].as_array()?.iter().map(|s| s.get("id").cloned().unwrap_or(Value::Null)).collect();
+    for _ in 0..1 + rng.below(3) {
+        let services = doc.get_mut("services")?.as_array_mut()?;
+        let n = services.len();
+        let (i, j) = (rng.below(n), rng.below(n));
+        let other_id = ids.get(rng.below(ids.len())).cloned().unwrap_or(Value::Null);
+        match rng.below(12) {
+            // Two services swap ids.
+            0 => {
+                let a = services[i].get("id").cloned();
+                let b = services[j].get("id").cloned();
+                if let (Some(a), Some(b), Some(si)) = (a, b.clone(), services[i].as_object_mut()) {
+                    si.insert("id".into(), b);
+                    if let Some(sj) = services[j].as_object_mut() {
+                        sj.insert("id".into(), a);
+                    }
+                }
+            }
+            // A key dropped (never `id`: that is the parser's business).
+            1 => {
+                if let Some(o) = services[i].as_object_mut() {
+                    let keys: Vec<String> = o.keys().filter(|k| *k != "id").cloned().collect();
+                    if !keys.is_empty() {
+                        o.remove(&keys[rng.below(keys.len())]);
+                    }
+                }
+            }
+            // An edge added, to another service or to a key.
+            2 | 3 => {
+                if let Some(o) = services[i].as_object_mut() {
+                    let dep = match rng.below(4) {
+                        0 => json!({"key": other_id, "lazy": true}),
+                        1 => json!({"key": other_id, "many": rng.below(2) == 0, "optional": rng.below(2) == 0}),
+                        _ => other_id,
+                    };
+                    match o.get_mut("deps").and_then(Value::as_array_mut) {
+                        Some(deps) => deps.push(dep),
+                        None => {
+                            o.insert("deps".into(), json!([dep]));
+                        }
+                    }
+                }
+            }
+            // An edge removed.
+            4 => {
+                if let Some(deps) = services[i].get_mut("deps").and_then(Value::as_array_mut) {
+                    if !deps.is_empty() {
+                        let at = rng.below(deps.len());
+                        deps.remove(at);
+                    }
+                }
+            }
+            // Another lifetime.
+            5 => {
+                if let Some(o) = services[i].as_object_mut() {
+                    o.insert("lifetime".into(), json!(["singleton", "scoped", "transient"][rng.below(3)]));
+                }
+            }
+            // lazy, optional or many flipped on one dependency.
+            6 => {
+                if let Some(deps) = services[i].get_mut("deps").and_then(Value::as_array_mut) {
+                    if !deps.is_empty() {
+                        let at = rng.below(deps.len());
+                        let flag = ["lazy", "optional", "many"][rng.below(3)];
+                        let dep = &mut deps[at];
+                        if dep.is_string() {
+                            *dep = json!({"key": dep.clone()});
+                        }
+                        if let Some(d) = dep.as_object_mut() {
+                            let was = d.get(flag).and_then(Value::as_bool).unwrap_or(false);
+                            d.insert(flag.into(), json!(!was));
+                        }
+                    }
+                }
+            }
+            // A service duplicated (same id), or copied under a new id.
+            7 => {
+                let mut copy = services[i].clone();
+                if rng.below(2) == 0 {
+                    if let Some(o) = copy.as_object_mut() {
+                        o.insert("id".into(), json!(format!("copy{}", rng.below(100))));
+                    }
+                }
+                services.push(copy);
+            }
+            // replaces another service (or itself, or one that is not there).
+            8 => {
+                if let Some(o) = services[i].as_object_mut() {
+                    let target = if rng.below(8) == 0 { json!("nobody") } else { other_id };
+                    o.insert("replaces".into(), target);
+                }
+            }
+            // profiles.
+            9 => {
+                if let Some(o) = services[i].as_object_mut() {
+                    o.insert("profiles".into(), [json!(["prod"]), json!(["dev"]), json!(["prod", "dev"]), json!([])][rng.below(4)].clone());
+                }
+            }
+            // A key provided by another service too.
+            10 => {
+                if let Some(o) = services[i].as_object_mut() {
+                    o.insert("provides".into(), json!([other_id, "Shared"]));
+                }
+            }
+            // A service removed.
+            _ => {
+                if n > 1 {
+                    services.remove(i);
+                }
+            }
+        }
+    }
+    let text = if rng.below(2) == 0 { serde_json::to_vec(&doc).ok()? } else { serde_json::to_vec_pretty(&doc).ok()? };
+    Some(text)
+}
+
+/// Whether the planner got past the parser: a plan, or a report with a
+/// graph problem in it (not `invalid-descriptor`, `unsupported-version`
+/// or `limit-exceeded` alone).
+fn reached_planning(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    match wireplan::plan_str(text, &wireplan::Options::default()) {
+        Ok(_) => true,
+        Err(report) => !report.diagnostics.iter().any(|d| {
+            matches!(d.code, wireplan::Code::InvalidDescriptor | wireplan::Code::UnsupportedVersion | wireplan::Code::LimitExceeded)
+        }),
+    }
+}
+
 fn run(seeds: &[(String, Vec<u8>)], rounds: usize, target: fn(&[u8]), seed: u64) -> usize {
     assert!(!seeds.is_empty(), "no seeds found under {}", vectors_dir().display());
     let mut rng = Rng(seed);
@@ -140,8 +282,87 @@ fn run(seeds: &[(String, Vec<u8>)], rounds: usize, target: fn(&[u8]), seed: u64)
 fn parse_plan_survives_the_seeds_and_their_mutations() {
     let seeds = descriptors();
     assert!(seeds.len() >= 50, "only {} descriptor seeds", seeds.len());
-    let ran = run(&seeds, 20_000, targets::parse_plan, 0x9e37_79b9_7f4a_7c15);
-    assert!(ran >= 20_000);
+    // Byte-level: mostly the parser's faults (the graph checks get their
+    // inputs from `descriptor_mutations_mostly_reach_the_graph_checks`).
+    let ran = run(&seeds, 12_000, targets::parse_plan, 0x9e37_79b9_7f4a_7c15);
+    assert!(ran >= 12_000);
+}
+
+#[test]
+fn descriptor_mutations_mostly_reach_the_graph_checks() {
+    let seeds: Vec<(String, Vec<u8>)> = descriptors().into_iter().filter(|(_, b)| reached_planning(b)).collect();
+    assert!(seeds.len() >= 40, "only {} seeds reach planning", seeds.len());
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let rounds = 5_000;
+    let (mut reached, mut planned_codes) = (0usize, std::collections::BTreeMap::<String, usize>::new());
+    for round in 0..rounds {
+        let (_, input) = &seeds[rng.below(seeds.len())];
+        let Some(mut mutated) = mutate_descriptors(&mut rng, input) else { continue };
+        // One in eight also gets a byte-level change, for the parser's sake.
+        if round % 8 == 0 {
+            let (_, other) = &seeds[rng.below(seeds.len())];
+            mutated = mutate(&mut rng, &mutated, other);
+        }
+        targets::parse_plan(&mutated);
+        if reached_planning(&mutated) {
+            reached += 1;
+            let text = std::str::from_utf8(&mutated).unwrap_or_default();
+            let outcome = match wireplan::plan_str(text, &wireplan::Options::default()) {
+                Ok(_) => vec!["plan".to_owned()],
+                Err(r) => r.diagnostics.iter().map(|d| d.code.to_string()).collect(),
+            };
+            for o in outcome {
+                *planned_codes.entry(o).or_default() += 1;
+            }
+        }
+    }
+    let share = reached as f64 / rounds as f64;
+    println!("descriptor mutations reaching planning: {reached} of {rounds} ({:.1}%); outcomes: {planned_codes:?}", share * 100.0);
+    assert!(share >= 0.6, "only {:.1}% of the descriptor mutations reached planning", share * 100.0);
+    // Every kind of graph outcome is met, so the checks behind them ran.
+    for code in ["plan", "dependency-cycle", "missing-dependency", "ambiguous-dependency", "captive-dependency", "duplicate-id", "invalid-replacement"] {
+        assert!(planned_codes.contains_key(code), "no mutation led to {code}: {planned_codes:?}");
+    }
+}
+
+#[test]
+fn a_damaged_byte_is_refused_or_decodes_to_the_identical_plan() {
+    let plans = binary_plans();
+    assert!(plans.len() >= 20, "only {} binary plans", plans.len());
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut tried = 0;
+    for (name, bytes) in &plans {
+        let plan = wireplan::Plan::decode(bytes, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1 << rng.below(8);
+            match wireplan::Plan::decode(&damaged, None) {
+                Err(_) => {}
+                Ok(back) => assert_eq!(back, plan, "{name}: a damaged byte at {at} decoded to another plan"),
+            }
+            assert!(wireplan::Plan::decode(&damaged, Some(plan.fingerprint())).is_err() || damaged == *bytes, "{name}: byte {at} damaged and accepted");
+            tried += 1;
+        }
+    }
+    assert!(tried > 1_000);
+}
+
+#[test]
+fn a_plan_decoded_under_another_fingerprint_is_refused() {
+    for (name, bytes) in binary_plans() {
+        let plan = wireplan::Plan::decode(&bytes, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(wireplan::Plan::decode(&bytes, Some(plan.fingerprint())).as_ref().ok(), Some(&plan), "{name}");
+        for other in [plan.fingerprint().0 ^ 1, plan.fingerprint().0 ^ (1 << 127), 0, u128::MAX] {
+            match wireplan::Plan::decode(&bytes, Some(wireplan::Fingerprint(other))) {
+                Err(wireplan::Error::Decode { reason: wireplan::DecodeFault::Fingerprint { .. } }) => {}
+                other => panic!("{name}: decoded under another fingerprint: {other:?}"),
+            }
+        }
+        // The decode target asserts the same on its inputs.
+        let mut input = vec![0u8];
+        input.extend_from_slice(&bytes);
+        targets::decode(&input);
+    }
 }
 
 #[test]
