@@ -769,3 +769,80 @@ test("where the engine gives no structured call sites, provide() records no sour
   }
   assert.deepEqual(registry.descriptors().services, [{ id: "s0" }, { id: "s1" }, { id: "s2" }]);
 });
+
+// --- the rest of the surface: registry, profiles, withScope, stop, await using
+
+test("provide and supply chain; meta reaches the descriptor", () => {
+  const registry = new Registry({ sources: false });
+  assert.equal(registry.supply("config", 1).provide("db", ["config"], () => 2, { meta: { team: "data" } }), registry);
+  assert.deepEqual(registry.descriptors().services[1], { id: "db", deps: ["config"], meta: { team: "data" } });
+});
+
+test("the factory of the registration active in the profile is the one called, whatever the order of registration", async () => {
+  for (const order of [["prod", "dev"], ["dev", "prod"]]) {
+    const registry = new Registry({ sources: false });
+    for (const profile of order) registry.provide("db", [], () => profile, { profiles: [profile] });
+    registry.provide("audit", [], () => "audit", { profiles: [] });
+    for (const profile of ["prod", "dev"]) {
+      const app = await registry.compile({ profile }).start();
+      assert.equal(app.get("db"), profile);
+      assert.equal(app.get("audit"), "audit", "no profiles: active in every one");
+      await app.stop();
+    }
+  }
+});
+
+test("a layer's one slow async factory is awaited: started once, disposed once, in order", async () => {
+  const log = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("slow", [], async () => {
+    await sleep(5);
+    return "slow";
+  }, { dispose: (v) => log.push(v) });
+  registry.provide("user", ["slow"], (slow) => `user of ${slow}`, { dispose: (v) => log.push(v) });
+  const app = await registry.compile().start();
+  assert.equal(app.get("user"), "user of slow");
+  await app.stop();
+  assert.deepEqual(log, ["user of slow", "slow"]);
+});
+
+test("a failed start leaves no timer behind: the hung sibling's start timer is cleared", async () => {
+  const base = timers();
+  const registry = new Registry({ sources: false });
+  registry.provide("hung", [], () => new Promise(() => {}));
+  registry.provide("bad", [], async () => {
+    await sleep(1);
+    throw new Error("bad");
+  });
+  await assert.rejects(registry.compile().start({ startTimeout: 600_000 }), { name: "StartError", service: "bad" });
+  assert.equal(timers(), base);
+});
+
+test("withScope returns what its function returns; stop({stopTimeout}) overrides the start's", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("api", [], () => "api", { dispose: () => new Promise(() => {}) });
+  const app = await registry.compile().start({ stopTimeout: 600_000 });
+  assert.equal(await app.withScope(async () => 42), 42);
+  await assert.rejects(app.stop({ stopTimeout: 10 }), (error) => {
+    assert.equal(error.errors[0].message, "service `api` did not stop within 10 ms");
+    return true;
+  });
+});
+
+test("await using stops the app: Symbol.asyncDispose is a method like any other (writable, configurable, not enumerable)", async (t) => {
+  if (typeof Symbol.asyncDispose !== "symbol") {
+    // Node 18 has no Symbol.asyncDispose and package.json's engines allow
+    // it: there the runtime defines none, so there is nothing to test.
+    t.skip("no Symbol.asyncDispose in this Node");
+    return;
+  }
+  const log = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], () => "db", { dispose: () => log.push("db") });
+  const app = await registry.compile().start();
+  await app[Symbol.asyncDispose]();
+  assert.deepEqual(log, ["db"]);
+  const { App } = await import("../src/runtime.js");
+  const { writable, configurable, enumerable } = Object.getOwnPropertyDescriptor(App.prototype, Symbol.asyncDispose);
+  assert.deepEqual({ writable, configurable, enumerable }, { writable: true, configurable: true, enumerable: false });
+});
