@@ -846,3 +846,36 @@ test("await using stops the app: Symbol.asyncDispose is a method like any other 
   const { writable, configurable, enumerable } = Object.getOwnPropertyDescriptor(App.prototype, Symbol.asyncDispose);
   assert.deepEqual({ writable, configurable, enumerable }, { writable: true, configurable: true, enumerable: false });
 });
+
+test("an abort names exactly the factories still in flight, in plan order", async () => {
+  const controller = new AbortController();
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => new Promise(() => {}));
+  registry.provide("b", [], async () => "b");
+  registry.provide("c", [], () => new Promise(() => {}));
+  const starting = registry.compile().start({ signal: controller.signal });
+  await sleep(5);
+  controller.abort(new Error("ctrl-c"));
+  await assert.rejects(starting, (error) => {
+    assert.equal(error.name, "AbortError");
+    assert.deepEqual(error.services, ["a", "c"]);
+    assert.equal(error.message, "start aborted in layer 0 while `a`, `c` were starting: ctrl-c");
+    return true;
+  });
+});
+
+test("a factory that timed out and resolves later has its own instance disposed then, once", async () => {
+  const log = [];
+  let release;
+  const registry = new Registry({ sources: false });
+  registry.provide("fast", [], async () => "fast", { dispose: (v) => log.push(`dispose ${v}`) });
+  registry.provide("slow", [], () => new Promise((resolve) => (release = () => resolve("late slow"))), {
+    dispose: (v, { error }) => log.push(`dispose ${v}: ${error.message}`),
+  });
+  const error = await registry.compile().start({ startTimeout: 10 }).catch((e) => e);
+  assert.equal(error.service, "slow");
+  assert.deepEqual(log, ["dispose fast"]);
+  release();
+  await error.abandoned;
+  assert.deepEqual(log, ["dispose fast", "dispose late slow: `slow` did not start within 10 ms"]);
+});
