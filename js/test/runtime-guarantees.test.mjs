@@ -879,3 +879,15 @@ test("a factory that timed out and resolves later has its own instance disposed 
   await error.abandoned;
   assert.deepEqual(log, ["dispose fast", "dispose late slow: `slow` did not start within 10 ms"]);
 });
+
+test("start's signal must be an AbortSignal (or absent): anything else is a TypeError before anything starts", async () => {
+  let called = false;
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => (called = true));
+  const compiled = registry.compile();
+  for (const signal of [false, 0, "", "signal", {}, { aborted: false }, { aborted: "no", addEventListener() {} }, { addEventListener() {} }]) {
+    await assert.rejects(compiled.start({ signal }), { name: "TypeError", message: "wireplan: `signal` must be an AbortSignal" }, JSON.stringify(signal));
+  }
+  assert.equal(called, false);
+  for (const signal of [undefined, null, new AbortController().signal]) await (await compiled.start({ signal })).stop();
+});
