@@ -891,3 +891,47 @@ test("start's signal must be an AbortSignal (or absent): anything else is a Type
   assert.equal(called, false);
   for (const signal of [undefined, null, new AbortController().signal]) await (await compiled.start({ signal })).stop();
 });
+
+test("an abort from a factory while its layer is being called names the async siblings already called", async () => {
+  const controller = new AbortController();
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => new Promise(() => {}));
+  registry.provide("b", [], () => controller.abort(new Error("ctrl-c")));
+  let called = false;
+  registry.provide("c", [], () => (called = true));
+  await assert.rejects(registry.compile().start({ signal: controller.signal }), {
+    name: "AbortError",
+    message: "start aborted in layer 0 while `a` was starting: ctrl-c",
+  });
+  assert.equal(called, false, "no factory is called after the abort");
+});
+
+test("a scope's stop and its late builds use the start's stopTimeout by default", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("tx", [], () => "tx", { lifetime: "scoped", dispose: () => new Promise(() => {}) });
+  const app = await registry.compile().start({ stopTimeout: 20 });
+  const scope = app.scope();
+  await scope.get("tx");
+  await assert.rejects(scope.stop(), (error) => {
+    assert.equal(error.errors[0].message, "service `tx` did not stop within 20 ms");
+    return true;
+  });
+  await app.stop();
+});
+
+test("a lazy handle to a scoped service already built in the scope hands it over", async () => {
+  const registry = new Registry({ sources: false });
+  registry.provide("session", [], async () => ({ id: "session" }), { lifetime: "scoped" });
+  registry.provide("audit", [{ key: "session", lazy: true }], (session) => ({ session }), { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  await app.withScope(async (scope) => {
+    const session = await scope.get("session");
+    const audit = await scope.get("audit");
+    assert.equal(audit.session(), session);
+  });
+  await app.withScope(async (scope) => {
+    const audit = await scope.get("audit");
+    assert.throws(() => audit.session(), { message: "wireplan: lazy `session` of `audit` is not built in this scope yet" });
+  });
+  await app.stop();
+});
