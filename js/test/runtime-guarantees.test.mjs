@@ -423,6 +423,26 @@ test("stop({error}) aborts the app's builds in flight with that error as the rea
   }
 });
 
+test("scope.stop({error}) aborts the scope's builds in flight with that error as the reason, whatever its value", async () => {
+  for (const error of [0, "", false, new Error("request failed")]) {
+    const reasons = [];
+    const registry = new Registry({ sources: false });
+    registry.provide("job", [], (ctx) => new Promise((resolve) => {
+      ctx.signal.addEventListener("abort", () => {
+        reasons.push(ctx.signal.reason);
+        resolve({});
+      });
+    }), { lifetime: "scoped" });
+    const app = await registry.compile().start();
+    const scope = app.scope();
+    const pending = scope.get("job");
+    await scope.stop({ error });
+    await assert.rejects(pending, { message: "wireplan: this scope is stopped" });
+    assert.deepEqual(reasons, [error]);
+    await app.stop();
+  }
+});
+
 // --- javascript.md: a factory is called with one argument per dependency, then {signal, id}
 
 test("a singleton with 0 to 5 plain dependencies gets each in order, then the context last", async () => {
