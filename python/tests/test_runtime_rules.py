@@ -1964,3 +1964,38 @@ def test_a_sync_close_of_a_scope_with_async_teardowns_is_refused_before_closing_
             assert log == ["async", "sync"]
 
     asyncio.run(main())
+
+
+def test_a_dependency_that_took_no_time_is_still_a_link_of_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain follows dependencies, not durations: a dependency that took
+    no measurable time is still the link before its dependent."""
+    clock = _Clock()
+    monkeypatch.setattr(wireplan.runtime, "perf_counter", clock)
+    registry = wireplan.Registry()
+    registry.provide("a", lambda: None, id="a")
+    registry.provide("b", lambda a: clock.spend(1.0), id="b", deps=["a"])
+    with registry.compile().start() as app:
+        assert [tuple(t) for t in app.critical_chain()] == [("a", 0.0, 0.0), ("b", 1.0, 1.0)]
+
+
+def test_a_sync_start_refusal_names_async_factories_reached_through_many() -> None:
+    """Rule (lifecycle.md 7), through `many`: a singleton taking every
+    provider of a key, some of them async transients, names those."""
+
+    class Conn: ...
+
+    class Pool:
+        def __init__(self, conns: list[Conn] = wireplan.many) -> None:
+            self.conns = conns
+
+    registry = wireplan.Registry()
+
+    @registry.provide(lifetime="transient")
+    async def conn() -> Conn:
+        return Conn()
+
+    registry.provide(Pool)
+    plan = registry.compile()
+    with pytest.raises(TypeError) as info:
+        plan.start()
+    assert str(info.value) == f"cannot start synchronously: `{_id(plan, 'conn')}` has an async factory; start with `start_async()`"
