@@ -32,13 +32,14 @@ for (const name of cases) {
       assert.equal(p.toJSONString(), strip(readFileSync(`${dir}${name}.plan.json`, "utf8")));
       const report = check(text, opts);
       assert.equal(report.ok, true);
+      // Every valid case has its binary plan (the Rust harness requires it):
+      // a missing one fails here rather than skip the comparison.
       const wpl = `${dir}${name}.wpl`;
-      if (existsSync(wpl)) {
-        const bytes = new Uint8Array(readFileSync(wpl));
-        assert.deepEqual(p.encode(), bytes, "encodePlan gives the committed binary plan");
-        const decoded = decodePlan(bytes, { fingerprint: fingerprint(text, opts) });
-        assert.equal(decoded.toJSONString(), p.toJSONString());
-      }
+      assert.ok(existsSync(wpl), `${name}.wpl is missing: the Rust harness writes it (WIREPLAN_BLESS=1 cargo test -p wireplan --test vectors)`);
+      const bytes = new Uint8Array(readFileSync(wpl));
+      assert.deepEqual(p.encode(), bytes, "encodePlan gives the committed binary plan");
+      const decoded = decodePlan(bytes, { fingerprint: fingerprint(text, opts) });
+      assert.equal(decoded.toJSONString(), p.toJSONString());
     } else {
       let error;
       try {
