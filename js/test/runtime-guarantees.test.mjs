@@ -955,3 +955,16 @@ test("a lazy handle to a scoped service already built in the scope hands it over
   });
   await app.stop();
 });
+
+test("registration checks say what to write for null and non-object options and dependencies", () => {
+  for (const options of [null, 5, "x"]) {
+    assert.throws(() => new Registry(options), { name: "TypeError", message: "wireplan: Registry options must be an object" });
+    assert.throws(() => new Registry().provide("x", [], () => 1, options), { name: "TypeError", message: "wireplan: the options of `x` must be an object" });
+  }
+  for (const dep of [null, 5, {}, { key: 5 }]) {
+    assert.throws(() => new Registry().provide("x", [dep], () => 1), {
+      name: "TypeError",
+      message: "wireplan: dependency 0 of `x` must be a key string or {key, optional?, many?, lazy?}",
+    });
+  }
+});
