@@ -203,24 +203,37 @@ def test_concurrent_agets_share_one_scoped_build() -> None:
 
 
 def test_a_cancelled_builder_hands_the_shared_build_to_a_waiter() -> None:
+    # Stepped by an event, not by sleeps: the builder is cancelled while its
+    # build is held open, whatever the machine's load.
     registry = wireplan.Registry()
     calls: list[int] = []
+    gate: list[asyncio.Event] = []
 
     async def session() -> int:
         calls.append(len(calls))
-        await asyncio.sleep(0.05)
+        await gate[0].wait()
         return len(calls)
 
     registry.provide("session", session, lifetime="scoped")
 
+    async def ticks(n: int = 10) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0)
+
     async def main() -> None:
+        gate.append(asyncio.Event())
         async with registry.compile().start_async() as app:
             async with app.scope() as scope:
                 first = asyncio.ensure_future(scope.aget("session"))
-                await asyncio.sleep(0.01)
+                await ticks()
+                assert calls == [0]  # the first get is building
                 second = asyncio.ensure_future(scope.aget("session"))
-                await asyncio.sleep(0.01)
+                await ticks()
+                assert calls == [0]  # the second waits for that build
                 first.cancel()
+                await ticks()
+                assert calls == [0, 1]  # the waiter took the build over
+                gate[0].set()
                 assert await second == 2  # built again by the waiter, once
                 assert first.cancelled() and calls == [0, 1]
                 assert await scope.aget("session") == 2

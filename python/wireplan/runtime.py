@@ -687,18 +687,16 @@ class _Builder:
         """Calls factory `i`, awaiting what needs it, and records its teardown."""
         plan = self.plan
         kind = plan._kinds[i]
-        if kind not in _ASYNC_KINDS:
-            for _, _, how, t in plan._spec(i):
-                for p in (t,) if how == _ONE else t if how == _MANY else ():
-                    if p >= plan.singletons and p not in local and plan._needs_await[p] and \
-                            (self.scoped is None or p not in self.scoped):
-                        await self._arecipe(p, local)
-            return self._make(i, local, teardowns)
+        # What must be awaited is built first, each by its own recipe (a
+        # transient per service that needs it, as the synchronous path does),
+        # and handed to the call through `local`.
         for _, _, how, t in plan._spec(i):
             for p in (t,) if how == _ONE else t if how == _MANY else ():
                 if p >= plan.singletons and p not in local and plan._needs_await[p] and \
                         (self.scoped is None or p not in self.scoped):
-                    await self._arecipe(p, local)
+                    local[p] = await self._arecipe(p)
+        if kind not in _ASYNC_KINDS:
+            return self._make(i, local, teardowns)
         pos, kw = self._call_args(i, local) if plan._spec(i) else ([], {})
         obj = plan._factories[i](*pos, **kw)
         if kind == ASYNC:
@@ -735,9 +733,10 @@ class _Builder:
                 return self.scoped[target]
             return local[target]
 
-    async def _arecipe(self, target: int, local: dict[int, Any] | None = None) -> Any:
+    async def _arecipe(self, target: int) -> Any:
+        """`_recipe`'s async twin: one instance of `target`, dependencies first."""
         plan = self.plan
-        local = {} if local is None else local
+        local: dict[int, Any] = {}
         for j in plan._recipes[target] or (target,):
             scoped = plan._lifetimes[j] == _SCOPED
             if scoped:
@@ -748,8 +747,6 @@ class _Builder:
                 if plan._needs_await[j]:
                     await self._shared_build(j, local)
                     continue
-            elif j in local and j != target:
-                continue
             obj = await self._amake(j, local, self.teardowns)
             if scoped and self.scoped is not None:
                 self.scoped[j] = obj
