@@ -968,3 +968,18 @@ test("registration checks say what to write for null and non-object options and 
     });
   }
 });
+
+test("the first factory of a layer given up on is torn down when it settles, as any other", async () => {
+  const log = [];
+  let release;
+  const registry = new Registry({ sources: false });
+  registry.provide("a", [], () => new Promise((resolve) => (release = () => resolve("a"))), { dispose: (v) => log.push(`dispose ${v}`) });
+  registry.provide("b", [], async () => {
+    throw new Error("b failed");
+  });
+  const error = await registry.compile().start().catch((e) => e);
+  assert.equal(error.service, "b");
+  release();
+  await error.abandoned;
+  assert.deepEqual(log, ["dispose a"]);
+});
