@@ -580,7 +580,7 @@ export class App {
   getAll<T = unknown>(key: string): T[];
   /** The started singleton with this service id. */
   getById<T = unknown>(id: string): T;
-  /** Whether some planned service provides `key`. */
+  /** Whether a lookup of `key` can answer now: some planned service provides it and the app is running (false once `stop()` began). */
   has(key: string): boolean;
   /** A new scope for scoped and transient services. */
   scope(): Scope;
@@ -616,7 +616,7 @@ export class Scope {
   getAll<T = unknown>(key: string): Promise<T[]>;
   /** The instance of the service with this id. */
   getById<T = unknown>(id: string): Promise<T>;
-  /** Whether some planned service provides `key`. */
+  /** Whether some planned service provides `key` and this scope is open (false once it is stopped). */
   has(key: string): boolean;
   /** Disposes what the scope built, in reverse; `error` tells each dispose why. */
   stop(options?: StopOptions): Promise<void>;

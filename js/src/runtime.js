@@ -1077,9 +1077,13 @@ export class App {
     return this._instance(i);
   }
 
-  /** Whether some planned service provides `key` (so `get` cannot say it is unknown). */
+  /**
+   * Whether `get`-style lookups of `key` can answer now: some planned
+   * service provides it and the app is running (false once `stop()` began,
+   * when every lookup says the app is stopping or stopped).
+   */
   has(key) {
-    return this.#lookup.has(key);
+    return this.#state === "running" && this.#lookup.has(key);
   }
 
   /** A new scope (a request, a job): scoped services live as long as it. */
@@ -1223,9 +1227,9 @@ export class Scope {
     return this.#at(this.#app._lookup.byId(id));
   }
 
-  /** Whether some planned service provides `key`. */
+  /** Whether some planned service provides `key` and this scope is open (false once it is stopped). */
   has(key) {
-    return this.#app._lookup.has(key);
+    return !this.#stopped && this.#app._lookup.has(key);
   }
 
   #at(i) {

@@ -277,16 +277,16 @@ test("of two start timeouts, the earlier is reported", async () => {
 
 // --- javascript.md lookups: after stop ------------------------------------
 
-test("after stop, has() still answers for the plan (so get cannot say unknown) and every lookup says the app is stopped", async () => {
+test("after stop, has() is false and every lookup says the app is stopped", async () => {
   const registry = new Registry({ sources: false });
   registry.provide("pg", [], () => "pg", { provides: ["Database"] });
   registry.provide("job", [], () => "job", { lifetime: "transient" });
   const app = await registry.compile().start();
   assert.equal(app.has("Database"), true);
+  assert.equal(app.has("Databse"), false);
   await app.stop();
-  // has(key): "whether some planned service provides key (so get cannot say
-  // it is unknown)": a question about the plan, the same after stop.
-  assert.equal(app.has("Database"), true);
+  // has(key): whether a lookup can answer now; none can after stop.
+  assert.equal(app.has("Database"), false);
   assert.equal(app.has("Databse"), false);
   const stopped = { message: "wireplan: the app is stopped" };
   assert.throws(() => app.get("Database"), stopped);
@@ -307,13 +307,15 @@ test("lookups while stopping say so, and a stopped scope refuses gets", async ()
   const app = await registry.compile().start();
   const scope = app.scope();
   assert.equal(await scope.get("tx"), "tx");
+  assert.equal(scope.has("tx"), true);
   await scope.stop();
   await assert.rejects(scope.get("tx"), { message: "wireplan: this scope is stopped" });
   await assert.rejects(scope.getAll("tx"), { message: "wireplan: this scope is stopped" });
   await assert.rejects(scope.getById("tx"), { message: "wireplan: this scope is stopped" });
-  assert.equal(scope.has("tx"), true);
+  assert.equal(scope.has("tx"), false);
   const stopping = app.stop();
   assert.throws(() => app.get("db"), { message: "wireplan: the app is stopping" });
+  assert.equal(app.has("db"), false);
   release();
   await stopping;
   assert.throws(() => app.get("db"), { message: "wireplan: the app is stopped" });
