@@ -58,8 +58,8 @@ def test_vector(case: str) -> None:
         assert plan.to_json() == _expected(VECTORS / f"{case}.plan.json")
         # The committed binary plan decodes to the same plan (the format is pinned).
         wpl = VECTORS / f"{case}.wpl"
-        if wpl.exists():
-            assert _core.Plan.decode(wpl.read_bytes(), plan.fingerprint).to_json() == plan.to_json()
+        assert wpl.exists(), f"{case}.wpl is missing: every valid vector has its binary plan (WIREPLAN_BLESS=1 cargo test -p wireplan --test vectors)"
+        assert _core.Plan.decode(wpl.read_bytes(), plan.fingerprint).to_json() == plan.to_json()
         assert _core.Plan.decode(plan.encode(), plan.fingerprint).to_json() == plan.to_json()
     else:
         assert case.startswith("invalid/")
