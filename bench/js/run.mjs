@@ -17,6 +17,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chain, descriptors, edgeCount, labels, layered } from "./gen.mjs";
@@ -263,7 +264,8 @@ for (const n of [10_000, 100_000]) {
 // ---- report --------------------------------------------------------------------
 
 const lines = [];
-lines.push(`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; best of repeated runs, one process. Command: \`node bench/js/run.mjs\`.`);
+const load = loadavg().map((x) => x.toFixed(1)).join(", ");
+lines.push(`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${load} at the end; best of repeated runs, one process. Command: \`node bench/js/run.mjs\`.`);
 lines.push("");
 lines.push("Planning (JS time; peers build their graph and sort it; wireplan parses JSON text, plans in wasm and parses the runtime form back):");
 lines.push("");

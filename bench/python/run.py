@@ -600,6 +600,9 @@ def main() -> None:
         bench_memory(workdir, 10_000, budget)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nPython {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average {load} at the end. "
+          f"Command: `.venv/bin/python bench/python/run.py{' --quick' if args.quick else ''}`.")
     print("\n| benchmark | subject | result | ratio |\n|---|---|---|---|")
     last = None
     for bench, subject, value, r in ROWS:
