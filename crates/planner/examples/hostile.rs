@@ -172,7 +172,7 @@ fn main() {
     if row {
         // Markdown, for bench/limits.sh, which appends the peak RSS column.
         let outcome = match &result {
-            Ok(plan) => format!("plan of {} services", plan.len()),
+            Ok(plan) => format!("plan of {} service{}", plan.len(), if plan.len() == 1 { "" } else { "s" }),
             Err(report) => {
                 let full = report.diagnostics.first().map_or(String::new(), |d| format!("{}: {}", d.code, d.message));
                 let mut first: String = full.chars().take(120).collect();

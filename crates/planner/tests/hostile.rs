@@ -107,10 +107,20 @@ fn run(name: &str, generate: impl FnOnce() -> String) -> Measured {
     let what = match &outcome {
         Outcome::Plan { services, json_bytes } => format!("plan of {services} services, JSON {json_bytes} bytes"),
         Outcome::Report { codes, first, rendered_bytes, .. } => {
-            format!("report of {} diagnostics ({rendered_bytes} bytes rendered), first: {first}", codes.len())
+            let n = codes.len();
+            format!("report of {n} diagnostic{} ({rendered_bytes} bytes rendered), first: {first}", if n == 1 { "" } else { "s" })
         }
     };
-    println!("{name}: input {} bytes; {:.2} s; peak {:.1} MiB beyond the input; {what}", text.len(), took.as_secs_f64(), peak as f64 / f64::from(1 << 20));
+    // A row of docs/limits.md's table, printed with `--nocapture` on a line
+    // of its own (the harness's progress shares the output).
+    let what: String = what.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect();
+    let shown: String = what.chars().take(140).collect();
+    let cut = shown.len() < what.len();
+    let mut what = shown.replace('|', "\\|").replace('`', "'");
+    if cut {
+        what.push_str("...");
+    }
+    println!("\n| `{name}` | {:.1} MB | {what} | {:.2} s | {:.0} MiB |", text.len() as f64 / 1e6, took.as_secs_f64(), peak as f64 / f64::from(1 << 20));
     assert!(took < TIME, "{name}: took {took:?}");
     assert!(peak < memory_budget(text.len()), "{name}: peak {peak} bytes for {} bytes of input", text.len());
     Measured { outcome, input: text.len(), took, peak }
