@@ -985,3 +985,52 @@ test("the first factory of a layer given up on is torn down when it settles, as 
   await error.abandoned;
   assert.deepEqual(log, ["dispose a"]);
 });
+
+// --- the general argument path (more than four dependencies, many, lazy, scoped) ---
+
+test("a singleton on the general argument path is called in its layer's order, with exactly its arguments and then the context", async () => {
+  // Five dependencies take the general path; its arguments need no await,
+  // so the factory is called synchronously, in id order with `b` (the quick
+  // path), and gets its five arguments and the context last.
+  const calls = [];
+  const registry = new Registry({ sources: false });
+  for (const id of ["s0", "s1", "s2", "s3", "s4"]) registry.provide(id, [], () => id);
+  // `b` first, so `c`'s dependencies do not start at the first slot of the
+  // plan's dependency table.
+  registry.provide("b", ["s0"], function (...args) {
+    calls.push(["b", args.length, args.slice(0, 1), args[1]?.id]);
+    return "b";
+  });
+  registry.provide("c", ["b", "s1", "s2", "s3", "s4"], function (...args) {
+    calls.push(["c", args.length, args.slice(0, 5), args[5]?.id]);
+    return "c";
+  });
+  registry.provide("d", ["b"], function (...args) {
+    calls.push(["d", args.length, args.slice(0, 1), args[1]?.id]);
+    return "d";
+  });
+  const app = await registry.compile().start();
+  assert.deepEqual(calls, [
+    ["b", 2, ["s0"], "b"],
+    ["c", 6, ["b", "s1", "s2", "s3", "s4"], "c"],
+    ["d", 2, ["b"], "d"],
+  ]);
+  await app.stop();
+});
+
+test("a scoped service gets exactly its arguments and then the context", async () => {
+  const seen = [];
+  const registry = new Registry({ sources: false });
+  registry.provide("db", [], () => "db");
+  registry.provide("cache", [], () => "cache");
+  registry.provide("tx", ["db", { key: "cache", many: true }], function (...args) {
+    seen.push([args.length, args[0], args[1], args[2]?.id]);
+    return "tx";
+  }, { lifetime: "scoped" });
+  const app = await registry.compile().start();
+  const scope = app.scope();
+  assert.equal(await scope.get("tx"), "tx");
+  assert.deepEqual(seen, [[3, "db", ["cache"], "tx"]]);
+  await scope.stop();
+  await app.stop();
+});
