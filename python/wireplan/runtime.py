@@ -935,6 +935,8 @@ class App(_Builder):
         inst = self._inst
         durations = self._durations
         teardowns = self.teardowns
+        # A singleton's arguments are read from `_inst`; transients it needs
+        # are built by their own recipes, so its `local` stays empty.
         local: dict[int, Any] = {}
         make = self._make
         fast = plan._fast
@@ -948,8 +950,6 @@ class App(_Builder):
                 call = fast[i]
                 if call is None:
                     inst[i] = make(i, local, teardowns)
-                    if local:
-                        local.clear()
                 elif call[2] is None:
                     inst[i] = call[0](*map(getitem, call[1]))
                 else:
