@@ -83,6 +83,16 @@ fn an_ambiguous_key_lists_ten_providers_and_ten_askers_then_counts_the_rest() {
 }
 
 #[test]
+fn an_ambiguous_key_of_exactly_three_providers_names_all_three_and_no_count() {
+    let items: Vec<String> = ["p0", "p1", "p2", "u0"]
+        .iter()
+        .map(|id| if id.starts_with('p') { format!(r#"{{"id":"{id}","provides":["K"]}}"#) } else { format!(r#"{{"id":"{id}","deps":["K"]}}"#) })
+        .collect();
+    let r = report(&services(&items), &Options::default());
+    assert_eq!(messages(&r), ["`K` has 3 providers (`p0`, `p1`, `p2`), but `u0` needs exactly one"]);
+}
+
+#[test]
 fn a_missing_key_lists_ten_askers_then_counts_the_rest() {
     let items: Vec<String> = (0..12).map(|i| format!(r#"{{"id":"u{i:02}","deps":["Nope"]}}"#)).collect();
     let r = report(&services(&items), &Options::default());

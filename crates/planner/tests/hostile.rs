@@ -237,8 +237,12 @@ fn lazy_handles_from_many_singletons_down_a_transient_chain_are_bounded() {
         items.extend((0..10_000).map(|i| format!(r#"{{"id":"s{i}","deps":[{{"key":"t0","lazy":true}}]}}"#)));
         services(items)
     });
+    // Once the captive paths shown pass the number of services (110,001
+    // here), the rest are counted: each path is 100,002 long, so two captive
+    // diagnostics are built, then the count, not as many as the report's
+    // byte budget would hold.
     let codes = report_codes(&m);
-    assert_eq!(codes.first(), Some(&Code::CaptiveDependency));
+    assert_eq!(codes.iter().filter(|&&c| c == Code::CaptiveDependency).count(), 2, "{codes:?}");
     assert_eq!(codes.last(), Some(&Code::LimitExceeded));
 }
 
