@@ -244,6 +244,8 @@ fn lazy_handles_from_many_singletons_down_a_transient_chain_are_bounded() {
     let codes = report_codes(&m);
     assert_eq!(codes.iter().filter(|&&c| c == Code::CaptiveDependency).count(), 2, "{codes:?}");
     assert_eq!(codes.last(), Some(&Code::LimitExceeded));
+    let Outcome::Report { last, .. } = &m.outcome else { unreachable!() };
+    assert!(last.contains("9998 more"), "the 10,000 captive singletons less the 2 shown: {last}");
 }
 
 #[test]

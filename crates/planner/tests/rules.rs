@@ -560,3 +560,50 @@ fn a_replacer_of_several_services_lists_their_keys_whatever_their_declaration_or
     assert_eq!(keys(format!(r#"{y}, {x}, {{"id": "r", "replaces": ["x", "y"]}}"#)), expected);
     assert_eq!(keys(format!(r#"{y}, {{"id": "r", "replaces": ["y", "x"]}}, {x}"#)), expected);
 }
+
+/// A singleton `app` held captive through `hops` transients `t00`, `t01`, ...
+/// to the scoped `session`: a path of `hops + 2` services.
+fn captive_chain(hops: usize) -> Report {
+    let mut services = vec![r#"{"id": "app", "deps": ["t00"]}"#.to_owned()];
+    for i in 0..hops {
+        let next = if i + 1 == hops { "session".to_owned() } else { format!("t{:02}", i + 1) };
+        services.push(format!(r#"{{"id": "t{i:02}", "lifetime": "transient", "deps": ["{next}"]}}"#));
+    }
+    services.push(r#"{"id": "session", "lifetime": "scoped"}"#.to_owned());
+    report(&doc(&services.join(", ")))
+}
+
+#[test]
+fn a_captive_path_of_33_services_is_drawn_whole_and_a_longer_one_shows_32_then_counts_the_rest() {
+    // 31 transients: the path is 33 long, the longest drawn whole.
+    let r = captive_chain(31);
+    let d = single(&r, Code::CaptiveDependency);
+    assert_eq!(d.services.len(), 33);
+    assert_eq!(d.related.len(), 33, "every service of the path, each with its place");
+    assert!(!d.message.contains("more"), "{}", d.message);
+    // 40 transients: the message names 32 of them, then the 8 others as a count;
+    // related lists the first 32 services of the path, counts the transients
+    // left, and keeps the scoped service at the end in view.
+    let r = captive_chain(40);
+    let d = single(&r, Code::CaptiveDependency);
+    assert_eq!(d.services.len(), 42, "`services` keeps the whole path");
+    assert!(d.message.ends_with("`t31`, and 8 more, which would outlive its scope"), "{}", d.message);
+    assert_eq!(d.related.len(), 34);
+    assert_eq!(d.related[31].message, "`t30` is transient");
+    assert_eq!(d.related[32].message, "and 9 more transient services");
+    assert_eq!(d.related[33].message, "`session` is scoped");
+}
+
+#[test]
+fn many_short_captive_paths_are_each_reported_in_a_small_graph() {
+    // 60 singletons, each held through the same two transients: 60 paths of
+    // 4 services, 240 in all for a graph of 63 services, all shown (the cut
+    // for long shared paths starts at 65,536 services shown).
+    let mut services: Vec<String> = (0..60).map(|i| format!(r#"{{"id": "s{i:02}", "deps": ["t1"]}}"#)).collect();
+    services.push(r#"{"id": "t1", "lifetime": "transient", "deps": ["t2"]}"#.to_owned());
+    services.push(r#"{"id": "t2", "lifetime": "transient", "deps": ["session"]}"#.to_owned());
+    services.push(r#"{"id": "session", "lifetime": "scoped"}"#.to_owned());
+    let r = report(&doc(&services.join(", ")));
+    assert_eq!(of(&r, Code::CaptiveDependency).len(), 60);
+    assert!(of(&r, Code::LimitExceeded).is_empty());
+}
