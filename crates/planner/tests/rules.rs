@@ -607,3 +607,19 @@ fn many_short_captive_paths_are_each_reported_in_a_small_graph() {
     assert_eq!(of(&r, Code::CaptiveDependency).len(), 60);
     assert!(of(&r, Code::LimitExceeded).is_empty());
 }
+
+#[test]
+fn a_cycle_of_32_hops_is_drawn_whole_and_a_longer_one_is_cut_after_32() {
+    let cycle = |n: usize| {
+        let services: Vec<String> = (0..n).map(|i| format!(r#"{{"id": "c{i:02}", "deps": ["c{:02}"]}}"#, (i + 1) % n)).collect();
+        report(&doc(&services.join(", ")))
+    };
+    let r = cycle(32);
+    let d = single(&r, Code::DependencyCycle);
+    assert!(d.message.ends_with("`c30` -> `c31` -> `c00`"), "{}", d.message);
+    assert!(!d.message.contains("more") && d.related.iter().all(|x| !x.message.contains("more")), "{}", d.message);
+    let r = cycle(33);
+    let d = single(&r, Code::DependencyCycle);
+    assert!(d.message.ends_with("`c31` -> ... (1 more) -> `c00`"), "{}", d.message);
+    assert!(d.related.iter().any(|x| x.message == "and 1 more hops"), "{:?}", d.related.iter().map(|x| &x.message).collect::<Vec<_>>());
+}
