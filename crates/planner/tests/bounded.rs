@@ -305,3 +305,17 @@ fn a_lazy_hop_through_a_transient_is_captive_too_and_scoped_holders_are_fine() {
     let singleton = r#"{"version":1,"services":[{"id":"clock"},{"id":"app","deps":[{"key":"clock","lazy":true}]}]}"#;
     assert!(wireplan::plan_str(singleton, &Options::default()).is_ok());
 }
+
+#[test]
+fn captive_singletons_past_the_report_byte_budget_are_counted() {
+    // Fifty singletons capture one scoped service; a small byte budget shows
+    // the first ones and counts every other one.
+    let mut items: Vec<String> = (0..50).map(|i| format!(r#"{{"id":"s{i:02}","deps":["session"]}}"#)).collect();
+    items.push(r#"{"id":"session","lifetime":"scoped"}"#.to_owned());
+    let options = Options { limits: Limits { max_report_bytes: 1_500, ..Limits::DEFAULT }, ..Options::default() };
+    let r = report(&services(&items), &options);
+    let shown = r.diagnostics.iter().filter(|d| d.code == Code::CaptiveDependency).count();
+    assert!((1..50).contains(&shown), "{shown}");
+    let last = r.diagnostics.last().map(|d| d.message.clone()).unwrap_or_default();
+    assert_eq!(last, format!("the size of the report is over the limit of 1500 bytes: {} more diagnostics not shown", 50 - shown));
+}
