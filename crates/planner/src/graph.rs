@@ -471,16 +471,31 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         let id_of = |node: u32| node_desc.get(node as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
         pairs.sort_unstable_by(|a, b| id_of(a.0).cmp(id_of(b.0)));
         let mut present: rustc_hash::FxHashSet<(u32, u32)> = provide_pairs.iter().copied().collect();
-        for (target, replacer) in pairs {
-            // A chain (`a` replaces `b`, which replaces `c`): the last
-            // replacer, the one that stays, takes every key.
-            let mut replacer = replacer;
-            for _ in 0..n {
-                match replaced_by.get(&replacer) {
-                    Some(&next) => replacer = next,
-                    None => break,
+        // A chain (`a` replaces `b`, which replaces `c`): the last replacer,
+        // the one that stays, takes every key. Each chain is walked once
+        // (memoized), so a chain of a million replacements stays linear.
+        let mut last: FxHashMap<u32, u32> = FxHashMap::default();
+        for &(target, _) in &pairs {
+            let mut walk = Vec::new();
+            let mut cur = target;
+            let end = loop {
+                if let Some(&known) = last.get(&cur) {
+                    break known;
                 }
+                match replaced_by.get(&cur) {
+                    Some(&next) => {
+                        walk.push(cur);
+                        cur = next;
+                    }
+                    None => break cur,
+                }
+            };
+            for x in walk {
+                last.insert(x, end);
             }
+        }
+        for (target, replacer) in pairs {
+            let replacer = last.get(&target).copied().unwrap_or(replacer);
             let Some(s) = node_desc.get(target as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
             let mut extra = Vec::new();
             own_keys(replacer, target, s, &mut keys, &mut extra);

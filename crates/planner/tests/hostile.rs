@@ -258,3 +258,15 @@ fn a_long_scoped_chain_is_refused_relative_to_its_size() {
     let Outcome::Report { first, .. } = &m.outcome else { unreachable!() };
     assert!(first.starts_with("the total size of scoped and transient recipes for an input of this size is"), "{first}");
 }
+
+#[test]
+fn a_chain_of_two_hundred_thousand_replacements_plans_in_linear_time() {
+    // Each chain is folded into its last replacer once; walking it again for
+    // every replaced service was quadratic (2 * 10^10 steps here).
+    let m = run("replaces-chain", || {
+        let mut items: Vec<String> = (0..200_000).map(|i| format!(r#"{{"id":"r{i}","replaces":"r{}"}}"#, i + 1)).collect();
+        items.push(r#"{"id":"r200000","provides":["K"]},{"id":"app","deps":["K"]}"#.to_owned());
+        services(items)
+    });
+    assert!(matches!(m.outcome, Outcome::Plan { services: 2, .. }));
+}
