@@ -430,6 +430,9 @@ fn json_text() -> impl Strategy<Value = String> {
             let i = a.index(services.len());
             let s = services[i].as_object_mut().unwrap();
             let fields: Vec<String> = s.keys().cloned().collect();
+            if fields.is_empty() {
+                continue;
+            }
             let field = fields[b.index(fields.len())].clone();
             match op {
                 0 => {

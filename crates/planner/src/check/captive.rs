@@ -53,10 +53,19 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
             *t = x;
         }
     }
-    let mut queue: VecDeque<u32> = scoped.iter().copied().collect();
+    // Ties (a transient reaching several scoped services, or several ways)
+    // are broken by id, never by declaration order: the report must not
+    // change when the document's services are shuffled.
+    let mut start: Vec<u32> = scoped.clone();
+    start.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+    let mut queue: VecDeque<u32> = start.into_iter().collect();
+    let mut row: Vec<u32> = Vec::new();
     while let Some(x) = queue.pop_front() {
         let reached = target.get(x as usize).copied().unwrap_or(u32::MAX);
-        for &y in dependents.row(x) {
+        row.clear();
+        row.extend_from_slice(dependents.row(x));
+        row.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+        for &y in &row {
             if graph.lifetime(y) == Lifetime::Transient {
                 if let (Some(slot), Some(t)) = (toward.get_mut(y as usize), target.get_mut(y as usize)) {
                     if *slot == u32::MAX {
