@@ -1,16 +1,16 @@
 //! The subcommands: read, ask the core, print.
 
-use wireplan::{Options, Report};
+use wireplan::render::{self, picture, Style};
+use wireplan::{Analysis, Options, Report};
 
 use crate::args::{
     CheckArgs, ColorChoice, Command, DiffArgs, ExplainArgs, GraphArgs, GraphFormat, InputArgs, PlanArgs, PlanFormat,
     ReportFormat, TextFormat,
 };
 use crate::failure::{Failure, INVALID, OK, UNUSABLE};
-use crate::graph_model::Model;
 use crate::input::{self, Source};
 use crate::sink::{self, Stream};
-use crate::{diff, explain, graph_export, output};
+use crate::output;
 
 /// Runs one command and gives its exit code.
 ///
@@ -127,70 +127,75 @@ fn plan(a: &PlanArgs) -> Result<u8, Failure> {
     Ok(OK)
 }
 
-fn graph(a: &GraphArgs) -> Result<u8, Failure> {
-    let sources = match read(&a.input.files) {
+/// The core's analysis of the input, valid or broken, with places in
+/// converted YAML/TOML files made honest. A file that cannot be read or
+/// parsed is printed as a report on standard error (exit 2) as `Err`.
+fn analyze(files: &[String], opts: &Options, format: ReportFormat, color: ColorChoice) -> Result<Result<Analysis, u8>, Failure> {
+    let sources = match read(files) {
         Ok(s) => s,
-        Err(Failure::Parse(report)) => {
-            return print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE)
-        }
+        Err(Failure::Parse(report)) => return print_report(&report, format, color, Stream::Stderr, UNUSABLE).map(Err),
         Err(f) => return Err(f),
     };
-    let descriptors = match input::parse(&sources) {
-        Ok(d) => d,
-        Err(report) => return print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE),
-    };
+    analyze_sources(&sources, opts).or_else(|report| print_report(&report, format, color, Stream::Stderr, UNUSABLE).map(Err))
+}
+
+fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Result<Analysis, u8>, Report> {
+    let descriptors = input::parse(sources)?;
+    let mut analysis = wireplan::analyze(&descriptors, opts).map_err(|mut report| {
+        input::place_converted(&mut report, sources);
+        report
+    })?;
+    analysis.place_report(|report| input::place_converted(report, sources));
+    Ok(Ok(analysis))
+}
+
+/// Exit code of a command that printed something about a graph.
+fn verdict(analysis: &Analysis) -> u8 {
+    if analysis.is_valid() { OK } else { INVALID }
+}
+
+fn graph(a: &GraphArgs) -> Result<u8, Failure> {
     let opts = options(a.input.profile.as_ref(), &a.input.roots);
-    let (model, code) = match plan_sources(&sources, &descriptors, &opts) {
-        Ok(plan) => (Model::from_plan(&plan), OK),
-        Err(report) => (Model::from_descriptors(&descriptors, &opts, &report), INVALID),
+    let analysis = match analyze(&a.input.files, &opts, ReportFormat::Human, a.color)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
     };
-    let model = match &a.focus {
-        None => model,
-        Some(id) => match model.find(id) {
-            Some(i) => model.focus(i),
-            None => {
-                let ids: Vec<&str> = model.nodes.iter().map(|n| n.id.as_str()).collect();
-                let hint = wireplan::suggest(id, &ids)
-                    .first()
-                    .map(|h| format!("; did you mean `{}`?", wireplan::escape(h)))
-                    .unwrap_or_default();
-                return Err(Failure::Usage(format!("no service `{}` in the graph{hint}", wireplan::escape(id))));
-            }
+    let code = verdict(&analysis);
+    let analysis = match &a.focus {
+        None => analysis,
+        Some(id) => match analysis.node(id) {
+            Some(i) => analysis.focus(i),
+            None => return Err(Failure::Usage(analysis.lookup(id).err().map_or_else(|| format!("no service `{}` in the graph", wireplan::escape(id)), |u| u.to_string()))),
         },
     };
     let text = match a.format {
-        GraphFormat::Dot => graph_export::dot(&model),
-        GraphFormat::Mermaid => graph_export::mermaid(&model),
+        GraphFormat::Dot => picture::dot(&analysis),
+        GraphFormat::Mermaid => picture::mermaid(&analysis),
     };
     sink::write(Stream::Stdout, text.as_bytes())?;
     Ok(code)
 }
 
 fn explain_cmd(a: &ExplainArgs) -> Result<u8, Failure> {
-    let Some((id, files)) = a.args.split_last() else {
-        return Err(Failure::Usage("give descriptor files and a service id".to_owned()));
+    let Some((name, files)) = a.args.split_last() else {
+        return Err(Failure::Usage("give descriptor files and a service id or key".to_owned()));
     };
     let opts = options(a.profile.as_ref(), &a.roots);
-    let plan = match load_plan_from(files, &opts, a.errors.error_format, a.errors.color)? {
-        Ok(plan) => plan,
+    let analysis = match analyze(files, &opts, a.errors.error_format, a.errors.color)? {
+        Ok(x) => x,
         Err(code) => return Ok(code),
     };
-    let service = explain::lookup(&plan, id)?;
-    let other = a.why.as_deref().map(|o| explain::lookup(&plan, o)).transpose()?;
-    let e = explain::explain(&plan, service, other);
+    let e = analysis.explain(name, a.why.as_deref()).map_err(|u| Failure::Usage(u.to_string()))?;
     let text = match a.format {
-        TextFormat::Human => explain::human(&plan, &e),
-        TextFormat::Json => explain::json(&plan, &e),
+        TextFormat::Human => render::explain::human(&analysis, &e, &style(a.errors.color, Stream::Stdout)),
+        TextFormat::Json => render::explain::json(&analysis, &e),
     };
     sink::write(Stream::Stdout, text.as_bytes())?;
-    Ok(OK)
+    Ok(verdict(&analysis))
 }
 
-/// One side of a diff: its descriptors and the core's verdict on them.
-fn side<'a>(sources: &'a [Source], opts: &Options) -> Result<diff::Side<'a>, Report> {
-    let descriptors = input::parse(sources)?;
-    let plan = plan_sources(sources, &descriptors, opts);
-    Ok(diff::Side { descriptors, plan })
+fn style(color: ColorChoice, stream: Stream) -> Style {
+    if sink::color(color, stream) { Style::colored() } else { Style::plain() }
 }
 
 fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
@@ -212,16 +217,17 @@ fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
         Ok(s) => [s],
         Err(code) => return Ok(code),
     };
-    let (old, new) = match (side(&old_src, &opts), side(&new_src, &opts)) {
-        (Ok(o), Ok(n)) => (o, n),
+    let (old, new) = match (analyze_sources(&old_src, &opts), analyze_sources(&new_src, &opts)) {
+        (Ok(Ok(o)), Ok(Ok(n))) => (o, n),
+        (Ok(Err(code)), _) | (_, Ok(Err(code))) => return Ok(code),
         (Err(report), _) | (_, Err(report)) => {
             return print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE)
         }
     };
-    let changes = diff::compare(&old, &new, &opts);
+    let changes = wireplan::diff(&old, &new);
     let text = match a.format {
-        TextFormat::Human => diff::human(&old, &new, &changes, sink::color(a.color, Stream::Stdout)),
-        TextFormat::Json => diff::json(&old, &new, &changes),
+        TextFormat::Human => render::diff::human(&changes, &style(a.color, Stream::Stdout)),
+        TextFormat::Json => render::diff::json(&changes),
     };
     let code = if a.fail_on_new_errors && !changes.new_errors.is_empty() { INVALID } else { OK };
     sink::write(Stream::Stdout, text.as_bytes())?;

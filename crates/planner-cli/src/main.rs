@@ -11,11 +11,7 @@
 
 mod args;
 mod commands;
-mod diff;
-mod explain;
 mod failure;
-mod graph_export;
-mod graph_model;
 mod input;
 mod output;
 mod sink;

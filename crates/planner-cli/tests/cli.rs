@@ -286,20 +286,26 @@ fn graph_focus_keeps_what_a_service_needs_and_what_needs_it() {
 }
 
 #[test]
-fn explain_answers_from_the_plan() {
+fn explain_answers_for_valid_and_broken_graphs() {
     let out = fx(&["explain", "app.json", "db", "--why", "server"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     snapshot("explain-db.txt", &stdout(&out));
     let json = fx(&["explain", "app.json", "db", "--format", "json", "--why", "config"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["dependencies"], serde_json::json!(["config", "cache"]));
+    let needs: Vec<&str> = v["needs"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
+    assert_eq!(needs, ["config", "Cache"]);
+    assert_eq!(v["needs"][1]["providers"], serde_json::json!(["cache"]));
+    assert_eq!(v["needs"][0]["providers"], serde_json::json!(["config"]));
     assert_eq!(v["layer"], 2);
     assert_eq!(v["why"]["before"], "config");
     assert_eq!(v["why"]["path"], serde_json::json!(["db", "config"]));
     let missing = fx(&["explain", "app.json", "nope"]);
     assert_eq!(code(&missing), 2);
+    // A broken graph is explained too (that is when people ask), with the
+    // problems that name the service, and exit 1.
     let broken = fx(&["explain", "broken.json", "db"]);
     assert_eq!(code(&broken), 1);
+    snapshot("explain-broken-db.txt", &stdout(&broken));
 }
 
 #[test]

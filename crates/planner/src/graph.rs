@@ -88,6 +88,9 @@ pub(crate) struct Graph<'d, 'a> {
     pub deps: Vec<Dep>,
     /// Nodes that must be planned (all, or what the roots reach).
     pub planned: Vec<bool>,
+    /// Nodes not replaced by another service (replaced ones stay numbered,
+    /// but are out of the graph).
+    pub live: Vec<bool>,
     /// Problems found while building (duplicates, replacements, roots).
     pub diagnostics: Vec<Diagnostic>,
     /// Problems found but not built into `diagnostics`, past the limit.
@@ -565,6 +568,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         dep_start,
         deps,
         planned: Vec::new(),
+        live: removed.iter().map(|r| !r).collect(),
         diagnostics,
         omitted,
         max_diagnostics: cap,

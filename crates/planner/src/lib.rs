@@ -22,13 +22,16 @@
 //! assert_eq!(order, ["config", "db", "server"]);
 //! ```
 
+mod analysis;
 mod build;
 mod check;
 pub mod codec;
 mod descriptor;
 mod diagnostic;
+pub mod diff;
 pub mod escape;
 mod error;
+pub mod explain;
 mod fingerprint;
 mod graph;
 mod limits;
@@ -42,7 +45,9 @@ pub mod reading;
 pub mod render;
 mod suggest;
 
+pub use analysis::{Analysis, Edge, EdgeProblem, Node, Target};
 pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, FORMAT_VERSION};
+pub use diff::{diff, Changes};
 pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
 pub use error::{DecodeFault, Error};
 pub use escape::escape;
@@ -66,12 +71,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// [`Options::limits`] bound S, D and the size of the report.
 pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Report> {
     let mut graph = graph::build(descriptors, options).map_err(Report::from)?;
-    let order = order::levels(&graph);
+    plan_graph(&mut graph, descriptors, options)
+}
+
+/// Checks and plans a built graph (its own diagnostics are taken out).
+fn plan_graph(graph: &mut graph::Graph<'_, '_>, descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Report> {
+    let order = order::levels(graph);
     let mut diagnostics = std::mem::take(&mut graph.diagnostics);
     let mut omitted = graph.omitted;
-    diagnostics.extend(check::run(&graph, order.has_cycle, &mut omitted));
+    diagnostics.extend(check::run(graph, order.has_cycle, &mut omitted));
     let mut omitted_warnings = 0;
-    let mut warnings = check::unused(&graph, &mut omitted_warnings);
+    let mut warnings = check::unused(graph, &mut omitted_warnings);
     let cap = options.limits.max_diagnostics;
     let bytes = options.limits.max_report_bytes;
     if omitted > 0 || diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -81,7 +91,20 @@ pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Re
     }
     check::finish(&mut warnings, cap, bytes, omitted_warnings, Severity::Warning);
     let fp = fingerprint::fingerprint(descriptors, options);
-    build::build(&graph, &order, options, fp, warnings).map_err(Report::from)
+    build::build(graph, &order, options, fp, warnings).map_err(Report::from)
+}
+
+/// Plans parsed descriptors and keeps the graph as resolved, valid or not:
+/// what pictures ([`render::picture`]), [`Analysis::explain`] and [`diff()`]
+/// are made of. A broken graph has an analysis too, with its report.
+///
+/// # Errors
+/// A [`Report`] only when the graph cannot be built at all (a limit).
+///
+/// # Complexity
+/// As [`plan`], plus O(S log S + E) for the marks and layers.
+pub fn analyze(descriptors: &Descriptors<'_>, options: &Options) -> Result<Analysis, Report> {
+    analysis::analyze(descriptors, options)
 }
 
 /// Checks parsed descriptors: every problem, errors and warnings, without

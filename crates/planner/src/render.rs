@@ -16,9 +16,12 @@
 //! error: 1 error
 //! ```
 
+pub mod diff;
+pub mod explain;
 pub mod github;
 pub mod host;
 pub mod option;
+pub mod picture;
 pub mod runtime;
 
 use std::fmt::Write as _;

@@ -27,9 +27,26 @@ pub(crate) struct Cycle {
 /// first `cap` of them, and how many there are in all.
 ///
 /// # Complexity
-/// O(S + E): Kosaraju's algorithm (petgraph's, iterative: its depth-first searches keep explicit stacks; petgraph's Tarjan recurses) plus one
-/// breadth-first search inside each component whose cycle is kept.
+/// O(S + E): [`components`], plus one breadth-first search inside each
+/// component whose cycle is kept.
 pub(crate) fn find(graph: &Graph<'_, '_>, cap: usize) -> (Vec<Cycle>, usize) {
+    let (component, mut starts) = components(graph);
+    let total = starts.len();
+    super::keep_first(&mut starts, cap, |&(start, _)| graph.id(start));
+    starts.sort_unstable_by(|a, b| graph.id(a.0).cmp(graph.id(b.0)));
+    let cycles = starts.into_iter().filter_map(|(start, ci)| shortest_cycle(graph, start, ci, &component)).collect();
+    (cycles, total)
+}
+
+/// The cyclic strongly connected components among planned services, by
+/// non-lazy edges: each node's component number (`u32::MAX` outside every
+/// cycle), and for each component `(its service with the smallest id, its
+/// number)`, in no particular order.
+///
+/// # Complexity
+/// O(S + E): Kosaraju's algorithm (petgraph's, iterative: its depth-first
+/// searches keep explicit stacks; petgraph's Tarjan recurses).
+pub(crate) fn components(graph: &Graph<'_, '_>) -> (Vec<u32>, Vec<(u32, u32)>) {
     let n = graph.len();
     let planned = |i: u32| graph.planned.get(i as usize).copied().unwrap_or(false);
     let mut g: DiGraph<(), ()> = DiGraph::with_capacity(n, graph.deps.len());
@@ -51,8 +68,6 @@ pub(crate) fn find(graph: &Graph<'_, '_>, cap: usize) -> (Vec<Cycle>, usize) {
         }
     }
     let mut component = vec![u32::MAX; n];
-    // (start, component): the search for the cycle itself waits until the
-    // components whose cycles are reported are known.
     let mut starts: Vec<(u32, u32)> = Vec::new();
     for (ci, scc) in petgraph::algo::kosaraju_scc(&g).into_iter().enumerate() {
         let is_cycle = scc.len() > 1
@@ -70,12 +85,7 @@ pub(crate) fn find(graph: &Graph<'_, '_>, cap: usize) -> (Vec<Cycle>, usize) {
         };
         starts.push((start, ci as u32));
     }
-    drop(g);
-    let total = starts.len();
-    super::keep_first(&mut starts, cap, |&(start, _)| graph.id(start));
-    starts.sort_unstable_by(|a, b| graph.id(a.0).cmp(graph.id(b.0)));
-    let cycles = starts.into_iter().filter_map(|(start, ci)| shortest_cycle(graph, start, ci, &component)).collect();
-    (cycles, total)
+    (component, starts)
 }
 
 /// Breadth-first search from `start` back to itself, inside one component.
