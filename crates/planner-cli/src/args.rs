@@ -34,6 +34,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Services, dependencies, start-up order and layers changed between two versions.
     Diff(DiffArgs),
+    /// Render a start-up record saved by a runtime: critical chain, blame, SVG or Chrome trace.
+    Timeline(TimelineArgs),
 }
 
 /// Descriptor files and the planning options, shared by every subcommand
@@ -215,4 +217,32 @@ pub struct DiffArgs {
     /// Color human output of reports.
     #[arg(long, value_enum, default_value_t)]
     pub color: ColorChoice,
+}
+
+/// What `timeline` renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TimelineFormat {
+    /// The chain of services that decided the start-up time, as `systemd-analyze critical-chain`.
+    #[default]
+    Chain,
+    /// Every service, slowest first, as `systemd-analyze blame`.
+    Blame,
+    /// An SVG chart of every service's start, as `systemd-analyze plot`.
+    Svg,
+    /// Chrome trace-event JSON, for Perfetto or chrome://tracing.
+    Trace,
+}
+
+/// `wireplan timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The record (JSON, from `app.timeline()`); `-` for standard input.
+    #[arg(value_name = "RECORD")]
+    pub record: String,
+    /// What to render.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TimelineFormat,
+    /// Write it here instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }

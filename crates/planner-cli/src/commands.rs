@@ -5,7 +5,7 @@ use wireplan::{Analysis, Options, Report};
 
 use crate::args::{
     CheckArgs, ColorChoice, Command, DiffArgs, ExplainArgs, GraphArgs, GraphFormat, InputArgs, PlanArgs, PlanFormat,
-    ReportFormat, TextFormat,
+    ReportFormat, TextFormat, TimelineArgs, TimelineFormat,
 };
 use crate::failure::{Failure, INVALID, OK, UNUSABLE};
 use crate::input::{self, Source};
@@ -23,6 +23,7 @@ pub fn run(cli: crate::args::Cli) -> Result<u8, Failure> {
         Command::Graph(a) => graph(&a),
         Command::Explain(a) => explain_cmd(&a),
         Command::Diff(a) => diff_cmd(&a),
+        Command::Timeline(a) => timeline(&a),
     }
 }
 
@@ -232,4 +233,21 @@ fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
     let code = if a.fail_on_new_errors && !changes.new_errors.is_empty() { INVALID } else { OK };
     sink::write(Stream::Stdout, text.as_bytes())?;
     Ok(code)
+}
+
+fn timeline(a: &TimelineArgs) -> Result<u8, Failure> {
+    let source = input::read_text(&a.record)?;
+    let record = wireplan::Timeline::parse(&source.name, &source.text, &wireplan::Limits::default())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let text = match a.format {
+        TimelineFormat::Chain => render::timeline::critical_chain(&record),
+        TimelineFormat::Blame => render::timeline::blame(&record),
+        TimelineFormat::Svg => render::timeline::svg(&record),
+        TimelineFormat::Trace => render::timeline::chrome_trace(&record),
+    };
+    match &a.output {
+        Some(path) => sink::replace_file(path, text.as_bytes())?,
+        None => sink::write(Stream::Stdout, text.as_bytes())?,
+    }
+    Ok(OK)
 }

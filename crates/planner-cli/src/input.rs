@@ -71,6 +71,23 @@ pub fn read_all(names: &[String]) -> Result<Vec<Source>, Failure> {
 /// report ([`Failure::Parse`]).
 pub fn read(name: &str) -> Result<Source, Failure> {
     let max = Limits::DEFAULT.max_input_bytes;
+    let Source { name: display, text, .. } = read_text(name)?;
+    let syntax = if name == "-" { Syntax::Json } else { Syntax::of(name) };
+    let (text, original) = match syntax {
+        Syntax::Json => (text, None),
+        Syntax::Yaml => (yaml_to_json(&display, &text, max)?, Some(text)),
+        Syntax::Toml => (toml_to_json(&display, &text, max)?, Some(text)),
+    };
+    Ok(Source { name: display, text, syntax, original })
+}
+
+/// Reads one file (`-` is standard input) as UTF-8 text, as written (no
+/// YAML or TOML conversion), bounded as [`read`].
+///
+/// # Errors
+/// As for [`read`].
+pub fn read_text(name: &str) -> Result<Source, Failure> {
+    let max = Limits::DEFAULT.max_input_bytes;
     let display = if name == "-" { "<stdin>".to_owned() } else { name.to_owned() };
     let bytes = if name == "-" {
         read_bounded(std::io::stdin().lock(), max, 0)
@@ -82,13 +99,7 @@ pub fn read(name: &str) -> Result<Source, Failure> {
         return Err(too_big(&display, None, yaml::what::INPUT_BYTES, max, bytes.len()));
     }
     let text = utf8(&display, bytes)?;
-    let syntax = if name == "-" { Syntax::Json } else { Syntax::of(name) };
-    let (text, original) = match syntax {
-        Syntax::Json => (text, None),
-        Syntax::Yaml => (yaml_to_json(&display, &text, max)?, Some(text)),
-        Syntax::Toml => (toml_to_json(&display, &text, max)?, Some(text)),
-    };
-    Ok(Source { name: display, text, syntax, original })
+    Ok(Source { name: display, text, syntax: Syntax::Json, original: None })
 }
 
 /// Reads at most `max + 1` bytes: enough to know the input is too big.

@@ -44,6 +44,7 @@ mod query;
 pub mod reading;
 pub mod render;
 mod suggest;
+pub mod timeline;
 
 pub use analysis::{Analysis, Edge, EdgeProblem, Node, Target};
 pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, FORMAT_VERSION};
@@ -56,6 +57,7 @@ pub use limits::{Limits, GROWTH_FLOOR, MAX_NESTING};
 pub use options::Options;
 pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source};
 pub use suggest::suggest;
+pub use timeline::{Timeline, TIMELINE_VERSION};
 
 /// This planner's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -23,6 +23,7 @@ pub mod host;
 pub mod option;
 pub mod picture;
 pub mod runtime;
+pub mod timeline;
 
 use std::fmt::Write as _;
 
