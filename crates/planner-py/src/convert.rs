@@ -120,6 +120,16 @@ pub(crate) fn fingerprint(
     result.map_err(|e| core_error(py, e))
 }
 
+/// The core's report for a descriptor value Python could not write as JSON
+/// (`tag`: `cycle`, `nesting`, or anything else for "cannot be written"),
+/// at `path` of `document`: `(report_json, rendering)`, as `check` returns.
+#[pyfunction]
+pub(crate) fn unrepresentable(document: &str, path: &str, tag: &str) -> (String, String) {
+    let why = wireplan::render::host::Unrepresentable::from_tag(tag);
+    let report = wireplan::render::host::unrepresentable(document, path, why);
+    (report.to_json(), report.render())
+}
+
 /// User text (a file name, an id) made safe to print on one line, as the
 /// core's renderer shows it: control, bidi and invisible characters as
 /// visible escapes. For the few words a front end writes itself (a file it
