@@ -32,6 +32,23 @@ test("limits are spelt in camelCase in JS, snake_case also accepted", () => {
   assert.deepEqual(plan(doc, { limits: { maxServices: 2 }, profile: "prod" }).startup, ["a", "b"]);
 });
 
+test("the caller's limits apply to check and fingerprint as to plan", () => {
+  const limits = { maxServices: 1 };
+  const planned = planError(() => plan(doc, { limits, name: "big.json" }));
+  assert.equal(planned.code, "limit-exceeded");
+  const report = check(doc, { limits, name: "big.json" });
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.diagnostics.map((d) => d.code), ["limit-exceeded"]);
+  assert.equal(report.text.trimEnd(), planned.message);
+  const fingerprinted = planError(() => fingerprint(doc, { limits, name: "big.json" }));
+  assert.equal(fingerprinted.code, "limit-exceeded");
+  assert.equal(fingerprinted.message, planned.message);
+  // Within the limits, they change nothing: the same fingerprint as without.
+  assert.equal(fingerprint(doc, { limits: { maxServices: 2 } }), fingerprint(doc));
+  assert.equal(check(doc, { limits: { maxInputBytes: 16 } }).diagnostics[0].code, "limit-exceeded");
+  assert.equal(planError(() => fingerprint(doc, { limits: { maxInputBytes: 16 } })).code, "limit-exceeded");
+});
+
 test("JS-only options and undefined values are not planning options", () => {
   assert.deepEqual(plan(doc, { name: "app.json", profile: undefined, roots: null }).startup, ["a"]);
   assert.equal(check(doc, { color: true }).ok, true);

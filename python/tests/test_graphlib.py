@@ -371,3 +371,210 @@ def test_pred_list_mutated_while_hashing_is_read_as_first_given():
         std = [repr(n) for n in std_graphlib.TopologicalSorter(build()).static_order()]
         assert ours == std
         assert "'d'" in ours and "'c'" in ours
+
+
+# --- 4. what the standard library lacks: layers() and every cycle at once ---
+
+
+def _batches_by_hand(mod, graph):
+    """The batches `get_ready()` hands out when each is marked done before
+    the next call: what `layers()` must return."""
+    ts = mod.TopologicalSorter(graph)
+    ts.prepare()
+    batches = []
+    while ts.is_active():
+        batch = ts.get_ready()
+        batches.append(batch)
+        ts.done(*batch)
+    return batches
+
+
+def test_layers_are_the_batches_get_ready_hands_out():
+    graph = {"d": ["b", "c"], "b": ["a"], "c": ["a"], "e": []}
+    assert wg.TopologicalSorter(graph).layers() == [("a", "e"), ("b", "c"), ("d",)]
+    assert wg.TopologicalSorter(graph).layers() == _batches_by_hand(std_graphlib, graph)
+    assert wg.TopologicalSorter().layers() == []
+    # Flattened, they are static_order().
+    big = gen.names(gen.layered(20_000))
+    layers = wg.TopologicalSorter(big).layers()
+    assert layers == _batches_by_hand(std_graphlib, big)
+    assert [n for batch in layers for n in batch] == list(std_graphlib.TopologicalSorter(big).static_order())
+    assert all(type(batch) is tuple for batch in layers) and type(layers) is list
+
+
+def test_layers_match_stdlib_batches_on_random_graphs():
+    rng = random.Random(14)
+    for _ in range(500):
+        n = rng.randint(0, 15)
+        graph = {i: [rng.randrange(i) for _ in range(rng.randint(0, 3))] if i else [] for i in range(n)}
+        order = list(graph.items())
+        rng.shuffle(order)  # insertion order decides ties: shuffle it
+        graph = dict(order)
+        assert wg.TopologicalSorter(graph).layers() == _batches_by_hand(std_graphlib, graph), graph
+
+
+def test_layers_use_the_sorter_up_as_static_order_does():
+    ts = wg.TopologicalSorter({"b": ["a"]})
+    assert ts.layers() == [("a",), ("b",)]
+    assert not ts.is_active()
+    with pytest.raises(ValueError, match=r"^cannot prepare\(\) more than once$"):
+        ts.layers()
+    with pytest.raises(wg.CycleError) as info:
+        wg.TopologicalSorter({"a": ["b"], "b": ["a"], "c": []}).layers()
+    assert info.value.cycles == [["a", "b", "a"]]
+
+
+def test_layers_call_overridden_hooks():
+    calls = []
+
+    class Recording(wg.TopologicalSorter):
+        def done(self, *nodes):
+            calls.append(nodes)
+            super().done(*nodes)
+
+    assert Recording({"b": ["a"], "c": ["a"]}).layers() == [("a",), ("b", "c")]
+    assert calls == [("a",), ("b", "c")]
+
+
+def test_every_cycle_group_is_reported_at_once():
+    # Two independent cycles, a self-loop, a node downstream of a cycle
+    # ("down") and an acyclic part ("ok"): the standard library names one.
+    graph = {
+        "ok": [],
+        "a": ["b"], "b": ["a"],
+        "down": ["a"],
+        "self": ["self"],
+        "x": ["z"], "y": ["x"], "z": ["y"],
+    }
+    ts = wg.TopologicalSorter(graph)
+    with pytest.raises(wg.CycleError) as info:
+        ts.prepare()
+    err = info.value
+    with pytest.raises(std_graphlib.CycleError) as std:
+        std_graphlib.TopologicalSorter(graph).prepare()
+    assert err.args == std.value.args  # the standard library's one cycle, unchanged
+    assert err.cycles == [["a", "b", "a"], ["self", "self"], ["x", "y", "z", "x"]]
+    assert err.cycle_groups == [["a", "b"], ["self"], ["x", "z", "y"]]
+    assert ts.cycles() == err.cycles and ts.cycle_groups() == err.cycle_groups
+    # As before, what does not hang on a cycle can still be drained.
+    assert ts.get_ready() == ("ok",)
+
+
+def test_a_group_is_every_node_on_some_cycle_and_its_cycle_is_the_shortest():
+    # One group: a -> b -> c -> d -> a and a -> d -> a share `a` and `d`;
+    # the cycle through the first node `a` is the short one.
+    ts = wg.TopologicalSorter()
+    ts.add("b", "a")
+    ts.add("c", "b")
+    ts.add("d", "c", "a")
+    ts.add("a", "d")
+    assert ts.cycle_groups() == [["b", "a", "c", "d"]]
+    assert ts.cycles() == [["b", "c", "d", "a", "b"]]
+    ts.add("e", "b")  # reachable from the group, but cannot reach it back
+    ts.add("b", "f")  # reaches the group, but is not reached from it
+    assert ts.cycle_groups() == [["b", "a", "c", "d"]]
+
+
+def test_no_cycle_no_group_and_cycles_change_nothing():
+    ts = wg.TopologicalSorter({"b": ["a"], "c": ["a", "b"]})
+    assert ts.cycles() == [] and ts.cycle_groups() == []
+    ts.prepare()
+    assert ts.cycles() == []
+    assert ts.get_ready() == ("a",)
+    ts.done("a")
+    assert ts.cycles() == []
+    assert ts.get_ready() == ("b",)
+
+
+def _reference_groups(edges, nodes):
+    """Cycle groups by definition, for small graphs: nodes that reach each
+    other, with a cycle; and the length of the shortest cycle through each
+    group's first node (breadth-first search over all its edges)."""
+    succ = {n: [s for p, s in edges if p == n] for n in nodes}
+
+    def reach(n):
+        seen, todo = set(), [n]
+        while todo:
+            for s in succ[todo.pop()]:
+                if s not in seen:
+                    seen.add(s)
+                    todo.append(s)
+        return seen
+
+    reaches = {n: reach(n) for n in nodes}
+    groups, placed = [], set()
+    for n in nodes:  # in insertion order
+        if n in placed or n not in reaches[n]:
+            continue
+        group = [m for m in nodes if m in reaches[n] and n in reaches[m]]
+        placed.update(group)
+        first, dist, frontier = group[0], 0, [group[0]]
+        seen = {first}
+        while first not in {s for f in frontier for s in succ[f]}:
+            frontier = [s for f in frontier for s in succ[f] if s not in seen and not seen.add(s)]
+            dist += 1
+        groups.append((group, dist + 1))
+    return groups
+
+
+def test_cycle_groups_match_the_definition_on_random_graphs():
+    rng = random.Random(2024)
+    for _ in range(400):
+        n = rng.randint(1, 12)
+        ts, edges, nodes = wg.TopologicalSorter(), [], []
+        for _ in range(rng.randint(0, 20)):
+            node, preds = rng.randrange(n), [rng.randrange(n) for _ in range(rng.randint(0, 2))]
+            ts.add(node, *preds)
+            for x in [node, *preds]:
+                if x not in nodes:
+                    nodes.append(x)
+            edges += [(p, node) for p in preds]
+        expected = _reference_groups(edges, nodes)
+        assert ts.cycle_groups() == [g for g, _ in expected], edges
+        cycles = ts.cycles()
+        for cycle, (group, length) in zip(cycles, expected, strict=True):
+            assert cycle[0] == cycle[-1] == group[0]
+            assert len(cycle) - 1 == length  # the shortest
+            assert set(cycle) <= set(group)
+            assert all((p, s) in edges for p, s in zip(cycle, cycle[1:])), (cycle, edges)
+        if cycles:
+            with pytest.raises(wg.CycleError) as info:
+                ts.prepare()
+            assert info.value.cycles == cycles
+            assert info.value.args[1][:-1] and set(info.value.args[1]) <= {n for g in ts.cycle_groups() for n in g}
+        else:
+            ts.prepare()
+
+
+def test_a_million_nodes_are_handled_iteratively():
+    n = 1_000_000
+    chain = {i: [i - 1] for i in range(1, n)}
+    assert wg.TopologicalSorter(chain).cycles() == []
+    layers = wg.TopologicalSorter(chain).layers()
+    assert len(layers) == n and layers[0] == (0,) and layers[-1] == (n - 1,)
+    ring = chain
+    ring[0] = [n - 1]
+    with pytest.raises(wg.CycleError) as info:
+        wg.TopologicalSorter(ring).prepare()
+    (cycle,) = info.value.cycles
+    assert cycle == [*range(1, n), 0, 1]  # node 1 was added first
+    assert info.value.cycle_groups == [[1, 0, *range(2, n)]]
+
+
+def test_cycle_error_attributes_pickle_and_default_from_the_stdlib_arguments():
+    with pytest.raises(wg.CycleError) as info:
+        wg.TopologicalSorter({1: [2], 2: [1], 3: [3]}).prepare()
+    clone = pickle.loads(pickle.dumps(info.value))
+    assert type(clone) is wg.CycleError
+    assert clone.args == info.value.args
+    assert clone.cycles == [[1, 2, 1], [3, 3]] and clone.cycle_groups == [[1, 2], [3]]
+    by_hand = wg.CycleError("nodes are in a cycle", ["a", "b", "a"])
+    assert by_hand.cycles == [["a", "b", "a"]] and by_hand.cycle_groups == [["a", "b"]]
+    assert wg.CycleError().cycles == [] and wg.CycleError().cycle_groups == []
+
+
+def test_module_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(wg)
+    assert result.attempted >= 4 and result.failed == 0

@@ -31,7 +31,8 @@ def _mypy(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
 def test_stubtest_core(tmp_path: Path) -> None:
     config = tmp_path / "mypy.ini"
     config.write_text(f"[mypy]\ncache_dir = {tmp_path / 'cache'}\n")
-    out = _mypy("mypy.stubtest", "--mypy-config-file", str(config), "wireplan._core", cache=tmp_path)
+    out = _mypy("mypy.stubtest", "--mypy-config-file", str(config), "wireplan._core", "wireplan.graphlib",
+                cache=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -48,9 +49,15 @@ def test_mypy_strict_package_and_user_code(tmp_path: Path) -> None:
         "    reveal_type(app.get(UserService))\n"
         "    with app.scope() as scope:\n"
         "        reveal_type(scope.get(UserService))\n"
+        "import wireplan.graphlib\n"
+        "sorter = wireplan.graphlib.TopologicalSorter({'b': ['a']})\n"
+        "reveal_type(sorter.layers())\n"
+        "reveal_type(sorter.cycles())\n"
     )
     files = [str(p) for p in sorted(PACKAGE.glob("*.py")) if p.name != "graphlib.py"]
     out = _mypy("mypy", "--strict", "--no-incremental", *files, str(sample), cache=tmp_path / "cache")
     assert out.stdout.count('Revealed type is "sample.UserService"') == 2, out.stdout
+    assert 'Revealed type is "list[tuple[str, ...]]"' in out.stdout, out.stdout
+    assert 'Revealed type is "list[list[str]]"' in out.stdout, out.stdout
     errors = [line for line in out.stdout.splitlines() if ": error:" in line]
     assert not errors, out.stdout

@@ -61,6 +61,11 @@ def test_vector(case: str) -> None:
         assert wpl.exists(), f"{case}.wpl is missing: every valid vector has its binary plan (WIREPLAN_BLESS=1 cargo test -p wireplan --test vectors)"
         assert _core.Plan.decode(wpl.read_bytes(), plan.fingerprint).to_json() == plan.to_json()
         assert _core.Plan.decode(plan.encode(), plan.fingerprint).to_json() == plan.to_json()
+        # The public API gives the same plan and fingerprint.
+        public = wireplan.plan(documents, profile=profile, roots=roots or ())
+        assert public.to_json() == plan.to_json()
+        assert wireplan.fingerprint(documents, profile=profile, roots=roots or ()) == plan.fingerprint
+        assert wireplan.check(documents, profile=profile, roots=roots or ()).ok
     else:
         assert case.startswith("invalid/")
         with pytest.raises(wireplan.PlanError) as info:
@@ -71,6 +76,12 @@ def test_vector(case: str) -> None:
         report_json, rendering = _core.check(documents, profile, roots)
         assert report_json == err.report_json
         assert rendering == err.rendering
+        # The public API raises the same error and reports the same report.
+        with pytest.raises(type(err)) as public:
+            wireplan.plan(documents, profile=profile, roots=roots or ())
+        assert public.value.report_json == err.report_json
+        report = wireplan.check(documents, profile=profile, roots=roots or ())
+        assert not report.ok and report.to_json() == err.report_json and str(report) == str(err)
 
 
 def test_ran_exactly_the_manifest(request: pytest.FixtureRequest) -> None:

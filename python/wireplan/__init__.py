@@ -12,6 +12,9 @@ Register providers on a :class:`Registry`, ``compile()`` it at import time
     plan = registry.compile()
     with plan.start() as app:
         db = app.get(Database)
+
+Descriptor documents written as JSON are planned and checked with
+:func:`plan`, :func:`check` and :func:`fingerprint` (see :mod:`wireplan.planning`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .errors import (
     UnknownIdError,
     UnknownKeyError,
 )
+from .planning import DescriptorPlan, Report, check, fingerprint, plan
 from .registry import Registry
 from .runtime import App, Plan, Scope
 
@@ -56,12 +60,14 @@ __all__ = [
     "AmbiguousKeyError",
     "App",
     "CycleError",
+    "DescriptorPlan",
     "Lazy",
     "MissingDependencyError",
     "NotPlannedError",
     "Plan",
     "PlanError",
     "Registry",
+    "Report",
     "Scope",
     "ScopeError",
     "StartError",
@@ -70,9 +76,12 @@ __all__ = [
     "UnknownIdError",
     "UnknownKeyError",
     "__version__",
+    "check",
+    "fingerprint",
     "key_of",
     "lazy",
     "many",
+    "plan",
 ]
 
 del TYPE_CHECKING  # not part of the API

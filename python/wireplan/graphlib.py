@@ -6,14 +6,48 @@ methods, the same order of ``get_ready`` groups and of ``static_order``, the
 same cycle in :class:`CycleError`, the same exceptions and messages. CPython's
 own ``test_graphlib`` runs against this module in wireplan's test suite.
 
+Two things the standard library lacks:
+
+- :meth:`TopologicalSorter.layers` returns the batches at once, as a list of
+  tuples: what ``get_ready()`` hands out, each batch marked ``done`` before
+  the next, in the same deterministic order as ``static_order()``::
+
+      >>> TopologicalSorter({"b": ["a"], "c": ["a"], "d": ["b", "c"]}).layers()
+      [('a',), ('b', 'c'), ('d',)]
+
+- Every cycle at once. The standard library's ``CycleError`` shows one cycle;
+  a graph may hold several independent ones, and fixing them one run at a
+  time is slow. :class:`CycleError` also carries :attr:`~CycleError.cycles`,
+  one cycle per *cycle group* (strongly connected component with a cycle:
+  nodes that can all reach each other), and :attr:`~CycleError.cycle_groups`,
+  the nodes of each group. ``TopologicalSorter.cycles()`` and
+  ``cycle_groups()`` give the same lists without raising, before or after
+  ``prepare()``::
+
+      >>> ts = TopologicalSorter({"a": ["b"], "b": ["a"], "x": ["z"], "y": ["x"], "z": ["y"]})
+      >>> ts.cycles()
+      [['a', 'b', 'a'], ['x', 'y', 'z', 'x']]
+      >>> ts.cycle_groups()
+      [['a', 'b'], ['x', 'z', 'y']]
+
+  Groups come in the order their first node was added; each group's nodes in
+  the order they were added; each cycle is the shortest one from the group's
+  first node back to it, written as ``args[1]`` is (each node an immediate
+  predecessor of the next, the first repeated at the end). ``args`` stays the
+  standard library's ``("nodes are in a cycle", cycle)``, whose one cycle may
+  be another path through one of the groups.
+
 The work happens in ``wireplan._core`` (``crates/planner-py/src/graphlib.rs``):
 nodes are interned once into a dict ``node -> position`` and every algorithm
-runs on positions, iteratively. Building from a ``dict`` in the constructor
-and iterating ``static_order()`` make no Python call per node beyond hashing.
+runs on positions, iteratively (a chain or a cycle of a million nodes needs no
+stack), in O(V + E). Building from a ``dict`` in the constructor and
+iterating ``static_order()`` or ``layers()`` make no Python call per node
+beyond hashing.
 
 :class:`CycleError` subclasses the standard library's, so ``except
 graphlib.CycleError`` catches it whichever ``graphlib`` the caller imported.
 """
+
 
 from __future__ import annotations
 
@@ -36,7 +70,30 @@ class CycleError(_std_graphlib.CycleError):
     of nodes, such that each node is, in the graph, an immediate predecessor of the
     next node in the list. In the reported list, the first and the last node will be
     the same, to make it clear that it is cyclic.
+
+    wireplan adds every cycle at once:
+
+    Attributes:
+        cycles: one cycle per cycle group (a strongly connected component
+            with a cycle), in the order the groups' first nodes were added:
+            the shortest cycle from that first node back to it, written as
+            ``args[1]`` is.
+        cycle_groups: the nodes of each group, in the order they were added;
+            ``cycle_groups[i]`` is the group ``cycles[i]`` goes through.
+
+    A ``CycleError`` made with the standard library's arguments only
+    (``CycleError("nodes are in a cycle", cycle)``) takes that one cycle as
+    its only group.
     """
+
+    def __init__(self, *args, cycles=None, cycle_groups=None):
+        super().__init__(*args)
+        if cycles is None:
+            cycles = [list(args[1])] if len(args) > 1 and args[1] else []
+        if cycle_groups is None:
+            cycle_groups = [list(dict.fromkeys(cycle[:-1] or cycle)) for cycle in cycles]
+        self.cycles = cycles
+        self.cycle_groups = cycle_groups
 
 
 # The methods whose overriding in a subclass must be seen by the constructor
@@ -76,7 +133,8 @@ class TopologicalSorter(_NativeSorter):
         """
         cycle = self._prepare()
         if cycle:
-            raise CycleError("nodes are in a cycle", cycle)
+            groups, cycles = self._cycle_groups()
+            raise CycleError("nodes are in a cycle", cycle, cycles=cycles, cycle_groups=groups)
 
     def __bool__(self):
         return self.is_active()
@@ -102,6 +160,51 @@ class TopologicalSorter(_NativeSorter):
                 node_group = self.get_ready()
                 yield from node_group
                 self.done(*node_group)
+
+    def layers(self):
+        """Return the batches of nodes, in order, as a list of tuples.
+
+        The batches are what ``get_ready()`` returns when every batch is marked
+        ``done`` before the next call: each batch holds the nodes whose
+        predecessors are all in earlier batches, in the same order as
+        ``static_order()``. Like ``static_order()``, it calls ``prepare()``
+        (so it raises :exc:`CycleError`, with every cycle, on a cyclic graph,
+        and ``ValueError`` if ``prepare()`` was called before) and uses the
+        sorter up.
+        """
+        self.prepare()
+        if self._native_paths:
+            return self._layers()
+        batches = []
+        while self.is_active():
+            node_group = self.get_ready()
+            batches.append(node_group)
+            self.done(*node_group)
+        return batches
+
+    def cycles(self):
+        """Return one cycle per cycle group, ``[]`` when the graph has none.
+
+        A cycle group is a set of nodes that can all reach each other (a
+        strongly connected component with a cycle, a node that is its own
+        predecessor included). Groups come in the order their first node was
+        added; each cycle is the shortest one from that first node back to
+        it, as a list whose first and last node are the same, each node an
+        immediate predecessor of the next. Works before and after
+        ``prepare()`` and changes nothing; :exc:`CycleError` carries the same
+        list as ``cycles``.
+        """
+        return self._cycle_groups()[1]
+
+    def cycle_groups(self):
+        """Return the nodes of every cycle group, ``[]`` when there is none.
+
+        In the order of :meth:`cycles` (``cycle_groups()[i]`` is the group
+        ``cycles()[i]`` goes through), each group's nodes in the order they
+        were added. :exc:`CycleError` carries the same list as
+        ``cycle_groups``.
+        """
+        return self._cycle_groups()[0]
 
     def __reduce__(self):
         state = (self._getstate(), getattr(self, "__dict__", None) or None)

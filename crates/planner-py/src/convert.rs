@@ -84,13 +84,13 @@ pub(crate) fn check(
     github: bool,
 ) -> PyResult<(String, String)> {
     let options = options(profile, roots, limits)?;
-    let report =
-        py.detach(
-            || match wireplan::Descriptors::parse_all(&self::documents(&documents)) {
-                Ok(descriptors) => wireplan::check(&descriptors, &options),
-                Err(error) => Report::from(error),
-            },
-        );
+    // Parsed under the caller's limits, as `plan` parses.
+    let report = py.detach(|| {
+        match wireplan::Descriptors::parse_all_with(&self::documents(&documents), &options.limits) {
+            Ok(descriptors) => wireplan::check(&descriptors, &options),
+            Err(error) => Report::from(error),
+        }
+    });
     let text = if github {
         wireplan::render::github::render(&report)
     } else {
@@ -112,10 +112,22 @@ pub(crate) fn fingerprint(
 ) -> PyResult<String> {
     let options = options(profile, roots, limits)?;
     let result = py.detach(|| {
-        wireplan::Descriptors::parse_all(&self::documents(&documents))
+        // Parsed under the caller's limits: a document `plan` refuses has
+        // no fingerprint either.
+        wireplan::Descriptors::parse_all_with(&self::documents(&documents), &options.limits)
             .map(|d| wireplan::fingerprint(&d, &options).to_string())
     });
     result.map_err(|e| core_error(py, e))
+}
+
+/// The core's report for a descriptor value Python could not write as JSON
+/// (`tag`: `cycle`, `nesting`, or anything else for "cannot be written"),
+/// at `path` of `document`: `(report_json, rendering)`, as `check` returns.
+#[pyfunction]
+pub(crate) fn unrepresentable(document: &str, path: &str, tag: &str) -> (String, String) {
+    let why = wireplan::render::host::Unrepresentable::from_tag(tag);
+    let report = wireplan::render::host::unrepresentable(document, path, why);
+    (report.to_json(), report.render())
 }
 
 /// User text (a file name, an id) made safe to print on one line, as the

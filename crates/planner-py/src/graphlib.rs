@@ -311,32 +311,9 @@ impl GraphlibSorter {
         Ok(())
     }
 
-    /// Builds the successor CSR from `edges`, keeping each node's successors
-    /// in insertion order (stable counting sort).
+    /// Builds the successor CSR from `edges` (see [`successor_csr`]).
     fn build_successors(&mut self) {
-        let n = self.nodes.len();
-        let mut start = vec![0usize; n + 1];
-        for &(p, _) in &self.edges {
-            if let Some(c) = start.get_mut(p as usize + 1) {
-                *c += 1;
-            }
-        }
-        for i in 0..n {
-            let before = start.get(i).copied().unwrap_or(0);
-            if let Some(c) = start.get_mut(i + 1) {
-                *c += before;
-            }
-        }
-        let mut fill: Vec<usize> = start.iter().take(n).copied().collect();
-        let mut succ = vec![0u32; self.edges.len()];
-        for &(p, s) in &self.edges {
-            if let Some(at) = fill.get_mut(p as usize) {
-                if let Some(slot) = succ.get_mut(*at) {
-                    *slot = s;
-                }
-                *at += 1;
-            }
-        }
+        let (start, succ) = successor_csr(self.nodes.len(), &self.edges);
         self.succ_start = start;
         self.succ = succ;
         self.edges = Vec::new();
@@ -499,6 +476,214 @@ impl GraphlibSorter {
         let ready = self.ready.as_ref().ok_or_else(not_prepared)?;
         Ok(self.nfinished < self.npassedout || !ready.is_empty())
     }
+}
+
+/// The successor CSR of `edges` over `n` nodes: the successors of `p` are
+/// `succ[start[p]..start[p + 1]]`, in the order the edges were added
+/// (duplicates kept), by a stable counting sort.
+///
+/// # Complexity
+/// O(V + E).
+fn successor_csr(n: usize, edges: &[(u32, u32)]) -> (Vec<usize>, Vec<u32>) {
+    let mut start = vec![0usize; n + 1];
+    for &(p, _) in edges {
+        if let Some(c) = start.get_mut(p as usize + 1) {
+            *c += 1;
+        }
+    }
+    for i in 0..n {
+        let before = start.get(i).copied().unwrap_or(0);
+        if let Some(c) = start.get_mut(i + 1) {
+            *c += before;
+        }
+    }
+    let mut fill: Vec<usize> = start.iter().take(n).copied().collect();
+    let mut succ = vec![0u32; edges.len()];
+    for &(p, s) in edges {
+        if let Some(at) = fill.get_mut(p as usize) {
+            if let Some(slot) = succ.get_mut(*at) {
+                *slot = s;
+            }
+            *at += 1;
+        }
+    }
+    (start, succ)
+}
+
+/// "Not numbered yet" in [`cycle_groups`].
+const UNSEEN: u32 = u32::MAX;
+
+/// One cyclic strongly connected component: its nodes, and one cycle
+/// through them.
+struct CycleGroup {
+    /// The component's positions, ascending (the order they were added).
+    members: Vec<u32>,
+    /// The shortest cycle from the component's first member back to it,
+    /// closed (`[m, ..., m]`); successors are tried in insertion order, so
+    /// among equally short cycles the one found first is the same every time.
+    cycle: Vec<u32>,
+}
+
+/// Every cyclic strongly connected component of the graph `(start, succ)`
+/// (a component of two or more nodes, or one node with an edge to itself),
+/// ordered by their first member's position, each with its members and
+/// one cycle through its first member.
+///
+/// Components are found by Tarjan's algorithm, run with an explicit stack of
+/// `(node, successor cursor)` frames instead of recursion, so a chain or a
+/// cycle of any length works; each cycle is then a breadth-first search from
+/// the component's first member that never leaves the component.
+///
+/// # Complexity
+/// O(V + E) time and O(V) memory besides the graph: every node and edge is
+/// visited once by Tarjan's pass and at most once more by the search of
+/// its own component (components are disjoint).
+fn cycle_groups(start: &[usize], succ: &[u32]) -> Vec<CycleGroup> {
+    let n = start.len().saturating_sub(1);
+    let range = |v: u32| -> &[u32] {
+        let v = v as usize;
+        match (start.get(v), start.get(v + 1)) {
+            (Some(&a), Some(&b)) => succ.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    };
+
+    // Tarjan: `index` is the discovery number, `low` the lowest one reachable
+    // through the DFS subtree and one back edge; `component` of a finished
+    // node is its component's number, or UNSEEN when it is not cyclic.
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![UNSEEN; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut frames: Vec<(u32, usize)> = Vec::new();
+    let mut counter = 0u32;
+    let mut components = 0u32;
+    for root in 0..n as u32 {
+        if index.get(root as usize).copied() != Some(UNSEEN) {
+            continue;
+        }
+        let mut enter = Some(root);
+        loop {
+            if let Some(v) = enter.take() {
+                if let (Some(i), Some(l), Some(o)) = (
+                    index.get_mut(v as usize),
+                    low.get_mut(v as usize),
+                    on_stack.get_mut(v as usize),
+                ) {
+                    (*i, *l, *o) = (counter, counter, true);
+                }
+                counter += 1;
+                stack.push(v);
+                frames.push((v, 0));
+            }
+            let Some(frame) = frames.last_mut() else {
+                break;
+            };
+            let v = frame.0;
+            if let Some(&w) = range(v).get(frame.1) {
+                frame.1 += 1;
+                let w_index = index.get(w as usize).copied().unwrap_or(UNSEEN);
+                if w_index == UNSEEN {
+                    enter = Some(w);
+                } else if on_stack.get(w as usize).copied().unwrap_or(false) {
+                    if let Some(l) = low.get_mut(v as usize) {
+                        *l = (*l).min(w_index);
+                    }
+                }
+                continue;
+            }
+            // `v` is finished: pass its low number up, and close its
+            // component if it is the component's root.
+            frames.pop();
+            let v_low = low.get(v as usize).copied().unwrap_or(0);
+            if let Some(&(parent, _)) = frames.last() {
+                if let Some(l) = low.get_mut(parent as usize) {
+                    *l = (*l).min(v_low);
+                }
+            }
+            if v_low != index.get(v as usize).copied().unwrap_or(UNSEEN) {
+                continue;
+            }
+            let from = stack.iter().rposition(|&x| x == v).unwrap_or(0);
+            let cyclic = stack.len() - from > 1 || range(v).contains(&v);
+            for x in stack.drain(from..) {
+                if let Some(o) = on_stack.get_mut(x as usize) {
+                    *o = false;
+                }
+                if cyclic {
+                    if let Some(c) = component.get_mut(x as usize) {
+                        *c = components;
+                    }
+                }
+            }
+            if cyclic {
+                components += 1;
+            }
+        }
+    }
+
+    // Group the members by a scan in position order: each group's members
+    // come out ascending, and the groups in order of their first member.
+    let mut slot = vec![UNSEEN; components as usize];
+    let mut groups: Vec<CycleGroup> = Vec::new();
+    for p in 0..n as u32 {
+        let c = component.get(p as usize).copied().unwrap_or(UNSEEN);
+        let Some(s) = slot.get_mut(c as usize) else {
+            continue;
+        };
+        if *s == UNSEEN {
+            *s = groups.len() as u32;
+            groups.push(CycleGroup {
+                members: Vec::new(),
+                cycle: Vec::new(),
+            });
+        }
+        if let Some(g) = groups.get_mut(*s as usize) {
+            g.members.push(p);
+        }
+    }
+
+    // The shortest cycle through each group's first member: a breadth-first
+    // search inside the component until an edge leads back to it.
+    let mut parent = vec![UNSEEN; n];
+    for g in &mut groups {
+        let Some(&first) = g.members.first() else {
+            continue;
+        };
+        let c = component.get(first as usize).copied().unwrap_or(UNSEEN);
+        let mut queue = std::collections::VecDeque::from([first]);
+        let mut last = None;
+        'search: while let Some(u) = queue.pop_front() {
+            for &w in range(u) {
+                if w == first {
+                    last = Some(u);
+                    break 'search;
+                }
+                let inside = component.get(w as usize).copied() == Some(c);
+                if let Some(pw) = parent.get_mut(w as usize) {
+                    if inside && *pw == UNSEEN {
+                        *pw = u;
+                        queue.push_back(w);
+                    }
+                }
+            }
+        }
+        // INVARIANT: `first` is on a cycle inside its component, so the
+        // search ends at an edge back to it; walking the parents from there
+        // reaches `first` in fewer steps than the component has members.
+        let mut cycle = vec![first];
+        let mut at = last.unwrap_or(first);
+        while at != first && cycle.len() <= g.members.len() {
+            cycle.push(at);
+            at = parent.get(at as usize).copied().unwrap_or(first);
+        }
+        cycle.push(first);
+        // Walked backwards from the end: reverse to follow the edges.
+        cycle.reverse();
+        g.cycle = cycle;
+    }
+    groups
 }
 
 /// An exact `str` or `int`: hashing and comparing it with another such
@@ -694,6 +879,54 @@ impl GraphlibSorter {
         let tuple = self.nodes_tuple(py, &out)?;
         self.group = out;
         Ok(Some(tuple))
+    }
+
+    /// `static_order`'s groups as a list, in one call after `prepare`: the
+    /// groups repeated `get_ready()` and `done(*group)` hand out.
+    ///
+    /// # Complexity
+    /// O(V + E), no Python call but the tuples' and the list's.
+    fn _layers<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut layers = Vec::new();
+        let mut previous: Vec<u32> = Vec::new();
+        loop {
+            for pos in std::mem::take(&mut previous) {
+                self.done_one(py, pos, None)?;
+            }
+            if !self.is_active_impl()? {
+                break;
+            }
+            previous = self.pass_out()?;
+            layers.push(self.nodes_tuple(py, &previous)?);
+        }
+        PyList::new(py, layers)
+    }
+
+    /// Every cyclic strongly connected component, before or after `prepare`:
+    /// `(groups, cycles)`, two lists in the same order (by first-added
+    /// node): each group's nodes in the order they were added, and the
+    /// shortest cycle from its first node back to it (`[n, ..., n]`).
+    ///
+    /// # Complexity
+    /// O(V + E) (see [`cycle_groups`]), plus building the successor table
+    /// (O(V + E)) when called before `prepare`.
+    fn _cycle_groups<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let groups = if self.ready.is_some() {
+            cycle_groups(&self.succ_start, &self.succ)
+        } else {
+            let (start, succ) = successor_csr(self.nodes.len(), &self.edges);
+            cycle_groups(&start, &succ)
+        };
+        let mut members = Vec::with_capacity(groups.len());
+        let mut cycles = Vec::with_capacity(groups.len());
+        for g in &groups {
+            members.push(PyList::new(py, self.nodes_tuple(py, &g.members)?)?);
+            cycles.push(PyList::new(py, self.nodes_tuple(py, &g.cycle)?)?);
+        }
+        Ok((PyList::new(py, members)?, PyList::new(py, cycles)?))
     }
 
     /// State for pickling and copying: `(nodes, npred, edges, ready,

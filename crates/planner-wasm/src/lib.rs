@@ -288,7 +288,10 @@ pub fn check(documents: JsValue, options: JsValue, color: bool) -> JsValue {
 pub fn fingerprint(documents: JsValue, options: JsValue) -> JsValue {
     let result = read_documents(documents).and_then(|docs| {
         let options = read_options(options)?;
-        let descriptors = wireplan::Descriptors::parse_all(&borrowed(&docs)).map_err(Report::from)?;
+        // Parsed under the caller's limits, as `plan` parses: a document
+        // `plan` refuses has no fingerprint either.
+        let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits)
+            .map_err(Report::from)?;
         Ok(wireplan::fingerprint(&descriptors, &options))
     });
     match result {
