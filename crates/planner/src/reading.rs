@@ -287,9 +287,9 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
         Finding::UnknownOverride { service, key, source } => {
             let suggestions = crate::suggest::suggest(key, keys);
             let mut message = format!("{} overrides {}, which no service provides", quoted(service), quoted(key));
-            if !suggestions.is_empty() {
-                let names: Vec<String> = suggestions.iter().map(|s| quoted(s)).collect();
-                message.push_str(&format!("; did you mean {}?", names.join(" or ")));
+            if let Some(clause) = crate::render::did_you_mean(&suggestions, false) {
+                message.push_str("; ");
+                message.push_str(&clause);
             }
             let mut d = error(
                 Code::InvalidReplacement,

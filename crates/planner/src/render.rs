@@ -144,11 +144,25 @@ pub fn summary(report: &Report, style: &Style) -> String {
 pub fn unknown_key<'c>(key: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>) {
     let suggestions = crate::suggest::suggest(key, candidates);
     let mut text = format!("no service provides `{}`", escape(key));
-    if !suggestions.is_empty() {
-        let names: Vec<String> = suggestions.iter().map(|s| format!("`{}`", escape(s))).collect();
-        let _ = write!(text, "; did you mean {}?", names.join(" or "));
+    if let Some(clause) = did_you_mean(&suggestions, true) {
+        let _ = write!(text, "; {clause}");
     }
     (text, suggestions)
+}
+
+/// The did-you-mean clause, written once for every suggestion of every
+/// front end: `did you mean `a`?`, `did you mean `a` or `b`?`, `did you
+/// mean `a`, `b` or `c`?`; `None` for no names. With `escaped`, each name
+/// goes through [`escape`] (text shown as it is); without, the names stay
+/// exact (a diagnostic's message or help, escaped when rendered).
+pub(crate) fn did_you_mean(names: &[&str], escaped: bool) -> Option<String> {
+    let quoted: Vec<String> = names.iter().map(|n| if escaped { format!("`{}`", escape(n)) } else { format!("`{n}`") }).collect();
+    let list = match quoted.as_slice() {
+        [] => return None,
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    Some(format!("did you mean {list}?"))
 }
 
 #[cfg(test)]

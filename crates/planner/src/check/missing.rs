@@ -37,13 +37,9 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
                 [one] => format!("`{}`", graph.id(*one)),
                 many => format!("{} services", many.len()),
             };
-            let help = match suggestions.as_slice() {
-                [] => format!("register a provider of `{key}`, or mark the dependency optional"),
-                [one] => format!("did you mean `{one}`? otherwise register a provider of `{key}`, or mark the dependency optional"),
-                many => format!(
-                    "did you mean one of {}? otherwise register a provider of `{key}`, or mark the dependency optional",
-                    many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
-                ),
+            let help = match crate::render::did_you_mean(&suggestions, false) {
+                None => format!("register a provider of `{key}`, or mark the dependency optional"),
+                Some(clause) => format!("{clause} otherwise register a provider of `{key}`, or mark the dependency optional"),
             };
             Diagnostic {
                 code: Code::MissingDependency,

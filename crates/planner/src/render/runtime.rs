@@ -107,8 +107,8 @@ pub fn replaced(id: &str, key: &str, by: &str) -> String {
 pub fn unknown_id<'c>(id: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>) {
     let suggestions = crate::suggest::suggest(id, candidates);
     let mut text = format!("no service has the id {}", quoted(id));
-    if !suggestions.is_empty() {
-        let _ = write!(text, "; did you mean {}?", list(&suggestions, "or"));
+    if let Some(clause) = super::did_you_mean(&suggestions, true) {
+        let _ = write!(text, "; {clause}");
     }
     (text, suggestions)
 }
