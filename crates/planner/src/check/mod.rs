@@ -11,6 +11,7 @@ mod ambiguous;
 mod captive;
 pub(crate) mod cycle;
 mod missing;
+pub(crate) mod profile;
 
 use std::cell::Cell;
 
