@@ -15,7 +15,8 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::limits::{what, Limits, MAX_NESTING};
 use crate::locate;
-use crate::parse::{Budget, FileDesc, FileSeed, Hit};
+use crate::parse::{json_words, Budget, FileDesc, FileSeed, Hit};
+use serde_json::error::Category;
 
 /// The descriptor format version this planner reads.
 pub const FORMAT_VERSION: u64 = 1;
@@ -454,15 +455,16 @@ fn explain_parse_error(document: Document<'_>, limits: &Limits) -> Error {
         }
     }
     let trimmed = document.text.trim_start();
-    if !trimmed.is_empty() && !trimmed.starts_with('{') {
+    if trimmed.is_empty() || !trimmed.starts_with('{') {
         let offset = document.text.len() - trimmed.len();
         let (line, column) = locate::line_column(document.text, offset);
+        let message = if trimmed.is_empty() { "the document is empty" } else { "the document is not a JSON object" };
         return Error::Syntax {
             document: document.name.to_owned(),
             path: String::new(),
             line,
             column,
-            message: "expected a JSON object with `version` and `services`".to_owned(),
+            message: format!("{message}: it should be an object with `version` and `services`"),
         };
     }
     // The same reading as the fast path, under the same limits (so this
@@ -504,17 +506,19 @@ fn explain_parse_error(document: Document<'_>, limits: &Limits) -> Error {
     // where `meta` ends.
     let (line, column) = budget.meta_fault.get().unwrap_or((err.line(), err.column()));
     let path = if budget.meta_fault.get().is_some() && !path.ends_with("meta") { format!("{path}.meta") } else { path };
-    Error::Syntax {
-        document: document.name.to_owned(),
-        path,
-        line,
-        column,
-        message: shorten(strip_position(&err.to_string())),
-    }
+    // Our words only: a seed's own (the fault it recorded), or serde_json's
+    // syntax faults said again (a fault of the schema that no seed said
+    // cannot happen, but would not be shown in serde's words either).
+    let message = match (budget.fault(), err.classify()) {
+        (Some(fault), _) => fault,
+        (None, Category::Syntax | Category::Eof) => json_words(&err, "the document"),
+        (None, _) => "a value here does not fit the descriptor format".to_owned(),
+    };
+    Error::Syntax { document: document.name.to_owned(), path, line, column, message: shorten(message) }
 }
 
-/// Longest serde message or JSON path kept whole: they quote the input
-/// (`unknown field `...``), which may be megabytes long.
+/// Longest message or JSON path kept whole: they quote the input (an
+/// unknown field's name), which may be megabytes long.
 const MESSAGE_SHOWN: usize = 1_024;
 
 fn shorten(mut message: String) -> String {
@@ -529,10 +533,3 @@ fn shorten(mut message: String) -> String {
     message
 }
 
-/// serde_json appends " at line L column C"; the location is rendered apart.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message.get(..i).unwrap_or(message).to_owned(),
-        None => message.to_owned(),
-    }
-}

@@ -29,6 +29,9 @@ pub enum Code {
     UnknownRoot,
     /// With roots, a service none of them needs (a warning).
     UnusedService,
+    /// A profile to plan for that no service lists in its `profiles` (a
+    /// warning: only the services without profiles are planned).
+    UnknownProfile,
     /// Descriptors that are not valid JSON of the schema.
     InvalidDescriptor,
     /// Descriptors of another format version.
@@ -61,6 +64,7 @@ impl Code {
             Code::InvalidReplacement => "invalid-replacement",
             Code::UnknownRoot => "unknown-root",
             Code::UnusedService => "unused-service",
+            Code::UnknownProfile => "unknown-profile",
             Code::InvalidDescriptor => "invalid-descriptor",
             Code::UnsupportedVersion => "unsupported-version",
             Code::LimitExceeded => "limit-exceeded",

@@ -9,6 +9,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::escape::escape;
+use crate::limits::over_limit;
 
 /// `document`, or `document:line:column` when the place is known.
 fn limit_place(document: &str, line: u32, column: u32) -> String {
@@ -34,7 +35,8 @@ pub enum Error {
         line: usize,
         /// 1-based column.
         column: usize,
-        /// What is wrong, in serde's words (`unknown field `x`, expected ...`).
+        /// What is wrong, in plain words (`` `deps` should be an array of
+        /// dependencies, not the string `b` ``): never serde's.
         message: String,
     },
     /// The `version` field names a format this planner does not read.
@@ -70,7 +72,7 @@ pub enum Error {
         message: String,
     },
     /// The input is larger than a configured [`crate::Limits`] allows.
-    #[error("{}: {what} is {found}, over the limit of {limit}", escape(&limit_place(.document, *.line, *.column)))]
+    #[error("{}: {}", escape(&limit_place(.document, *.line, *.column)), over_limit(.what, Some(*.found), *.limit))]
     LimitExceeded {
         /// Name of the document where the limit was crossed.
         document: String,
@@ -188,7 +190,7 @@ impl Error {
             ),
             Error::Options { message } => (format!("invalid planning options: {message}"), None, None),
             Error::LimitExceeded { document, what, limit, found, path, line, column, .. } => (
-                format!("{what} is {found}, over the limit of {limit}"),
+                over_limit(what, Some(*found), *limit),
                 Some("raise the limit in the planning options if this input is trusted".to_owned()),
                 Some(Location::at(document, *line as usize, *column as usize, path.clone())),
             ),

@@ -84,6 +84,7 @@ fn plan_graph(graph: &mut graph::Graph<'_, '_>, descriptors: &Descriptors<'_>, o
     diagnostics.extend(check::run(graph, order.has_cycle, &mut omitted));
     let mut omitted_warnings = 0;
     let mut warnings = check::unused(graph, &mut omitted_warnings);
+    warnings.extend(check::profile::check(descriptors, options.profile.as_deref()));
     let cap = options.limits.max_diagnostics;
     let bytes = options.limits.max_report_bytes;
     if omitted > 0 || diagnostics.iter().any(|d| d.severity == Severity::Error) {

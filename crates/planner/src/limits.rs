@@ -115,6 +115,37 @@ impl Limits {
         max_report_bytes: usize::MAX,
     };
 
+    /// The names of the fields, as the JSON form spells them.
+    pub(crate) const FIELDS: &'static [&'static str] = &[
+        "max_input_bytes",
+        "max_services",
+        "max_deps_per_service",
+        "max_entries",
+        "max_key_bytes",
+        "max_bindings",
+        "max_recipe_entries",
+        "max_growth_per_byte",
+        "max_diagnostics",
+        "max_report_bytes",
+    ];
+
+    /// The field named `name` in the JSON form, if there is one.
+    pub(crate) fn field_mut(&mut self, name: &str) -> Option<&mut usize> {
+        Some(match name {
+            "max_input_bytes" => &mut self.max_input_bytes,
+            "max_services" => &mut self.max_services,
+            "max_deps_per_service" => &mut self.max_deps_per_service,
+            "max_entries" => &mut self.max_entries,
+            "max_key_bytes" => &mut self.max_key_bytes,
+            "max_bindings" => &mut self.max_bindings,
+            "max_recipe_entries" => &mut self.max_recipe_entries,
+            "max_growth_per_byte" => &mut self.max_growth_per_byte,
+            "max_diagnostics" => &mut self.max_diagnostics,
+            "max_report_bytes" => &mut self.max_report_bytes,
+            _ => return None,
+        })
+    }
+
     /// How many bindings (or recipe entries) an input of `input_bytes`
     /// may have under `max_growth_per_byte`.
     pub fn growth(&self, input_bytes: usize) -> usize {
@@ -125,6 +156,18 @@ impl Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT
+    }
+}
+
+/// The limit sentence, written once for every limit of every front end:
+/// `the number of services is 2000001, over the limit of 2000000`, or,
+/// when what the input has is not known (the checks stop counting the
+/// report's bytes once it is full), `the size of the report in bytes is
+/// over the limit of 16777216`.
+pub(crate) fn over_limit(what: &str, found: Option<usize>, limit: usize) -> String {
+    match found {
+        Some(found) => format!("{what} is {found}, over the limit of {limit}"),
+        None => format!("{what} is over the limit of {limit}"),
     }
 }
 
@@ -146,4 +189,28 @@ pub(crate) mod what {
     pub const RECIPES: &str = "the total size of scoped and transient recipes";
     pub const RECIPES_GROWTH: &str = "the total size of scoped and transient recipes for an input of this size";
     pub const RECIPE_WORK: &str = "the work to find scoped and transient recipes";
+    pub const DIAGNOSTICS: &str = "the number of diagnostics";
+    pub const REPORT_BYTES: &str = "the size of the report in bytes";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    #[test]
+    fn the_field_names_are_the_json_forms_and_each_is_settable() {
+        let json = serde_json::to_value(Limits::DEFAULT).unwrap_or_default();
+        let names: Vec<&str> = json.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        let mut fields = Limits::FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(names, fields);
+        let mut limits = Limits::DEFAULT;
+        for (i, name) in Limits::FIELDS.iter().enumerate() {
+            if let Some(slot) = limits.field_mut(name) {
+                *slot = i;
+            }
+        }
+        assert_eq!(limits.max_report_bytes, 9);
+        assert_eq!(limits.max_input_bytes, 0);
+    }
 }

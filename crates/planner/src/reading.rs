@@ -240,10 +240,19 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
                 parameter_of(parameter, service),
                 quoted(annotation)
             );
-            let help = format!(
-                "name the value it needs, as in {}, and provide that key; or give the parameter a default",
-                quoted(&format!("Annotated[{annotation}, \"{parameter}\"]"))
-            );
+            // `list[app.Plugin]` with no default: a forgotten `many` (a
+            // class element is module-qualified; a builtin one is not).
+            let help = match crate::suggest::collection_element(annotation).filter(|e| e.contains('.')) {
+                Some(element) => format!(
+                    "to get every provider of {}, give it the default `wireplan.many`: {}",
+                    quoted(element),
+                    quoted(&format!("{parameter}: {annotation} = wireplan.many"))
+                ),
+                None => format!(
+                    "name the value it needs, as in {}, and provide that key; or give the parameter a default",
+                    quoted(&format!("Annotated[{annotation}, \"{parameter}\"]"))
+                ),
+            };
             error(Code::UnnamedBuiltin, message, help, vec![service.clone()], source)
         }
         Finding::KeyCollision { key, classes } => {
@@ -287,9 +296,9 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
         Finding::UnknownOverride { service, key, source } => {
             let suggestions = crate::suggest::suggest(key, keys);
             let mut message = format!("{} overrides {}, which no service provides", quoted(service), quoted(key));
-            if !suggestions.is_empty() {
-                let names: Vec<String> = suggestions.iter().map(|s| quoted(s)).collect();
-                message.push_str(&format!("; did you mean {}?", names.join(" or ")));
+            if let Some(clause) = crate::render::did_you_mean(&suggestions, false) {
+                message.push_str("; ");
+                message.push_str(&clause);
             }
             let mut d = error(
                 Code::InvalidReplacement,
@@ -362,6 +371,7 @@ pub fn check_with_findings(documents: &[Document<'_>], options: &Options, findin
                 omitted += graph.omitted;
                 diagnostics.extend(crate::check::run(&graph, order.has_cycle, &mut omitted));
                 diagnostics.extend(crate::check::unused(&graph, &mut omitted));
+                diagnostics.extend(crate::check::profile::check(descriptors, options.profile.as_deref()));
             }
         },
     }
@@ -439,6 +449,24 @@ mod tests {
         assert_eq!(
             d.help.as_deref(),
             Some("name the value it needs, as in `Annotated[str, \"dsn\"]`, and provide that key; or give the parameter a default")
+        );
+    }
+
+    #[test]
+    fn a_list_of_classes_without_many_is_a_forgotten_many() {
+        let d = diagnostic(
+            &Finding::UnnamedBuiltin {
+                service: "app.make_host".to_owned(),
+                parameter: "plugins".to_owned(),
+                annotation: "list[app.Plugin]".to_owned(),
+                source: place(9),
+            },
+            &[],
+        );
+        assert_eq!(d.message, "parameter `plugins` of `app.make_host` has the builtin type `list[app.Plugin]`, which names no dependency");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("to get every provider of `app.Plugin`, give it the default `wireplan.many`: `plugins: list[app.Plugin] = wireplan.many`")
         );
     }
 

@@ -148,11 +148,34 @@ pub fn summary(report: &Report, style: &Style) -> String {
 pub fn unknown_key<'c>(key: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>) {
     let suggestions = crate::suggest::suggest(key, candidates);
     let mut text = format!("no service provides `{}`", escape(key));
-    if !suggestions.is_empty() {
-        let names: Vec<String> = suggestions.iter().map(|s| format!("`{}`", escape(s))).collect();
-        let _ = write!(text, "; did you mean {}?", names.join(" or "));
+    if let Some(clause) = did_you_mean(&suggestions, true) {
+        let _ = write!(text, "; {clause}");
     }
     (text, suggestions)
+}
+
+/// `` `a`, `b` and `c` `` (`last_word` before the last), or the first
+/// `most` and "and N more": names listed in words, written once. With
+/// `escaped`, each name goes through [`escape`]; without, they stay exact
+/// (a diagnostic's text, escaped when rendered).
+pub(crate) fn names(names: &[&str], most: usize, last_word: &str, escaped: bool) -> String {
+    let shown: Vec<String> = names.iter().take(most).map(|n| if escaped { format!("`{}`", escape(n)) } else { format!("`{n}`") }).collect();
+    let rest = names.len().saturating_sub(most);
+    match (shown.as_slice(), rest) {
+        ([], _) => String::new(),
+        ([one], 0) => one.clone(),
+        ([init @ .., last], 0) => format!("{} {last_word} {last}", init.join(", ")),
+        (all, rest) => format!("{} and {rest} more", all.join(", ")),
+    }
+}
+
+/// The did-you-mean clause, written once for every suggestion of every
+/// front end: `did you mean `a`?`, `did you mean `a` or `b`?`, `did you
+/// mean `a`, `b` or `c`?`; `None` for no names. With `escaped`, each name
+/// goes through [`escape`] (text shown as it is); without, the names stay
+/// exact (a diagnostic's message or help, escaped when rendered).
+pub(crate) fn did_you_mean(names: &[&str], escaped: bool) -> Option<String> {
+    (!names.is_empty()).then(|| format!("did you mean {}?", self::names(names, names.len(), "or", escaped)))
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
 //! Did-you-mean suggestions for keys and ids that name nothing.
 //!
-//! A candidate is close when it differs only in case, when one is the other
-//! with a prefix or suffix added (a module path, a `#name`), or when the
-//! edit distance is small for its length (at most 3).
+//! A candidate is close when it differs only in case; when it has the same
+//! last segment (`app.db.Database` for `Database`); when one is the other
+//! with whole segments added (a module path `app.db.`, a `#name`), never a
+//! letter or two (`ab` is no suggestion for `a`); or when the last segments
+//! are a small edit distance apart for their length: none for one or two
+//! characters, 1 for three to five, 2 for six to eight, 3 past that. The
+//! distance is measured on the last segment of qualified names, so that a
+//! long module path does not allow a larger distance, nor a typo in it hide
+//! a match of the name itself.
 //!
 //! Work is bounded by what it costs, not by how many candidates there are:
 //! every comparison is charged the bytes it may read, the edit distance is
@@ -63,7 +69,8 @@ pub fn suggest<'c>(wanted: &str, candidates: &[&'c str]) -> Vec<&'c str> {
 fn search<'c>(wanted: &str, candidates: &[&'c str], work: &mut usize) -> Vec<&'c str> {
     let lower: Vec<char> = wanted.chars().flat_map(char::to_lowercase).collect();
     let tail = last_segment(wanted);
-    let max_distance = (wanted.chars().count() / 3).clamp(1, 3);
+    let tail_lower: Vec<char> = tail.chars().flat_map(char::to_lowercase).collect();
+    let max_distance = (tail_lower.len() / 3).min(3);
     let band = 2 * max_distance + 1;
     let mut scored: Vec<(usize, &'c str)> = Vec::new();
     let mut buffer: Vec<char> = Vec::new();
@@ -76,20 +83,21 @@ fn search<'c>(wanted: &str, candidates: &[&'c str], work: &mut usize) -> Vec<&'c
         if c == wanted {
             continue;
         }
+        let c_tail = last_segment(c);
         let score = if c.chars().flat_map(char::to_lowercase).eq(lower.iter().copied()) {
             Some(0)
-        } else if last_segment(c) == tail || c.ends_with(wanted) || wanted.ends_with(c) {
+        } else if c_tail == tail || segment_suffix(c, wanted) || segment_suffix(wanted, c) {
             Some(1)
-        } else if c.starts_with(wanted) || wanted.starts_with(c) {
+        } else if segment_prefix(c, wanted) || segment_prefix(wanted, c) {
             Some(2)
-        } else if c.chars().count().abs_diff(lower.len()) <= max_distance {
+        } else if max_distance > 0 && c_tail.chars().count().abs_diff(tail_lower.len()) <= max_distance {
             // The banded distance reads `band` cells per character.
-            let cost = c.len().saturating_mul(band);
+            let cost = c_tail.len().saturating_mul(band);
             let Some(left) = work.checked_sub(cost) else { break };
             *work = left;
             buffer.clear();
-            buffer.extend(c.chars().flat_map(char::to_lowercase));
-            distance(&lower, &buffer, max_distance, &mut rows).map(|d| 2 + d)
+            buffer.extend(c_tail.chars().flat_map(char::to_lowercase));
+            distance(&tail_lower, &buffer, max_distance, &mut rows).map(|d| 2 + d)
         } else {
             None
         };
@@ -102,10 +110,55 @@ fn search<'c>(wanted: &str, candidates: &[&'c str], work: &mut usize) -> Vec<&'c
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
-/// The last part of a qualified name: `app.db.Database` gives `Database`.
+/// Where qualified names are cut into segments.
+fn is_separator(c: char) -> bool {
+    matches!(c, '.' | ':' | '/' | '\\' | '#')
+}
+
+/// Whether `long` is `short` with whole segments in front (`app.db.Database`
+/// and `Database`), not a letter or two (`ab` and `b`).
+fn segment_suffix(long: &str, short: &str) -> bool {
+    !short.is_empty()
+        && long.len() > short.len()
+        && long.ends_with(short)
+        && long.get(..long.len() - short.len()).and_then(|head| head.chars().next_back()).is_some_and(is_separator)
+}
+
+/// Whether `long` is `short` with whole segments after it (`Database#replica`
+/// and `Database`), not a letter or two (`ab` and `a`).
+fn segment_prefix(long: &str, short: &str) -> bool {
+    !short.is_empty()
+        && long.len() > short.len()
+        && long.starts_with(short)
+        && long.get(short.len()..).and_then(|rest| rest.chars().next()).is_some_and(is_separator)
+}
+
+/// The last part of a qualified name: `app.db.Database` gives `Database`,
+/// and so does `app.db.Database#replica`.
 fn last_segment(s: &str) -> &str {
     let base = s.split('#').next().unwrap_or(s);
     base.rsplit(['.', ':', '/', '\\']).next().unwrap_or(base)
+}
+
+/// The element of a collection type written as a key: `app.Plugin` of
+/// `list[app.Plugin]`, `builtins.list[app.Plugin]`,
+/// `collections.abc.Sequence[app.Plugin]` or `tuple[app.Plugin, ...]`: what
+/// a Python user means when they forget `many` (the registry keys a hint
+/// by its text). `None` for anything else.
+pub(crate) fn collection_element(key: &str) -> Option<&str> {
+    const COLLECTIONS: &[&str] = &[
+        "list", "List", "tuple", "Tuple", "set", "Set", "frozenset", "FrozenSet", "Sequence", "MutableSequence",
+        "Iterable", "Collection", "Iterator",
+    ];
+    let inner = key.strip_suffix(']')?;
+    let open = inner.find('[')?;
+    let outer = inner.get(..open)?;
+    if !COLLECTIONS.contains(&last_segment(outer)) {
+        return None;
+    }
+    let element = inner.get(open + 1..)?.trim();
+    let element = element.strip_suffix(", ...").unwrap_or(element).trim();
+    (!element.is_empty() && !element.contains([',', '[', ']'])).then_some(element)
 }
 
 /// Levenshtein distance between `a` and `b`, or `None` when it is over `k`.
@@ -160,10 +213,42 @@ fn distance(a: &[char], b: &[char], k: usize, rows: &mut (Vec<usize>, Vec<usize>
 
 #[cfg(test)]
 mod tests {
-    use super::{distance, suggest};
+    use super::{collection_element, distance, suggest};
+
+    #[test]
+    fn the_element_of_a_collection_key() {
+        assert_eq!(collection_element("list[app.Plugin]"), Some("app.Plugin"));
+        assert_eq!(collection_element("builtins.list[app.Plugin]"), Some("app.Plugin"));
+        assert_eq!(collection_element("collections.abc.Sequence[app.Plugin]"), Some("app.Plugin"));
+        assert_eq!(collection_element("tuple[app.Plugin, ...]"), Some("app.Plugin"));
+        assert_eq!(collection_element("dict[str, int]"), None);
+        assert_eq!(collection_element("tuple[a, b]"), None);
+        assert_eq!(collection_element("app.Plugin"), None);
+        assert_eq!(collection_element("Box[app.Plugin]"), None);
+    }
+
+    #[test]
+    fn no_letter_or_two_added_is_a_suggestion_but_whole_segments_are() {
+        assert!(suggest("a", &["ab", "ba", "b"]).is_empty());
+        assert!(suggest("db", &["dbs", "xdb"]).is_empty());
+        assert_eq!(suggest("Database", &["app.db.Database", "Databases"]), vec!["app.db.Database", "Databases"]);
+        assert_eq!(suggest("Database", &["Database#replica"]), vec!["Database#replica"]);
+        assert_eq!(suggest("Db", &["DB"]), vec!["DB"]);
+    }
+
+    #[test]
+    fn the_distance_is_measured_on_the_last_segment() {
+        // Whole names 2 apart, but `Db` and `Xy` are nothing alike.
+        assert!(suggest("app.models.Db", &["app.models.Xy"]).is_empty());
+        // A typo in the name, in another module.
+        assert_eq!(suggest("app.Databse", &["lib.db.Database"]), vec!["lib.db.Database"]);
+        // A long module path allows no larger distance.
+        assert!(suggest("very.long.module.path.Cahe", &["very.long.module.path.Queue"]).is_empty());
+    }
 
     #[test]
     fn suggests_case_suffix_and_typos() {
+
         let c = ["Database", "app.cache.Cache", "Clock", "Settings"];
         assert_eq!(suggest("database", &c), vec!["Database"]);
         assert_eq!(suggest("Cache", &c), vec!["app.cache.Cache"]);

@@ -138,7 +138,7 @@ fn past_max_report_bytes_the_first_diagnostics_are_shown_and_the_rest_counted() 
         assert_eq!(r.diagnostics[..shown], full.diagnostics[..shown], "the first ones, in report order");
         let last = r.diagnostics.last().unwrap();
         assert_eq!(last.code, Code::LimitExceeded);
-        assert_eq!(last.message, format!("the size of the report is over the limit of {bytes} bytes: {} more diagnostics not shown", 50 - shown));
+        assert_eq!(last.message, format!("the size of the report in bytes is over the limit of {bytes}: {} more not shown", 50 - shown));
         assert!(last.help.as_deref().unwrap().contains("`max_report_bytes`"));
     }
 }
@@ -165,7 +165,7 @@ fn two_hundred_missing_keys_against_two_hundred_near_identical_long_keys_finish_
     let took = start.elapsed();
     assert_eq!(r.diagnostics.len(), 200);
     // The first one is suggested its own key minus the `x`: a suffix away.
-    assert!(r.diagnostics[0].help.as_deref().unwrap().starts_with(&format!("did you mean one of `{stem}000`")));
+    assert!(r.diagnostics[0].help.as_deref().unwrap().starts_with(&format!("did you mean `{stem}000`")));
     assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
 }
 
@@ -208,7 +208,7 @@ fn a_fault_inside_meta_is_placed_in_the_document() {
         Err(Error::Syntax { line, column, path, message, .. }) => {
             assert_eq!((line, column), (5, 6), "just past the number, as serde places it");
             assert_eq!(path, "services[0].meta");
-            assert_eq!(message, "number out of range");
+            assert_eq!(message, "this number is too large");
         }
         other => panic!("{other:?}"),
     }
@@ -317,5 +317,5 @@ fn captive_singletons_past_the_report_byte_budget_are_counted() {
     let shown = r.diagnostics.iter().filter(|d| d.code == Code::CaptiveDependency).count();
     assert!((1..50).contains(&shown), "{shown}");
     let last = r.diagnostics.last().map(|d| d.message.clone()).unwrap_or_default();
-    assert_eq!(last, format!("the size of the report is over the limit of 1500 bytes: {} more diagnostics not shown", 50 - shown));
+    assert_eq!(last, format!("the size of the report in bytes is over the limit of 1500: {} more not shown", 50 - shown));
 }

@@ -161,7 +161,7 @@ fn ambiguous_keys_with_4k_ids_give_a_capped_report() {
     assert_eq!(codes.last(), Some(&Code::LimitExceeded), "the byte budget cuts it, with a count");
     let Outcome::Report { last, .. } = &m.outcome else { unreachable!() };
     let shown = codes.len() - 1;
-    assert_eq!(*last, format!("the size of the report is over the limit of 16777216 bytes: {} more diagnostics not shown", 1_000 - shown));
+    assert_eq!(*last, format!("the size of the report in bytes is over the limit of 16777216: {} more not shown", 1_000 - shown));
 }
 
 #[test]

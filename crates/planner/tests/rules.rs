@@ -128,11 +128,60 @@ fn a_missing_key_close_to_a_provided_one_gets_a_did_you_mean() {
     // Best first: `Database` is the first (or only) suggestion for each.
     for near in ["database", "Databse", "app.Database"] {
         let h = help(near);
-        assert!(h.starts_with("did you mean `Database`?") || h.starts_with("did you mean one of `Database`,"), "{near}: {h}");
+        assert!(h.starts_with("did you mean `Database`?") || h.starts_with("did you mean `Database`,") || h.starts_with("did you mean `Database` or"), "{near}: {h}");
         assert!(h.ends_with(&format!("otherwise register a provider of `{near}`, or mark the dependency optional")), "{near}: {h}");
     }
     assert_eq!(help("Queue"), "register a provider of `Queue`, or mark the dependency optional");
     assert_eq!(of(&r, Code::MissingDependency).len(), 4);
+}
+
+#[test]
+fn a_did_you_mean_never_names_the_asking_service_itself() {
+    // `db` needs `DB`: only `db` provides `db`, so naming it would make `db`
+    // depend on itself.
+    let r = report(&doc(r#"{"id": "db", "deps": ["DB"]}"#));
+    let d = single(&r, Code::MissingDependency);
+    assert_eq!(d.help.as_deref(), Some("register a provider of `DB`, or mark the dependency optional"));
+    // Another service that needs `DB` is pointed at `db`.
+    let r = report(&doc(r#"{"id": "db", "deps": ["DB"]}, {"id": "app", "deps": ["DB"]}"#));
+    let d = single(&r, Code::MissingDependency);
+    assert_eq!(d.services, strings(&["app", "db"]));
+    assert_eq!(d.help.as_deref(), Some("register a provider of `DB`, or mark the dependency optional"), "one diagnostic for both askers: `db` is one of them");
+    let r = report(&doc(r#"{"id": "db"}, {"id": "app", "deps": ["DB"]}"#));
+    assert_eq!(single(&r, Code::MissingDependency).help.as_deref(), Some("did you mean `db`? otherwise register a provider of `DB`, or mark the dependency optional"));
+}
+
+#[test]
+fn a_letter_or_two_added_is_no_suggestion_but_a_module_path_is() {
+    let help = |services: &str| single(&report(&doc(services)), Code::MissingDependency).help.clone().unwrap_or_default();
+    // `a` and `ab`: a letter added, and two letters are too short to have a typo.
+    assert_eq!(help(r#"{"id": "ab"}, {"id": "app", "deps": ["a"]}"#), "register a provider of `a`, or mark the dependency optional");
+    // A whole module path in front is the same name.
+    assert!(help(r#"{"id": "pg", "provides": ["app.db.Database"]}, {"id": "app", "deps": ["Database"]}"#).starts_with("did you mean `app.db.Database`?"));
+    // So is a `#name` after it.
+    assert!(help(r#"{"id": "pg", "provides": ["Database#replica"]}, {"id": "app", "deps": ["Database"]}"#).starts_with("did you mean `Database#replica`?"));
+    // The distance is the last segment's: `Db` and `Xy` are two edits apart
+    // in names of 13 characters, and nothing alike.
+    assert_eq!(
+        help(r#"{"id": "x", "provides": ["app.models.Xy"]}, {"id": "app", "deps": ["app.models.Db"]}"#),
+        "register a provider of `app.models.Db`, or mark the dependency optional"
+    );
+    // A typo in the name, whatever the module.
+    assert!(help(r#"{"id": "pg", "provides": ["lib.db.Database"]}, {"id": "app", "deps": ["app.Databse"]}"#).starts_with("did you mean `lib.db.Database`?"));
+}
+
+#[test]
+fn a_list_of_a_provided_key_is_a_forgotten_many() {
+    let r = report(&doc(r#"{"id": "a", "provides": ["app.Plugin"]}, {"id": "b", "provides": ["app.Plugin"]}, {"id": "host", "deps": ["builtins.list[app.Plugin]"]}"#));
+    let d = single(&r, Code::MissingDependency);
+    assert_eq!(d.message, "no service provides `builtins.list[app.Plugin]`, needed by `host`");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("`app.Plugin` is provided: to get every provider of `app.Plugin`, ask for `app.Plugin` with `\"many\": true` (in Python, `builtins.list[app.Plugin]` with the default `wireplan.many`)")
+    );
+    // A list of something nobody provides is an ordinary missing key.
+    let r = report(&doc(r#"{"id": "host", "deps": ["list[app.Plugin]"]}"#));
+    assert_eq!(single(&r, Code::MissingDependency).help.as_deref(), Some("register a provider of `list[app.Plugin]`, or mark the dependency optional"));
 }
 
 #[test]
@@ -158,7 +207,9 @@ fn a_missing_optional_dependency_and_a_many_with_no_provider_are_fine() {
 fn a_dependency_on_a_service_of_another_profile_is_missing() {
     let text = doc(r#"{"id": "fake-mail", "provides": ["Mailer"], "profiles": ["test"]}, {"id": "web", "deps": ["Mailer"]}"#);
     let r = report_with(&text, &Options::profile("prod"));
-    assert_eq!(single(&r, Code::MissingDependency).key.as_deref(), Some("Mailer"));
+    let codes: Vec<Code> = r.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::MissingDependency, Code::UnknownProfile], "no service lists `prod` either");
+    assert_eq!(r.diagnostics[0].key.as_deref(), Some("Mailer"));
     assert_eq!(bound(&plan_with(&text, &Options::profile("test")), "web", 0), ["fake-mail"]);
 }
 
@@ -386,6 +437,25 @@ fn a_service_with_profiles_exists_only_when_planning_for_one_of_them() {
     assert_eq!(ids(&Options::profile("prod")), strings(&["also", "always", "both", "prod-only"]));
     assert_eq!(ids(&Options::profile("staging")), strings(&["also", "always", "both"]));
     assert_eq!(plan_with(&text, &Options::profile("prod")).profile(), Some("prod"));
+}
+
+#[test]
+fn a_profile_no_service_lists_is_a_warning_with_the_closest_profiles() {
+    let text = doc(r#"{"id": "pg", "profiles": ["prod"]}, {"id": "sqlite", "profiles": ["test"]}, {"id": "app"}"#);
+    let p = plan_with(&text, &Options::profile("prd"));
+    let warnings: Vec<(Code, Severity, &str, Option<&str>)> =
+        p.warnings().iter().map(|w| (w.code, w.severity, w.message.as_str(), w.help.as_deref())).collect();
+    assert_eq!(
+        warnings,
+        [(Code::UnknownProfile, Severity::Warning, "profile `prd` matches no service", Some("did you mean `prod`? otherwise only the services without `profiles` are planned"))]
+    );
+    assert_eq!(p.len(), 1, "only `app`");
+    let p = plan_with(&text, &Options::profile("staging"));
+    assert_eq!(p.warnings()[0].help.as_deref(), Some("only the services without `profiles` are planned; the services list `prod` and `test`"));
+    let p = plan_with(&doc(r#"{"id": "app"}"#), &Options::profile("dev"));
+    assert_eq!(p.warnings()[0].help.as_deref(), Some("no service has `profiles`, so only the services without `profiles` are planned"));
+    assert!(plan_with(&text, &Options::profile("prod")).warnings().is_empty());
+    assert!(plan(&text).warnings().is_empty(), "no profile, nothing to match");
 }
 
 // unknown-root and unused-service

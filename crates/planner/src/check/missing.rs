@@ -26,24 +26,32 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
         .collect();
     *omitted += super::keep_first(&mut missing, graph.max_diagnostics, |(key, nodes)| (nodes.first().map(|&n| graph.id(n)), *key));
     missing.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let provided: Vec<&str> = (0..graph.keys.len() as u32)
-        .filter(|&k| !graph.providers.row(k).is_empty())
-        .map(|k| graph.key(k))
-        .collect();
+    let provided_ids: Vec<u32> = (0..graph.keys.len() as u32).filter(|&k| !graph.providers.row(k).is_empty()).collect();
+    let provided: Vec<&str> = provided_ids.iter().map(|&k| graph.key(k)).collect();
+    let key_of: rustc_hash::FxHashMap<&str, u32> = provided.iter().copied().zip(provided_ids.iter().copied()).collect();
     let mut suggester = crate::suggest::Suggester::new();
     graph.room.build(missing, omitted, |(key, nodes)| {
-            let suggestions = suggester.next(key, &provided);
+            // Never the askers themselves: `db` needing a missing `DB` is
+            // not helped by "did you mean `db`?" when only `db` provides it.
+            let mut suggestions = suggester.next(key, &provided);
+            if !suggestions.is_empty() {
+                let askers: rustc_hash::FxHashSet<u32> = nodes.iter().copied().collect();
+                suggestions.retain(|s| key_of.get(s).is_none_or(|&k| !graph.providers.row(k).iter().all(|p| askers.contains(p))));
+            }
             let who = match nodes.as_slice() {
                 [one] => format!("`{}`", graph.id(*one)),
                 many => format!("{} services", many.len()),
             };
-            let help = match suggestions.as_slice() {
-                [] => format!("register a provider of `{key}`, or mark the dependency optional"),
-                [one] => format!("did you mean `{one}`? otherwise register a provider of `{key}`, or mark the dependency optional"),
-                many => format!(
-                    "did you mean one of {}? otherwise register a provider of `{key}`, or mark the dependency optional",
-                    many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            // `list[Plugin]` asked for where `Plugin` is provided: a
+            // forgotten `many`, the usual slip.
+            let element = crate::suggest::collection_element(key).filter(|e| key_of.contains_key(e));
+            let help = match (element, crate::render::did_you_mean(&suggestions, false)) {
+                (Some(e), _) => format!(
+                    "`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true` \
+                     (in Python, `{key}` with the default `wireplan.many`)"
                 ),
+                (None, None) => format!("register a provider of `{key}`, or mark the dependency optional"),
+                (None, Some(clause)) => format!("{clause} otherwise register a provider of `{key}`, or mark the dependency optional"),
             };
             Diagnostic {
                 code: Code::MissingDependency,

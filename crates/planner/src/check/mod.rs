@@ -11,11 +11,13 @@ mod ambiguous;
 mod captive;
 pub(crate) mod cycle;
 mod missing;
+pub(crate) mod profile;
 
 use std::cell::Cell;
 
 use crate::diagnostic::{Code, Diagnostic, Related, Severity};
 use crate::graph::Graph;
+use crate::limits::{over_limit, what};
 
 /// The most entries of one list a diagnostic shows (providers, services
 /// that asked, hops of a path): past it, one more related entry says how
@@ -136,22 +138,18 @@ pub(crate) fn finish(diagnostics: &mut Vec<Diagnostic>, cap: usize, bytes: usize
     }
     diagnostics.truncate(cap);
     let hidden = total - diagnostics.len();
-    let (message, help) = if total > cap {
-        (
-            format!("the number of diagnostics is {total}, over the limit of {cap}: {hidden} more not shown"),
-            "fix the ones shown first, or raise `max_diagnostics` in the planning options' limits to see them all",
-        )
+    let (sentence, option) = if total > cap {
+        (over_limit(what::DIAGNOSTICS, Some(total), cap), "max_diagnostics")
     } else {
-        (
-            format!("the size of the report is over the limit of {bytes} bytes: {hidden} more diagnostics not shown"),
-            "fix the ones shown first, or raise `max_report_bytes` in the planning options' limits to see them all",
-        )
+        (over_limit(what::REPORT_BYTES, None, bytes), "max_report_bytes")
     };
+    let message = format!("{sentence}: {hidden} more not shown");
+    let help = format!("fix the ones shown first, or raise `{option}` in the planning options' limits to see them all");
     diagnostics.push(Diagnostic {
         code: Code::LimitExceeded,
         severity,
         message,
-        help: Some(help.to_owned()),
+        help: Some(help),
         services: Vec::new(),
         key: None,
         location: None,

@@ -31,14 +31,7 @@ fn quoted(text: &str) -> String {
 
 /// `` `a`, `b` `` ... with at most [`SHOWN`] names, then "and N more".
 fn list(names: &[&str], last_word: &str) -> String {
-    let shown: Vec<String> = names.iter().take(SHOWN).map(|n| quoted(n)).collect();
-    let rest = names.len().saturating_sub(SHOWN);
-    match (shown.as_slice(), rest) {
-        ([], _) => String::new(),
-        ([one], 0) => one.clone(),
-        ([init @ .., last], 0) => format!("{} {last_word} {last}", init.join(", ")),
-        (all, rest) => format!("{} and {rest} more", all.join(", ")),
-    }
+    super::names(names, SHOWN, last_word, true)
 }
 
 /// Seconds for a message: `50 ms` below a second, else `2 s`, `1.5 s`
@@ -107,8 +100,8 @@ pub fn replaced(id: &str, key: &str, by: &str) -> String {
 pub fn unknown_id<'c>(id: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>) {
     let suggestions = crate::suggest::suggest(id, candidates);
     let mut text = format!("no service has the id {}", quoted(id));
-    if !suggestions.is_empty() {
-        let _ = write!(text, "; did you mean {}?", list(&suggestions, "or"));
+    if let Some(clause) = super::did_you_mean(&suggestions, true) {
+        let _ = write!(text, "; {clause}");
     }
     (text, suggestions)
 }
