@@ -36,6 +36,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Render a start-up record saved by a runtime: critical chain, blame, SVG or Chrome trace.
     Timeline(TimelineArgs),
+    /// Look into a binary plan (a cache file): its header, and whether it would be used or why not.
+    Inspect(InspectArgs),
 }
 
 /// Descriptor files and the planning options, shared by every subcommand
@@ -245,4 +247,18 @@ pub struct TimelineArgs {
     /// Write it here instead of standard output.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+}
+
+/// `wireplan inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The binary plan (from `wireplan plan --format binary` or a cache).
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// Also require this fingerprint (32 hex digits), as a cache for given descriptors does.
+    #[arg(long, value_name = "HEX")]
+    pub fingerprint: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextFormat,
 }

@@ -5,7 +5,7 @@ use wireplan::{Analysis, Options, Report};
 
 use crate::args::{
     CheckArgs, ColorChoice, Command, DiffArgs, ExplainArgs, GraphArgs, GraphFormat, InputArgs, PlanArgs, PlanFormat,
-    ReportFormat, TextFormat, TimelineArgs, TimelineFormat,
+    ReportFormat, TextFormat, TimelineArgs, TimelineFormat, InspectArgs,
 };
 use crate::failure::{Failure, INVALID, OK, UNUSABLE};
 use crate::input::{self, Source};
@@ -24,6 +24,7 @@ pub fn run(cli: crate::args::Cli) -> Result<u8, Failure> {
         Command::Explain(a) => explain_cmd(&a),
         Command::Diff(a) => diff_cmd(&a),
         Command::Timeline(a) => timeline(&a),
+        Command::Inspect(a) => inspect(&a),
     }
 }
 
@@ -250,4 +251,24 @@ fn timeline(a: &TimelineArgs) -> Result<u8, Failure> {
         None => sink::write(Stream::Stdout, text.as_bytes())?,
     }
     Ok(OK)
+}
+
+/// Exit 0 when a cache would use the plan, 1 when it would refuse it.
+fn inspect(a: &InspectArgs) -> Result<u8, Failure> {
+    let expected = match &a.fingerprint {
+        None => None,
+        Some(hex) => Some(
+            wireplan::Fingerprint::from_hex(hex)
+                .ok_or_else(|| Failure::Usage(format!("`{}` is not a fingerprint (32 hex digits)", wireplan::escape(hex))))?,
+        ),
+    };
+    let name = a.plan.display().to_string();
+    let bytes = input::read_bytes(&name)?;
+    let found = wireplan::inspect(&bytes, expected);
+    let text = match a.format {
+        TextFormat::Human => found.human(&name),
+        TextFormat::Json => found.json(),
+    };
+    sink::write(Stream::Stdout, text.as_bytes())?;
+    Ok(if found.usable() { OK } else { INVALID })
 }

@@ -87,8 +87,17 @@ pub fn read(name: &str) -> Result<Source, Failure> {
 /// # Errors
 /// As for [`read`].
 pub fn read_text(name: &str) -> Result<Source, Failure> {
-    let max = Limits::DEFAULT.max_input_bytes;
     let display = if name == "-" { "<stdin>".to_owned() } else { name.to_owned() };
+    let text = utf8(&display, read_bytes(name)?)?;
+    Ok(Source { name: display, text, syntax: Syntax::Json, original: None })
+}
+
+/// Reads one file's bytes (`-` is standard input), bounded as [`read`].
+///
+/// # Errors
+/// As for [`read`].
+pub fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
+    let max = Limits::DEFAULT.max_input_bytes;
     let bytes = if name == "-" {
         read_bounded(std::io::stdin().lock(), max, 0)
             .map_err(|e| Failure::Input(format!("cannot read standard input: {}", io_words(&e))))?
@@ -96,10 +105,10 @@ pub fn read_text(name: &str) -> Result<Source, Failure> {
         read_file(name, max)?
     };
     if bytes.len() > max {
-        return Err(too_big(&display, None, yaml::what::INPUT_BYTES, max, bytes.len()));
+        let display = if name == "-" { "<stdin>" } else { name };
+        return Err(too_big(display, None, yaml::what::INPUT_BYTES, max, bytes.len()));
     }
-    let text = utf8(&display, bytes)?;
-    Ok(Source { name: display, text, syntax: Syntax::Json, original: None })
+    Ok(bytes)
 }
 
 /// Reads at most `max + 1` bytes: enough to know the input is too big.

@@ -357,6 +357,62 @@ impl Analysis {
     }
 }
 
+impl Analysis {
+    /// The analysis of a valid plan alone, without its descriptors (a plan
+    /// loaded from a cache): what [`Self::explain`] and the pictures need.
+    /// Profiles and `replaces` are not in a plan, so they are empty; the
+    /// plan's warnings are the report.
+    ///
+    /// # Complexity
+    /// O(S + E).
+    pub fn from_plan(plan: Plan) -> Analysis {
+        let mut nodes = Vec::with_capacity(plan.len());
+        let mut edges = Vec::new();
+        let mut edge_start = Vec::with_capacity(plan.len() + 1);
+        let mut deps = Vec::with_capacity(plan.len());
+        for s in plan.services() {
+            let from = s.index();
+            edge_start.push(edges.len() as u32);
+            let mut declared = Vec::new();
+            for (di, b) in s.deps().enumerate() {
+                declared.push((b.key().to_owned(), b.optional(), b.many(), b.lazy()));
+                for &p in b.providers() {
+                    edges.push(Edge {
+                        from,
+                        to: Target::Service(p),
+                        key: b.key().to_owned(),
+                        dep: di as u32,
+                        lazy: b.lazy(),
+                        optional: b.optional(),
+                        many: b.many(),
+                        problem: None,
+                    });
+                }
+            }
+            deps.push(declared);
+            nodes.push(Node {
+                id: s.id().to_owned(),
+                lifetime: s.lifetime(),
+                provides: s.provides().map(str::to_owned).collect(),
+                profiles: Vec::new(),
+                replaces: Vec::new(),
+                layer: s.layer(),
+                location: s.source().map(|src| Location {
+                    file: src.file.to_owned(),
+                    line: src.line,
+                    column: src.column,
+                    path: None,
+                }),
+                in_cycle: false,
+                unused: false,
+            });
+        }
+        edge_start.push(edges.len() as u32);
+        let report = Report { diagnostics: plan.warnings().to_vec() };
+        Analysis { nodes, edges, edge_start, deps, missing: Vec::new(), report, plan: Some(plan) }
+    }
+}
+
 /// What the edge marks need to know of each graph node.
 struct Roles {
     /// A singleton, or a transient a singleton holds (through transients).

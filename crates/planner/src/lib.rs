@@ -34,6 +34,7 @@ mod error;
 pub mod explain;
 mod fingerprint;
 mod graph;
+pub mod inspect;
 mod limits;
 mod locate;
 mod options;
@@ -56,6 +57,7 @@ pub use fingerprint::{fingerprint, Fingerprint};
 pub use limits::{Limits, GROWTH_FLOOR, MAX_NESTING};
 pub use options::Options;
 pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source};
+pub use inspect::{inspect, Inspection};
 pub use suggest::suggest;
 pub use timeline::{Timeline, TIMELINE_VERSION};
 
