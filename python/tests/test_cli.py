@@ -1,7 +1,13 @@
-"""`wireplan check` from the Python package (the wheel's console script and
-`python -m wireplan`): the Rust CLI's `check`, the same output and exit codes.
-Every vector is checked against its expected text and JSON; when an
-up-to-date Rust CLI build exists, each run is also compared with it."""
+"""`wireplan` from the Python package (the wheel's console script and
+`python -m wireplan`): the Rust command line itself, so every subcommand and
+format prints the bytes the `wireplan` binary prints and exits with its code.
+
+Parity is tested on every vector: `check` in all four formats, `plan`,
+`graph` in both formats, `explain` in both formats, `diff` in both formats,
+`timeline` and `inspect`, each run in this process (`wireplan._cli.run`, the
+console script's own call) and by the Rust binary that `cargo test
+--workspace` built, compared byte for byte with its exit code. A few runs go
+through `python -m wireplan` and the console script as processes."""
 
 from __future__ import annotations
 
@@ -10,15 +16,21 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from wireplan._cli import run
+
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors"
+TIMELINES = REPO / "tests" / "timeline"
 CASES = [line.strip() for line in (VECTORS / "manifest.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
-UNUSABLE = {"invalid-descriptor", "unsupported-version", "limit-exceeded"}
 ENV = dict(os.environ, NO_COLOR="1")
+#: The README's test command (`scripts/test`): the suite runs against the
+#: installed wheel, after `cargo test --workspace` has built the Rust CLI.
+INSTALLED = os.environ.get("WIREPLAN_INSTALLED") == "1"
 
 
 def _newest(path: Path) -> float:
@@ -32,19 +44,50 @@ def _rust_cli() -> Path | None:
 
 
 RUST = _rust_cli()
-#: The README's test command (`scripts/test`): the suite runs against the
-#: installed wheel, after `cargo test --workspace` has built the Rust CLI.
-INSTALLED = os.environ.get("WIREPLAN_INSTALLED") == "1"
 
 
-def py(*argv: str, stdin: str | None = None, cwd: Path = VECTORS) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wireplan", *argv], cwd=cwd, env=ENV, input=stdin, capture_output=True, text=True)
+def _require_rust() -> Path:
+    if RUST is None:
+        if not INSTALLED:
+            pytest.skip("no Rust CLI build newer than crates/planner*/src (`cargo build -p wireplan-cli`)")
+        pytest.fail("no Rust CLI build newer than crates/planner*/src after `cargo test --workspace`")
+    return RUST
 
 
-def _args(name: str, fmt: str) -> list[str]:
+def in_process(argv: list[str], cwd: Path = VECTORS, stdin: bytes | None = None) -> tuple[bytes, bytes, int]:
+    """`wireplan._cli.run(argv)` with file descriptors 0, 1 and 2 on files:
+    the command writes to the descriptors, as the binary does."""
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    here = os.getcwd()
+    with tempfile.TemporaryFile() as i, tempfile.TemporaryFile() as o, tempfile.TemporaryFile() as e:
+        i.write(stdin or b"")
+        i.seek(0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            os.chdir(cwd)
+            for fd, f in ((0, i), (1, o), (2, e)):
+                os.dup2(f.fileno(), fd)
+            code = run(argv)
+        finally:
+            for fd, s in zip((0, 1, 2), saved):
+                os.dup2(s, fd)
+                os.close(s)
+            os.chdir(here)
+        o.seek(0)
+        e.seek(0)
+        return o.read(), e.read(), code
+
+
+def native(argv: list[str], cwd: Path = VECTORS, stdin: bytes | None = None) -> tuple[bytes, bytes, int]:
+    r = subprocess.run([str(_require_rust()), *argv], cwd=cwd, env=ENV, input=stdin or b"", capture_output=True)
+    return r.stdout, r.stderr, r.returncode
+
+
+def _options(name: str) -> list[str]:
     options_file = VECTORS / f"{name}.options.json"
     options = json.loads(options_file.read_text()) if options_file.exists() else {}
-    out = ["check", f"{name}.json", "--format", fmt]
+    out = []
     if options.get("profile"):
         out += ["--profile", options["profile"]]
     for root in options.get("roots", []):
@@ -52,70 +95,98 @@ def _args(name: str, fmt: str) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_every_vector_prints_and_exits_as_the_rust_cli(name: str) -> None:
-    for fmt in ("human", "json"):
-        r = py(*_args(name, fmt))
-        assert r.stderr == ""
-        if name.startswith("valid/"):
-            assert r.returncode == 0, r.stdout
-        else:
-            expected_json = (VECTORS / f"{name}.report.json").read_text()
-            errors = [d for d in json.loads(expected_json)["diagnostics"] if d["severity"] == "error"]
-            assert r.returncode == (2 if all(d["code"] in UNUSABLE for d in errors) else 1), fmt
-            assert r.stdout == (expected_json if fmt == "json" else (VECTORS / f"{name}.report.txt").read_text())
-        if RUST is not None:
-            rr = subprocess.run([str(RUST), *_args(name, fmt)], cwd=VECTORS, env=ENV, capture_output=True, text=True)
-            assert (r.stdout, r.returncode) == (rr.stdout, rr.returncode), f"{name} {fmt}: not the Rust CLI's output"
-    # Workflow commands: one line per diagnostic, the Rust CLI's when there is a build.
-    r = py(*_args(name, "github"))
-    assert r.stderr == ""
-    expected = json.loads((VECTORS / f"{name}.report.json").read_text())["diagnostics"] if name.startswith("invalid/") else []
-    lines = r.stdout.splitlines()
-    assert len(lines) == len([d for d in expected]) or name.startswith("valid/")
-    for line, d in zip(lines, expected):
-        assert line.startswith(f"::{d['severity']} ") and f"title=wireplan {d['code']}::" in line
-    if RUST is not None:
-        rr = subprocess.run([str(RUST), *_args(name, "github")], cwd=VECTORS, env=ENV, capture_output=True, text=True)
-        assert (r.stdout, r.returncode) == (rr.stdout, rr.returncode), f"{name} github: not the Rust CLI's output"
+def _first_id(name: str) -> str:
+    try:
+        services = json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8-sig"))["services"]
+        return str(services[0]["id"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "a"
 
 
-def test_the_comparisons_with_the_rust_cli_ran() -> None:
-    """The comparisons above run only against a Rust CLI built after the
-    last change to its sources. The test command builds it first, so there
-    a missing one fails this test instead of the comparisons vanishing; a
-    developer's run without a fresh build skips, saying so."""
-    if RUST is None and not INSTALLED:
-        pytest.skip("no Rust CLI build newer than crates/planner*/src: the comparisons with it did not run "
-                    "(`cargo build -p wireplan-cli`)")
-    assert RUST is not None, "no Rust CLI build newer than crates/planner*/src after `cargo test --workspace`"
+def commands(name: str, other: str) -> list[list[str]]:
+    """Every subcommand and format, on one vector."""
+    doc, opts = f"{name}.json", _options(name)
+    out = [["check", doc, "--format", f, *opts] for f in ("human", "json", "github", "sarif")]
+    out += [["check", doc, "--deny-warnings", *opts], ["plan", doc, *opts]]
+    out += [["graph", doc, "--format", f, *opts] for f in ("dot", "mermaid")]
+    out += [["explain", doc, _first_id(name), "--format", f, *opts] for f in ("human", "json")]
+    out += [["diff", f"{other}.json", doc, "--format", f, *opts] for f in ("human", "json")]
+    return out
 
 
-def test_the_manifest_is_not_empty() -> None:
+@pytest.mark.parametrize("index", range(len(CASES)), ids=CASES)
+def test_every_subcommand_prints_and_exits_as_the_rust_cli_on_every_vector(index: int) -> None:
+    name, other = CASES[index], CASES[index - 1]
+    for argv in commands(name, other):
+        assert in_process(argv) == native(argv), f"wireplan {' '.join(argv)}: not the Rust CLI's output"
+
+
+def test_every_vector_was_compared() -> None:
     assert len(CASES) > 20
+    assert len(commands(CASES[0], CASES[1])) == 12
 
 
-def test_a_valid_graph_says_ok_and_a_cycle_exits_1() -> None:
-    ok = py("check", "-", stdin='{"version": 1, "services": [{"id": "a"}]}')
-    assert (ok.returncode, ok.stdout) == (0, "ok: no problems\n")
-    cycle = py("check", "-", stdin='{"version": 1, "services": [{"id": "a", "deps": ["a"]}]}')
-    assert cycle.returncode == 1
-    assert "--> <stdin>:1:" in cycle.stdout
+def test_timeline_renders_as_the_rust_cli() -> None:
+    records = sorted(TIMELINES.glob("*.json"))
+    assert records, "tests/timeline holds start-up records"
+    for record in records:
+        for fmt in ("chain", "blame", "svg", "trace"):
+            argv = ["timeline", str(record), "--format", fmt]
+            assert in_process(argv) == native(argv), argv
+    bad = ["timeline", "-"]
+    assert in_process(bad, stdin=b'{"timeline": 1, "services": [{"id": 1}]}') == native(bad, stdin=b'{"timeline": 1, "services": [{"id": 1}]}')
 
 
-def test_unreadable_input_exits_2_with_one_line(tmp_path: Path) -> None:
-    for argv, message in (
-        (["check", "no-such-file.json"], "error: cannot read `no-such-file.json`: no such file\n"),
-        (["check", "valid"], "error: cannot read `valid`: it is a directory, not a descriptor file\n"),
-    ):
-        r = py(*argv)
-        assert (r.returncode, r.stdout, r.stderr) == (2, "", message)
+def test_inspect_reads_a_plan_as_the_rust_cli(tmp_path: Path) -> None:
+    wpl = next(VECTORS.glob("valid/*/*.wpl"))
+    broken = tmp_path / "broken.wpl"
+    data = bytearray(wpl.read_bytes())
+    data[60] ^= 0xFF
+    broken.write_bytes(bytes(data))
+    for path in (wpl, broken, VECTORS / "manifest.txt"):
+        for fmt in ("human", "json"):
+            argv = ["inspect", str(path), "--format", fmt]
+            assert in_process(argv) == native(argv), argv
+    assert in_process(["inspect", str(wpl)])[2] == 0
+    assert in_process(["inspect", str(broken)])[2] == 1
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--help"], ["--version"], ["check", "--help"], ["frobnicate"], ["check"], ["check", "--format", "xml", "a.json"],
+    ["check", "no-such-file.json"], ["check", "valid"], ["check", "nofile\n::error::pwned.json"],
+    ["check", "--format", "x\n::error::y", "a.json"], ["explain", "valid/basic/chain.json", "nope"],
+    ["graph", "valid/basic/chain.json", "--focus", "nope"],
+])
+def test_usage_and_unreadable_input_as_the_rust_cli(argv: list[str]) -> None:
+    assert in_process(argv) == native(argv)
+
+
+def test_no_argument_can_inject_a_line_into_a_ci_log() -> None:
+    for argv in (["check", "nofile\n::error::pwned.json"], ["check", "--format", "x\n::error::y", "a.json"], ["x\ny"]):
+        out, err, code = in_process(argv)
+        assert code == 2
+        assert not any(line.startswith(b"::") for line in (out + err).splitlines()), err
+
+
+def test_standard_input_and_yaml_as_the_rust_cli() -> None:
+    doc = b'{"version": 1, "services": [{"id": "a", "deps": ["a"]}]}'
+    assert in_process(["check", "-"], stdin=doc) == native(["check", "-"], stdin=doc)
+    fixtures = REPO / "crates" / "planner-cli" / "tests" / "fixtures"
+    for argv in (["check", "app.yaml"], ["graph", "app.toml"], ["diff", "app.json", "broken.json"]):
+        assert in_process(argv, cwd=fixtures) == native(argv, cwd=fixtures)
+
+
+def test_python_dash_m_wireplan_is_the_same_command() -> None:
+    argv = ["check", "invalid/cycle/two-components.json", "--format", "github"]
+    r = subprocess.run([sys.executable, "-m", "wireplan", *argv], cwd=VECTORS, env=ENV, capture_output=True)
+    assert (r.stdout, r.stderr, r.returncode) == native(argv)
+    assert r.returncode == 1 and r.stdout.startswith(b"::error ")
 
 
 def test_a_fifo_with_no_writer_does_not_hang(tmp_path: Path) -> None:
     fifo = tmp_path / "services.json"
     os.mkfifo(fifo)
-    r = subprocess.run([sys.executable, "-m", "wireplan", "check", str(fifo)], env=ENV, capture_output=True, text=True, timeout=30)
+    r = subprocess.run([sys.executable, "-m", "wireplan", "check", str(fifo)], env=ENV, capture_output=True, timeout=30)
     assert r.returncode == 2
 
 
@@ -126,36 +197,13 @@ def test_endless_input_is_read_only_up_to_the_limit() -> None:
     assert r.stdout.startswith("error[limit-exceeded]: "), r.stdout[:200]
 
 
-def test_a_wrong_command_line_exits_2() -> None:
-    assert py("check").returncode == 2
-    assert py("check", "--format", "xml", "a.json").returncode == 2
-    assert py("frobnicate").returncode == 2
-    version = py("--version")
-    assert version.returncode == 0 and version.stdout.startswith("wireplan ")
-
-
-def test_deny_warnings_turns_warnings_into_exit_1() -> None:
-    doc = '{"version": 1, "services": [{"id": "a"}, {"id": "b"}]}'
-    assert py("check", "-", "--root", "a", stdin=doc).returncode == 0
-    r = py("check", "-", "--root", "a", "--deny-warnings", stdin=doc)
-    assert r.returncode == 1 and "warning[unused-service]" in r.stdout
-
-
 def test_the_console_script_is_installed() -> None:
     script = shutil.which("wireplan", path=str(Path(sys.executable).parent))
     if not INSTALLED and script is None:
         pytest.skip("the editable install made by maturin develop may not have the script")
     assert script is not None
-    r = subprocess.run([script, "check", "-"], input='{"version": 1, "services": [{"id": "a"}]}', env=ENV, capture_output=True, text=True)
-    assert (r.returncode, r.stdout) == (0, "ok: no problems\n")
-
-
-def test_a_file_name_or_argument_cannot_inject_a_line(tmp_path: Path) -> None:
-    # A newline in a name would otherwise start a line of its own in a CI log.
-    r = py("check", "nofile\n::error::pwned.json")
-    assert (r.returncode, r.stderr) == (2, "error: cannot read `nofile\\n::error::pwned.json`: no such file\n")
-    r = py("check", "--format", "x\n::error::y", "a.json")
-    assert r.returncode == 2 and r.stderr.splitlines()[0] == "error: invalid value `x\\n::error::y` for `--format <FORMAT>` (the Python CLI has human, json and github; the Rust CLI also has sarif)"
-    if RUST is not None:
-        rr = subprocess.run([str(RUST), "check", "nofile\n::error::pwned.json"], cwd=VECTORS, env=ENV, capture_output=True, text=True)
-        assert rr.stderr == r"error: cannot read `nofile\n::error::pwned.json`: no such file" + "\n"
+    r = subprocess.run([script, "check", "-"], input=b'{"version": 1, "services": [{"id": "a"}]}', env=ENV, capture_output=True)
+    assert (r.returncode, r.stdout) == (0, b"ok: no problems\n")
+    argv = ["graph", "invalid/cycle/two-components.json", "--format", "mermaid"]
+    r = subprocess.run([script, *argv], cwd=VECTORS, env=ENV, capture_output=True)
+    assert (r.stdout, r.stderr, r.returncode) == native(argv)

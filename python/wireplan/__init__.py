@@ -34,7 +34,7 @@ from .errors import (
     UnknownIdError,
     UnknownKeyError,
 )
-from .planning import DescriptorPlan, Report, check, fingerprint, plan
+from .planning import Analysis, DescriptorPlan, Inspection, Report, analyze, check, fingerprint, inspect, plan, render_timeline
 from .registry import Registry
 from .runtime import App, Plan, Scope
 
@@ -58,9 +58,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AmbiguousDependencyError",
     "AmbiguousKeyError",
+    "Analysis",
     "App",
     "CycleError",
     "DescriptorPlan",
+    "Inspection",
     "Lazy",
     "MissingDependencyError",
     "NotPlannedError",
@@ -76,12 +78,15 @@ __all__ = [
     "UnknownIdError",
     "UnknownKeyError",
     "__version__",
+    "analyze",
     "check",
     "fingerprint",
+    "inspect",
     "key_of",
     "lazy",
     "many",
     "plan",
+    "render_timeline",
 ]
 
 del TYPE_CHECKING  # not part of the API

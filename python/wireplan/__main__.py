@@ -1,4 +1,4 @@
-"""`python -m wireplan check services.json`: the package's command line."""
+"""`python -m wireplan check services.json`: the Rust command line, every subcommand."""
 
 from wireplan._cli import main
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     #: What :func:`plan`, :func:`check` and :func:`fingerprint` take.
     Descriptors = Union[Document, list[Union[Document, tuple[str, Document]]]]
 
-__all__ = ["DescriptorPlan", "Report", "check", "fingerprint", "plan"]
+__all__ = ["Analysis", "DescriptorPlan", "Inspection", "Report", "analyze", "check", "fingerprint", "inspect", "plan", "render_timeline"]
 
 _DEFAULT_NAME = "<input>"
 #: The nesting the core's JSON parser accepts (the core's `MAX_NESTING`).
@@ -183,6 +183,146 @@ def fingerprint(descriptors: Descriptors, *, profile: str | None = None, roots: 
     except _Unrepresentable as e:
         raise _from_core(*e.report) from None
     return _core.fingerprint(docs, profile, _roots(roots), limits)
+
+
+def analyze(descriptors: Descriptors, *, profile: str | None = None, roots: Iterable[str] = (),
+            limits: dict[str, int] | None = None, name: str = _DEFAULT_NAME) -> Analysis:
+    """The graph as the core resolved it, valid or broken (that is when
+    people need to see it): draw it, explain a service or key, diff it with
+    another. Raises :class:`~wireplan.PlanError` only for a document that
+    cannot be read (or is over a limit); a broken graph's problems are in
+    :attr:`Analysis.report`."""
+    try:
+        docs = _documents(descriptors, name)
+    except _Unrepresentable as e:
+        raise _from_core(*e.report) from None
+    return Analysis(_core.analyze(docs, profile, _roots(roots), limits))
+
+
+def _name(x: Any) -> str:
+    """A service named by id or key, or by the class or function whose key it is."""
+    if isinstance(x, str):
+        return x
+    from ._keys import key_of
+
+    return key_of(x)
+
+
+def _explain(core: _core.Analysis, name: Any, why: Any, format: str) -> str:
+    if format not in ("text", "json"):
+        raise ValueError(f"wireplan: format is 'text' or 'json', not {format!r}")
+    try:
+        return core.explain(_name(name), None if why is None else _name(why), format == "json")
+    except LookupError as e:
+        raise UnknownIdError(_name(name), str(e), []) from None
+
+
+class Analysis:
+    """A graph, valid or broken, as the core resolved it (made by
+    :func:`analyze`, :meth:`DescriptorPlan.analysis` or
+    :meth:`wireplan.Plan.analysis`). Every text is the core's, byte for byte
+    what the CLI prints (``wireplan graph``, ``explain``, ``diff``)."""
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: _core.Analysis) -> None:
+        """Wraps a core analysis (use :func:`analyze`)."""
+        self._core = core
+
+    @property
+    def valid(self) -> bool:
+        """Whether the graph can be planned."""
+        return self._core.valid
+
+    @property
+    def report(self) -> Report:
+        """Every problem, errors and warnings."""
+        return Report(self._core.report_json(), self._core.report_text())
+
+    def to_dot(self, focus: Any = None) -> str:
+        """Graphviz DOT: every edge of every cycle, missing keys, captive and
+        ambiguous edges marked. With ``focus`` (an id, a key or a class), only
+        that service, what it needs and what needs it."""
+        try:
+            return self._core.dot(None if focus is None else _name(focus))
+        except LookupError as e:
+            raise UnknownIdError(_name(focus), str(e), []) from None
+
+    def to_mermaid(self, focus: Any = None) -> str:
+        """A Mermaid flowchart, as :meth:`to_dot`."""
+        try:
+            return self._core.mermaid(None if focus is None else _name(focus))
+        except LookupError as e:
+            raise UnknownIdError(_name(focus), str(e), []) from None
+
+    def explain(self, name: Any, *, why: Any = None, format: str = "text") -> str:
+        """What ``name`` (an id, a key, or a class or function) is, needs, and
+        is needed by, its layer and its problems; with ``why``, the chain of
+        dependencies that orders the two. ``format="json"`` for a tool.
+        Raises :class:`~wireplan.UnknownIdError`, with did-you-mean, for a
+        name the graph does not have."""
+        return _explain(self._core, name, why, format)
+
+    def why(self, a: Any, b: Any) -> str:
+        """Why ``a`` and ``b`` start in the order they do, in words."""
+        return _explain(self._core, a, b, "text")
+
+    def diff(self, new: Analysis, *, format: str = "text") -> str:
+        """What changes from this graph to ``new``: services, dependencies,
+        lifetimes, provided keys, profiles, bindings, recipes, order, layers,
+        and errors new and fixed."""
+        if format not in ("text", "json"):
+            raise ValueError(f"wireplan: format is 'text' or 'json', not {format!r}")
+        return self._core.diff(new._core, format == "json")
+
+    def __repr__(self) -> str:
+        return f"<wireplan.Analysis {'valid' if self.valid else 'broken'}>"
+
+
+class Inspection:
+    """What a binary plan holds (:func:`inspect`): ``str()`` for a person,
+    :meth:`to_json` for a tool, :attr:`usable` whether a cache would use it."""
+
+    __slots__ = ("usable", "_text", "_json")
+
+    def __init__(self, usable: bool, text: str, json_text: str) -> None:
+        self.usable = usable
+        self._text = text
+        self._json = json_text
+
+    def to_json(self) -> str:
+        """The core's JSON: header fields and the verdict."""
+        return self._json
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"<wireplan.Inspection {'usable' if self.usable else 'refused'}>"
+
+
+def inspect(plan: bytes | str, *, fingerprint: str | None = None) -> Inspection:
+    """Looks into a binary plan (its bytes, or a file's path): its header,
+    and whether a cache would use it or why not. With ``fingerprint``, the
+    plan must carry it, as a cache for given descriptors requires."""
+    if isinstance(plan, str):
+        import os
+
+        with open(plan, "rb") as f:
+            return Inspection(*_core.inspect(f.read(), os.fspath(plan), fingerprint))
+    return Inspection(*_core.inspect(bytes(plan), "<plan>", fingerprint))
+
+
+def render_timeline(record: str | dict[str, Any], format: str = "chain") -> str:
+    """A start-up record (:meth:`wireplan.App.timeline`, or its JSON text)
+    drawn by the core: ``chain`` (the critical chain, as ``systemd-analyze
+    critical-chain``), ``blame``, ``svg`` (as ``systemd-analyze plot``) or
+    ``trace`` (Chrome trace-event JSON, for Perfetto)."""
+    if not isinstance(record, str):
+        import json
+
+        record = json.dumps(record)
+    return _core.render_timeline(record, format)
 
 
 class DescriptorPlan:
@@ -337,6 +477,22 @@ class DescriptorPlan:
         ``source``. ``None`` when there is none."""
         path = self._core.path(self._require(source), self._require(target))
         return None if path is None else [self._ids[i] for i in path]
+
+    def analysis(self) -> Analysis:
+        """This plan as an :class:`Analysis`: to draw and explain it."""
+        return Analysis(self._core.analysis())
+
+    def explain(self, name: str, *, why: str | None = None, format: str = "text") -> str:
+        """As :meth:`Analysis.explain`."""
+        return _explain(self._core.analysis(), name, why, format)
+
+    def to_dot(self, focus: str | None = None) -> str:
+        """As :meth:`Analysis.to_dot`."""
+        return self.analysis().to_dot(focus)
+
+    def to_mermaid(self, focus: str | None = None) -> str:
+        """As :meth:`Analysis.to_mermaid`."""
+        return self.analysis().to_mermaid(focus)
 
     def __repr__(self) -> str:
         return f"<wireplan.DescriptorPlan {len(self)} services, fingerprint {self.fingerprint}>"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any, Awaitable, Callable, Sequence, TypeVar, overload
 
     from ._timing import Timing
+    from .planning import Analysis
     from ._spec import _Provider
 
     T = TypeVar("T")
@@ -260,6 +261,32 @@ class Plan:
     def to_json(self) -> str:
         """The plan as the core's pretty JSON, services by id."""
         return self.core.to_json()
+
+    def analysis(self) -> Analysis:
+        """This plan as a :class:`wireplan.Analysis`, to draw and explain it
+        (works on a plan loaded from the disk cache too)."""
+        from .planning import Analysis
+
+        return Analysis(self.core.analysis())
+
+    def explain(self, name: Any, *, why: Any = None, format: str = "text") -> str:
+        """What a service (named by its class, function, key or id) is, needs
+        and is needed by, and its layer; with ``why``, the chain of
+        dependencies that orders the two: the CLI's ``wireplan explain``."""
+        return self.analysis().explain(name, why=why, format=format)
+
+    def why(self, a: Any, b: Any) -> str:
+        """Why ``a`` and ``b`` start in the order they do, in words."""
+        return self.analysis().why(a, b)
+
+    def to_dot(self, focus: Any = None) -> str:
+        """The graph as Graphviz DOT (``focus``: one service and its
+        neighbourhood), as ``wireplan graph`` prints it."""
+        return self.analysis().to_dot(focus)
+
+    def to_mermaid(self, focus: Any = None) -> str:
+        """The graph as a Mermaid flowchart, as :meth:`to_dot`."""
+        return self.analysis().to_mermaid(focus)
 
     def start(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> App:
         """Starts every singleton in plan order; use as a context manager to

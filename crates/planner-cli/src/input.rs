@@ -136,9 +136,26 @@ fn read_bounded(mut reader: impl std::io::Read, max: usize, size_hint: usize) ->
     Ok(bytes)
 }
 
+/// Opens a file for reading without waiting: a FIFO that no process
+/// writes to would block `open` forever, so it is opened non-blocking, then
+/// the flag is cleared (a FIFO with no writer then reads as empty, at once).
+#[cfg(unix)]
+fn open(name: &str) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32).open(name)?;
+    let flags = rustix::fs::fcntl_getfl(&file)?;
+    rustix::fs::fcntl_setfl(&file, flags - rustix::fs::OFlags::NONBLOCK)?;
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn open(name: &str) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(name)
+}
+
 fn read_file(name: &str, max: usize) -> Result<Vec<u8>, Failure> {
     let fail = |why: String| Failure::Input(format!("cannot read `{name}`: {why}"));
-    let file = std::fs::File::open(name).map_err(|e| fail(io_words(&e)))?;
+    let file = open(name).map_err(|e| fail(io_words(&e)))?;
     let meta = file.metadata().map_err(|e| fail(io_words(&e)))?;
     if meta.is_dir() {
         return Err(fail("it is a directory, not a descriptor file".to_owned()));

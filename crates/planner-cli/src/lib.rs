@@ -53,13 +53,15 @@ where
             .unwrap_or_default();
         let _ = writeln!(std::io::stderr(), "error: internal error in wireplan: {what}");
     }));
-    let code = match args::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let code = match args::Cli::try_parse_from(&args) {
         Ok(cli) => match std::panic::catch_unwind(move || commands::run(cli)) {
             Ok(Ok(code)) => code,
             Ok(Err(failure)) => report_failure(failure),
             Err(_) => UNUSABLE,
         },
         Err(e) => {
+            let e = shown_error(e, &args);
             let _ = e.print();
             u8::try_from(e.exit_code()).unwrap_or(UNUSABLE)
         }
@@ -67,6 +69,19 @@ where
     let _ = std::io::stdout().flush();
     std::panic::set_hook(previous);
     code
+}
+
+/// A command-line error as shown: clap quotes the faulty argument as
+/// given, so an argument holding a newline could start a line of its own in
+/// a CI log (`::error::...`). The same arguments with their control and
+/// bidi characters escaped give the same error, quoting them escaped.
+fn shown_error(e: clap::Error, args: &[OsString]) -> clap::Error {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        return e;
+    }
+    let escaped = args.iter().map(|a| OsString::from(wireplan::escape(&a.to_string_lossy()).into_owned()));
+    args::Cli::try_parse_from(escaped).err().filter(|again| again.kind() == e.kind()).unwrap_or(e)
 }
 
 /// Prints why a command stopped and gives its exit code.

@@ -343,3 +343,76 @@ fn generate() {
     let n = std::env::var("WIREPLAN_SERVICES").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     std::fs::write(path, layered(n, 1000)).unwrap();
 }
+
+#[test]
+fn a_command_line_argument_cannot_start_a_line_of_its_own() {
+    // clap quotes a faulty argument as given; a newline in it would start a
+    // `::error::` line in a CI log. It is shown escaped instead.
+    for args in [&["check", "--format", "x\n::error::y", "a.json"][..], &["fro\n::error::x"][..]] {
+        let out = fx(args);
+        assert_eq!(code(&out), 2);
+        let err = stderr(&out);
+        assert!(err.contains("\\n::error::"), "{err}");
+        assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    }
+}
+
+#[test]
+fn a_fifo_with_no_writer_is_read_as_empty_at_once() {
+    let dir = std::env::temp_dir().join(format!("wireplan-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("services.json");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_wireplan")).arg("check").arg(&fifo).output().unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("the document is empty"), "{}", stdout(&out));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn timeline_renders_a_record_and_refuses_a_bad_one() {
+    let record = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/timeline/failure.json");
+    let chain = fx(&["timeline", record]);
+    assert_eq!(code(&chain), 0, "{}", stderr(&chain));
+    assert_eq!(
+        stdout(&chain),
+        "start-up took 1.500s; the critical chain (start after \"@\", duration after \"+\"):\nserver @1.500s +0us (cancelled)\n└─broker @0us +1.500s (timed out)\n"
+    );
+    let trace = fx(&["timeline", record, "--format", "trace"]);
+    let v: serde_json::Value = serde_json::from_slice(&trace.stdout).unwrap();
+    let spans: Vec<&serde_json::Value> = v["traceEvents"].as_array().unwrap().iter().filter(|e| e["ph"] == "X").collect();
+    assert_eq!(spans.len(), 5);
+    assert_eq!(spans[0]["name"], "broker");
+    assert_eq!(spans[0]["dur"], 1_500_000);
+    let svg = stdout(&fx(&["timeline", record, "--format", "svg"]));
+    assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
+    assert!(svg.contains("db &lt;primary&gt; &amp; &quot;replica&quot;"), "ids are XML-escaped");
+    assert!(svg.contains("cache\\u{202e}"), "a bidi override is shown escaped");
+    let bad = fx(&["timeline", "Cargo.toml"]);
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn inspect_says_why_a_plan_would_be_refused() {
+    let dir = std::env::temp_dir().join(format!("wireplan-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wpl = dir.join("plan.wpl");
+    assert_eq!(code(&fx(&["plan", "app.json", "--format", "binary", "-o", wpl.to_str().unwrap()])), 0);
+    let ok = fx(&["inspect", wpl.to_str().unwrap()]);
+    assert_eq!(code(&ok), 0);
+    assert!(stdout(&ok).contains("\nusable: 7 services (6 singletons in 5 layers), profile none, roots none, 0 warnings\n"), "{}", stdout(&ok));
+    let stale = fx(&["inspect", wpl.to_str().unwrap(), "--fingerprint", "00000000000000000000000000000000"]);
+    assert_eq!(code(&stale), 1);
+    assert!(stdout(&stale).contains("refused: fingerprint "), "{}", stdout(&stale));
+    let mut bytes = std::fs::read(&wpl).unwrap();
+    bytes[60] ^= 1;
+    std::fs::write(&wpl, &bytes).unwrap();
+    let corrupt = fx(&["inspect", wpl.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&corrupt), 1);
+    let v: serde_json::Value = serde_json::from_slice(&corrupt.stdout).unwrap();
+    assert_eq!(v["verdict"]["reason"], "checksum mismatch (the file is corrupt)");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -39,7 +39,7 @@ fn documents(docs: &[(String, String)]) -> Vec<Document<'_>> {
         .collect()
 }
 
-fn parse_fingerprint(text: &str) -> PyResult<Fingerprint> {
+pub(crate) fn parse_fingerprint(text: &str) -> PyResult<Fingerprint> {
     Fingerprint::from_hex(text).ok_or_else(|| {
         PyValueError::new_err(format!(
             "invalid fingerprint `{text}`: expected 32 hex digits"
@@ -212,7 +212,7 @@ pub(crate) fn peek_fingerprint(py: Python<'_>, data: &[u8]) -> PyResult<String> 
 /// JSON form; the binary form goes to the disk cache.
 #[pyclass(frozen, name = "Plan", module = "wireplan._core")]
 pub(crate) struct PyPlan {
-    inner: Plan,
+    pub(crate) inner: Plan,
 }
 
 impl PyPlan {
@@ -230,6 +230,11 @@ impl PyPlan {
 
 #[pymethods]
 impl PyPlan {
+    /// The plan as an analysis: explain it, draw it.
+    fn analysis(&self) -> crate::analysis::PyAnalysis {
+        crate::analysis::of_plan(self.inner.clone())
+    }
+
     /// Decodes a binary plan; with `expected`, it must carry that fingerprint.
     /// Raises `PlanError` (code `invalid-plan`) for anything untrustworthy.
     #[staticmethod]

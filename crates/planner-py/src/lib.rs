@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod analysis;
 mod convert;
 mod errors;
 // The registry's findings, reported with the graph's problems.
@@ -40,6 +41,15 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(f)?;
     }
     m.add_function(wrap_pyfunction!(reading::check_findings, m)?)?;
+    m.add_class::<analysis::PyAnalysis>()?;
+    for f in [
+        wrap_pyfunction!(analysis::analyze, m)?,
+        wrap_pyfunction!(analysis::render_timeline, m)?,
+        wrap_pyfunction!(analysis::inspect, m)?,
+        wrap_pyfunction!(analysis::cli, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     // helper-graphlib: registers `TopologicalSorter` for `wireplan.graphlib`.
     graphlib::register(m)?;
     Ok(())

@@ -122,6 +122,17 @@ impl Analysis {
         }
     }
 
+    /// The one service `name` stands for: its id, or a key only it provides.
+    ///
+    /// # Errors
+    /// [`Unknown`] when it names nothing, or a key of several services or none.
+    pub fn find_service(&self, name: &str) -> Result<u32, Unknown> {
+        match self.lookup(name)? {
+            Subject::Service { node, .. } => Ok(node),
+            Subject::Key { key, .. } => Err(self.unknown_service(&key)),
+        }
+    }
+
     fn unknown(&self, name: &str) -> Unknown {
         let mut names: Vec<&str> = self.nodes().iter().map(|n| n.id.as_str()).collect();
         names.extend(self.nodes().iter().flat_map(|n| n.provides.iter().map(String::as_str)));
@@ -164,10 +175,7 @@ impl Analysis {
         let why = match (why, &subject) {
             (None, _) => None,
             (Some(other), Subject::Service { node, .. }) => {
-                let other = match self.lookup(other)? {
-                    Subject::Service { node, .. } => node,
-                    Subject::Key { key, .. } => return Err(self.unknown_service(&key)),
-                };
+                let other = self.find_service(other)?;
                 let path = self.path(*node, other).or_else(|| self.path(other, *node));
                 Some(Why { other, path })
             }

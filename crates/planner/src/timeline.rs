@@ -232,7 +232,8 @@ impl Timeline {
     /// The chain of services that decided the total start-up time, first
     /// started first: from the service done last, back through the service
     /// it waited for that was done last, to one that waited for nothing.
-    /// Ties go to the smaller id.
+    /// Of two done at once, the one started later (it waited for the other)
+    /// is on the chain; then the smaller id.
     ///
     /// # Complexity
     /// O(S log S + N) for S services and N `needs` entries, iterative; a
@@ -241,7 +242,9 @@ impl Timeline {
         let mut by_id: Vec<(&str, usize)> = self.entries.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
         by_id.sort_unstable();
         let find = |id: &str| by_id.binary_search_by(|(k, _)| (*k).cmp(id)).ok().and_then(|p| by_id.get(p)).map(|&(_, i)| i);
-        let later = |a: &Entry, b: &Entry| (a.end_us(), std::cmp::Reverse(&a.id)) > (b.end_us(), std::cmp::Reverse(&b.id));
+        // Done later; at the same time, started later (a service that waited
+        // for the other); then the smaller id.
+        let later = |a: &Entry, b: &Entry| (a.end_us(), a.start_us, std::cmp::Reverse(&a.id)) > (b.end_us(), b.start_us, std::cmp::Reverse(&b.id));
         let mut current: Option<usize> = None;
         for (i, e) in self.entries.iter().enumerate() {
             if current.and_then(|c| self.entries.get(c)).is_none_or(|c| later(e, c)) {
