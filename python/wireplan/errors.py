@@ -125,6 +125,8 @@ class StartError(Exception):
         abandoned: ids of async factories that ignored their cancellation
             (``start_async`` only): each instance is torn down when its
             factory settles; ``await err.settled()`` waits for that.
+        timeline: the start-up record up to the failure (as
+            ``App.timeline()``), or ``None`` when the error was made by hand.
     """
 
     service: str
@@ -132,6 +134,7 @@ class StartError(Exception):
     cause: BaseException
     teardown_errors: BaseExceptionGroup[BaseException] | None
     abandoned: tuple[str, ...]
+    timeline: dict[str, Any] | None
 
     def __init__(
         self,
@@ -146,6 +149,7 @@ class StartError(Exception):
         self.cause = cause
         self.teardown_errors = teardown_errors
         self.abandoned = ()
+        self.timeline = None
         self._settled: Any = None
         self.__cause__ = cause
 

@@ -422,7 +422,9 @@ def _timeout(name: str, value: float | None) -> float | None:
 def _late_start(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
     """A factory over the start timeout (`took`: a synchronous one, measured
     when it returned); the core's words."""
-    return TimeoutError(_core.timed_out(plan.ids[i], "start", limit, took))
+    late = TimeoutError(_core.timed_out(plan.ids[i], "start", limit, took))
+    late._wireplan_late = True  # type: ignore[attr-defined]  # its outcome in the start-up record: timed-out
+    return late
 
 
 def _late_stop(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
@@ -902,6 +904,12 @@ class App(_Builder):
         self.lock = RLock()
         self._inst: list[Any] = [_UNSET] * len(plan.ids)
         self._durations: list[float] = [0.0] * plan.singletons
+        # When each singleton's factory was called (perf_counter; -1: never),
+        # from `_begin`, and how the ones that did not simply start ended:
+        # the start-up record of `timeline()`.
+        self._starts: list[float] = [-1.0] * plan.singletons
+        self._outcomes: dict[int, str] = {}
+        self._begin = 0.0
         self._running = False
         self._settling: set[Any] = set()
         self._start_timeout = _timeout("start_timeout", start_timeout)
@@ -911,7 +919,15 @@ class App(_Builder):
         errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
         self._inst = [_UNSET] * len(self.plan.ids)
         group = _group("errors while rolling back start-up", errors) if errors else None
-        return StartError(self.plan.ids[i], self.plan.source(i), cause, group)
+        return self._failed(StartError(self.plan.ids[i], self.plan.source(i), cause, group), i, cause)
+
+    def _failed(self, err: StartError, i: int, cause: BaseException) -> StartError:
+        """`err`, with the start-up record up to the failure of `i`."""
+        self._outcomes.setdefault(i, "timed-out" if isinstance(cause, TimeoutError) and getattr(cause, "_wireplan_late", False) else "failed")
+        if self._starts[i] >= 0 and self._durations[i] == 0.0:
+            self._durations[i] = perf_counter() - self._starts[i]
+        err.timeline = self.timeline()
+        return err
 
     def _interrupted(self, e: BaseException, errors: list[BaseException]) -> None:
         """After a KeyboardInterrupt, a cancellation or SystemExit during
@@ -971,8 +987,10 @@ class App(_Builder):
         limit = _INF if self._start_timeout is None else self._start_timeout
         # INVARIANT: singletons are numbered in start-up order, so every
         # non-lazy dependency of `i` is made before `i`.
-        before = perf_counter()
+        starts = self._starts
+        before = self._begin = perf_counter()
         for i in range(plan.singletons):
+            starts[i] = before
             try:
                 call = fast[i]
                 if call is None:
@@ -1031,13 +1049,14 @@ class App(_Builder):
         durations = self._durations
         needs = plan._needs_await
         limit = _INF if self._start_timeout is None else self._start_timeout
+        self._begin = perf_counter()
         for layer in plan.layers:
             waiting: list[int] = []
             for i in layer:
                 if needs[i]:
                     waiting.append(i)
                     continue
-                t0 = perf_counter()
+                t0 = self._starts[i] = perf_counter()
                 try:
                     inst[i] = self._make(i, {}, self.teardowns)
                 except Exception as e:
@@ -1120,7 +1139,12 @@ class App(_Builder):
         if not pending:
             return []
         order = sorted(pending, key=tasks.__getitem__)
+        now = perf_counter()
         for t in order:
+            i = tasks[t]
+            self._outcomes[i] = "cancelled"
+            if self._starts[i] >= 0:
+                self._durations[i] = now - self._starts[i]
             t.cancel()
         await asyncio.sleep(0)  # one turn: each cancelled factory sees its CancelledError
         abandoned: list[tuple[int, Any]] = []
@@ -1157,7 +1181,7 @@ class App(_Builder):
         return task
 
     async def _timed(self, i: int, teardowns: list[Any]) -> tuple[Any, float]:
-        t0 = perf_counter()
+        t0 = self._starts[i] = perf_counter()
         limit = self._start_timeout
         plan = self.plan
         if limit is None:
@@ -1170,7 +1194,7 @@ class App(_Builder):
         errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
         self._inst = [_UNSET] * len(self.plan.ids)
         group = _group("errors while rolling back start-up", errors) if errors else None
-        return StartError(self.plan.ids[i], self.plan.source(i), cause, group)
+        return self._failed(StartError(self.plan.ids[i], self.plan.source(i), cause, group), i, cause)
 
     def stop(self, *, error: BaseException | None = None) -> None:
         """Stops every started service in shutdown order (reverse of
@@ -1206,6 +1230,39 @@ class App(_Builder):
         """Seconds each singleton's factory took, by id, in start-up order."""
         ids = self.plan.ids
         return {ids[i]: d for i, d in enumerate(self._durations)}
+
+    def timeline(self) -> dict[str, Any]:
+        """The start-up record, in the shape both runtimes write and the core
+        reads (``wireplan timeline``, :func:`wireplan.render_timeline`): for
+        each singleton whose factory was called, its layer, start offset and
+        duration in whole microseconds, its outcome (``started``, ``failed``,
+        ``timed-out``, ``cancelled``) and the singletons it waited for. A
+        failed start's record is on the :class:`StartError` (``err.timeline``).
+
+        # Complexity
+        O(S + D), one pass over the plan.
+        """
+        plan = self.plan
+        ids, ns, begin = plan.ids, plan.singletons, self._begin
+        layer_of = [0] * ns
+        for n, layer in enumerate(plan.layers):
+            for i in layer:
+                layer_of[i] = n
+        outcomes, durations = self._outcomes, self._durations
+        services = []
+        for i, at in enumerate(self._starts):
+            if at < 0:
+                continue
+            needs: dict[str, None] = {}
+            for _, _, how, t in plan._spec(i):
+                for p in (t,) if how == _ONE else t if how == _MANY else ():
+                    if p < ns:
+                        needs[ids[p]] = None
+            services.append({
+                "id": ids[i], "layer": layer_of[i], "start_us": max(0, round((at - begin) * 1e6)),
+                "duration_us": max(0, round(durations[i] * 1e6)), "outcome": outcomes.get(i, "started"), "needs": list(needs),
+            })
+        return {"timeline": 1, "services": services}
 
     def critical_chain(self) -> list[Timing]:
         """The slowest chain of dependencies (like ``systemd-analyze
