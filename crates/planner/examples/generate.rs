@@ -1,5 +1,8 @@
 //! `cargo run --release -p wireplan --example generate -- layered|chain N > FILE`:
 //! writes the benchmarks' generated descriptors, for the CLI and other runners.
+// Tests, benches and examples read files, the environment and the clock;
+// the core itself may not (crates/planner/clippy.toml).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 #[path = "../benches/generate.rs"]
 mod generate;
