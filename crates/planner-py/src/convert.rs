@@ -91,6 +91,8 @@ pub(crate) fn check(
             Err(error) => Report::from(error),
         }
     });
+    // Help in the words of the Python API, as `PlanError` says it.
+    let report = report.in_dialect(wireplan::render::dialect::Dialect::Python);
     let text = if github {
         wireplan::render::github::render(&report)
     } else {

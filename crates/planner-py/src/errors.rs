@@ -13,6 +13,8 @@ use wireplan::Report;
 pub(crate) fn report_error(py: Python<'_>, report: &Report) -> PyErr {
     let raise = || -> PyResult<PyErr> {
         let factory = py.import("wireplan.errors")?.getattr("_from_core")?;
+        // Help in the words of the Python API (`wireplan.Lazy[T]`, ...).
+        let report = report.in_dialect(wireplan::render::dialect::Dialect::Python);
         let exc = factory.call1((report.to_json(), report.render()))?;
         Ok(PyErr::from_value(exc))
     };

@@ -26,5 +26,6 @@ pub(crate) fn check_findings(
         let docs: Vec<Document<'_>> = documents.iter().map(|(name, text)| Document { name, text }).collect();
         wireplan::reading::check_with_findings(&docs, &options, &findings)
     });
+    let report = report.in_dialect(wireplan::render::dialect::Dialect::Python);
     Ok((report.to_json(), report.render()))
 }

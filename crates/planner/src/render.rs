@@ -16,6 +16,7 @@
 //! error: 1 error
 //! ```
 
+pub mod dialect;
 pub mod diff;
 pub mod explain;
 pub mod github;

@@ -177,7 +177,7 @@ fn a_list_of_a_provided_key_is_a_forgotten_many() {
     assert_eq!(d.message, "no service provides `builtins.list[app.Plugin]`, needed by `host`");
     assert_eq!(
         d.help.as_deref(),
-        Some("`app.Plugin` is provided: to get every provider of `app.Plugin`, ask for `app.Plugin` with `\"many\": true` (in Python, `builtins.list[app.Plugin]` with the default `wireplan.many`)")
+        Some("`app.Plugin` is provided: to get every provider of `app.Plugin`, ask for `app.Plugin` with `\"many\": true`")
     );
     // A list of something nobody provides is an ordinary missing key.
     let r = report(&doc(r#"{"id": "host", "deps": ["list[app.Plugin]"]}"#));

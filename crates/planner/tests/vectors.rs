@@ -14,6 +14,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use wireplan::render::dialect::Dialect;
 use wireplan::{Document, Options, Plan};
 
 fn vectors_dir() -> PathBuf {
@@ -57,7 +58,7 @@ fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
 
 /// The case a file of the vectors belongs to, and which of its files it is.
 fn case_of(file: &str) -> Option<(&str, &str)> {
-    ["options.json", "plan.json", "report.json", "report.txt", "wpl", "json"]
+    ["report.python.json", "report.python.txt", "report.js.json", "report.js.txt", "options.json", "plan.json", "report.json", "report.txt", "wpl", "json"]
         .into_iter()
         .find_map(|ext| file.strip_suffix(ext).and_then(|c| c.strip_suffix('.')).map(|c| (c, ext)))
 }
@@ -105,6 +106,23 @@ fn every_vector_gives_its_expected_plan_or_report() {
             (false, Err(report)) => {
                 expect_file(&dir.join(format!("{case}.report.json")), (report.to_json() + "\n").as_bytes(), &mut failures);
                 expect_file(&dir.join(format!("{case}.report.txt")), report.render().as_bytes(), &mut failures);
+                // A Python or JS user reads the help in their API's words:
+                // those reports are vectors too, where their words differ.
+                for (dialect, tag) in [(Dialect::Python, "python"), (Dialect::Js, "js")] {
+                    let spoken = report.in_dialect(dialect);
+                    let (json, txt) = (dir.join(format!("{case}.report.{tag}.json")), dir.join(format!("{case}.report.{tag}.txt")));
+                    if spoken == report {
+                        if blessing() {
+                            let _ = fs::remove_file(&json);
+                            let _ = fs::remove_file(&txt);
+                        } else if json.exists() || txt.exists() {
+                            failures.push(format!("{case}: its {tag} report is the same as the JSON one, yet {case}.report.{tag}.* exists"));
+                        }
+                        continue;
+                    }
+                    expect_file(&json, (spoken.to_json() + "\n").as_bytes(), &mut failures);
+                    expect_file(&txt, spoken.render().as_bytes(), &mut failures);
+                }
             }
             (true, Err(report)) => failures.push(format!("{case}: expected a plan, got:\n{}", report.render())),
             (false, Ok(_)) => failures.push(format!("{case}: expected a report, got a plan")),
@@ -184,7 +202,7 @@ fn check_agreement(cases: &[String], files: &[String]) -> Vec<String> {
             problems.push(format!("{case}: listed in the manifest, but {case}.json does not exist"));
         }
         let (wanted, unwanted): (&[&str], &[&str]) =
-            if case.starts_with("valid/") { (&["plan.json", "wpl"], &["report.json", "report.txt"]) } else { (&["report.json", "report.txt"], &["plan.json", "wpl"]) };
+            if case.starts_with("valid/") { (&["plan.json", "wpl"], &["report.json", "report.txt", "report.python.json", "report.python.txt", "report.js.json", "report.js.txt"]) } else { (&["report.json", "report.txt"], &["plan.json", "wpl"]) };
         for ext in wanted {
             if !has(ext) && !blessing() {
                 problems.push(format!("{case}: {case}.{ext} does not exist (run with WIREPLAN_BLESS=1)"));

@@ -47,8 +47,7 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
             let element = crate::suggest::collection_element(key).filter(|e| key_of.contains_key(e));
             let help = match (element, crate::render::did_you_mean(&suggestions, false)) {
                 (Some(e), _) => format!(
-                    "`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true` \
-                     (in Python, `{key}` with the default `wireplan.many`)"
+                    "`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true`"
                 ),
                 (None, None) => format!("register a provider of `{key}`, or mark the dependency optional"),
                 (None, Some(clause)) => format!("{clause} otherwise register a provider of `{key}`, or mark the dependency optional"),
