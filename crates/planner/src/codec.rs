@@ -28,8 +28,6 @@ use crate::plan::{DepRec, Plan, ServiceRec, Slice, SourceRec, Span, LAZY, MANY, 
 
 /// Magic bytes at the start of every binary plan.
 pub const MAGIC: &[u8; 8] = b"WIREPLAN";
-/// Version of the plan JSON.
-pub const FORMAT_VERSION: u16 = 1;
 /// Version of the binary layout. 2: the checksum covers the header too.
 pub const BINARY_VERSION: u16 = 2;
 const HEADER: usize = 48;

@@ -225,11 +225,6 @@ impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{\"diagnostics\": []}".to_owned())
     }
-
-    /// The report as text for a person (the same words in every language).
-    pub fn render(&self) -> String {
-        crate::render::render_report(self, &crate::render::Style::plain())
-    }
 }
 
 impl From<crate::Error> for Report {
@@ -238,8 +233,3 @@ impl From<crate::Error> for Report {
     }
 }
 
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render())
-    }
-}

@@ -8,7 +8,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::descriptor::{DepDesc, Descriptors, Lifetime, ServiceDesc};
-use crate::diagnostic::{Code, Diagnostic, Location, Related, Severity};
+use crate::diagnostic::{Location, Related};
 use crate::error::Error;
 use crate::limits::what;
 use crate::locate;
@@ -16,6 +16,19 @@ use crate::options::Options;
 
 /// A key that no service provides has no providers; its slot is empty.
 pub(crate) const NO_KEY: u32 = u32::MAX;
+
+/// Why a `replaces` entry cannot be honoured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReplacementFault {
+    /// A service names itself.
+    Itself,
+    /// The service is replaced by another one too (that one's node).
+    Twice(u32),
+    /// No service of any profile has that id.
+    Unknown,
+    /// Services that replace each other: the cycle as drawn.
+    Cycle(String),
+}
 
 /// One dependency after resolution.
 #[derive(Debug, Clone, Copy)]
@@ -91,8 +104,17 @@ pub(crate) struct Graph<'d, 'a> {
     /// Nodes not replaced by another service (replaced ones stay numbered,
     /// but are out of the graph).
     pub live: Vec<bool>,
-    /// Problems found while building (duplicates, replacements, roots).
-    pub diagnostics: Vec<Diagnostic>,
+    /// Services declared again under an id already taken: `(the first's
+    /// node, the duplicate's index in the descriptors)`, the first
+    /// `max_diagnostics` in report order (`check/duplicate.rs` reports them).
+    pub duplicates: Vec<(u32, usize)>,
+    /// `replaces` that cannot be honoured: `(the replacer's index in the
+    /// descriptors, the id it names, why)`, in report order
+    /// (`check/replacement.rs` reports them).
+    pub replacement_faults: Vec<(u32, &'d str, ReplacementFault)>,
+    /// Roots that name no live service, sorted, the first `max_diagnostics`
+    /// (`check/root.rs` reports them).
+    pub unknown_roots: Vec<String>,
     /// Problems found but not built into `diagnostics`, past the limit.
     pub omitted: usize,
     /// The most diagnostics of one kind worth building.
@@ -108,7 +130,7 @@ pub(crate) struct Graph<'d, 'a> {
     /// Some single dependency has several providers.
     pub suspect_ambiguous: bool,
     /// Room left for the report's text (`max_report_bytes`).
-    pub room: crate::check::Room,
+    pub room: crate::budget::Room,
     /// Service offsets in each document, found on demand for diagnostics.
     offsets: std::cell::RefCell<FxHashMap<u32, locate::DocumentIndex>>,
 }
@@ -177,6 +199,12 @@ impl<'d, 'a> Graph<'d, 'a> {
         service_location(self.desc, desc_index as usize, &self.offsets)
     }
 
+    /// Where the service at `index` of the descriptors is (a duplicate or
+    /// a replacer, which may not be a node of the graph).
+    pub fn desc_location(&self, index: usize) -> Option<Location> {
+        service_location(self.desc, index, &self.offsets)
+    }
+
     /// The text used for a service in rendered hops: ``id`` plus location.
     pub fn related(&self, node: u32, message: String, key: Option<&str>) -> Related {
         Related {
@@ -229,9 +257,9 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     let profile = options.profile.as_deref();
     let cap = options.limits.max_diagnostics;
     let mut omitted = 0usize;
-    let mut diagnostics = Vec::new();
+    let mut replacement_faults = Vec::new();
     let offsets = std::cell::RefCell::new(FxHashMap::default());
-    let room = crate::check::Room::new(options.limits.max_report_bytes);
+    let room = crate::budget::Room::new(options.limits.max_report_bytes);
 
     // Keys and ids share one interning table: most ids are also keys (a
     // service provides its id by default), so each string is hashed once.
@@ -265,38 +293,9 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         key_ids.get(id).and_then(|&k| key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
     };
     // Only the first `cap` duplicates, in report order, are worth building.
-    omitted += crate::check::keep_first(&mut duplicates, cap, |&(_, dup)| (desc.services.get(dup).map_or("", |s| s.id.as_str()), dup));
+    omitted += crate::budget::keep_first(&mut duplicates, cap, |&(_, dup)| (desc.services.get(dup).map_or("", |s| s.id.as_str()), dup));
     // Declaration order, which the report keeps among duplicates of one id.
     duplicates.sort_unstable_by_key(|&(_, dup)| dup);
-    let built = room.build(duplicates, &mut omitted, |(first, dup)| {
-        let first_desc = node_desc.get(first as usize).copied().unwrap_or(0);
-        let id = desc.services.get(dup).map_or("", |s| s.id.as_str());
-        Diagnostic {
-            code: Code::DuplicateId,
-            severity: Severity::Error,
-            message: format!("service id `{id}` is declared more than once"),
-            help: Some("give each service a unique id; to swap a provider on purpose (in tests), declare `replaces` on the new one".to_owned()),
-            services: vec![id.to_owned()],
-            key: None,
-            location: service_location(desc, dup, &offsets),
-            related: vec![
-                Related {
-                    message: format!("`{id}` first declared here"),
-                    service: Some(id.to_owned()),
-                    key: None,
-                    location: service_location(desc, first_desc as usize, &offsets),
-                },
-                Related {
-                    message: format!("`{id}` declared again here"),
-                    service: Some(id.to_owned()),
-                    key: None,
-                    location: service_location(desc, dup, &offsets),
-                },
-            ],
-        }
-    });
-    diagnostics.extend(built);
-
     // Replacements: the replaced service leaves the graph; its replacer also
     // provides its keys.
     let mut replaced_by: FxHashMap<u32, u32> = FxHashMap::default();
@@ -304,14 +303,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     if any_replaces {
         // Faults are gathered light, and only the first `cap` in report
         // order are built: a suggestion searches every id.
-        enum Fault {
-            Itself,
-            Twice(u32),
-            Unknown,
-            /// Services that replace each other: the cycle as drawn.
-            Cycle(String),
-        }
-        let mut faults: Vec<(u32, &str, Fault)> = Vec::new(); // (replacer desc index, target, fault)
+        let mut faults: Vec<(u32, &'d str, ReplacementFault)> = Vec::new(); // (replacer desc index, target, fault)
         let all_ids: rustc_hash::FxHashSet<&str> = desc.services.iter().map(|s| s.id.as_str()).collect();
         for (n, &di) in node_desc.iter().enumerate() {
             let Some(s) = desc.services.get(di as usize) else { continue };
@@ -319,14 +311,14 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                 let r = r.as_str();
                 if let Some(target) = node_of(r, &key_ids, &key_node) {
                     if target as usize == n {
-                        faults.push((di, r, Fault::Itself));
+                        faults.push((di, r, ReplacementFault::Itself));
                     } else if let Some(&other) = replaced_by.get(&target) {
-                        faults.push((di, r, Fault::Twice(other)));
+                        faults.push((di, r, ReplacementFault::Twice(other)));
                     } else {
                         replaced_by.insert(target, n as u32);
                     }
                 } else if !all_ids.contains(r) {
-                    faults.push((di, r, Fault::Unknown));
+                    faults.push((di, r, ReplacementFault::Unknown));
                 }
                 // A replaced service that exists only in another profile: nothing to do.
             }
@@ -365,7 +357,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                     replaced_by.remove(x);
                 }
                 let id = |x: u32| node_desc.get(x as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
-                let shown = cycle.len().min(crate::check::PATH_SHOWN);
+                let shown = cycle.len().min(crate::budget::PATH_SHOWN);
                 let mut drawn: Vec<String> = cycle.iter().take(shown).map(|&x| format!("`{}`", id(x))).collect();
                 if cycle.len() > shown {
                     drawn.push(format!("... ({} more)", cycle.len() - shown));
@@ -373,49 +365,21 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                 let head = cycle.first().copied().unwrap_or(0);
                 drawn.push(format!("`{}`", id(head)));
                 let next = cycle.get(1).copied().unwrap_or(head);
-                faults.push((node_desc.get(head as usize).copied().unwrap_or(0), id(next), Fault::Cycle(drawn.join(" -> "))));
+                faults.push((node_desc.get(head as usize).copied().unwrap_or(0), id(next), ReplacementFault::Cycle(drawn.join(" -> "))));
             }
             for x in walk {
                 state.insert(x, 2);
             }
         }
         let id_of_desc = |di: u32| desc.services.get(di as usize).map_or("", |s| s.id.as_str());
-        fn order<'k>(id_of_desc: impl Fn(u32) -> &'k str, fault: &(u32, &'k str, Fault)) -> (&'k str, bool, &'k str, u32) {
+        fn order<'k>(id_of_desc: impl Fn(u32) -> &'k str, fault: &(u32, &'k str, ReplacementFault)) -> (&'k str, bool, &'k str, u32) {
             let &(di, r, ref f) = fault;
-            (id_of_desc(di), matches!(f, Fault::Unknown), r, di)
+            (id_of_desc(di), matches!(f, ReplacementFault::Unknown), r, di)
         }
-        omitted += crate::check::keep_first(&mut faults, cap, |f| order(id_of_desc, f));
+        omitted += crate::budget::keep_first(&mut faults, cap, |f| order(id_of_desc, f));
         // In report order, so that the suggestions go to the first ones.
         faults.sort_unstable_by(|a, b| order(id_of_desc, a).cmp(&order(id_of_desc, b)));
-        if !faults.is_empty() {
-            let mut candidates: Vec<&str> = all_ids.iter().copied().collect();
-            candidates.sort_unstable();
-            let mut suggester = crate::suggest::Suggester::new();
-            let built = room.build(faults, &mut omitted, |(di, r, fault)| {
-                let here = service_location(desc, di as usize, &offsets);
-                let id = id_of_desc(di);
-                match fault {
-                    Fault::Itself => replacement_error(id, format!("service `{r}` declares that it replaces itself"), here),
-                    Fault::Twice(other) => {
-                        let other_id = node_desc.get(other as usize).map_or("", |&d| id_of_desc(d));
-                        replacement_error(id, format!("service `{r}` is replaced by both `{other_id}` and `{id}`"), here)
-                    }
-                    Fault::Cycle(drawn) => {
-                        let mut d = replacement_error(id, format!("services {drawn} replace each other in a cycle"), here);
-                        d.help = Some("remove `replaces` from one of these services".to_owned());
-                        d
-                    }
-                    Fault::Unknown => {
-                        let mut d = replacement_error(id, format!("service `{id}` replaces `{r}`, which is not declared"), here);
-                        if let Some(best) = suggester.next(r, &candidates).first() {
-                            d.help = Some(format!("did you mean `{best}`?"));
-                        }
-                        d
-                    }
-                }
-            });
-            diagnostics.extend(built);
-        }
+        replacement_faults = faults;
     }
 
     // The keys each service provides.
@@ -569,7 +533,9 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         deps,
         planned: Vec::new(),
         live: removed.iter().map(|r| !r).collect(),
-        diagnostics,
+        duplicates,
+        replacement_faults,
+        unknown_roots: Vec::new(),
         omitted,
         max_diagnostics: cap,
         key_ids,
@@ -592,18 +558,6 @@ fn intern<'d>(ids: &mut FxHashMap<&'d str, u32>, keys: &mut Vec<&'d str>, s: &'d
     })
 }
 
-fn replacement_error(id: &str, message: String, location: Option<Location>) -> Diagnostic {
-    Diagnostic {
-        code: Code::InvalidReplacement,
-        severity: Severity::Error,
-        message,
-        help: Some("`replaces` takes the ids of services that this one takes the place of".to_owned()),
-        services: vec![id.to_owned()],
-        key: None,
-        location,
-        related: Vec::new(),
-    }
-}
 
 /// Which nodes are planned: all live ones, or what the roots reach through
 /// any dependency (lazy ones too: a handle must have something behind it).
@@ -629,35 +583,10 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
             _ => unknown.push(root),
         }
     }
-    if !unknown.is_empty() {
-        // Roots are sorted: the first `max_diagnostics` are the report's.
-        let cap = graph.max_diagnostics;
-        graph.omitted += unknown.len().saturating_sub(cap);
-        unknown.truncate(cap);
-        let mut ids: Vec<&str> = (0..n as u32).filter(|&i| live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
-        ids.sort_unstable();
-        let mut suggester = crate::suggest::Suggester::new();
-        let mut omitted = 0;
-        let built = graph.room.build(unknown, &mut omitted, |root| {
-            let best = suggester.next(root, &ids).first().copied();
-            let help = match best {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => "roots name services by id".to_owned(),
-            };
-            Diagnostic {
-                code: Code::UnknownRoot,
-                severity: Severity::Error,
-                message: format!("root `{root}` is not a service of this graph"),
-                help: Some(help),
-                services: vec![root.to_owned()],
-                key: None,
-                location: None,
-                related: Vec::new(),
-            }
-        });
-        graph.diagnostics.extend(built);
-        graph.omitted += omitted;
-    }
+    // Roots are sorted: the first `max_diagnostics` are the report's.
+    graph.omitted += unknown.len().saturating_sub(graph.max_diagnostics);
+    unknown.truncate(graph.max_diagnostics);
+    graph.unknown_roots = unknown.into_iter().map(str::to_owned).collect();
     while let Some(node) = stack.pop() {
         for d in graph.deps_of(node) {
             for &p in graph.providers_of(d) {

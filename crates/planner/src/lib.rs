@@ -23,7 +23,8 @@
 //! ```
 
 mod analysis;
-mod build;
+mod budget;
+mod assemble;
 mod check;
 pub mod codec;
 mod descriptor;
@@ -40,6 +41,7 @@ mod locate;
 mod options;
 mod order;
 mod parse;
+mod phrase;
 mod plan;
 mod query;
 pub mod reading;
@@ -48,7 +50,7 @@ mod suggest;
 pub mod timeline;
 
 pub use analysis::{Analysis, Edge, EdgeProblem, Node, Target};
-pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, FORMAT_VERSION};
+pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, DESCRIPTOR_VERSION};
 pub use diff::{diff, Changes};
 pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
 pub use error::{DecodeFault, Error};
@@ -56,7 +58,7 @@ pub use escape::escape;
 pub use fingerprint::{fingerprint, Fingerprint};
 pub use limits::{Limits, GROWTH_FLOOR, MAX_NESTING};
 pub use options::Options;
-pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source};
+pub use plan::{PLAN_JSON_VERSION, Binding, Plan, RuntimeView, ServiceRef, Source};
 pub use inspect::{inspect, Inspection};
 pub use suggest::suggest;
 pub use timeline::{Timeline, TIMELINE_VERSION};
@@ -81,9 +83,8 @@ pub fn plan(descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Re
 /// Checks and plans a built graph (its own diagnostics are taken out).
 fn plan_graph(graph: &mut graph::Graph<'_, '_>, descriptors: &Descriptors<'_>, options: &Options) -> Result<Plan, Report> {
     let order = order::levels(graph);
-    let mut diagnostics = std::mem::take(&mut graph.diagnostics);
     let mut omitted = graph.omitted;
-    diagnostics.extend(check::run(graph, order.has_cycle, &mut omitted));
+    let mut diagnostics = check::run(graph, order.has_cycle, &mut omitted);
     let mut omitted_warnings = 0;
     let mut warnings = check::unused(graph, &mut omitted_warnings);
     warnings.extend(check::profile::check(descriptors, options.profile.as_deref()));
@@ -96,7 +97,7 @@ fn plan_graph(graph: &mut graph::Graph<'_, '_>, descriptors: &Descriptors<'_>, o
     }
     check::finish(&mut warnings, cap, bytes, omitted_warnings, Severity::Warning);
     let fp = fingerprint::fingerprint(descriptors, options);
-    build::build(graph, &order, options, fp, warnings).map_err(Report::from)
+    assemble::assemble(graph, &order, options, fp, warnings).map_err(Report::from)
 }
 
 /// Plans parsed descriptors and keeps the graph as resolved, valid or not:

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::parse::{json_words, Found};
-use crate::render::option::unknown_field;
+use crate::phrase::unknown_field;
 
 /// What to plan for. The JSON form is
 /// `{"profile": "prod", "roots": ["server"], "limits": {"max_services": 2000000}}`;

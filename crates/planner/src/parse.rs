@@ -35,8 +35,13 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::descriptor::{DepDesc, Lifetime, ServiceDesc, SourceDesc, Str};
-use crate::render::option::unknown_field;
+use serde::Deserialize;
+use serde_json::error::Category;
+
+use crate::descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, DESCRIPTOR_VERSION};
+use crate::error::Error;
+use crate::locate;
+use crate::phrase::unknown_field;
 use crate::limits::{over_limit, what, Limits, MAX_NESTING};
 
 /// A limit that was hit: which, its value, and what the input has (at least).
@@ -762,7 +767,7 @@ impl<'de> Visitor<'de> for LifetimeSeed<'_, '_> {
             "transient" => Ok(Lifetime::Transient),
             _ => {
                 let mut message = format!("{} should be {}, not {}", LIFETIME.what, LIFETIME.expected, Found::Str(v));
-                if let Some(clause) = crate::render::did_you_mean(&crate::suggest::suggest(v, LIFETIMES), false) {
+                if let Some(clause) = crate::phrase::did_you_mean(&crate::suggest::suggest(v, LIFETIMES), false) {
                     message.push_str("; ");
                     message.push_str(&clause);
                 }
@@ -917,3 +922,274 @@ fn shape(raw: &str) -> (usize, usize) {
     }
     (values, deepest)
 }
+
+// Reading whole documents into `Descriptors`: the entry points.
+
+/// The `version` of a document that did not parse, as raw text: whatever
+/// it is (a hostile `"version": [1, 1, ...]` too), nothing is built from it.
+#[derive(Deserialize)]
+struct VersionProbe<'a> {
+    #[serde(borrow)]
+    version: &'a serde_json::value::RawValue,
+}
+
+/// Longest `version` value shown whole in an error.
+const VERSION_SHOWN: usize = 64;
+
+impl<'a> Descriptors<'a> {
+    /// Parses one JSON document under the default [`Limits`].
+    ///
+    /// # Errors
+    /// [`Error::Syntax`] naming the JSON path and line:column of the first
+    /// fault, [`Error::UnsupportedVersion`], [`Error::Invalid`] for an
+    /// empty id or key, or [`Error::LimitExceeded`].
+    pub fn parse(document: Document<'a>) -> Result<Self, Error> {
+        Descriptors::parse_with(document, &Limits::default())
+    }
+
+    /// Parses one JSON document under `limits`.
+    ///
+    /// # Errors
+    /// As for [`Descriptors::parse`].
+    pub fn parse_with(document: Document<'a>, limits: &Limits) -> Result<Self, Error> {
+        let mut out = Descriptors::default();
+        out.add_with(document, limits)?;
+        Ok(out)
+    }
+
+    /// Parses several documents and merges them in order, under the
+    /// default [`Limits`].
+    ///
+    /// # Errors
+    /// The first document's error, as for [`Descriptors::parse`].
+    pub fn parse_all(documents: &[Document<'a>]) -> Result<Self, Error> {
+        Descriptors::parse_all_with(documents, &Limits::default())
+    }
+
+    /// Parses several documents and merges them in order, under `limits`
+    /// (`max_services` counts the services of all of them).
+    ///
+    /// # Errors
+    /// The first document's error, as for [`Descriptors::parse`].
+    pub fn parse_all_with(documents: &[Document<'a>], limits: &Limits) -> Result<Self, Error> {
+        let mut out = Descriptors::default();
+        for d in documents {
+            out.add_with(*d, limits)?;
+        }
+        Ok(out)
+    }
+
+    /// Parses one more document and appends its services, under the
+    /// default [`Limits`].
+    ///
+    /// # Errors
+    /// As for [`Descriptors::parse`].
+    pub fn add(&mut self, document: Document<'a>) -> Result<(), Error> {
+        self.add_with(document, &Limits::default())
+    }
+
+    /// Parses one more document and appends its services, under `limits`.
+    ///
+    /// The document's size is checked before it is parsed; the number of
+    /// services, the length of each service's lists and of each id and key
+    /// while it is parsed, so that no limit is exceeded by much before the
+    /// parse stops.
+    ///
+    /// # Errors
+    /// As for [`Descriptors::parse`].
+    ///
+    /// # Complexity
+    /// O(bytes), and memory proportional to what the limits let through.
+    pub fn add_with(&mut self, document: Document<'a>, limits: &Limits) -> Result<(), Error> {
+        if document.text.len() > limits.max_input_bytes {
+            return Err(limit_error(document, Hit { what: what::INPUT_BYTES, limit: limits.max_input_bytes, found: document.text.len() }, None));
+        }
+        // One rule for every front end: a leading UTF-8 byte-order mark (as
+        // some Windows editors write) is skipped, so lines and columns count
+        // from the first character after it, as an editor shows them.
+        let document = Document { name: document.name, text: document.text.strip_prefix('\u{feff}').unwrap_or(document.text) };
+        let budget = Budget::new(limits, document.text, self.services.len(), self.entries);
+        let mut de = serde_json::Deserializer::from_str(document.text);
+        let parsed = serde::de::DeserializeSeed::deserialize(FileSeed(&budget), &mut de).and_then(|file| de.end().map(|()| file));
+        let file = match parsed {
+            Ok(file) => file,
+            Err(e) => {
+                if let Some(hit) = budget.hit.get() {
+                    return Err(limit_error(document, hit, Some(&e)));
+                }
+                if is_too_deep(&e) {
+                    return Err(limit_error(document, Hit { what: what::NESTING, limit: MAX_NESTING, found: MAX_NESTING + 1 }, Some(&e)));
+                }
+                return Err(explain_parse_error(document, limits));
+            }
+        };
+        if file.version != DESCRIPTOR_VERSION {
+            return Err(version_error(document, &file.version.to_string()));
+        }
+        let doc_index = u32::try_from(self.documents.len()).unwrap_or(u32::MAX);
+        for (i, s) in file.services.iter().enumerate() {
+            check_non_empty(document, &s.id, || format!("services[{i}].id"), "a service id must not be empty")?;
+            for (j, k) in s.provides.iter().flatten().enumerate() {
+                check_non_empty(document, k, || format!("services[{i}].provides[{j}]"), "a key must not be empty")?;
+            }
+            for (j, d) in s.deps.iter().enumerate() {
+                check_non_empty(document, &d.key, || format!("services[{i}].deps[{j}]"), "a key must not be empty")?;
+            }
+        }
+        self.entries = budget.entries.get();
+        self.origins.extend((0..file.services.len()).map(|i| Origin {
+            document: doc_index,
+            element: u32::try_from(i).unwrap_or(u32::MAX),
+        }));
+        if self.services.is_empty() {
+            // Moved, not copied: the first document's services are most of them.
+            self.services = file.services;
+        } else {
+            self.services.extend(file.services);
+        }
+        self.documents.push(document);
+        Ok(())
+    }
+}
+
+fn check_non_empty(
+    document: Document<'_>,
+    s: &Str<'_>,
+    path: impl FnOnce() -> String,
+    message: &str,
+) -> Result<(), Error> {
+    if !s.as_str().is_empty() {
+        return Ok(());
+    }
+    let path = path();
+    let (line, column) = locate::path_offset(document.text, &path)
+        .map_or((0, 0), |off| locate::line_column(document.text, off));
+    Err(Error::Invalid {
+        document: document.name.to_owned(),
+        path,
+        line,
+        column,
+        message: message.to_owned(),
+    })
+}
+
+/// A limit hit while reading `document`; serde's error, when there is one,
+/// says where the reading stopped (just past the value that crossed it).
+fn limit_error(document: Document<'_>, hit: Hit, at: Option<&serde_json::Error>) -> Error {
+    let mut error = Error::limit(document.name, hit.what, hit.limit, hit.found);
+    if let (Error::LimitExceeded { line, column, .. }, Some(e)) = (&mut error, at) {
+        *line = u32::try_from(e.line()).unwrap_or(0);
+        *column = u32::try_from(e.column()).unwrap_or(0);
+    }
+    error
+}
+
+/// serde_json's recursion limit: a syntax error with no category of its own.
+fn is_too_deep(e: &serde_json::Error) -> bool {
+    e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
+}
+
+fn version_error(document: Document<'_>, found: &str) -> Error {
+    let (line, column) = locate::path_offset(document.text, "version")
+        .map_or((0, 0), |off| locate::line_column(document.text, off));
+    Error::UnsupportedVersion { document: document.name.to_owned(), found: found.to_owned(), line, column }
+}
+
+/// Slow path: the fast parse failed; find out where and why.
+fn explain_parse_error(document: Document<'_>, limits: &Limits) -> Error {
+    // A document of another version is reported as such, whatever else is
+    // wrong with it: its other fields may be valid in that version.
+    if let Ok(probe) = serde_json::from_str::<VersionProbe<'_>>(document.text) {
+        let raw = probe.version.get();
+        if raw.len() > VERSION_SHOWN {
+            let mut end = VERSION_SHOWN / 2;
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            return version_error(document, &format!("{}...", raw.get(..end).unwrap_or("")));
+        }
+        if let Ok(version) = serde_json::from_str::<serde_json::Value>(raw) {
+            if version.as_u64() != Some(DESCRIPTOR_VERSION) && !version.is_null() {
+                return version_error(document, &version.to_string());
+            }
+        }
+    }
+    let trimmed = document.text.trim_start();
+    if trimmed.is_empty() || !trimmed.starts_with('{') {
+        let offset = document.text.len() - trimmed.len();
+        let (line, column) = locate::line_column(document.text, offset);
+        let message = if trimmed.is_empty() { "the document is empty" } else { "the document is not a JSON object" };
+        return Error::Syntax {
+            document: document.name.to_owned(),
+            path: String::new(),
+            line,
+            column,
+            message: format!("{message}: it should be an object with `version` and `services`"),
+        };
+    }
+    // The same reading as the fast path, under the same limits (so this
+    // second pass cannot cost more than the first), with path tracking.
+    let budget = Budget::new(limits, document.text, 0, 0);
+    let mut de = serde_json::Deserializer::from_str(document.text);
+    let mut track = serde_path_to_error::Track::new();
+    let result: Result<FileDesc<'_>, _> =
+        serde::de::DeserializeSeed::deserialize(FileSeed(&budget), serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let (path, err) = match result {
+        Ok(_) => match de.end() {
+            Ok(()) => (String::new(), None),
+            Err(e) => (String::new(), Some(e)),
+        },
+        Err(e) => (track.path().to_string(), Some(e)),
+    };
+    let Some(err) = err else {
+        // Both parsers agree the text is fine; should not happen, but never panic.
+        return Error::Syntax {
+            document: document.name.to_owned(),
+            path: String::new(),
+            line: 0,
+            column: 0,
+            message: "the document could not be read".to_owned(),
+        };
+    };
+    // serde_path_to_error writes `?` for a place it could not name (inside
+    // malformed JSON); the line and column say more than that.
+    let mut path = path;
+    while let Some(stripped) = path.strip_suffix(".?").or_else(|| path.strip_suffix('?')) {
+        path = stripped.to_owned();
+    }
+    if path == "." {
+        path.clear();
+    }
+    // An unknown field's name is part of the path: it may be megabytes too.
+    let path = shorten(path);
+    // A fault inside `meta` is placed by its own parse; serde would say
+    // where `meta` ends.
+    let (line, column) = budget.meta_fault.get().unwrap_or((err.line(), err.column()));
+    let path = if budget.meta_fault.get().is_some() && !path.ends_with("meta") { format!("{path}.meta") } else { path };
+    // Our words only: a seed's own (the fault it recorded), or serde_json's
+    // syntax faults said again (a fault of the schema that no seed said
+    // cannot happen, but would not be shown in serde's words either).
+    let message = match (budget.fault(), err.classify()) {
+        (Some(fault), _) => fault,
+        (None, Category::Syntax | Category::Eof) => json_words(&err, "the document"),
+        (None, _) => "a value here does not fit the descriptor format".to_owned(),
+    };
+    Error::Syntax { document: document.name.to_owned(), path, line, column, message: shorten(message) }
+}
+
+/// Longest message or JSON path kept whole: they quote the input (an
+/// unknown field's name), which may be megabytes long.
+const MESSAGE_SHOWN: usize = 1_024;
+
+fn shorten(mut message: String) -> String {
+    if message.len() > MESSAGE_SHOWN {
+        let mut end = MESSAGE_SHOWN;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push_str("...");
+    }
+    message
+}
+

@@ -9,6 +9,11 @@
 
 use std::ops::Range;
 
+/// The version of the plan JSON (`"version"` in [`Plan::to_json`]); not
+/// the descriptor format's ([`crate::DESCRIPTOR_VERSION`]) nor the binary
+/// layout's ([`crate::codec::BINARY_VERSION`]).
+pub const PLAN_JSON_VERSION: u16 = 1;
+
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
@@ -463,7 +468,7 @@ impl Serialize for JsonPlan<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.0;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("version", &crate::codec::FORMAT_VERSION)?;
+        map.serialize_entry("version", &PLAN_JSON_VERSION)?;
         map.serialize_entry("fingerprint", &p.fingerprint.to_string())?;
         map.serialize_entry("profile", &p.profile())?;
         map.serialize_entry("roots", &p.roots().collect::<Vec<_>>())?;

@@ -296,7 +296,7 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
         Finding::UnknownOverride { service, key, source } => {
             let suggestions = crate::suggest::suggest(key, keys);
             let mut message = format!("{} overrides {}, which no service provides", quoted(service), quoted(key));
-            if let Some(clause) = crate::render::did_you_mean(&suggestions, false) {
+            if let Some(clause) = crate::phrase::did_you_mean(&suggestions, false) {
                 message.push_str("; ");
                 message.push_str(&clause);
             }
@@ -363,11 +363,10 @@ pub fn check_with_findings(documents: &[Document<'_>], options: &Options, findin
         Err(e) => diagnostics.push(e.to_diagnostic()),
         Ok(descriptors) => match crate::graph::build(descriptors, options) {
             Err(e) => diagnostics.push(e.to_diagnostic()),
-            Ok(mut graph) => {
+            Ok(graph) => {
                 // What `crate::plan` does, the findings added before the
                 // report is sorted and limited.
                 let order = crate::order::levels(&graph);
-                diagnostics.append(&mut graph.diagnostics);
                 omitted += graph.omitted;
                 diagnostics.extend(crate::check::run(&graph, order.has_cycle, &mut omitted));
                 diagnostics.extend(crate::check::unused(&graph, &mut omitted));

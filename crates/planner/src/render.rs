@@ -22,6 +22,8 @@ pub mod explain;
 pub mod github;
 pub mod host;
 pub mod option;
+
+pub(crate) use crate::phrase::{did_you_mean, names};
 pub mod picture;
 pub mod runtime;
 pub mod timeline;
@@ -155,28 +157,18 @@ pub fn unknown_key<'c>(key: &str, candidates: &[&'c str]) -> (String, Vec<&'c st
     (text, suggestions)
 }
 
-/// `` `a`, `b` and `c` `` (`last_word` before the last), or the first
-/// `most` and "and N more": names listed in words, written once. With
-/// `escaped`, each name goes through [`escape`]; without, they stay exact
-/// (a diagnostic's text, escaped when rendered).
-pub(crate) fn names(names: &[&str], most: usize, last_word: &str, escaped: bool) -> String {
-    let shown: Vec<String> = names.iter().take(most).map(|n| if escaped { format!("`{}`", escape(n)) } else { format!("`{n}`") }).collect();
-    let rest = names.len().saturating_sub(most);
-    match (shown.as_slice(), rest) {
-        ([], _) => String::new(),
-        ([one], 0) => one.clone(),
-        ([init @ .., last], 0) => format!("{} {last_word} {last}", init.join(", ")),
-        (all, rest) => format!("{} and {rest} more", all.join(", ")),
+
+impl Report {
+    /// The report as text for a person (the same words in every language).
+    pub fn render(&self) -> String {
+        render_report(self, &Style::plain())
     }
 }
 
-/// The did-you-mean clause, written once for every suggestion of every
-/// front end: `did you mean `a`?`, `did you mean `a` or `b`?`, `did you
-/// mean `a`, `b` or `c`?`; `None` for no names. With `escaped`, each name
-/// goes through [`escape`] (text shown as it is); without, the names stay
-/// exact (a diagnostic's message or help, escaped when rendered).
-pub(crate) fn did_you_mean(names: &[&str], escaped: bool) -> Option<String> {
-    (!names.is_empty()).then(|| format!("did you mean {}?", self::names(names, names.len(), "or", escaped)))
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
             // `list[Plugin]` asked for where `Plugin` is provided: a
             // forgotten `many`, the usual slip.
             let element = crate::suggest::collection_element(key).filter(|e| key_of.contains_key(e));
-            let help = match (element, crate::render::did_you_mean(&suggestions, false)) {
+            let help = match (element, crate::phrase::did_you_mean(&suggestions, false)) {
                 (Some(e), _) => format!(
                     "`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true`"
                 ),

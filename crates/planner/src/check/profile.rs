@@ -23,10 +23,10 @@ pub(crate) fn check(descriptors: &Descriptors<'_>, profile: Option<&str>) -> Opt
     listed.sort_unstable();
     listed.dedup();
     let rest = "only the services without `profiles` are planned";
-    let help = match crate::render::did_you_mean(&crate::suggest::suggest(profile, &listed), false) {
+    let help = match crate::phrase::did_you_mean(&crate::suggest::suggest(profile, &listed), false) {
         Some(clause) => format!("{clause} otherwise {rest}"),
         None if listed.is_empty() => format!("no service has `profiles`, so {rest}"),
-        None => format!("{rest}; the services list {}", crate::render::names(&listed, 5, "and", false)),
+        None => format!("{rest}; the services list {}", crate::phrase::names(&listed, 5, "and", false)),
     };
     Some(Diagnostic {
         code: Code::UnknownProfile,

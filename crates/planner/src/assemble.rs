@@ -26,7 +26,7 @@ impl Arena {
 ///
 /// # Complexity
 /// O(S log S) for sorting by id, plus O(S + E) and the size of the recipes.
-pub(crate) fn build(
+pub(crate) fn assemble(
     graph: &Graph<'_, '_>,
     order: &Order,
     options: &Options,
