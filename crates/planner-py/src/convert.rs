@@ -8,7 +8,7 @@
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use wireplan::{Document, Fingerprint, Lifetime, Options, Plan, Report};
+use wireplan::{Document, Fingerprint, Options, Plan, Report};
 
 use crate::errors::{core_error, report_error};
 
@@ -300,55 +300,35 @@ impl PyPlan {
         Vec<&str>,
         Vec<u8>,
         Vec<Vec<&str>>,
-        Vec<Option<Vec<(u8, &[u32])>>>,
+        Vec<Option<Vec<(u8, Vec<u32>)>>>,
         Vec<Option<Vec<u32>>>,
-        Vec<Option<&[u32]>>,
+        Vec<Option<Vec<u32>>>,
         Vec<Option<&str>>,
         u32,
         Vec<Vec<u32>>,
     ) {
+        // The core's tables (one definition of the shape and its codes),
+        // copied into what `runtime.py` binds: per service, the plain
+        // providers when every dependency is plain, else each dependency's
+        // `(flags, providers)`.
         let p = &self.inner;
-        let n = p.len();
-        let mut ids = Vec::with_capacity(n);
-        let mut lifetimes = Vec::with_capacity(n);
-        let mut provides = Vec::with_capacity(n);
-        let mut deps = Vec::with_capacity(n);
-        let mut plain = Vec::with_capacity(n);
-        let mut recipes = Vec::with_capacity(n);
-        let mut metas = Vec::with_capacity(n);
-        for s in p.services() {
-            ids.push(s.id());
-            lifetimes.push(match s.lifetime() {
-                Lifetime::Singleton => 0,
-                Lifetime::Scoped => 1,
-                Lifetime::Transient => 2,
-            });
-            provides.push(s.provides().collect());
-            let firsts: Option<Vec<u32>> = s
-                .deps()
-                .map(|b| match b.providers() {
-                    [one] if !b.optional() && !b.many() && !b.lazy() => Some(*one),
-                    _ => None,
-                })
-                .collect();
-            if firsts.is_some() {
-                deps.push(None);
-            } else {
-                let flags = |b: &wireplan::Binding<'_>| {
-                    u8::from(b.optional()) | (u8::from(b.many()) << 1) | (u8::from(b.lazy()) << 2)
-                };
-                deps.push(Some(s.deps().map(|b| (flags(&b), b.providers())).collect()));
-            }
+        let t = p.tables();
+        let ids = p.services().map(|s| s.id()).collect();
+        let provides = p.services().map(|s| s.provides().collect()).collect();
+        let metas = p.services().map(|s| s.meta()).collect();
+        let mut deps = Vec::with_capacity(p.len());
+        let mut plain = Vec::with_capacity(p.len());
+        let mut recipes = Vec::with_capacity(p.len());
+        for i in 0..p.len() as u32 {
+            let firsts = t.plain(i);
+            deps.push(firsts.is_none().then(|| t.deps(i).map(|(f, ps)| (f, ps.to_vec())).collect()));
             plain.push(firsts);
-            let recipe = s.recipe();
-            recipes.push((!recipe.is_empty()).then_some(recipe));
-            metas.push(s.meta());
+            let recipe = t.recipe(i);
+            recipes.push((!recipe.is_empty()).then(|| recipe.to_vec()));
         }
-        let singletons = u32::try_from(p.startup().len()).unwrap_or(u32::MAX);
-        let layers = p.layers().map(|r| r.collect()).collect();
-        (
-            ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers,
-        )
+        let layers = t.layers().map(|r| r.collect()).collect();
+        let (lifetimes, singletons) = (t.lifetimes.clone(), t.singletons);
+        (ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers)
     }
 
     /// Where service `index` is defined: `(file, line)`, when known. Asked

@@ -47,6 +47,7 @@ mod query;
 pub mod reading;
 pub mod render;
 mod suggest;
+pub mod tables;
 pub mod timeline;
 
 pub use analysis::{Analysis, Edge, EdgeProblem, Node, Target};
@@ -61,6 +62,7 @@ pub use options::Options;
 pub use plan::{PLAN_JSON_VERSION, Binding, Plan, RuntimeView, ServiceRef, Source};
 pub use inspect::{inspect, Inspection};
 pub use suggest::suggest;
+pub use tables::Tables;
 pub use timeline::{Timeline, TIMELINE_VERSION};
 
 /// This planner's version.

@@ -41,9 +41,12 @@ impl Slice {
     }
 }
 
-pub(crate) const OPTIONAL: u8 = 1;
-pub(crate) const MANY: u8 = 2;
-pub(crate) const LAZY: u8 = 4;
+/// Dependency flag: may be absent.
+pub const OPTIONAL: u8 = 1;
+/// Dependency flag: binds every provider.
+pub const MANY: u8 = 2;
+/// Dependency flag: handed over lazily.
+pub const LAZY: u8 = 4;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct SourceRec {
@@ -314,6 +317,11 @@ impl<'p> Binding<'p> {
     /// Handed over as a deferred handle.
     pub fn lazy(&self) -> bool {
         self.rec.flags & LAZY != 0
+    }
+
+    /// The flags: [`OPTIONAL`] | [`MANY`] | [`LAZY`].
+    pub fn flags(&self) -> u8 {
+        self.rec.flags & (OPTIONAL | MANY | LAZY)
     }
 
     /// The providers, by service number: one for a plain dependency, zero or
