@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Literal, Sequence, TypeVar, overload
 
     from ._reading import _Spec
+    from .errors import PlanError
     from .runtime import Plan
 
     T = TypeVar("T")
@@ -368,6 +369,7 @@ class Registry:
         to itself (and leaves the garbage collector alone).
         """
         from . import _cache
+        from .errors import PlanError
         from .runtime import Plan
 
         entry = _cache.Entry.open(cache_dir, self._providers, profile, roots, cache_key)
@@ -389,13 +391,44 @@ class Registry:
         if reading.findings:
             self._raise(reading, texts, profile, root_ids, limits)
         text = f'{{"version":1,"services":[{",".join(texts)}]}}'
-        core = _core.plan([("<registry>", text)], profile, root_ids, limits)
+        try:
+            core = _core.plan([("<registry>", text)], profile, root_ids, limits)
+        except PlanError as err:
+            # Only on failure: a missing base class whose subclass is
+            # registered gets help saying so (the usual slip with an ABC).
+            if _subclass_findings(err, reading, keys):
+                self._raise(reading, texts, profile, root_ids, limits)
+            raise
         if entry is not None:
             entry.store(core, self._providers)
         plan = Plan._bind(core, self._providers, reading.parsed)
         if plan is None:  # pragma: no cover - the plan was made from these very providers
             raise RuntimeError("wireplan: the plan does not match its own providers")
         return plan
+
+
+def _subclass_findings(err: PlanError, reading: _Reading, keys: list[str | list[str]]) -> bool:
+    """Adds to `reading.findings` each missing key of `err` whose class has
+    registered subclasses (`SubclassRegistered` facts, worded by the core);
+    whether there was one.
+
+    # Complexity
+    O(M * C) for M missing keys and C classes met, on the failure path only.
+    """
+    missing = {d["key"] for d in err.diagnostics if d.get("code") == "missing-dependency" and d.get("key")}
+    if not missing:
+        return False
+    provided = {k for ks in keys for k in ((ks,) if isinstance(ks, str) else ks)}
+    found = False
+    for base, key in list(reading.class_keys.items()):
+        if key not in missing:
+            continue
+        subclasses = sorted(k for c, k in reading.class_keys.items()
+                            if k in provided and c is not base and isinstance(c, type) and isinstance(base, type) and issubclass(c, base))
+        if subclasses:
+            reading.findings.append({"code": "subclass-registered", "key": key, "subclasses": subclasses})
+            found = True
+    return found
 
 
 def _check_supplied(value: Any) -> None:

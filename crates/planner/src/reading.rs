@@ -137,6 +137,16 @@ pub enum Finding {
         /// Each class met under it, in the order met.
         classes: Vec<Met>,
     },
+    /// A required key no service provides, whose class has registered
+    /// subclasses (an abstract base asked for, a concrete class
+    /// registered): not a diagnostic of its own, but the help of the
+    /// key's `missing-dependency`.
+    SubclassRegistered {
+        /// The missing key (the base class's).
+        key: String,
+        /// The keys of the registered subclasses.
+        subclasses: Vec<String>,
+    },
     /// An override of a key no service provides (code
     /// `invalid-replacement`).
     UnknownOverride {
@@ -167,7 +177,7 @@ fn short_name(key: &str) -> &str {
 
 /// The diagnostic for one finding. `keys` are the keys the registry
 /// provides, for the closest-key suggestions of an unknown override.
-pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
+pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Option<Diagnostic> {
     let error = |code: Code, message: String, help: String, services: Vec<String>, source: &Option<Place>| Diagnostic {
         code,
         severity: Severity::Error,
@@ -178,7 +188,9 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
         location: source.as_ref().map(Place::location),
         related: Vec::new(),
     };
-    match finding {
+    let d = match finding {
+        // A fact for another diagnostic's help (see `check_with_findings`).
+        Finding::SubclassRegistered { .. } => return None,
         Finding::UnresolvedAnnotation { service, parameter, annotation, error: cause, name, module, guarded, source } => {
             let hint = quoted(annotation);
             let message = match parameter {
@@ -310,7 +322,8 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
             d.key = Some(key.clone());
             d
         }
-    }
+    };
+    Some(d)
 }
 
 /// The keys the services provide (their ids when they declare none), each
@@ -335,6 +348,19 @@ fn provided_keys<'d>(descriptors: &'d Descriptors<'_>, skip: &[&str]) -> Vec<&'d
     out
 }
 
+/// The help of a missing base class whose subclasses are registered.
+fn subclass_help(key: &str, subclasses: &[String]) -> String {
+    let names: Vec<&str> = subclasses.iter().map(String::as_str).collect();
+    let listed = crate::phrase::names(&names, 3, "and", false);
+    let (one, verb) = if subclasses.len() == 1 { ("it", "is") } else { ("one of them", "are") };
+    format!(
+        "{listed}, a subclass of {}, {verb} registered, but a provider is found by the key it provides, not by its base classes: \
+         register {one} as {} too (`provides=[...]`), or ask for the subclass",
+        quoted(key),
+        quoted(short_name(key))
+    )
+}
+
 /// Checks descriptor documents together with the front end's findings:
 /// one report holding the findings' diagnostics and every problem of the
 /// graph the documents describe (the providers that could be read), sorted
@@ -357,8 +383,9 @@ pub fn check_with_findings(documents: &[Document<'_>], options: &Options, findin
         (Ok(descriptors), false) => provided_keys(descriptors, &overrides),
         _ => Vec::new(),
     };
-    let mut omitted = findings.len().saturating_sub(cap);
-    let mut diagnostics: Vec<Diagnostic> = findings.iter().take(cap).map(|f| diagnostic(f, &keys)).collect();
+    let real = findings.iter().filter(|f| !matches!(f, Finding::SubclassRegistered { .. })).count();
+    let mut omitted = real.saturating_sub(cap);
+    let mut diagnostics: Vec<Diagnostic> = findings.iter().filter_map(|f| diagnostic(f, &keys)).take(cap).collect();
     match &parsed {
         Err(e) => diagnostics.push(e.to_diagnostic()),
         Ok(descriptors) => match crate::graph::build(descriptors, options) {
@@ -373,6 +400,13 @@ pub fn check_with_findings(documents: &[Document<'_>], options: &Options, findin
                 diagnostics.extend(crate::check::profile::check(descriptors, options.profile.as_deref()));
             }
         },
+    }
+    for f in findings {
+        if let Finding::SubclassRegistered { key, subclasses } = f {
+            for d in diagnostics.iter_mut().filter(|d| d.code == Code::MissingDependency && d.key.as_deref() == Some(key.as_str())) {
+                d.help = Some(subclass_help(key, subclasses));
+            }
+        }
     }
     crate::check::finish(&mut diagnostics, cap, options.limits.max_report_bytes, omitted, Severity::Error);
     Report { diagnostics }

@@ -693,3 +693,17 @@ fn a_cycle_of_32_hops_is_drawn_whole_and_a_longer_one_is_cut_after_32() {
     assert!(d.message.ends_with("`c31` -> ... (1 more) -> `c00`"), "{}", d.message);
     assert!(d.related.iter().any(|x| x.message == "and 1 more hops"), "{:?}", d.related.iter().map(|x| &x.message).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_missing_base_class_with_a_registered_subclass_says_so() {
+    use wireplan::reading::{check_with_findings, Finding};
+    let text = r#"{"version": 1, "services": [{"id": "app.Repo", "deps": ["app.Store"]}, {"id": "app.MemoryStore"}]}"#;
+    let docs = [wireplan::Document { name: "<registry>", text }];
+    let hint = Finding::SubclassRegistered { key: "app.Store".to_owned(), subclasses: vec!["app.MemoryStore".to_owned()] };
+    let report = check_with_findings(&docs, &wireplan::Options::default(), &[hint]);
+    assert_eq!(report.diagnostics.len(), 1, "a hint is no diagnostic of its own");
+    assert_eq!(
+        report.diagnostics[0].help.as_deref(),
+        Some("`app.MemoryStore`, a subclass of `app.Store`, is registered, but a provider is found by the key it provides, not by its base classes: register it as `Store` too (`provides=[...]`), or ask for the subclass")
+    );
+}
