@@ -416,6 +416,12 @@ pub fn check_with_findings(documents: &[Document<'_>], options: &Options, findin
 mod tests {
     use super::*;
 
+    /// The diagnostic of a finding that has one (every kind but a hint).
+    #[allow(clippy::panic)]
+    fn diagnostic(finding: &Finding, keys: &[&str]) -> Diagnostic {
+        super::diagnostic(finding, keys).unwrap_or_else(|| panic!("{finding:?} has no diagnostic"))
+    }
+
     fn place(line: u32) -> Option<Place> {
         Some(Place { file: "app.py".to_owned(), line: Some(line) })
     }
