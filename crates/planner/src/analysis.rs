@@ -86,8 +86,9 @@ pub struct Edge {
     pub from: u32,
     /// What answers.
     pub to: Target,
-    /// The key asked for.
-    pub key: String,
+    /// The key asked for, by number ([`Analysis::key`]): a graph has far
+    /// fewer keys than edges, each kept once.
+    pub key: u32,
     /// Index of the dependency in the asking service's `deps`.
     pub dep: u32,
     /// Handed over lazily.
@@ -111,7 +112,9 @@ pub struct Analysis {
     /// `edges[edge_start[i]..edge_start[i + 1]]` are node `i`'s.
     edge_start: Vec<u32>,
     /// Each node's declared dependencies: `(key, optional, many, lazy)`.
-    deps: Vec<Vec<(String, bool, bool, bool)>>,
+    deps: Vec<Vec<(u32, bool, bool, bool)>>,
+    /// The keys edges and dependencies name, by number.
+    keys: Vec<String>,
     missing: Vec<String>,
     report: Report,
     plan: Option<Plan>,
@@ -138,9 +141,15 @@ impl Analysis {
         }
     }
 
-    /// A node's dependencies as declared: `(key, optional, many, lazy)`.
-    pub fn deps_of(&self, node: u32) -> &[(String, bool, bool, bool)] {
+    /// A node's dependencies as declared: `(key, optional, many, lazy)`,
+    /// the key by number ([`Self::key`]).
+    pub fn deps_of(&self, node: u32) -> &[(u32, bool, bool, bool)] {
         self.deps.get(node as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The key numbered `k` (of an [`Edge`] or a dependency).
+    pub fn key(&self, k: u32) -> &str {
+        self.keys.get(k as usize).map_or("", String::as_str)
     }
 
     /// Keys that a service needs and no service provides, sorted.
@@ -353,7 +362,7 @@ impl Analysis {
             }
         }
         edge_start.push(edges.len() as u32);
-        Analysis { nodes, edges, edge_start, deps, missing, report: self.report.clone(), plan: self.plan.clone() }
+        Analysis { nodes, edges, edge_start, deps, keys: self.keys.clone(), missing, report: self.report.clone(), plan: self.plan.clone() }
     }
 }
 
@@ -370,17 +379,23 @@ impl Analysis {
         let mut edges = Vec::new();
         let mut edge_start = Vec::with_capacity(plan.len() + 1);
         let mut deps = Vec::with_capacity(plan.len());
+        let mut keys: Vec<String> = Vec::new();
+        let mut numbers: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
         for s in plan.services() {
             let from = s.index();
             edge_start.push(edges.len() as u32);
             let mut declared = Vec::new();
             for (di, b) in s.deps().enumerate() {
-                declared.push((b.key().to_owned(), b.optional(), b.many(), b.lazy()));
+                let key = *numbers.entry(b.key()).or_insert_with(|| {
+                    keys.push(b.key().to_owned());
+                    (keys.len() - 1) as u32
+                });
+                declared.push((key, b.optional(), b.many(), b.lazy()));
                 for &p in b.providers() {
                     edges.push(Edge {
                         from,
                         to: Target::Service(p),
-                        key: b.key().to_owned(),
+                        key,
                         dep: di as u32,
                         lazy: b.lazy(),
                         optional: b.optional(),
@@ -409,7 +424,8 @@ impl Analysis {
         }
         edge_start.push(edges.len() as u32);
         let report = Report { diagnostics: plan.warnings().to_vec() };
-        Analysis { nodes, edges, edge_start, deps, missing: Vec::new(), report, plan: Some(plan) }
+        drop(numbers);
+        Analysis { nodes, edges, edge_start, deps, keys, missing: Vec::new(), report, plan: Some(plan) }
     }
 }
 
@@ -604,13 +620,12 @@ pub(crate) fn build(graph: &Graph<'_, '_>, verdict: Result<Plan, Report>) -> Ana
         let from = number.get(g as usize).copied().unwrap_or(0);
         let mut declared = Vec::new();
         for (di, d) in graph.deps_of(g).iter().enumerate() {
-            let key = graph.key(d.key);
-            declared.push((key.to_owned(), d.optional, d.many, d.lazy));
+            declared.push((d.key, d.optional, d.many, d.lazy));
             let providers = graph.providers_of(d);
             let base = Edge {
                 from,
                 to: Target::Missing(0),
-                key: key.to_owned(),
+                key: d.key,
                 dep: di as u32,
                 lazy: d.lazy,
                 optional: d.optional,
@@ -673,7 +688,8 @@ pub(crate) fn build(graph: &Graph<'_, '_>, verdict: Result<Plan, Report>) -> Ana
         }
     }
     let missing = sorted.iter().map(|&i| missing_keys.get(i as usize).map_or("", |&k| graph.key(k)).to_owned()).collect();
-    Analysis { nodes, edges, edge_start, deps, missing, report, plan }
+    let keys = graph.keys.iter().map(|k| (*k).to_owned()).collect();
+    Analysis { nodes, edges, edge_start, deps, keys, missing, report, plan }
 }
 
 /// Parses nothing, plans `descriptors`, and keeps the resolution.

@@ -123,7 +123,7 @@ fn dependencies(a: &Analysis) -> BTreeSet<Dependency> {
     let mut out = BTreeSet::new();
     for (i, n) in a.nodes().iter().enumerate() {
         for (key, optional, many, lazy) in a.deps_of(i as u32) {
-            out.insert(Dependency { service: n.id.clone(), key: key.clone(), optional: *optional, many: *many, lazy: *lazy });
+            out.insert(Dependency { service: n.id.clone(), key: a.key(*key).to_owned(), optional: *optional, many: *many, lazy: *lazy });
         }
     }
     out
@@ -134,12 +134,12 @@ fn bindings(a: &Analysis) -> BTreeMap<(String, String), Vec<String>> {
     let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for (i, n) in a.nodes().iter().enumerate() {
         for (key, ..) in a.deps_of(i as u32) {
-            out.entry((n.id.clone(), key.clone())).or_default();
+            out.entry((n.id.clone(), a.key(*key).to_owned())).or_default();
         }
         for e in a.edges_of(i as u32) {
             if let Target::Service(t) = e.to {
                 if let Some(p) = a.nodes().get(t as usize) {
-                    out.entry((n.id.clone(), e.key.clone())).or_default().push(p.id.clone());
+                    out.entry((n.id.clone(), a.key(e.key).to_owned())).or_default().push(p.id.clone());
                 }
             }
         }

@@ -102,7 +102,7 @@ impl Analysis {
         let providers = self.providers(name);
         let mut askers = Vec::new();
         for e in self.edges() {
-            if e.key == name && askers.last().map(|&(f, _)| f) != Some(e.from) {
+            if self.key(e.key) == name && askers.last().map(|&(f, _)| f) != Some(e.from) {
                 askers.push((e.from, e.dep));
             }
         }
@@ -110,7 +110,7 @@ impl Analysis {
         // provides it: look at the declarations too.
         if askers.is_empty() {
             for node in 0..self.nodes().len() as u32 {
-                if let Some(i) = self.deps_of(node).iter().position(|d| d.0 == name) {
+                if let Some(i) = self.deps_of(node).iter().position(|d| self.key(d.0) == name) {
                     askers.push((node, i as u32));
                 }
             }
@@ -191,7 +191,7 @@ impl Analysis {
 
     /// The key through which `from` needs `to` (its first non-lazy edge to it).
     pub(crate) fn key_between(&self, from: u32, to: u32) -> Option<&str> {
-        self.edges_of(from).iter().find(|e| !e.lazy && e.to == Target::Service(to)).map(|e| e.key.as_str())
+        self.edges_of(from).iter().find(|e| !e.lazy && e.to == Target::Service(to)).map(|e| self.key(e.key))
     }
 }
 

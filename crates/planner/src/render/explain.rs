@@ -143,7 +143,7 @@ fn service_words(a: &Analysis, e: &Explanation, node: u32, via: Option<&str>, ou
                     s
                 }
             };
-            let _ = writeln!(out, "  `{}`{} -> {bound}", escape(key), flags(*optional, *many, *lazy));
+            let _ = writeln!(out, "  `{}`{} -> {bound}", escape(a.key(*key)), flags(*optional, *many, *lazy));
         }
         if deps.len() > SHOWN {
             let _ = writeln!(out, "  ... ({} more)", deps.len() - SHOWN);
@@ -218,7 +218,7 @@ pub fn json(a: &Analysis, e: &Explanation) -> String {
                         })
                         .collect();
                     json!({
-                        "key": key, "optional": optional, "many": many, "lazy": lazy,
+                        "key": a.key(*key), "optional": optional, "many": many, "lazy": lazy,
                         "providers": providers,
                         "problem": edges.iter().find_map(|x| x.problem).map(|p| p.as_str()),
                     })

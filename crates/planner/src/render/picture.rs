@@ -198,9 +198,9 @@ fn edge_label(analysis: &Analysis, e: &Edge) -> Option<String> {
         Target::Service(t) => analysis.nodes().get(t as usize).map(|n| n.id.as_str()),
         Target::Missing(_) => None,
     };
-    let key = escape(&e.key);
+    let key = escape(analysis.key(e.key));
     let label = match target_id {
-        Some(id) if id != e.key => key.clone().into_owned(),
+        Some(id) if id != analysis.key(e.key) => key.clone().into_owned(),
         _ => String::new(),
     };
     if e.many {
