@@ -581,6 +581,16 @@ export class App {
   #owned = [];
   /** Why the app stopped (the start's failure, or `stop({error})`), for builds that finish after. */
   #endError = undefined;
+  /**
+   * The start-up record (`timeline()`): when start-up began, when each
+   * singleton's factory was called and when it was ready (ms,
+   * `performance.now()`; -1: not yet), and how the ones that did not simply
+   * start ended.
+   */
+  #begin = 0;
+  #starts;
+  #ends;
+  #outcomes = new Map();
 
   /** @internal */
   constructor(plan, entries, lookup, stopTimeout = null) {
@@ -593,7 +603,52 @@ export class App {
     this.#instances = new Array(plan.tables.ids.length);
     this.#started = new Uint8Array(this.#singletons);
     this.#order = new Uint32Array(this.#singletons);
+    this.#starts = new Float64Array(this.#singletons).fill(-1);
+    this.#ends = new Float64Array(this.#singletons).fill(-1);
     this.#root = new Scope(this, true, this.#cancel);
+  }
+
+  /**
+   * The start-up record, in the shape both runtimes write and the core
+   * reads (`renderTimeline`, `npx wireplan timeline`): for each singleton
+   * whose factory was called, its layer, start offset and duration in whole
+   * microseconds, its outcome (`started`, `failed`, `timed-out`,
+   * `cancelled`) and the singletons it waited for. A failed start's record
+   * is `err.timeline` on the `StartError` (or `AbortError`).
+   */
+  timeline() {
+    const { ids, layerEnds, depStart, depFlags, provStart, providers } = this.#t;
+    const n = this.#singletons;
+    const services = [];
+    let layer = 0;
+    const now = performance.now();
+    for (let i = 0; i < n; i++) {
+      while (layer < layerEnds.length && i >= layerEnds[layer]) layer++;
+      const at = this.#starts[i];
+      if (at < 0) continue;
+      const end = this.#ends[i] < 0 ? now : this.#ends[i];
+      const needs = new Set();
+      for (let d = depStart[i]; d < depStart[i + 1]; d++) {
+        if ((depFlags[d] & LAZY) !== 0) continue;
+        for (let k = provStart[d]; k < provStart[d + 1]; k++) if (providers[k] < n) needs.add(ids[providers[k]]);
+      }
+      services.push({
+        id: ids[i],
+        layer,
+        start_us: Math.max(0, Math.round((at - this.#begin) * 1000)),
+        duration_us: Math.max(0, Math.round((end - at) * 1000)),
+        outcome: this.#outcomes.get(i) ?? "started",
+        needs: [...needs],
+      });
+    }
+    return { timeline: 1, services };
+  }
+
+  /** Singleton `i` ended otherwise than started: its outcome in the record. */
+  #ended(i, outcome) {
+    if (i >= this.#singletons) return;
+    if (!this.#outcomes.has(i)) this.#outcomes.set(i, outcome);
+    if (this.#ends[i] < 0) this.#ends[i] = performance.now();
   }
 
   /** The plan this app runs. */
@@ -659,6 +714,7 @@ export class App {
 
   /** Singleton `i` is ready: record its instance and its place in the stop order. */
   #ready(i, value) {
+    if (i < this.#singletons) this.#ends[i] = performance.now();
     this.#instances[i] = value;
     this.#started[i] = 1;
     this.#order[this.#readyCount++] = i;
@@ -698,6 +754,7 @@ export class App {
     // The error the rollback's disposes are told of.
     const why = () => (failure !== null ? failure.cause : abort.reason);
     let first = 0;
+    this.#begin = performance.now();
     try {
       for (let l = 0; l < layerEnds.length && abort === null; l++) {
         const end = layerEnds[l];
@@ -710,7 +767,7 @@ export class App {
         // `abort()`, so a factory that aborts stops the very next call.
         for (let i = first; i < end && abort === null; i++) {
           const ctx = new FactoryContext(ids[i], cancel);
-          const t0 = startTimeout === null ? 0 : performance.now();
+          const t0 = (this.#starts[i] = performance.now());
           let value;
           try {
             const factory = entries[i].factory;
@@ -741,6 +798,7 @@ export class App {
             }
           } catch (cause) {
             failure = { i, cause };
+            this.#ended(i, "failed");
             break;
           }
           if (isThenable(value)) {
@@ -754,6 +812,7 @@ export class App {
               const took = performance.now() - t0;
               if (took > startTimeout) {
                 failure = { i, cause: new TimeoutError(ids[i], "start", startTimeout, took) };
+                this.#ended(i, "timed-out");
                 break;
               }
             }
@@ -772,6 +831,7 @@ export class App {
             this.#cancel.abort(reason);
           }
           waiter = this.#settle(pending, startTimeout, cancel, why, stopped, (i, cause) => {
+            this.#ended(i, cause instanceof TimeoutError && cause.service === ids[i] ? "timed-out" : "failed");
             if (failure === null && abort === null) failure = { i, cause };
             const reason = failedReason(ids[i], cause);
             this.#cancel.abort(reason);
@@ -796,9 +856,14 @@ export class App {
         const abandoned = late.length === 0 ? Promise.resolve([]) : Promise.all(late).then((xs) => xs.filter((x) => x !== null));
         if (failure !== null) {
           const i = failure.i;
-          throw new StartError(ids[i], failure.cause, errors, abandoned, sourceText(entries[i].descriptor.source));
+          this.#ended(i, failure.cause instanceof TimeoutError && failure.cause.service === ids[i] ? "timed-out" : "failed");
+          const err = new StartError(ids[i], failure.cause, errors, abandoned, sourceText(entries[i].descriptor.source));
+          err.timeline = this.timeline();
+          throw err;
         }
-        throw new AbortError(abort.reason, abort.layer, abort.services, abort.inLayer, errors, abandoned);
+        const err = new AbortError(abort.reason, abort.layer, abort.services, abort.inLayer, errors, abandoned);
+        err.timeline = this.timeline();
+        throw err;
       }
       this.#state = "running";
     } finally {
@@ -879,6 +944,7 @@ export class App {
           timers[k] = null;
           if (settled[k] !== 0) return;
           // The factory timed out: it is given up on at once.
+          this.#ended(i, "timed-out");
           this.#abandon(i, pending[2 * k + 1], why);
           failed(k, new TimeoutError(this.#t.ids[i], "start", timeout));
         }, timeout);
@@ -899,6 +965,7 @@ export class App {
    * gets a promise of that dispose's error (or null).
    */
   #abandon(i, thenable, why) {
+    this.#ended(i, "cancelled");
     this.#late.push(Promise.resolve(thenable).then(
       (value) => {
         const dispose = this.#entries[i].dispose;
