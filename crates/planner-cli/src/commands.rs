@@ -164,10 +164,7 @@ fn graph(a: &GraphArgs) -> Result<u8, Failure> {
     let code = verdict(&analysis);
     let analysis = match &a.focus {
         None => analysis,
-        Some(id) => match analysis.node(id) {
-            Some(i) => analysis.focus(i),
-            None => return Err(Failure::Usage(analysis.lookup(id).err().map_or_else(|| format!("no service `{}` in the graph", wireplan::escape(id)), |u| u.to_string()))),
-        },
+        Some(name) => analysis.focus(analysis.service(name).map_err(|u| Failure::Usage(u.to_string()))?),
     };
     let text = match a.format {
         GraphFormat::Dot => picture::dot(&analysis),

@@ -164,16 +164,26 @@ impl Analysis {
         let why = match (why, &subject) {
             (None, _) => None,
             (Some(other), Subject::Service { node, .. }) => {
-                let other = match self.lookup(other)? {
-                    Subject::Service { node, .. } => node,
-                    Subject::Key { key, .. } => return Err(self.unknown_service(&key)),
-                };
+                let other = self.service(other)?;
                 let path = self.path(*node, other).or_else(|| self.path(other, *node));
                 Some(Why { other, path })
             }
             (Some(_), Subject::Key { key, .. }) => return Err(self.unknown_service(key)),
         };
         Ok(Explanation { subject, dependents, affected, problems, why })
+    }
+
+    /// Finds the one service `name` means: its id, or a key only it
+    /// provides (what `explain --why` and a picture's focus take).
+    ///
+    /// # Errors
+    /// [`Unknown`] when `name` names nothing, with did-you-mean, or a key
+    /// of several services or none, naming them.
+    pub fn service(&self, name: &str) -> Result<u32, Unknown> {
+        match self.lookup(name)? {
+            Subject::Service { node, .. } => Ok(node),
+            Subject::Key { key, .. } => Err(self.unknown_service(&key)),
+        }
     }
 
     fn unknown_service(&self, key: &str) -> Unknown {
