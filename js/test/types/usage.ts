@@ -88,7 +88,7 @@ async function run(): Promise<void> {
         const took: number | null = e.cause.took;
       }
     } else if (e instanceof LookupError) {
-      const code: "unknown-key" | "unknown-id" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton" = e.code;
+      const code: "unknown-key" | "unknown-id" | "unknown-name" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton" = e.code;
       const named: string[] = e.services;
       const asked: string = e.key;
       const range: RangeError = e;
