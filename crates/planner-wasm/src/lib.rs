@@ -338,7 +338,8 @@ pub fn decode(bytes: &[u8], expected: Option<String>) -> JsValue {
 fn analyzed(documents: JsValue, options: JsValue) -> Result<wireplan::Analysis, Report> {
     let docs = read_documents(documents)?;
     let options = read_options(options)?;
-    let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits).map_err(Report::from)?;
+    let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits)
+        .map_err(Report::from)?;
     wireplan::analyze(&descriptors, &options)
 }
 
@@ -375,7 +376,11 @@ pub fn analyze(documents: JsValue, options: JsValue) -> JsValue {
     match analyzed(documents, options) {
         Ok(analysis) => {
             let out = report_value(analysis.report(), true);
-            set(&js_sys::Object::from(out.clone()), "valid", &JsValue::from_bool(analysis.is_valid()));
+            set(
+                &js_sys::Object::from(out.clone()),
+                "valid",
+                &JsValue::from_bool(analysis.is_valid()),
+            );
             out
         }
         Err(report) => report_value(&report, false),
@@ -387,7 +392,12 @@ pub fn analyze(documents: JsValue, options: JsValue) -> JsValue {
 /// or a key only one service provides): `{ok: true, text}`, the tagged
 /// failure, or `{ok: false, unknown}` for a focus that names no service.
 #[wasm_bindgen]
-pub fn picture(documents: JsValue, options: JsValue, format: &str, focus: Option<String>) -> JsValue {
+pub fn picture(
+    documents: JsValue,
+    options: JsValue,
+    format: &str,
+    focus: Option<String>,
+) -> JsValue {
     let analysis = match analyzed(documents, options) {
         Ok(a) => a,
         Err(report) => return report_value(&report, false),
@@ -408,14 +418,24 @@ pub fn picture(documents: JsValue, options: JsValue, format: &str, focus: Option
 /// false) or JSON, with the chain to `why` when given: `{ok: true, text}`,
 /// the tagged failure, or `{ok: false, unknown}`.
 #[wasm_bindgen]
-pub fn explain(documents: JsValue, options: JsValue, name: &str, why: Option<String>, json: bool) -> JsValue {
+pub fn explain(
+    documents: JsValue,
+    options: JsValue,
+    name: &str,
+    why: Option<String>,
+    json: bool,
+) -> JsValue {
     let analysis = match analyzed(documents, options) {
         Ok(a) => a,
         Err(report) => return report_value(&report, false),
     };
     match analysis.explain(name, why.as_deref()) {
         Ok(e) if json => text_value(&wireplan::render::explain::json(&analysis, &e)),
-        Ok(e) => text_value(&wireplan::render::explain::human(&analysis, &e, &Style::plain())),
+        Ok(e) => text_value(&wireplan::render::explain::human(
+            &analysis,
+            &e,
+            &Style::plain(),
+        )),
         Err(u) => unknown_value(&u),
     }
 }
@@ -423,7 +443,13 @@ pub fn explain(documents: JsValue, options: JsValue, name: &str, why: Option<Str
 /// What changed from the old documents to the new (`render::diff`), as
 /// text or JSON: `{ok: true, text}` or the tagged failure of either side.
 #[wasm_bindgen]
-pub fn diff(old: JsValue, old_options: JsValue, new: JsValue, new_options: JsValue, json: bool) -> JsValue {
+pub fn diff(
+    old: JsValue,
+    old_options: JsValue,
+    new: JsValue,
+    new_options: JsValue,
+    json: bool,
+) -> JsValue {
     let (old, new) = match (analyzed(old, old_options), analyzed(new, new_options)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(report), _) | (_, Err(report)) => return report_value(&report, false),
@@ -485,7 +511,10 @@ pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
 #[wasm_bindgen(js_name = invalidValue)]
 pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
     let why = wireplan::render::host::Unrepresentable::from_tag(tag);
-    report_value(&wireplan::render::host::unrepresentable(document, path, why), false)
+    report_value(
+        &wireplan::render::host::unrepresentable(document, path, why),
+        false,
+    )
 }
 
 /// The core's report for a document refused while reading it (the npm bin
@@ -493,7 +522,10 @@ pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
 /// check says it.
 #[wasm_bindgen(js_name = inputTooLarge)]
 pub fn input_too_large(document: &str, limit: usize, found: usize) -> JsValue {
-    report_value(&wireplan::render::host::input_too_large(document, limit, found), false)
+    report_value(
+        &wireplan::render::host::input_too_large(document, limit, found),
+        false,
+    )
 }
 
 /// The core's words for an option name not known in `place` (`provide`'s
@@ -508,8 +540,18 @@ pub fn unknown_option(place: &str, name: &str, known: Vec<String>) -> String {
 
 /// The core's words for a factory that failed while the app started.
 #[wasm_bindgen(js_name = startFailed)]
-pub fn start_failed(service: &str, source: Option<String>, cause: &str, teardown_errors: u32) -> String {
-    wireplan::render::runtime::start_failed(service, source.as_deref(), cause, teardown_errors as usize)
+pub fn start_failed(
+    service: &str,
+    source: Option<String>,
+    cause: &str,
+    teardown_errors: u32,
+) -> String {
+    wireplan::render::runtime::start_failed(
+        service,
+        source.as_deref(),
+        cause,
+        teardown_errors as usize,
+    )
 }
 
 /// The core's words for a lookup of a key several services provide.
