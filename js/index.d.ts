@@ -336,7 +336,72 @@ export class Plan {
   dependents(id: string): string[];
   /** One shortest non-lazy chain `[from, ..., to]`, or null. */
   why(from: string, to: string): string[] | null;
+  /**
+   * A service (id, or a key only it provides) or a key explained in the core's
+   * words, as `wireplan explain` prints it. Needs the descriptors: a plan from
+   * `plan()`, `Registry.compile()` or `decodePlan(bytes, {descriptors})`.
+   * Throws `LookupError` for a name that names nothing.
+   */
+  explain(name: string, options?: ExplainOptions): string;
+  /** The graph as Graphviz DOT, as `wireplan graph` draws it. */
+  toDot(options?: PictureOptions): string;
+  /** The graph as a Mermaid flowchart, as `wireplan graph --format mermaid` draws it. */
+  toMermaid(options?: PictureOptions): string;
 }
+
+/** Options of `explain`: `"text"` (default) or `"json"` (JSON text); `why`, another service, for the chain that orders the two. */
+export interface ExplainOptions {
+  why?: string;
+  format?: "text" | "json";
+}
+
+/** Options of `toDot`/`toMermaid`: only `focus` (an id, or a key only one service provides), what it needs and what needs it. */
+export interface PictureOptions {
+  focus?: string;
+}
+
+/**
+ * The core's analysis of a graph, valid or broken (from `analyze()`): what
+ * `wireplan graph`, `explain` and `diff` print. Each call returns the core's text.
+ */
+export class Analysis {
+  private constructor();
+  /** Whether the graph plans (warnings allowed). */
+  readonly valid: boolean;
+  /** A broken graph's errors and warnings, or a valid one's warnings. */
+  readonly report: Report;
+  toDot(options?: PictureOptions): string;
+  toMermaid(options?: PictureOptions): string;
+  /** Throws `LookupError` (`unknown-name`, `ambiguous-key`, `unknown-key`) for a name that names no one service or key. */
+  explain(name: string, options?: ExplainOptions): string;
+  /** What changed from this graph to `newer`, as `wireplan diff` prints it. */
+  diff(newer: Analysis, options?: { format?: "text" | "json" }): string;
+}
+
+/** Analyzes descriptors, valid or broken; throws `PlanError` only for input that cannot be used at all. */
+export function analyze(descriptors: DescriptorInput, options?: PlanOptions): Analysis;
+
+/** One service's start in a start-up record (times in whole microseconds from the start). */
+export interface TimelineService {
+  id: string;
+  layer: number;
+  start_us: number;
+  duration_us: number;
+  outcome: "started" | "failed" | "cancelled" | "timed-out";
+  needs?: string[];
+}
+
+/** A start-up record, the same shape from every runtime. */
+export interface TimelineRecord {
+  timeline: 1;
+  services: TimelineService[];
+}
+
+/** What `renderTimeline` draws: the critical chain, a blame list, an SVG chart, or Chrome trace-event JSON. */
+export type TimelineFormat = "chain" | "blame" | "svg" | "trace";
+
+/** A start-up record (JSON text or object) rendered by the core, as `wireplan timeline` prints it; throws `PlanError` for a bad record. */
+export function renderTimeline(record: string | TimelineRecord, format?: TimelineFormat, options?: { name?: string; limits?: Limits }): string;
 
 /** What `explain` tells about one service. */
 export interface Explanation {
@@ -357,7 +422,7 @@ export function check(descriptors: DescriptorInput, options?: PlanOptions & { co
 export function fingerprint(descriptors: DescriptorInput, options?: PlanOptions): string;
 /** The binary form of a plan. */
 export function encodePlan(plan: Plan): Uint8Array;
-/** Options of `decodePlan`: the plan must match this fingerprint, or these descriptors. */
+/** Options of `decodePlan`: the plan must match this fingerprint, or these descriptors (which its `explain` and `toDot` then analyze). */
 export interface DecodeOptions extends PlanOptions {
   fingerprint?: string;
   descriptors?: DescriptorInput;
@@ -626,7 +691,7 @@ export class Scope {
 export class LookupError extends RangeError {
   private constructor();
   readonly name: "LookupError";
-  readonly code: "unknown-key" | "unknown-id" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton";
+  readonly code: "unknown-key" | "unknown-id" | "unknown-name" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton";
   /** The key (or id) asked for. */
   readonly key: string;
   /** The ids the message names: providers, the replacement, the closest keys. */

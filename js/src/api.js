@@ -2,7 +2,7 @@
 // throw (if any) here. No planning logic lives in JS.
 
 import { wasm } from "./wasm.js";
-import { PlanError } from "./errors.js";
+import { LookupError, PlanError } from "./errors.js";
 
 const DEFAULT_NAME = "<input>";
 
@@ -163,6 +163,7 @@ const LIFETIME_NAMES = ["singleton", "scoped", "transient"];
  * what they need and free it before returning.
  */
 export class Plan {
+  #source;
   #bytes;
   #json = null;
   #jsonText = null;
@@ -173,9 +174,12 @@ export class Plan {
 
   /**
    * @internal Use `plan()` or `decodePlan()`. Takes ownership of `handle`
-   * (freed here); `bytes` is its binary form when the caller has it.
+   * (freed here); `bytes` is its binary form when the caller has it;
+   * `source` the documents and core options it was planned from, when
+   * known (what `explain`, `toDot` and `toMermaid` analyze).
    */
-  constructor(handle, bytes) {
+  constructor(handle, bytes, source = null) {
+    this.#source = source;
     try {
       /** The plan as flat arrays, what the runtime reads (see index.d.ts `PlanTables`). */
       this.tables = Object.freeze({
@@ -400,6 +404,121 @@ export class Plan {
     const path = this.#withHandle((h) => h.path(a, b));
     return path === undefined ? null : this.#names(path);
   }
+
+  /** The analysis of the descriptors this plan was made from (see `analyze`). */
+  #analysis() {
+    if (this.#source === null) {
+      throw new TypeError("wireplan: this plan was decoded from bytes alone, without its descriptors: pass `descriptors` to decodePlan, or call analyze(descriptors)");
+    }
+    return new Analysis(this.#source.docs, this.#source.options, null);
+  }
+
+  /**
+   * A service (by id, or a key only it provides) or a key explained in the
+   * core's words, as `wireplan explain` prints it: `format` `"text"`
+   * (default) or `"json"` (JSON text); with `why`, also the chain that
+   * orders the two. Throws a `LookupError` for a name that is neither.
+   */
+  explain(name, options) {
+    return this.#analysis().explain(name, options);
+  }
+
+  /** The graph as Graphviz DOT, as `wireplan graph` draws it; `{focus}` keeps one service's neighbourhood. */
+  toDot(options) {
+    return this.#analysis().toDot(options);
+  }
+
+  /** The graph as a Mermaid flowchart, as `wireplan graph --format mermaid` draws it. */
+  toMermaid(options) {
+    return this.#analysis().toMermaid(options);
+  }
+}
+
+/** Throws the failure of an analysis call: a `PlanError` for unusable input, a `LookupError` for a name. */
+function analysisResult(result) {
+  if (result.ok) return result.text;
+  if (result.unknown !== undefined) {
+    const u = result.unknown;
+    const code = !u.notOne ? "unknown-name" : u.suggestions.length > 0 ? "ambiguous-key" : "unknown-key";
+    throw new LookupError(code, u.name, u.message, u.suggestions);
+  }
+  throw new PlanError(result);
+}
+
+const TEXT_FORMATS = ["text", "json"];
+
+/** `options.format` of `explain` and `diff`: true for JSON. */
+function wantsJson(options, what) {
+  const format = options?.format ?? "text";
+  if (!TEXT_FORMATS.includes(format)) throw new TypeError(`wireplan: ${what} \`format\` is "text" or "json", got ${JSON.stringify(format)}`);
+  return format === "json";
+}
+
+/** `options.focus`: a name, or undefined. */
+function focusOf(options) {
+  const focus = options?.focus;
+  if (focus !== undefined && focus !== null && typeof focus !== "string") throw new TypeError("wireplan: `focus` must be a service id or key");
+  return focus ?? undefined;
+}
+
+/**
+ * The core's analysis of a graph, valid or broken: what `wireplan graph`,
+ * `explain` and `diff` print. `valid` and `report` (a `Report`: the errors
+ * of a broken graph, or a valid one's warnings) are read at once; every
+ * other call analyzes the descriptors again in wasm and returns the core's
+ * text, so nothing is kept in wasm memory (as with `Plan`).
+ */
+export class Analysis {
+  #docs;
+  #options;
+
+  /** @internal Use `analyze()`. `result` is the wasm `analyze` result, or null when only the calls are needed. */
+  constructor(docs, options, result) {
+    this.#docs = docs;
+    this.#options = options;
+    if (result !== null) {
+      /** Whether the graph plans (warnings allowed). */
+      this.valid = result.valid;
+      /** Every problem: a broken graph's errors and warnings, or a valid one's warnings. */
+      this.report = new Report({ ...result, ok: result.valid });
+    }
+  }
+
+  /** The graph as Graphviz DOT; with `{focus}` (an id, or a key only one service provides), only what it needs and what needs it. */
+  toDot(options) {
+    return analysisResult(wasm().picture(this.#docs, this.#options, "dot", focusOf(options)));
+  }
+
+  /** The graph as a Mermaid flowchart; `{focus}` as for `toDot`. */
+  toMermaid(options) {
+    return analysisResult(wasm().picture(this.#docs, this.#options, "mermaid", focusOf(options)));
+  }
+
+  /**
+   * A service or key explained, as `wireplan explain` prints it: `format`
+   * `"text"` (default) or `"json"`; `why`: another service, to show the
+   * chain that orders the two. A `LookupError` (`unknown-name` with
+   * did-you-mean, or `ambiguous-key`) for a name that names nothing.
+   */
+  explain(name, options) {
+    const json = wantsJson(options, "explain");
+    const why = options?.why;
+    if (typeof name !== "string") throw new TypeError("wireplan: explain takes a service id or key");
+    if (why !== undefined && typeof why !== "string") throw new TypeError("wireplan: `why` must be a service id or key");
+    return analysisResult(wasm().explain(this.#docs, this.#options, name, why, json));
+  }
+
+  /**
+   * What changed from this graph to `newer` (another `Analysis`), as
+   * `wireplan diff` prints it: services, dependencies, lifetimes, keys,
+   * profiles, bindings and recipes, order and layer moves, new and fixed
+   * errors. `format` `"text"` (default) or `"json"`.
+   */
+  diff(newer, options) {
+    if (!(newer instanceof Analysis)) throw new TypeError("wireplan: diff takes another Analysis (from analyze())");
+    const json = wantsJson(options, "diff");
+    return analysisResult(wasm().diff(this.#docs, this.#options, newer.#docs, newer.#options, json));
+  }
 }
 
 /**
@@ -436,9 +555,43 @@ export class Report {
 
 /** Plans descriptors; throws `PlanError` with every problem. */
 export function plan(descriptors, options) {
-  const result = wasm().plan(documents(descriptors, options), coreOptions(options));
+  const docs = documents(descriptors, options);
+  const core = coreOptions(options);
+  const result = wasm().plan(docs, core);
   if (!result.ok) throw new PlanError(result);
-  return new Plan(result.plan);
+  return new Plan(result.plan, undefined, { docs, options: core });
+}
+
+/**
+ * Analyzes descriptors, valid or broken: an `Analysis` to draw, explain and
+ * diff. Throws `PlanError` only for input that cannot be used at all
+ * (unreadable documents, a limit exceeded); a broken graph is
+ * `valid === false` with its `report`.
+ */
+export function analyze(descriptors, options) {
+  const docs = documents(descriptors, options);
+  const core = coreOptions(options);
+  const result = wasm().analyze(docs, core);
+  if (!result.ok) throw new PlanError(result);
+  return new Analysis(docs, core, result);
+}
+
+const TIMELINE_FORMATS = ["chain", "blame", "svg", "trace"];
+
+/**
+ * A start-up record (`{timeline: 1, services: [...]}`, as JSON text or an
+ * object) rendered by the core, as `wireplan timeline` prints it: `format`
+ * `"chain"` (the critical chain, default), `"blame"` (slowest first),
+ * `"svg"` (a chart) or `"trace"` (Chrome trace-event JSON for Perfetto).
+ * Throws `PlanError` for a record that cannot be read, naming the place.
+ */
+export function renderTimeline(record, format = "chain", options) {
+  if (!TIMELINE_FORMATS.includes(format)) {
+    throw new TypeError(`wireplan: a timeline's format is one of ${TIMELINE_FORMATS.map((f) => JSON.stringify(f)).join(", ")}, got ${JSON.stringify(format)}`);
+  }
+  const name = options && options.name !== undefined ? String(options.name) : DEFAULT_NAME;
+  const text = typeof record === "string" ? record : toJson(record, name);
+  return analysisResult(wasm().renderTimeline(name, text, format, coreOptions(options)));
 }
 
 /** Checks descriptors: a `Report` of every problem; never throws for a bad graph. */
@@ -481,10 +634,17 @@ export function decodePlan(bytes, options) {
     expected = String(options.fingerprint);
     if (!/^[0-9a-f]{32}$/.test(expected)) throw new TypeError("wireplan: a fingerprint is 32 lowercase hex digits");
   }
-  else if (options && options.descriptors !== undefined) expected = fingerprint(options.descriptors, options);
+  // The descriptors, when given, are also what the plan's `explain`, `toDot`
+  // and `toMermaid` analyze (with a fingerprint, the caller vouches that it
+  // is theirs, as the plan cache does).
+  let source = null;
+  if (options && options.descriptors !== undefined) {
+    if (expected === undefined) expected = fingerprint(options.descriptors, options);
+    source = { docs: documents(options.descriptors, options), options: coreOptions(options) };
+  }
   const result = wasm().decode(bytes, expected);
   if (!result.ok) throw new PlanError(result);
-  return new Plan(result.plan, bytes.slice());
+  return new Plan(result.plan, bytes.slice(), source);
 }
 
 /**

@@ -87,7 +87,8 @@ export function cachedPlan(descriptors, options, cache, warn = defaultWarn) {
   function use(bytes) {
     if (bytes !== undefined && bytes !== null) {
       try {
-        return decodePlan(asBytes(bytes), { fingerprint: expected });
+        // The descriptors go along, so the plan can be explained and drawn as a fresh one can.
+        return decodePlan(asBytes(bytes), { ...options, fingerprint: expected, descriptors });
       } catch (e) {
         if (!(e instanceof PlanError) && !(e instanceof TypeError)) throw e;
         warn(`wireplan: cached plan \`${key}\` is refused: ${reason(e)}; rebuilding`);

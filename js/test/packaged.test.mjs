@@ -44,6 +44,16 @@ after(async () => {
   for (const d of ["dist-vite", "dist-webpack", "dist-esbuild"]) rmSync(join(fixture, d), { recursive: true, force: true });
 });
 
+/** The files of a bundler's output: never the CLI's wasm, which no entry point imports. */
+function assertLean(dir) {
+  const files = readdirSync(join(fixture, dir), { recursive: true }).map(String);
+  assert.ok(files.some((f) => f.endsWith(".wasm")), `${dir} holds the library's .wasm`);
+  for (const f of files) {
+    assert.ok(!f.includes("wireplan-cli"), `${dir}/${f}: the CLI's wasm is in a bundle`);
+    if (/\.(c?js|mjs)$/.test(f)) assert.ok(!readFileSync(join(fixture, dir, f), "utf8").includes("wireplan-cli"), `${dir}/${f} names the CLI's wasm`);
+  }
+}
+
 /** Loads `url` and returns what the fixture app wrote, or the page's errors. */
 async function runPage(url) {
   const page = await browser.newPage();
@@ -71,12 +81,13 @@ async function servedPage(dir, path = "") {
   }
 }
 
-test("the tarball ships its README, its licences and one .wasm", () => {
+test("the tarball ships its README, its licences, the library's .wasm and the CLI's", () => {
   const list = run("tar", ["tzf", tarball]).split("\n").filter(Boolean);
   for (const f of ["package/package.json", "package/README.md", "package/LICENSE-MIT", "package/LICENSE-APACHE", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js"]) {
     assert.ok(list.includes(f), `${f} is not in the tarball`);
   }
-  assert.deepEqual(list.filter((f) => f.endsWith(".wasm")), ["package/pkg/wireplan_wasm_bg.wasm"]);
+  // One .wasm shared by every entry point, and the CLI's (built for WASI), which only `npx wireplan` loads.
+  assert.deepEqual(list.filter((f) => f.endsWith(".wasm")).sort(), ["package/pkg/wireplan-cli.wasm", "package/pkg/wireplan_wasm_bg.wasm"]);
   // Every file the exports map and `main` name is in the tarball.
   const pkg = JSON.parse(readFileSync(join(js, "package.json"), "utf8"));
   const named = new Set([pkg.main, pkg.types]);
@@ -87,6 +98,7 @@ test("the tarball ships its README, its licences and one .wasm", () => {
 
 test("vite build: `import { plan } from \"wireplan\"` runs in the browser", { timeout: 120_000 }, async () => {
   run(bin("vite"), ["build", "--config", "vite.config.js"]);
+  assertLean("dist-vite");
   assert.deepEqual(await servedPage("dist-vite"), EXPECTED);
 });
 
@@ -109,6 +121,7 @@ test("webpack 5 (asyncWebAssembly): the default import runs in the browser", { t
   assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
   const html = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./app.js"></script></body></html>';
   (await import("node:fs")).writeFileSync(join(fixture, "dist-webpack", "index.html"), html);
+  assertLean("dist-webpack");
   assert.deepEqual(await servedPage("dist-webpack"), EXPECTED);
 });
 
@@ -116,6 +129,7 @@ test("esbuild: `wireplan/web` with the .wasm as a file runs in the browser", { t
   run(bin("esbuild"), ["app-web.js", "--bundle", "--format=esm", "--loader:.wasm=file", "--outdir=dist-esbuild", "--entry-names=app"]);
   const html = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./app.js"></script></body></html>';
   (await import("node:fs")).writeFileSync(join(fixture, "dist-esbuild", "index.html"), html);
+  assertLean("dist-esbuild");
   assert.deepEqual(await servedPage("dist-esbuild"), EXPECTED);
 });
 

@@ -156,7 +156,7 @@ pub struct GraphArgs {
     /// Picture format.
     #[arg(long, value_enum, default_value_t)]
     pub format: GraphFormat,
-    /// Only this service, what it needs and what needs it.
+    /// Only this service (an id, or a key only it provides), what it needs and what needs it.
     #[arg(long, value_name = "ID")]
     pub focus: Option<String>,
     /// Color human output.

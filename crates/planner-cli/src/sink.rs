@@ -63,7 +63,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let (tmp, mut file) = (0..100u32)
         .find_map(|attempt| {
-            let tmp = dir.join(format!(".{name}.{}-{attempt}.tmp", std::process::id()));
+            let tmp = dir.join(format!(".{name}.{}-{attempt}.tmp", process_tag()));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
                 Ok(file) => Some(Ok((tmp, file))),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
@@ -89,6 +89,17 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// This process's id, for temporary file names. WASI has no process ids
+/// (`std::process::id` panics there, so `npx wireplan plan -o` did): 0,
+/// and `create_new` with the attempt number keeps concurrent writers apart.
+fn process_tag() -> u32 {
+    #[cfg(not(target_os = "wasi"))]
+    let tag = std::process::id();
+    #[cfg(target_os = "wasi")]
+    let tag = 0;
+    tag
 }
 
 /// Whether to color human output on `stream`: `--color always|never`, or

@@ -328,6 +328,162 @@ pub fn decode(bytes: &[u8], expected: Option<String>) -> JsValue {
     }
 }
 
+// ---- the analysis: pictures, explain, diff (valid or broken graphs) --------
+// Stateless, as a `Plan` keeps nothing in wasm memory: each call analyzes
+// the documents again (O(S log S + E)) and frees the analysis before
+// returning, so a loop of calls leaves wasm memory flat.
+
+/// The analysis of `documents` under `options`, or the tagged failure when
+/// they cannot be read or the graph cannot be built at all (a limit).
+fn analyzed(documents: JsValue, options: JsValue) -> Result<wireplan::Analysis, Report> {
+    let docs = read_documents(documents)?;
+    let options = read_options(options)?;
+    let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits)
+        .map_err(Report::from)?;
+    wireplan::analyze(&descriptors, &options)
+}
+
+/// `{ok: true, text}`: what JS hands to the caller.
+fn text_value(text: &str) -> JsValue {
+    let out = js_sys::Object::new();
+    set(&out, "ok", &JsValue::TRUE);
+    set(&out, "text", &JsValue::from_str(text));
+    out.into()
+}
+
+/// A name that means no service (or a key of several): `{ok: false,
+/// unknown: {name, message, suggestions, notOne}}`, the core's words, for
+/// JS to throw as a `LookupError`.
+fn unknown_value(u: &wireplan::explain::Unknown) -> JsValue {
+    let out = js_sys::Object::new();
+    let unknown = js_sys::Object::new();
+    set(&unknown, "name", &JsValue::from_str(&u.name));
+    set(&unknown, "message", &JsValue::from_str(&u.to_string()));
+    let suggestions: js_sys::Array = u.suggestions.iter().map(|s| JsValue::from_str(s)).collect();
+    set(&unknown, "suggestions", &suggestions);
+    set(&unknown, "notOne", &JsValue::from_bool(u.not_one));
+    set(&out, "ok", &JsValue::FALSE);
+    set(&out, "unknown", &unknown);
+    out.into()
+}
+
+/// Analyzes `documents`, valid or broken: `{ok: true, valid, report, text,
+/// json}` (`ok`: the analysis was made; `valid`: the graph plans; the
+/// report of a valid graph holds its warnings), or the tagged failure when
+/// the documents cannot be read or a limit is exceeded.
+#[wasm_bindgen]
+pub fn analyze(documents: JsValue, options: JsValue) -> JsValue {
+    match analyzed(documents, options) {
+        Ok(analysis) => {
+            let out = report_value(analysis.report(), true);
+            set(
+                &js_sys::Object::from(out.clone()),
+                "valid",
+                &JsValue::from_bool(analysis.is_valid()),
+            );
+            out
+        }
+        Err(report) => report_value(&report, false),
+    }
+}
+
+/// The graph drawn (`format` `dot` or `mermaid`, the core's
+/// `render::picture`), only `focus` and what it touches when given (an id,
+/// or a key only one service provides): `{ok: true, text}`, the tagged
+/// failure, or `{ok: false, unknown}` for a focus that names no service.
+#[wasm_bindgen]
+pub fn picture(
+    documents: JsValue,
+    options: JsValue,
+    format: &str,
+    focus: Option<String>,
+) -> JsValue {
+    let analysis = match analyzed(documents, options) {
+        Ok(a) => a,
+        Err(report) => return report_value(&report, false),
+    };
+    let analysis = match focus.as_deref().map(|name| analysis.find_service(name)) {
+        None => analysis,
+        Some(Ok(node)) => analysis.focus(node),
+        Some(Err(u)) => return unknown_value(&u),
+    };
+    let text = match format {
+        "mermaid" => wireplan::render::picture::mermaid(&analysis),
+        _ => wireplan::render::picture::dot(&analysis),
+    };
+    text_value(&text)
+}
+
+/// One service or key explained (`render::explain`), as text (`json`
+/// false) or JSON, with the chain to `why` when given: `{ok: true, text}`,
+/// the tagged failure, or `{ok: false, unknown}`.
+#[wasm_bindgen]
+pub fn explain(
+    documents: JsValue,
+    options: JsValue,
+    name: &str,
+    why: Option<String>,
+    json: bool,
+) -> JsValue {
+    let analysis = match analyzed(documents, options) {
+        Ok(a) => a,
+        Err(report) => return report_value(&report, false),
+    };
+    match analysis.explain(name, why.as_deref()) {
+        Ok(e) if json => text_value(&wireplan::render::explain::json(&analysis, &e)),
+        Ok(e) => text_value(&wireplan::render::explain::human(
+            &analysis,
+            &e,
+            &Style::plain(),
+        )),
+        Err(u) => unknown_value(&u),
+    }
+}
+
+/// What changed from the old documents to the new (`render::diff`), as
+/// text or JSON: `{ok: true, text}` or the tagged failure of either side.
+#[wasm_bindgen]
+pub fn diff(
+    old: JsValue,
+    old_options: JsValue,
+    new: JsValue,
+    new_options: JsValue,
+    json: bool,
+) -> JsValue {
+    let (old, new) = match (analyzed(old, old_options), analyzed(new, new_options)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(report), _) | (_, Err(report)) => return report_value(&report, false),
+    };
+    let changes = wireplan::diff(&old, &new);
+    let text = if json {
+        wireplan::render::diff::json(&changes)
+    } else {
+        wireplan::render::diff::human(&changes, &Style::plain())
+    };
+    text_value(&text)
+}
+
+/// A start-up record (JSON text, named `name` in errors) rendered by
+/// `render::timeline`: `format` `chain`, `blame`, `svg` or `trace`.
+/// `{ok: true, text}`, or the tagged failure for a record that cannot be
+/// read, with the JSON place of what is wrong.
+#[wasm_bindgen(js_name = renderTimeline)]
+pub fn render_timeline(name: &str, text: &str, format: &str, options: JsValue) -> JsValue {
+    let options = match read_options(options) {
+        Ok(o) => o,
+        Err(report) => return report_value(&report, false),
+    };
+    match wireplan::Timeline::parse(name, text, &options.limits) {
+        Ok(t) => text_value(&match format {
+            "blame" => wireplan::render::timeline::blame(&t),
+            "svg" => wireplan::render::timeline::svg(&t),
+            "trace" => wireplan::render::timeline::chrome_trace(&t),
+            _ => wireplan::render::timeline::critical_chain(&t),
+        }),
+        Err(error) => report_value(&Report::from(error), false),
+    }
+}
+
 /// The core planner's version.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -355,7 +511,10 @@ pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
 #[wasm_bindgen(js_name = invalidValue)]
 pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
     let why = wireplan::render::host::Unrepresentable::from_tag(tag);
-    report_value(&wireplan::render::host::unrepresentable(document, path, why), false)
+    report_value(
+        &wireplan::render::host::unrepresentable(document, path, why),
+        false,
+    )
 }
 
 /// The core's report for a document refused while reading it (the npm bin
@@ -363,7 +522,10 @@ pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
 /// check says it.
 #[wasm_bindgen(js_name = inputTooLarge)]
 pub fn input_too_large(document: &str, limit: usize, found: usize) -> JsValue {
-    report_value(&wireplan::render::host::input_too_large(document, limit, found), false)
+    report_value(
+        &wireplan::render::host::input_too_large(document, limit, found),
+        false,
+    )
 }
 
 /// The core's words for an option name not known in `place` (`provide`'s
@@ -378,8 +540,18 @@ pub fn unknown_option(place: &str, name: &str, known: Vec<String>) -> String {
 
 /// The core's words for a factory that failed while the app started.
 #[wasm_bindgen(js_name = startFailed)]
-pub fn start_failed(service: &str, source: Option<String>, cause: &str, teardown_errors: u32) -> String {
-    wireplan::render::runtime::start_failed(service, source.as_deref(), cause, teardown_errors as usize)
+pub fn start_failed(
+    service: &str,
+    source: Option<String>,
+    cause: &str,
+    teardown_errors: u32,
+) -> String {
+    wireplan::render::runtime::start_failed(
+        service,
+        source.as_deref(),
+        cause,
+        teardown_errors as usize,
+    )
 }
 
 /// The core's words for a lookup of a key several services provide.

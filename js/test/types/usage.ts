@@ -3,7 +3,7 @@
 import {
   AbortError, App, CompiledPlan, DescriptorDocument, Diagnostic, DisposeInfo, FactoryContext, LookupError, Plan, PlanError, Registry, Report,
   StartError, StartOptions, StopError, TimeoutError,
-  check, decodePlan, encodePlan, explain, fingerprint, init, initSync, key, plan, version,
+  Analysis, analyze, check, decodePlan, encodePlan, explain, fingerprint, init, initSync, key, plan, renderTimeline, version,
 } from "wireplan";
 import type { Key } from "wireplan";
 import * as web from "wireplan/web";
@@ -88,7 +88,7 @@ async function run(): Promise<void> {
         const took: number | null = e.cause.took;
       }
     } else if (e instanceof LookupError) {
-      const code: "unknown-key" | "unknown-id" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton" = e.code;
+      const code: "unknown-key" | "unknown-id" | "unknown-name" | "ambiguous-key" | "not-planned" | "replaced" | "not-singleton" = e.code;
       const named: string[] = e.services;
       const asked: string = e.key;
       const range: RangeError = e;
@@ -183,3 +183,18 @@ const made = new Plan();
 encodePlan(doc);
 
 export { run, typedKeys, providers, lifetime, order, layers, again, merged, path, layer, codes, text, v, layerOf, bound, boundIds, wrongVersion, wrongLifetime, made };
+
+// The analysis: pictures, explain and diff, valid or broken graphs; timelines.
+const analysis: Analysis = analyze(doc, { profile: "prod" });
+const valid: boolean = analysis.valid;
+const problems: Diagnostic[] = analysis.report.diagnostics;
+const dot: string = analysis.toDot({ focus: "db" }) + analysis.toMermaid() + p.toDot() + p.toMermaid({ focus: "db" });
+const told: string = p.explain("db", { why: "server", format: "json" }) + analysis.explain("Database");
+const changed: string = analysis.diff(analyze(doc), { format: "json" });
+const chain: string = renderTimeline({ timeline: 1, services: [{ id: "a", layer: 0, start_us: 0, duration_us: 5, outcome: "started" }] }, "svg");
+// @ts-expect-error: formats are "text" or "json"
+p.explain("db", { format: "human" });
+// @ts-expect-error: diff takes an Analysis
+analysis.diff(doc);
+// @ts-expect-error: no such timeline format
+renderTimeline("{}", "gantt");
