@@ -403,6 +403,20 @@ export type TimelineFormat = "chain" | "blame" | "svg" | "trace";
 /** A start-up record (JSON text or object) rendered by the core, as `wireplan timeline` prints it; throws `PlanError` for a bad record. */
 export function renderTimeline(record: string | TimelineRecord, format?: TimelineFormat, options?: { name?: string; limits?: Limits }): string;
 
+/** What `inspect` found in a binary plan. */
+export interface Inspection {
+  /** Whether a cache would use it. */
+  readonly usable: boolean;
+  /** For a person: the header, then `usable: ...` or `refused: <why>`. */
+  readonly text: string;
+  /** For a tool: the header fields and the verdict, as JSON text. */
+  readonly json: string;
+  toString(): string;
+}
+
+/** Looks into a binary plan: its header and whether a cache would use it, or why not. */
+export function inspect(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: { fingerprint?: string; name?: string }): Inspection;
+
 /** What `explain` tells about one service. */
 export interface Explanation {
   id: string;
@@ -629,6 +643,13 @@ export class App {
   private constructor();
   readonly plan: Plan;
   /**
+   * The start-up record (the same shape as Python's `app.timeline()`): each
+   * singleton whose factory was called, its layer, start offset and
+   * duration in microseconds, outcome and what it waited for. Draw it with
+   * `renderTimeline`.
+   */
+  timeline(): TimelineRecord;
+  /**
    * The started singleton providing `key`; a `LookupError` when several
    * provide it, none does, or it is scoped or transient.
    */
@@ -702,6 +723,8 @@ export class LookupError extends RangeError {
 export class StartError extends Error {
   private constructor();
   readonly name: "StartError";
+  /** The start-up record up to the failure (see `App#timeline`). */
+  readonly timeline: TimelineRecord;
   /** The service whose factory failed. */
   readonly service: string;
   /** Where it was registered (`file:line[:column]`), or null. */
@@ -735,6 +758,8 @@ export class TimeoutError extends Error {
 /** `start()` was cancelled by its `signal`; what had started has been stopped. */
 export class AbortError extends Error {
   private constructor();
+  /** The start-up record up to the abort (see `App#timeline`). */
+  readonly timeline: TimelineRecord;
   readonly name: "AbortError";
   /** The signal's `reason`. */
   readonly cause: unknown;

@@ -594,6 +594,21 @@ export function renderTimeline(record, format = "chain", options) {
   return analysisResult(wasm().renderTimeline(name, text, format, coreOptions(options)));
 }
 
+/**
+ * Looks into a binary plan (a cache file's bytes): what its header says
+ * and whether a cache would use it, or why not, in the core's words (the
+ * text of `npx wireplan inspect`). With `fingerprint`, the plan must carry
+ * it, as a cache for given descriptors requires.
+ */
+export function inspect(bytes, options) {
+  const data = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  const name = options && options.name !== undefined ? String(options.name) : "<plan>";
+  const fp = options && options.fingerprint !== undefined ? String(options.fingerprint) : undefined;
+  const result = wasm().inspect(data, name, fp);
+  if (!result.ok) throw new PlanError(result);
+  return Object.freeze({ usable: result.usable, text: result.text, json: result.json, toString: () => result.text });
+}
+
 /** Checks descriptors: a `Report` of every problem; never throws for a bad graph. */
 export function check(descriptors, options) {
   let docs;

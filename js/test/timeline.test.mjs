@@ -2,7 +2,7 @@
 // shape as Python's, read and drawn by the core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Registry, StartError, AbortError } from "../src/index.js";
+import { Registry, StartError, AbortError, renderTimeline, inspect, plan } from "../src/index.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const FIELDS = ["id", "layer", "start_us", "duration_us", "outcome", "needs"];
@@ -62,4 +62,35 @@ test("an aborted start carries its record too", async () => {
   const err = await r.compile().start({ signal: controller.signal }).catch((e) => e);
   assert.ok(err instanceof AbortError);
   assert.deepEqual(err.timeline.services.map((s) => [s.id, s.outcome]), [["hung", "cancelled"]]);
+});
+
+test("the record is drawn by the core: the critical chain follows what each waited for", async () => {
+  const r = new Registry();
+  r.provide("config", [], () => ({}));
+  r.provide("db", ["config"], async () => { await sleep(10); return {}; });
+  r.provide("server", ["db"], () => ({}));
+  const app = await r.compile().start();
+  const chain = renderTimeline(app.timeline());
+  await app.stop();
+  const lines = chain.split("\n");
+  assert.ok(lines[0].startsWith("start-up took "), chain);
+  assert.match(lines[1], /^server @/);
+  assert.match(lines[2], /^└─db @/);
+  assert.match(lines[3], /^  └─config @/);
+});
+
+test("inspect says whether a cache would use a binary plan, and why not", () => {
+  const p = plan({ version: 1, services: [{ id: "config" }, { id: "db", deps: ["config"] }] });
+  const bytes = p.encode();
+  const ok = inspect(bytes, { name: "plan.wpl" });
+  assert.equal(ok.usable, true);
+  assert.match(ok.text, /^plan\.wpl: \d+ bytes\n/);
+  assert.match(String(ok), /\nusable: 2 services \(2 singletons in 2 layers\), profile none, roots none, 0 warnings\n$/);
+  const stale = inspect(bytes, { fingerprint: "0".repeat(32) });
+  assert.equal(stale.usable, false);
+  assert.match(stale.text, /refused: fingerprint /);
+  const damaged = new Uint8Array(bytes);
+  damaged[damaged.length - 1] ^= 1;
+  assert.equal(JSON.parse(inspect(damaged).json).verdict.reason, "checksum mismatch (the file is corrupt)");
+  assert.throws(() => inspect(bytes, { fingerprint: "nope" }), /not a fingerprint/);
 });

@@ -13,8 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+use wireplan::render::dialect::Dialect;
 use wireplan::render::{render_report, Style};
-use wireplan::{Document, Error, Fingerprint, Lifetime, Options, Plan, Report};
+use wireplan::{Document, Error, Fingerprint, Options, Plan, Report};
 
 /// One descriptor document as JS hands it over.
 #[derive(Deserialize)]
@@ -27,6 +28,16 @@ struct Doc {
 #[wasm_bindgen]
 pub struct PlanHandle {
     plan: Plan,
+    /// The core's runtime tables (`Plan::tables`), made once: JS copies
+    /// each array out in one call.
+    tables: wireplan::Tables,
+}
+
+impl PlanHandle {
+    fn new(plan: Plan) -> Self {
+        let tables = plan.tables();
+        PlanHandle { plan, tables }
+    }
 }
 
 #[wasm_bindgen]
@@ -56,87 +67,47 @@ impl PlanHandle {
 
     /// Number of singletons: they are `0..singletons`, in start-up order.
     pub fn singletons(&self) -> u32 {
-        self.plan.startup().end
+        self.tables.singletons
     }
 
     /// End (exclusive) of each start-up layer.
     pub fn layer_ends(&self) -> Vec<u32> {
-        self.plan.layers().map(|r| r.end).collect()
+        self.tables.layer_ends.clone()
     }
 
     /// Lifetime of each service: 0 singleton, 1 scoped, 2 transient.
     pub fn lifetimes(&self) -> Vec<u8> {
-        self.plan
-            .services()
-            .map(|s| match s.lifetime() {
-                Lifetime::Singleton => 0,
-                Lifetime::Scoped => 1,
-                Lifetime::Transient => 2,
-            })
-            .collect()
+        self.tables.lifetimes.clone()
     }
 
     /// Service `i`'s dependencies are `dep_start[i]..dep_start[i + 1]`.
     pub fn dep_start(&self) -> Vec<u32> {
-        let mut out = Vec::with_capacity(self.plan.len() + 1);
-        let mut at = 0u32;
-        out.push(0);
-        for s in self.plan.services() {
-            at = at.saturating_add(s.deps().len() as u32);
-            out.push(at);
-        }
-        out
+        self.tables.dep_start.clone()
     }
 
     /// Flags of each dependency: 1 optional, 2 many, 4 lazy.
     pub fn dep_flags(&self) -> Vec<u8> {
-        let flag = |b: &wireplan::Binding<'_>| {
-            u8::from(b.optional()) | (u8::from(b.many()) << 1) | (u8::from(b.lazy()) << 2)
-        };
-        self.plan
-            .services()
-            .flat_map(|s| s.deps().map(move |b| flag(&b)))
-            .collect()
+        self.tables.dep_flags.clone()
     }
 
     /// Dependency `d`'s providers are `providers[prov_start[d]..prov_start[d + 1]]`.
     pub fn prov_start(&self) -> Vec<u32> {
-        let mut out = vec![0u32];
-        let mut at = 0u32;
-        for s in self.plan.services() {
-            for b in s.deps() {
-                at = at.saturating_add(b.providers().len() as u32);
-                out.push(at);
-            }
-        }
-        out
+        self.tables.prov_start.clone()
     }
 
     /// Providers of every dependency, by service number.
     pub fn providers(&self) -> Vec<u32> {
-        self.plan
-            .services()
-            .flat_map(|s| s.deps().flat_map(|b| b.providers().iter().copied()))
-            .collect()
+        self.tables.providers.clone()
     }
 
     /// Service `i`'s recipe is `recipes[recipe_start[i]..recipe_start[i + 1]]`.
     pub fn recipe_start(&self) -> Vec<u32> {
-        let mut out = vec![0u32];
-        let mut at = 0u32;
-        for s in self.plan.services() {
-            at = at.saturating_add(s.recipe().len() as u32);
-            out.push(at);
-        }
-        out
+        self.tables.recipe_start.clone()
     }
 
     /// Every recipe, concatenated.
     pub fn recipes(&self) -> Vec<u32> {
-        self.plan
-            .services()
-            .flat_map(|s| s.recipe().iter().copied())
-            .collect()
+        self.tables.recipes.clone()
     }
 
     /// The profile planned for.
@@ -187,6 +158,13 @@ fn report_value(report: &Report, ok: bool) -> JsValue {
 
 /// As [`report_value`], with the text in ANSI colors when `color` (for a terminal).
 fn colored_report_value(report: &Report, ok: bool, color: bool) -> JsValue {
+    // Help in the words of the JS API (`{key, lazy: true}`, `replaces: [...]`).
+    words_value(&report.in_dialect(Dialect::Js), ok, color)
+}
+
+/// As [`colored_report_value`], the help in the descriptor format's words:
+/// an analysis's report, byte for byte the command line's.
+fn words_value(report: &Report, ok: bool, color: bool) -> JsValue {
     let text = if color {
         render_report(report, &Style::colored())
     } else {
@@ -261,7 +239,7 @@ pub fn plan(documents: JsValue, options: JsValue) -> JsValue {
         Ok(plan) => {
             let out = js_sys::Object::new();
             set(&out, "ok", &JsValue::TRUE);
-            set(&out, "plan", &JsValue::from(PlanHandle { plan }));
+            set(&out, "plan", &JsValue::from(PlanHandle::new(plan)));
             out.into()
         }
         Err(report) => report_value(&report, false),
@@ -321,7 +299,7 @@ pub fn decode(bytes: &[u8], expected: Option<String>) -> JsValue {
         Ok(plan) => {
             let out = js_sys::Object::new();
             set(&out, "ok", &JsValue::TRUE);
-            set(&out, "plan", &JsValue::from(PlanHandle { plan }));
+            set(&out, "plan", &JsValue::from(PlanHandle::new(plan)));
             out.into()
         }
         Err(error) => report_value(&Report::from(error), false),
@@ -375,7 +353,7 @@ fn unknown_value(u: &wireplan::explain::Unknown) -> JsValue {
 pub fn analyze(documents: JsValue, options: JsValue) -> JsValue {
     match analyzed(documents, options) {
         Ok(analysis) => {
-            let out = report_value(analysis.report(), true);
+            let out = words_value(analysis.report(), true, false);
             set(
                 &js_sys::Object::from(out.clone()),
                 "valid",
@@ -467,6 +445,28 @@ pub fn diff(
 /// `render::timeline`: `format` `chain`, `blame`, `svg` or `trace`.
 /// `{ok: true, text}`, or the tagged failure for a record that cannot be
 /// read, with the JSON place of what is wrong.
+/// A binary plan's header and verdict (`wireplan::inspect`): `{usable,
+/// text, json}`, `name` being the file's; with `fingerprint`, the plan
+/// must carry it, as a cache for given descriptors requires.
+#[wasm_bindgen]
+pub fn inspect(bytes: &[u8], name: &str, fingerprint: Option<String>) -> JsValue {
+    let expected = match fingerprint.as_deref().map(Fingerprint::from_hex) {
+        Some(None) => {
+            let message = format!("`{}` is not a fingerprint (32 hex digits)", wireplan::escape(fingerprint.as_deref().unwrap_or("")));
+            return report_value(&Report::from(Error::Options { message }), false);
+        }
+        Some(Some(f)) => Some(f),
+        None => None,
+    };
+    let found = wireplan::inspect(bytes, expected);
+    let out = js_sys::Object::new();
+    set(&out, "ok", &JsValue::TRUE);
+    set(&out, "usable", &JsValue::from_bool(found.usable()));
+    set(&out, "text", &JsValue::from_str(&found.human(name)));
+    set(&out, "json", &JsValue::from_str(&found.json()));
+    out.into()
+}
+
 #[wasm_bindgen(js_name = renderTimeline)]
 pub fn render_timeline(name: &str, text: &str, format: &str, options: JsValue) -> JsValue {
     let options = match read_options(options) {
