@@ -81,7 +81,14 @@ fn check_plan(docs: &[Document<'_>], options: &Options) -> Result<Plan, Report> 
 /// Every query of a plan, on a few of its services: none may panic.
 fn use_plan(plan: &Plan) {
     let n = plan.len() as u32;
-    let _ = (plan.startup(), plan.shutdown().count(), plan.shutdown_layers().count(), plan.unused().count(), plan.profile(), plan.roots().count());
+    let _ = (
+        plan.startup(),
+        plan.shutdown().count(),
+        plan.shutdown_layers().count(),
+        plan.unused().count(),
+        plan.profile(),
+        plan.roots().count(),
+    );
     for layer in plan.layers() {
         assert!(layer.start < layer.end && layer.end <= n, "a layer out of range");
     }

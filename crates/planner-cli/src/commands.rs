@@ -4,13 +4,13 @@ use wireplan::render::{self, picture, Style};
 use wireplan::{Analysis, Options, Report};
 
 use crate::args::{
-    CheckArgs, ColorChoice, Command, DiffArgs, ExplainArgs, GraphArgs, GraphFormat, InputArgs, PlanArgs, PlanFormat,
-    ReportFormat, TextFormat, TimelineArgs, TimelineFormat, InspectArgs,
+    CheckArgs, ColorChoice, Command, DiffArgs, ExplainArgs, GraphArgs, GraphFormat, InputArgs, InspectArgs, PlanArgs, PlanFormat,
+    ReportFormat, TextFormat, TimelineArgs, TimelineFormat,
 };
 use crate::failure::{Failure, INVALID, OK, UNUSABLE};
 use crate::input::{self, Source};
-use crate::sink::{self, Stream};
 use crate::output;
+use crate::sink::{self, Stream};
 
 /// Runs one command and gives its exit code.
 ///
@@ -40,11 +40,7 @@ fn print_report(report: &Report, format: ReportFormat, color: ColorChoice, strea
 }
 
 /// The core's verdict, with places in converted YAML/TOML files made honest.
-fn plan_sources(
-    sources: &[Source],
-    descriptors: &wireplan::Descriptors<'_>,
-    options: &Options,
-) -> Result<wireplan::Plan, Report> {
+fn plan_sources(sources: &[Source], descriptors: &wireplan::Descriptors<'_>, options: &Options) -> Result<wireplan::Plan, Report> {
     wireplan::plan(descriptors, options).map_err(|mut report| {
         input::place_converted(&mut report, sources);
         report
@@ -153,7 +149,11 @@ fn analyze_sources(sources: &[Source], opts: &Options) -> Result<Result<Analysis
 
 /// Exit code of a command that printed something about a graph.
 fn verdict(analysis: &Analysis) -> u8 {
-    if analysis.is_valid() { OK } else { INVALID }
+    if analysis.is_valid() {
+        OK
+    } else {
+        INVALID
+    }
 }
 
 fn graph(a: &GraphArgs) -> Result<u8, Failure> {
@@ -197,7 +197,11 @@ fn explain_cmd(a: &ExplainArgs) -> Result<u8, Failure> {
 }
 
 fn style(color: ColorChoice, stream: Stream) -> Style {
-    if sink::color(color, stream) { Style::colored() } else { Style::plain() }
+    if sink::color(color, stream) {
+        Style::colored()
+    } else {
+        Style::plain()
+    }
 }
 
 fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
@@ -205,9 +209,7 @@ fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
     let read_one = |name: &String| -> Result<Result<Source, u8>, Failure> {
         match input::read(name) {
             Ok(s) => Ok(Ok(s)),
-            Err(Failure::Parse(report)) => {
-                print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE).map(Err)
-            }
+            Err(Failure::Parse(report)) => print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE).map(Err),
             Err(f) => Err(f),
         }
     };
@@ -222,9 +224,7 @@ fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
     let (old, new) = match (analyze_sources(&old_src, &opts), analyze_sources(&new_src, &opts)) {
         (Ok(Ok(o)), Ok(Ok(n))) => (o, n),
         (Ok(Err(code)), _) | (_, Ok(Err(code))) => return Ok(code),
-        (Err(report), _) | (_, Err(report)) => {
-            return print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE)
-        }
+        (Err(report), _) | (_, Err(report)) => return print_report(&report, ReportFormat::Human, a.color, Stream::Stderr, UNUSABLE),
     };
     let changes = wireplan::diff(&old, &new);
     let text = match a.format {
@@ -238,8 +238,8 @@ fn diff_cmd(a: &DiffArgs) -> Result<u8, Failure> {
 
 fn timeline(a: &TimelineArgs) -> Result<u8, Failure> {
     let source = input::read_text(&a.record)?;
-    let record = wireplan::Timeline::parse(&source.name, &source.text, &wireplan::Limits::default())
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let record =
+        wireplan::Timeline::parse(&source.name, &source.text, &wireplan::Limits::default()).map_err(|e| Failure::Usage(e.to_string()))?;
     let text = match a.format {
         TimelineFormat::Chain => render::timeline::critical_chain(&record),
         TimelineFormat::Blame => render::timeline::blame(&record),

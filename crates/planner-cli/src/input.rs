@@ -253,20 +253,12 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn syntax_error(name: &str, line: usize, column: usize, message: String) -> Failure {
-    Failure::Parse(Report::from(Error::Syntax {
-        document: name.to_owned(),
-        path: "(document)".to_owned(),
-        line,
-        column,
-        message,
-    }))
+    Failure::Parse(Report::from(Error::Syntax { document: name.to_owned(), path: "(document)".to_owned(), line, column, message }))
 }
 
 fn yaml_to_json(name: &str, text: &str, max: usize) -> Result<String, Failure> {
     yaml::to_json(text, max).map_err(|fault| match fault {
-        yaml::Fault::Syntax { line, column, message } => {
-            syntax_error(name, line, column, format!("malformed YAML: {message}"))
-        }
+        yaml::Fault::Syntax { line, column, message } => syntax_error(name, line, column, format!("malformed YAML: {message}")),
         yaml::Fault::Limit { line, column, what, limit, found } => {
             let help = (what == yaml::what::ALIASES)
                 .then_some("aliases may add at most the size of the file itself (1 MiB for a smaller file); write the repeated values out");

@@ -96,4 +96,3 @@ fn report_failure(failure: Failure) -> u8 {
     let _ = sink::write(Stream::Stderr, line.as_bytes());
     UNUSABLE
 }
-

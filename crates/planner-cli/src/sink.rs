@@ -72,13 +72,10 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         })
         .unwrap_or_else(|| Err(std::io::Error::from(ErrorKind::AlreadyExists)))
         .map_err(|e| fail(&e))?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            std::fs::rename(&tmp, path)
-        });
+    let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| {
+        drop(file);
+        std::fs::rename(&tmp, path)
+    });
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(fail(&e));

@@ -120,12 +120,7 @@ fn skip_string(bytes: &[u8], i: usize) -> usize {
 /// # Errors
 /// A [`Fault`] with the byte offset of the first problem.
 pub fn to_json(text: &str, max_bytes: usize) -> Result<String, Fault> {
-    count_values(text, MAX_VALUES).map_err(|(offset, found)| Fault::Limit {
-        offset,
-        what: VALUES,
-        limit: MAX_VALUES,
-        found,
-    })?;
+    count_values(text, MAX_VALUES).map_err(|(offset, found)| Fault::Limit { offset, what: VALUES, limit: MAX_VALUES, found })?;
     let syntax = |e: toml::de::Error| Fault::Syntax {
         offset: e.span().map(|s| s.start),
         message: e.message().lines().next().unwrap_or("").trim().to_owned(),
@@ -137,12 +132,9 @@ pub fn to_json(text: &str, max_bytes: usize) -> Result<String, Fault> {
     match de.deserialize_any(seed) {
         Ok(()) => Ok(out),
         Err(e) => match over.get() {
-            Some(found) => Err(Fault::Limit {
-                offset: e.span().map_or(0, |s| s.start),
-                what: super::yaml::what::INPUT_BYTES,
-                limit: max_bytes,
-                found,
-            }),
+            Some(found) => {
+                Err(Fault::Limit { offset: e.span().map_or(0, |s| s.start), what: super::yaml::what::INPUT_BYTES, limit: max_bytes, found })
+            }
             None => Err(syntax(e)),
         },
     }
@@ -299,7 +291,8 @@ mod tests {
 
     #[test]
     fn converts_tables_arrays_and_dates() {
-        let text = "version = 1\n[[services]]\nid = \"a\"\ndeps = [\"b\", 'c']\nat = 1979-05-27T07:32:00Z\n[[services]]\nid = \"b\"\nmeta = {}\n";
+        let text =
+            "version = 1\n[[services]]\nid = \"a\"\ndeps = [\"b\", 'c']\nat = 1979-05-27T07:32:00Z\n[[services]]\nid = \"b\"\nmeta = {}\n";
         assert_eq!(
             to_json(text, 1 << 20).unwrap(),
             r#"{"services":[{"at":"1979-05-27T07:32:00Z","deps":["b","c"],"id":"a"},{"id":"b","meta":{}}],"version":1}"#
@@ -326,10 +319,7 @@ mod tests {
         let text = "version = 1\n[[services]]\nid = \"a\"\n[[services]]\nid = \"b\"\ndeps = [\"x\", { key = \"y\" }]\n";
         let at = |needle: &str| text.find(needle);
         let paths = ["services[1].id", "services[1].deps[1].key", "services[0].id", "services[2]", ""];
-        assert_eq!(
-            places(text, &paths),
-            vec![at("\"b\""), at("\"y\""), at("\"a\""), None, None]
-        );
+        assert_eq!(places(text, &paths), vec![at("\"b\""), at("\"y\""), at("\"a\""), None, None]);
     }
 
     #[test]

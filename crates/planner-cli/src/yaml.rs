@@ -83,7 +83,10 @@ enum Kind {
     Seq,
     /// A mapping, its keys so far (as JSON string text), and whether the
     /// next event is a key.
-    Map { keys: HashSet<Box<str>>, want_key: bool },
+    Map {
+        keys: HashSet<Box<str>>,
+        want_key: bool,
+    },
 }
 
 /// What an anchor stands for: a range of the output and its depth.
@@ -287,13 +290,7 @@ impl Writer {
         let len = a.end - a.start;
         self.alias_bytes = self.alias_bytes.saturating_add(len);
         if self.alias_bytes > self.alias_budget {
-            return Err(Fault::Limit {
-                line,
-                column,
-                what: what::ALIASES,
-                limit: self.alias_budget,
-                found: self.alias_bytes,
-            });
+            return Err(Fault::Limit { line, column, what: what::ALIASES, limit: self.alias_budget, found: self.alias_bytes });
         }
         if self.out.len().saturating_add(len) > self.max_bytes {
             return Err(Fault::Limit {
@@ -369,10 +366,7 @@ pub fn places(text: &str, paths: &[&str]) -> Vec<Option<(usize, usize)>> {
     let mut open: Vec<(bool, usize, Option<String>)> = Vec::new();
     let mut parser = Parser::new_from_str(text);
     while let Some(Ok((event, span))) = parser.next_event() {
-        let starts_value = matches!(
-            event,
-            Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..)
-        );
+        let starts_value = matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..));
         if starts_value {
             // A scalar where a mapping wants its key is the key, not a value.
             if let Some((false, _, key @ None)) = open.last_mut() {
@@ -431,8 +425,9 @@ fn plain(s: &str) -> Option<String> {
         "" | "~" | "null" | "Null" | "NULL" => return Some("null".to_owned()),
         "true" | "True" | "TRUE" => return Some("true".to_owned()),
         "false" | "False" | "FALSE" => return Some("false".to_owned()),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN"
-        | ".NAN" => return Some("null".to_owned()),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN" => {
+            return Some("null".to_owned())
+        }
         _ => {}
     }
     if let Some(hex) = s.strip_prefix("0x") {
@@ -514,8 +509,10 @@ mod tests {
 
     #[test]
     fn core_schema_scalars() {
-        assert_eq!(json("[a, '1', 1, -2, 0x1f, 0o17, 1.5, 1e3, .5, true, False, ~, null, .inf, 1_000]"),
-            r#"["a","1",1,-2,31,15,1.5,1000.0,0.5,true,false,null,null,null,"1_000"]"#);
+        assert_eq!(
+            json("[a, '1', 1, -2, 0x1f, 0o17, 1.5, 1e3, .5, true, False, ~, null, .inf, 1_000]"),
+            r#"["a","1",1,-2,31,15,1.5,1000.0,0.5,true,false,null,null,null,"1_000"]"#
+        );
         assert_eq!(json("!!str 12"), r#""12""#);
         assert_eq!(json(""), "null");
     }
@@ -581,17 +578,11 @@ mod tests {
     fn places_turn_json_paths_into_yaml_lines() {
         let text = "version: 1\nservices:\n  - id: a\n  - id: b\n    deps:\n      - x\n      - {key: y, lazy: true}\n    colour: red\n";
         let paths = ["services[1]", "services[1].deps[1].key", "services[1].colour", "services[0].id", "services[9]", "(document)"];
-        assert_eq!(
-            places(text, &paths),
-            vec![Some((4, 5)), Some((7, 15)), Some((8, 13)), Some((3, 9)), None, None]
-        );
+        assert_eq!(places(text, &paths), vec![Some((4, 5)), Some((7, 15)), Some((8, 13)), Some((3, 9)), None, None]);
     }
 
     #[test]
     fn output_is_held_to_the_byte_limit() {
-        assert!(matches!(
-            to_json("[aaaa, bbbb, cccc]", 10),
-            Err(Fault::Limit { what: what::INPUT_BYTES, limit: 10, .. })
-        ));
+        assert!(matches!(to_json("[aaaa, bbbb, cccc]", 10), Err(Fault::Limit { what: what::INPUT_BYTES, limit: 10, .. })));
     }
 }

@@ -403,7 +403,11 @@ fn inspect_says_why_a_plan_would_be_refused() {
     assert_eq!(code(&fx(&["plan", "app.json", "--format", "binary", "-o", wpl.to_str().unwrap()])), 0);
     let ok = fx(&["inspect", wpl.to_str().unwrap()]);
     assert_eq!(code(&ok), 0);
-    assert!(stdout(&ok).contains("\nusable: 7 services (6 singletons in 5 layers), profile none, roots none, 0 warnings\n"), "{}", stdout(&ok));
+    assert!(
+        stdout(&ok).contains("\nusable: 7 services (6 singletons in 5 layers), profile none, roots none, 0 warnings\n"),
+        "{}",
+        stdout(&ok)
+    );
     let stale = fx(&["inspect", wpl.to_str().unwrap(), "--fingerprint", "00000000000000000000000000000000"]);
     assert_eq!(code(&stale), 1);
     assert!(stdout(&stale).contains("refused: fingerprint "), "{}", stdout(&stale));

@@ -7,14 +7,14 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../src/yaml.rs"]
-#[allow(dead_code)]
-mod yaml;
+#[path = "../../../fuzz/src/formats.rs"]
+mod formats;
 #[path = "../src/toml_doc.rs"]
 #[allow(dead_code)]
 mod toml_doc;
-#[path = "../../../fuzz/src/formats.rs"]
-mod formats;
+#[path = "../src/yaml.rs"]
+#[allow(dead_code)]
+mod yaml;
 
 use std::path::Path;
 
@@ -113,6 +113,7 @@ fn toml_reader_keeps_its_promises() {
         b"a = \"\"\"x\"\"\"\"\"\nb = '''y'''\nc = 1979-05-27T07:32:00Z\nd = inf\n[t.u]\nv = {w = 1}\n".to_vec(),
         b"[[s]]\nid = 'a'\n[[s]]\nid = 'b'\n".to_vec(),
     ]);
-    let tokens = ["[", "]", "[[", "]]", "{", "}", " = ", ",", "\n", "\"", "'''", "\"\"\"", "#", ".", "1979-05-27", "nan", "0x1F", "\\u202e"];
+    let tokens =
+        ["[", "]", "[[", "]]", "{", "}", " = ", ",", "\n", "\"", "'''", "\"\"\"", "#", ".", "1979-05-27", "nan", "0x1F", "\\u202e"];
     run(&seeds, &tokens, formats::toml, 20_000);
 }

@@ -322,13 +322,7 @@ fn a_closed_stdout_keeps_the_graphs_exit_code() {
     let dir = scratch("hostile-epipe");
     std::fs::write(dir.join("broken.json"), r#"{"version": 1, "services": [{"id": "a", "deps": ["b"]}]}"#).unwrap();
     for args in [["check", "broken.json"], ["graph", "broken.json"]] {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .current_dir(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = Command::new(BIN).args(args).current_dir(&dir).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         assert_no_panic(&out);

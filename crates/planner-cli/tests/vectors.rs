@@ -94,9 +94,7 @@ fn every_vector_in_every_format() {
                 let binary = run_case(case, &["plan", "--format", "binary"]);
                 assert_eq!(binary.stdout, wpl, "{}: binary plan", case.path);
             }
-            let warnings = serde_json::from_str::<serde_json::Value>(&expected).unwrap()["warnings"]
-                .as_array()
-                .map_or(0, Vec::len);
+            let warnings = serde_json::from_str::<serde_json::Value>(&expected).unwrap()["warnings"].as_array().map_or(0, Vec::len);
             let strict = run_case(case, &["check", "--deny-warnings"]);
             assert_eq!(code(&strict), i32::from(warnings > 0), "{}: --deny-warnings", case.path);
         } else {

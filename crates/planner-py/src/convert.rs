@@ -22,29 +22,19 @@ pub(crate) fn options(
 ) -> PyResult<Options> {
     let limits = match limits {
         None => wireplan::Limits::default(),
-        Some(map) => serde_json::to_value(map)
-            .and_then(serde_json::from_value)
-            .map_err(|e| PyValueError::new_err(format!("invalid limits: {e}")))?,
+        Some(map) => {
+            serde_json::to_value(map).and_then(serde_json::from_value).map_err(|e| PyValueError::new_err(format!("invalid limits: {e}")))?
+        }
     };
-    Ok(Options {
-        profile,
-        roots: roots.unwrap_or_default(),
-        limits,
-    })
+    Ok(Options { profile, roots: roots.unwrap_or_default(), limits })
 }
 
 fn documents(docs: &[(String, String)]) -> Vec<Document<'_>> {
-    docs.iter()
-        .map(|(name, text)| Document { name, text })
-        .collect()
+    docs.iter().map(|(name, text)| Document { name, text }).collect()
 }
 
 pub(crate) fn parse_fingerprint(text: &str) -> PyResult<Fingerprint> {
-    Fingerprint::from_hex(text).ok_or_else(|| {
-        PyValueError::new_err(format!(
-            "invalid fingerprint `{text}`: expected 32 hex digits"
-        ))
-    })
+    Fingerprint::from_hex(text).ok_or_else(|| PyValueError::new_err(format!("invalid fingerprint `{text}`: expected 32 hex digits")))
 }
 
 /// Parses and plans descriptor documents, merged in order.
@@ -85,19 +75,13 @@ pub(crate) fn check(
 ) -> PyResult<(String, String)> {
     let options = options(profile, roots, limits)?;
     // Parsed under the caller's limits, as `plan` parses.
-    let report = py.detach(|| {
-        match wireplan::Descriptors::parse_all_with(&self::documents(&documents), &options.limits) {
-            Ok(descriptors) => wireplan::check(&descriptors, &options),
-            Err(error) => Report::from(error),
-        }
+    let report = py.detach(|| match wireplan::Descriptors::parse_all_with(&self::documents(&documents), &options.limits) {
+        Ok(descriptors) => wireplan::check(&descriptors, &options),
+        Err(error) => Report::from(error),
     });
     // Help in the words of the Python API, as `PlanError` says it.
     let report = report.in_dialect(wireplan::render::dialect::Dialect::Python);
-    let text = if github {
-        wireplan::render::github::render(&report)
-    } else {
-        report.render()
-    };
+    let text = if github { wireplan::render::github::render(&report) } else { report.render() };
     Ok((report.to_json(), text))
 }
 
@@ -205,9 +189,7 @@ pub(crate) fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64
 /// The fingerprint in a binary plan's header, without decoding the plan.
 #[pyfunction]
 pub(crate) fn peek_fingerprint(py: Python<'_>, data: &[u8]) -> PyResult<String> {
-    Plan::peek_fingerprint(data)
-        .map(|f| f.to_string())
-        .map_err(|e| core_error(py, e))
+    Plan::peek_fingerprint(data).map(|f| f.to_string()).map_err(|e| core_error(py, e))
 }
 
 /// A validated plan, owned by Rust. Python reads it through the runtime
@@ -222,10 +204,7 @@ impl PyPlan {
         if (index as usize) < self.inner.len() {
             Ok(index)
         } else {
-            Err(PyIndexError::new_err(format!(
-                "service number {index} is not in the plan ({} services)",
-                self.inner.len()
-            )))
+            Err(PyIndexError::new_err(format!("service number {index} is not in the plan ({} services)", self.inner.len())))
         }
     }
 }
@@ -244,9 +223,7 @@ impl PyPlan {
     fn decode(py: Python<'_>, data: &[u8], expected: Option<&str>) -> PyResult<Self> {
         let expected = expected.map(parse_fingerprint).transpose()?;
         let result = py.detach(|| Plan::decode(data, expected));
-        result
-            .map(|inner| PyPlan { inner })
-            .map_err(|e| core_error(py, e))
+        result.map(|inner| PyPlan { inner }).map_err(|e| core_error(py, e))
     }
 
     /// The binary form, for the disk cache.
@@ -335,19 +312,12 @@ impl PyPlan {
     /// for only when an error names the service.
     fn source(&self, index: u32) -> PyResult<Option<(&str, Option<u32>)>> {
         let index = self.check_index(index)?;
-        Ok(self
-            .inner
-            .service(index)
-            .and_then(|s| s.source())
-            .map(|src| (src.file, src.line)))
+        Ok(self.inner.service(index).and_then(|s| s.source()).map(|src| (src.file, src.line)))
     }
 
     /// Warnings found while planning, as a report JSON.
     fn warnings_json(&self) -> String {
-        Report {
-            diagnostics: self.inner.warnings().to_vec(),
-        }
-        .to_json()
+        Report { diagnostics: self.inner.warnings().to_vec() }.to_json()
     }
 
     /// The number of a service, by id.
@@ -367,16 +337,10 @@ impl PyPlan {
 
     /// One shortest chain of non-lazy dependencies from `source` to `target`.
     fn path(&self, source: u32, target: u32) -> PyResult<Option<Vec<u32>>> {
-        Ok(self
-            .inner
-            .path(self.check_index(source)?, self.check_index(target)?))
+        Ok(self.inner.path(self.check_index(source)?, self.check_index(target)?))
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<wireplan._core.Plan {} services, fingerprint {}>",
-            self.inner.len(),
-            self.inner.fingerprint()
-        )
+        format!("<wireplan._core.Plan {} services, fingerprint {}>", self.inner.len(), self.inner.fingerprint())
     }
 }

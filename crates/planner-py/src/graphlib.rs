@@ -90,14 +90,7 @@ type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 
 /// What `_getstate` returns: nodes, predecessor counts, flattened edges,
 /// the ready list (None before `prepare`), passed-out and finished counts.
-type SortState<'py> = (
-    Vec<Bound<'py, PyAny>>,
-    Vec<i64>,
-    Vec<u32>,
-    Option<Vec<u32>>,
-    usize,
-    usize,
-);
+type SortState<'py> = (Vec<Bound<'py, PyAny>>, Vec<i64>, Vec<u32>, Option<Vec<u32>>, usize, usize);
 
 /// Position-based incremental topological sorter (CPython `graphlib`
 /// semantics); the base class of `wireplan.graphlib.TopologicalSorter`.
@@ -171,19 +164,12 @@ impl GraphlibSorter {
     fn find_hashed(&self, node: &Bound<'_, PyAny>, hash: isize) -> PyResult<Option<u32>> {
         let mut at = self.by_hash.get(&hash).map_or(NO_NEXT, |&(head, _)| head);
         while at != NO_NEXT {
-            let stored = self
-                .nodes
-                .get(at as usize)
-                .ok_or_else(|| internal("position"))?;
+            let stored = self.nodes.get(at as usize).ok_or_else(|| internal("position"))?;
             // As a dict: identity first, then `stored == node`.
             if stored.as_ptr() == node.as_ptr() || stored.bind(node.py()).eq(node)? {
                 return Ok(Some(at));
             }
-            at = self
-                .next_same_hash
-                .get(at as usize)
-                .copied()
-                .unwrap_or(NO_NEXT);
+            at = self.next_same_hash.get(at as usize).copied().unwrap_or(NO_NEXT);
         }
         Ok(None)
     }
@@ -236,18 +222,11 @@ impl GraphlibSorter {
         let hash = node.hash()?;
         let mut at = self.by_hash.get(&hash).map_or(NO_NEXT, |&(head, _)| head);
         while at != NO_NEXT {
-            let stored = self
-                .nodes
-                .get(at as usize)
-                .ok_or_else(|| internal("position"))?;
+            let stored = self.nodes.get(at as usize).ok_or_else(|| internal("position"))?;
             if !is_plain(stored.bind(node.py())) {
                 return Ok(None);
             }
-            at = self
-                .next_same_hash
-                .get(at as usize)
-                .copied()
-                .unwrap_or(NO_NEXT);
+            at = self.next_same_hash.get(at as usize).copied().unwrap_or(NO_NEXT);
         }
         self.intern(node).map(Some)
     }
@@ -259,9 +238,7 @@ impl GraphlibSorter {
     /// run code, what is left of the list is copied first.
     fn add_list(&mut self, node: &Bound<'_, PyAny>, preds: &Bound<'_, PyList>) -> PyResult<()> {
         if self.ready.is_some() {
-            return Err(PyValueError::new_err(
-                "Nodes cannot be added after a call to prepare()",
-            ));
+            return Err(PyValueError::new_err("Nodes cannot be added after a call to prepare()"));
         }
         let Some(n) = self.intern_quiet(node)? else {
             return self.add_tuple(node, &preds.to_tuple());
@@ -295,9 +272,7 @@ impl GraphlibSorter {
     /// Mirrors CPython's partial effects when hashing fails half-way.
     fn add_tuple(&mut self, node: &Bound<'_, PyAny>, preds: &Bound<'_, PyTuple>) -> PyResult<()> {
         if self.ready.is_some() {
-            return Err(PyValueError::new_err(
-                "Nodes cannot be added after a call to prepare()",
-            ));
+            return Err(PyValueError::new_err("Nodes cannot be added after a call to prepare()"));
         }
         let n = self.intern(node)?;
         let count = i64::try_from(preds.len()).map_err(|_| internal("predecessor count"))?;
@@ -406,25 +381,13 @@ impl GraphlibSorter {
     /// `done` for one node already resolved to its position. Messages show
     /// `given` (the argument, as CPython does: `True` for a node added as `1`),
     /// or the stored node.
-    fn done_one(
-        &mut self,
-        py: Python<'_>,
-        pos: u32,
-        given: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        let stat = self
-            .npred
-            .get(pos as usize)
-            .copied()
-            .ok_or_else(|| internal("position"))?;
+    fn done_one(&mut self, py: Python<'_>, pos: u32, given: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let stat = self.npred.get(pos as usize).copied().ok_or_else(|| internal("position"))?;
         if stat != NODE_OUT {
             let repr = match given {
                 Some(node) => node.repr()?,
                 None => {
-                    let node = self
-                        .nodes
-                        .get(pos as usize)
-                        .ok_or_else(|| internal("position"))?;
+                    let node = self.nodes.get(pos as usize).ok_or_else(|| internal("position"))?;
                     node.bind(py).repr()?
                 }
             };
@@ -456,17 +419,10 @@ impl GraphlibSorter {
         Ok(())
     }
 
-    fn nodes_tuple<'py>(
-        &self,
-        py: Python<'py>,
-        positions: &[u32],
-    ) -> PyResult<Bound<'py, PyTuple>> {
+    fn nodes_tuple<'py>(&self, py: Python<'py>, positions: &[u32]) -> PyResult<Bound<'py, PyTuple>> {
         let mut objs = Vec::with_capacity(positions.len());
         for &i in positions {
-            let node = self
-                .nodes
-                .get(i as usize)
-                .ok_or_else(|| internal("position"))?;
+            let node = self.nodes.get(i as usize).ok_or_else(|| internal("position"))?;
             objs.push(node.bind(py).clone());
         }
         PyTuple::new(py, objs)
@@ -566,11 +522,7 @@ fn cycle_groups(start: &[usize], succ: &[u32]) -> Vec<CycleGroup> {
         let mut enter = Some(root);
         loop {
             if let Some(v) = enter.take() {
-                if let (Some(i), Some(l), Some(o)) = (
-                    index.get_mut(v as usize),
-                    low.get_mut(v as usize),
-                    on_stack.get_mut(v as usize),
-                ) {
+                if let (Some(i), Some(l), Some(o)) = (index.get_mut(v as usize), low.get_mut(v as usize), on_stack.get_mut(v as usize)) {
                     (*i, *l, *o) = (counter, counter, true);
                 }
                 counter += 1;
@@ -634,10 +586,7 @@ fn cycle_groups(start: &[usize], succ: &[u32]) -> Vec<CycleGroup> {
         };
         if *s == UNSEEN {
             *s = groups.len() as u32;
-            groups.push(CycleGroup {
-                members: Vec::new(),
-                cycle: Vec::new(),
-            });
+            groups.push(CycleGroup { members: Vec::new(), cycle: Vec::new() });
         }
         if let Some(g) = groups.get_mut(*s as usize) {
             g.members.push(p);
@@ -706,14 +655,8 @@ fn star_args<'py>(preds: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
         Err(err) => {
             let py = preds.py();
             let ty = preds.get_type();
-            if err.is_instance_of::<PyTypeError>(py)
-                && !ty.hasattr("__iter__")?
-                && !ty.hasattr("__getitem__")?
-            {
-                return Err(PyTypeError::new_err(format!(
-                    "Value after * must be an iterable, not {}",
-                    ty.name()?
-                )));
+            if err.is_instance_of::<PyTypeError>(py) && !ty.hasattr("__iter__")? && !ty.hasattr("__getitem__")? {
+                return Err(PyTypeError::new_err(format!("Value after * must be an iterable, not {}", ty.name()?)));
             }
             return Err(err);
         }
@@ -784,13 +727,7 @@ impl GraphlibSorter {
             return Err(PyValueError::new_err("cannot prepare() more than once"));
         }
         self.build_successors();
-        let ready: Vec<u32> = self
-            .npred
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c == 0)
-            .map(|(i, _)| i as u32)
-            .collect();
+        let ready: Vec<u32> = self.npred.iter().enumerate().filter(|(_, &c)| c == 0).map(|(i, _)| i as u32).collect();
         // INVARIANT: `ready` is set before looking for cycles, as in CPython,
         // so callers that catch CycleError can still drain what is ready.
         self.ready = Some(ready);
@@ -799,10 +736,7 @@ impl GraphlibSorter {
             Some(cycle) => {
                 let mut objs = Vec::with_capacity(cycle.len());
                 for i in cycle {
-                    let node = self
-                        .nodes
-                        .get(i as usize)
-                        .ok_or_else(|| internal("position"))?;
+                    let node = self.nodes.get(i as usize).ok_or_else(|| internal("position"))?;
                     objs.push(node.bind(py).clone());
                 }
                 Ok(Some(PyList::new(py, objs)?))
@@ -852,10 +786,7 @@ impl GraphlibSorter {
         for node in nodes.iter() {
             let Some(pos) = self.find(&node)? else {
                 let repr = node.repr()?;
-                return Err(PyValueError::new_err(format!(
-                    "node {} was not added using add()",
-                    repr.to_string_lossy()
-                )));
+                return Err(PyValueError::new_err(format!("node {} was not added using add()", repr.to_string_lossy())));
             };
             self.done_one(py, pos, Some(&node))?;
         }
@@ -864,10 +795,7 @@ impl GraphlibSorter {
 
     /// One step of `static_order` after `prepare`: `done(*previous_group)`,
     /// then `get_ready()` if still active, else None.
-    fn _static_order_step<'py>(
-        &mut self,
-        py: Python<'py>,
-    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    fn _static_order_step<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let previous = std::mem::take(&mut self.group);
         for pos in previous {
             self.done_one(py, pos, None)?;
@@ -910,10 +838,7 @@ impl GraphlibSorter {
     /// # Complexity
     /// O(V + E) (see [`cycle_groups`]), plus building the successor table
     /// (O(V + E)) when called before `prepare`.
-    fn _cycle_groups<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    fn _cycle_groups<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let groups = if self.ready.is_some() {
             cycle_groups(&self.succ_start, &self.succ)
         } else {
@@ -987,15 +912,7 @@ impl GraphlibSorter {
             }
         }
         fresh.npred = npred;
-        fresh.edges = edges
-            .chunks_exact(2)
-            .map(|c| {
-                (
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                )
-            })
-            .collect();
+        fresh.edges = edges.chunks_exact(2).map(|c| (c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0))).collect();
         if ready.is_some() {
             fresh.build_successors();
         }

@@ -20,8 +20,7 @@ pub(crate) fn check_findings(
     limits: Option<std::collections::BTreeMap<String, u64>>,
 ) -> PyResult<(String, String)> {
     let options = crate::convert::options(profile, roots, limits)?;
-    let findings: Vec<Finding> = serde_json::from_str(findings)
-        .map_err(|e| PyValueError::new_err(format!("invalid findings: {e}")))?;
+    let findings: Vec<Finding> = serde_json::from_str(findings).map_err(|e| PyValueError::new_err(format!("invalid findings: {e}")))?;
     let report = py.detach(|| {
         let docs: Vec<Document<'_>> = documents.iter().map(|(name, text)| Document { name, text }).collect();
         wireplan::reading::check_with_findings(&docs, &options, &findings)

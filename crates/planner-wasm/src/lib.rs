@@ -165,22 +165,11 @@ fn colored_report_value(report: &Report, ok: bool, color: bool) -> JsValue {
 /// As [`colored_report_value`], the help in the descriptor format's words:
 /// an analysis's report, byte for byte the command line's.
 fn words_value(report: &Report, ok: bool, color: bool) -> JsValue {
-    let text = if color {
-        render_report(report, &Style::colored())
-    } else {
-        report.render()
-    };
-    let failure = Failure {
-        ok,
-        report,
-        text,
-        json: report.to_json(),
-    };
+    let text = if color { render_report(report, &Style::colored()) } else { report.render() };
+    let failure = Failure { ok, report, text, json: report.to_json() };
     // INVARIANT: a Report is strings, numbers, options and vectors, which
     // serde-wasm-bindgen always converts; the fallback is unreachable.
-    failure
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or_else(|_| JsValue::from_str(&failure.text))
+    failure.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or_else(|_| JsValue::from_str(&failure.text))
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
@@ -189,11 +178,8 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
 }
 
 fn read_documents(documents: JsValue) -> Result<Vec<Doc>, Report> {
-    serde_wasm_bindgen::from_value(documents).map_err(|e| {
-        Report::from(Error::Options {
-            message: format!("documents must be `[{{name, text}}]`: {e}"),
-        })
-    })
+    serde_wasm_bindgen::from_value(documents)
+        .map_err(|e| Report::from(Error::Options { message: format!("documents must be `[{{name, text}}]`: {e}") }))
 }
 
 /// Options as JSON text (what `js/src/api.js` passes) or an object. The text
@@ -207,21 +193,12 @@ fn read_options(options: JsValue) -> Result<Options, Report> {
     if let Some(text) = options.as_string() {
         return Options::from_json(&text).map_err(Report::from);
     }
-    serde_wasm_bindgen::from_value(options).map_err(|e| {
-        Report::from(Error::Options {
-            message: e.to_string(),
-        })
-    })
+    serde_wasm_bindgen::from_value(options).map_err(|e| Report::from(Error::Options { message: e.to_string() }))
 }
 
 /// The documents as the core borrows them.
 fn borrowed(docs: &[Doc]) -> Vec<Document<'_>> {
-    docs.iter()
-        .map(|d| Document {
-            name: &d.name,
-            text: &d.text,
-        })
-        .collect()
+    docs.iter().map(|d| Document { name: &d.name, text: &d.text }).collect()
 }
 
 fn planned(documents: JsValue, options: JsValue) -> Result<Plan, Report> {
@@ -252,9 +229,7 @@ pub fn plan(documents: JsValue, options: JsValue) -> JsValue {
 #[wasm_bindgen]
 pub fn check(documents: JsValue, options: JsValue, color: bool) -> JsValue {
     let report = match planned(documents, options) {
-        Ok(plan) => Report {
-            diagnostics: plan.warnings().to_vec(),
-        },
+        Ok(plan) => Report { diagnostics: plan.warnings().to_vec() },
         Err(report) => report,
     };
     colored_report_value(&report, !report.has_errors(), color)
@@ -268,8 +243,7 @@ pub fn fingerprint(documents: JsValue, options: JsValue) -> JsValue {
         let options = read_options(options)?;
         // Parsed under the caller's limits, as `plan` parses: a document
         // `plan` refuses has no fingerprint either.
-        let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits)
-            .map_err(Report::from)?;
+        let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits).map_err(Report::from)?;
         Ok(wireplan::fingerprint(&descriptors, &options))
     });
     match result {
@@ -316,8 +290,7 @@ pub fn decode(bytes: &[u8], expected: Option<String>) -> JsValue {
 fn analyzed(documents: JsValue, options: JsValue) -> Result<wireplan::Analysis, Report> {
     let docs = read_documents(documents)?;
     let options = read_options(options)?;
-    let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits)
-        .map_err(Report::from)?;
+    let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits).map_err(Report::from)?;
     wireplan::analyze(&descriptors, &options)
 }
 
@@ -354,11 +327,7 @@ pub fn analyze(documents: JsValue, options: JsValue) -> JsValue {
     match analyzed(documents, options) {
         Ok(analysis) => {
             let out = words_value(analysis.report(), true, false);
-            set(
-                &js_sys::Object::from(out.clone()),
-                "valid",
-                &JsValue::from_bool(analysis.is_valid()),
-            );
+            set(&js_sys::Object::from(out.clone()), "valid", &JsValue::from_bool(analysis.is_valid()));
             out
         }
         Err(report) => report_value(&report, false),
@@ -370,12 +339,7 @@ pub fn analyze(documents: JsValue, options: JsValue) -> JsValue {
 /// or a key only one service provides): `{ok: true, text}`, the tagged
 /// failure, or `{ok: false, unknown}` for a focus that names no service.
 #[wasm_bindgen]
-pub fn picture(
-    documents: JsValue,
-    options: JsValue,
-    format: &str,
-    focus: Option<String>,
-) -> JsValue {
+pub fn picture(documents: JsValue, options: JsValue, format: &str, focus: Option<String>) -> JsValue {
     let analysis = match analyzed(documents, options) {
         Ok(a) => a,
         Err(report) => return report_value(&report, false),
@@ -396,24 +360,14 @@ pub fn picture(
 /// false) or JSON, with the chain to `why` when given: `{ok: true, text}`,
 /// the tagged failure, or `{ok: false, unknown}`.
 #[wasm_bindgen]
-pub fn explain(
-    documents: JsValue,
-    options: JsValue,
-    name: &str,
-    why: Option<String>,
-    json: bool,
-) -> JsValue {
+pub fn explain(documents: JsValue, options: JsValue, name: &str, why: Option<String>, json: bool) -> JsValue {
     let analysis = match analyzed(documents, options) {
         Ok(a) => a,
         Err(report) => return report_value(&report, false),
     };
     match analysis.explain(name, why.as_deref()) {
         Ok(e) if json => text_value(&wireplan::render::explain::json(&analysis, &e)),
-        Ok(e) => text_value(&wireplan::render::explain::human(
-            &analysis,
-            &e,
-            &Style::plain(),
-        )),
+        Ok(e) => text_value(&wireplan::render::explain::human(&analysis, &e, &Style::plain())),
         Err(u) => unknown_value(&u),
     }
 }
@@ -421,23 +375,13 @@ pub fn explain(
 /// What changed from the old documents to the new (`render::diff`), as
 /// text or JSON: `{ok: true, text}` or the tagged failure of either side.
 #[wasm_bindgen]
-pub fn diff(
-    old: JsValue,
-    old_options: JsValue,
-    new: JsValue,
-    new_options: JsValue,
-    json: bool,
-) -> JsValue {
+pub fn diff(old: JsValue, old_options: JsValue, new: JsValue, new_options: JsValue, json: bool) -> JsValue {
     let (old, new) = match (analyzed(old, old_options), analyzed(new, new_options)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(report), _) | (_, Err(report)) => return report_value(&report, false),
     };
     let changes = wireplan::diff(&old, &new);
-    let text = if json {
-        wireplan::render::diff::json(&changes)
-    } else {
-        wireplan::render::diff::human(&changes, &Style::plain())
-    };
+    let text = if json { wireplan::render::diff::json(&changes) } else { wireplan::render::diff::human(&changes, &Style::plain()) };
     text_value(&text)
 }
 
@@ -511,10 +455,7 @@ pub fn unknown_key(key: &str, candidates: Vec<String>) -> String {
 #[wasm_bindgen(js_name = invalidValue)]
 pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
     let why = wireplan::render::host::Unrepresentable::from_tag(tag);
-    report_value(
-        &wireplan::render::host::unrepresentable(document, path, why),
-        false,
-    )
+    report_value(&wireplan::render::host::unrepresentable(document, path, why), false)
 }
 
 /// The core's report for a document refused while reading it (the npm bin
@@ -522,10 +463,7 @@ pub fn invalid_value(document: &str, path: &str, tag: &str) -> JsValue {
 /// check says it.
 #[wasm_bindgen(js_name = inputTooLarge)]
 pub fn input_too_large(document: &str, limit: usize, found: usize) -> JsValue {
-    report_value(
-        &wireplan::render::host::input_too_large(document, limit, found),
-        false,
-    )
+    report_value(&wireplan::render::host::input_too_large(document, limit, found), false)
 }
 
 /// The core's words for an option name not known in `place` (`provide`'s
@@ -540,18 +478,8 @@ pub fn unknown_option(place: &str, name: &str, known: Vec<String>) -> String {
 
 /// The core's words for a factory that failed while the app started.
 #[wasm_bindgen(js_name = startFailed)]
-pub fn start_failed(
-    service: &str,
-    source: Option<String>,
-    cause: &str,
-    teardown_errors: u32,
-) -> String {
-    wireplan::render::runtime::start_failed(
-        service,
-        source.as_deref(),
-        cause,
-        teardown_errors as usize,
-    )
+pub fn start_failed(service: &str, source: Option<String>, cause: &str, teardown_errors: u32) -> String {
+    wireplan::render::runtime::start_failed(service, source.as_deref(), cause, teardown_errors as usize)
 }
 
 /// The core's words for a lookup of a key several services provide.

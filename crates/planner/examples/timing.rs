@@ -9,11 +9,13 @@ use std::time::Instant;
 mod generate;
 
 fn best<T>(f: impl Fn() -> T) -> f64 {
-    (0..20).map(|_| {
-        let t = Instant::now();
-        std::hint::black_box(f());
-        t.elapsed().as_secs_f64() * 1e3
-    }).fold(f64::MAX, f64::min)
+    (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::MAX, f64::min)
 }
 
 fn main() {
@@ -24,11 +26,13 @@ fn main() {
     let Ok(d) = wireplan::Descriptors::parse(doc) else { return };
     let Ok(p) = wireplan::plan(&d, &o) else { return };
     let bytes = p.encode();
-    println!("n={n} parse={:.3}ms plan={:.3}ms parse+plan={:.3}ms encode={:.3}ms decode={:.3}ms fingerprint={:.3}ms",
+    println!(
+        "n={n} parse={:.3}ms plan={:.3}ms parse+plan={:.3}ms encode={:.3}ms decode={:.3}ms fingerprint={:.3}ms",
         best(|| wireplan::Descriptors::parse(doc).map(|d| d.services.len())),
         best(|| wireplan::plan(&d, &o).map(|p| p.len())),
         best(|| wireplan::plan_documents(&[doc], &o).map(|p| p.len())),
         best(|| p.encode().len()),
         best(|| wireplan::Plan::decode(&bytes, None).map(|p| p.len())),
-        best(|| wireplan::fingerprint(&d, &o)));
+        best(|| wireplan::fingerprint(&d, &o))
+    );
 }

@@ -412,12 +412,7 @@ impl Analysis {
                 profiles: Vec::new(),
                 replaces: Vec::new(),
                 layer: s.layer(),
-                location: s.source().map(|src| Location {
-                    file: src.file.to_owned(),
-                    line: src.line,
-                    column: src.column,
-                    path: None,
-                }),
+                location: s.source().map(|src| Location { file: src.file.to_owned(), line: src.line, column: src.column, path: None }),
                 in_cycle: false,
                 unused: false,
             });
@@ -601,7 +596,10 @@ pub(crate) fn build(graph: &Graph<'_, '_>, verdict: Result<Plan, Report>) -> Ana
                 id: graph.id(g).to_owned(),
                 lifetime: graph.lifetime(g),
                 provides: graph.provides.row(g).iter().map(|&k| graph.key(k).to_owned()).collect(),
-                profiles: s.and_then(|s| s.profiles.as_ref()).map(|p| p.iter().map(|x| x.as_str().to_owned()).collect()).unwrap_or_default(),
+                profiles: s
+                    .and_then(|s| s.profiles.as_ref())
+                    .map(|p| p.iter().map(|x| x.as_str().to_owned()).collect())
+                    .unwrap_or_default(),
                 replaces: s.map(|s| s.replaces.iter().map(|x| x.as_str().to_owned()).collect()).unwrap_or_default(),
                 layer: layers.get(g as usize).copied().flatten(),
                 location: graph.location(g),

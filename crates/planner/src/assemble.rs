@@ -160,7 +160,9 @@ pub(crate) fn assemble(
             Slice::default()
         } else {
             let start = recipes.len() as u32;
-            work = work.saturating_add(recipe_of(graph, node, pos as u32 + 1, &mut recipe_marks, &mut recipe_stack, &mut |x| recipes.push(num(x))));
+            work = work.saturating_add(recipe_of(graph, node, pos as u32 + 1, &mut recipe_marks, &mut recipe_stack, &mut |x| {
+                recipes.push(num(x))
+            }));
             // Each error names the service whose recipe crossed the limit.
             let here = graph.node_desc.get(node as usize).copied().unwrap_or(0) as usize;
             if recipes.len() > max_entries {

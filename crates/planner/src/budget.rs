@@ -57,12 +57,7 @@ impl Room {
 
     /// Builds the diagnostics of `findings` (in report order) while they
     /// fit; the others are added to `omitted`.
-    pub(crate) fn build<T>(
-        &self,
-        findings: Vec<T>,
-        omitted: &mut usize,
-        mut diagnostic: impl FnMut(T) -> Diagnostic,
-    ) -> Vec<Diagnostic> {
+    pub(crate) fn build<T>(&self, findings: Vec<T>, omitted: &mut usize, mut diagnostic: impl FnMut(T) -> Diagnostic) -> Vec<Diagnostic> {
         let total = findings.len();
         let mut out = Vec::with_capacity(total);
         for f in findings {

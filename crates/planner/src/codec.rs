@@ -89,7 +89,9 @@ impl Plan {
     /// arena, then fixed-size records in little-endian u32 words, so that
     /// decoding is a few tight loops rather than a parse.
     pub fn encode(&self) -> Vec<u8> {
-        let mut b = Out(Vec::with_capacity(self.text.len() + self.services.len() * 4 * SERVICE_WORDS + self.deps.len() * 4 * DEP_WORDS + self.providers.len() * 4 + 64));
+        let mut b = Out(Vec::with_capacity(
+            self.text.len() + self.services.len() * 4 * SERVICE_WORDS + self.deps.len() * 4 * DEP_WORDS + self.providers.len() * 4 + 64,
+        ));
         b.bytes(self.text.as_bytes());
         match self.profile {
             None => b.w(0),
@@ -160,7 +162,12 @@ impl Plan {
     /// [`DecodeFault::BadMagic`] or [`DecodeFault::Truncated`].
     pub fn peek_fingerprint(bytes: &[u8]) -> Result<Fingerprint, Error> {
         if bytes.len() < HEADER {
-            return Err(if bytes.starts_with(MAGIC.get(..bytes.len().min(8)).unwrap_or(&[])) { DecodeFault::Truncated } else { DecodeFault::BadMagic }.into());
+            return Err(if bytes.starts_with(MAGIC.get(..bytes.len().min(8)).unwrap_or(&[])) {
+                DecodeFault::Truncated
+            } else {
+                DecodeFault::BadMagic
+            }
+            .into());
         }
         if bytes.get(..8) != Some(&MAGIC[..]) {
             return Err(DecodeFault::BadMagic.into());
@@ -181,7 +188,9 @@ impl Plan {
     /// O(size): one pass to read, one to check the plan's invariants.
     pub fn decode(bytes: &[u8], expected: Option<Fingerprint>) -> Result<Plan, Error> {
         let fingerprint = Plan::peek_fingerprint(bytes)?;
-        let u16_at = |i: usize| -> u16 { bytes.get(i..i + 2).map_or(0, |b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)])) };
+        let u16_at = |i: usize| -> u16 {
+            bytes.get(i..i + 2).map_or(0, |b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]))
+        };
         let format = u16_at(8);
         if format != BINARY_VERSION {
             return Err(DecodeFault::FormatVersion { found: format, expected: BINARY_VERSION }.into());
@@ -327,7 +336,11 @@ impl<'b> Reader<'b> {
         let by_id = self.words()?;
         let unused = self.spans()?;
         let warnings_json = self.bytes()?;
-        let warnings: Vec<Diagnostic> = if warnings_json.is_empty() { Vec::new() } else { serde_json::from_slice(warnings_json).map_err(|_| corrupt("bad warnings"))? };
+        let warnings: Vec<Diagnostic> = if warnings_json.is_empty() {
+            Vec::new()
+        } else {
+            serde_json::from_slice(warnings_json).map_err(|_| corrupt("bad warnings"))?
+        };
         // The encoder writes no warnings as nothing, others compactly.
         if !warnings_json.is_empty() && (warnings.is_empty() || serde_json::to_vec(&warnings).ok().as_deref() != Some(warnings_json)) {
             return Err(corrupt("warnings not as written"));

@@ -257,9 +257,6 @@ impl<'a> Descriptors<'a> {
 
     /// The name of the document a service came from.
     pub fn document_name(&self, service: usize) -> &str {
-        self.origins
-            .get(service)
-            .and_then(|o| self.documents.get(o.document as usize))
-            .map_or("<input>", |d| d.name)
+        self.origins.get(service).and_then(|o| self.documents.get(o.document as usize)).map_or("<input>", |d| d.name)
     }
 }

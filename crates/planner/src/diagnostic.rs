@@ -196,11 +196,8 @@ impl Diagnostic {
         let location = |l: &Option<Location>| l.as_ref().map_or(0, |l| ENTRY + len(&l.file) + l.path.as_deref().map_or(0, len));
         let text = |t: &Option<String>| t.as_deref().map_or(0, len);
         let services: usize = self.services.iter().map(|s| ENTRY + len(s)).sum();
-        let related: usize = self
-            .related
-            .iter()
-            .map(|r| ENTRY + len(&r.message) + text(&r.service) + text(&r.key) + location(&r.location))
-            .sum();
+        let related: usize =
+            self.related.iter().map(|r| ENTRY + len(&r.message) + text(&r.service) + text(&r.key) + location(&r.location)).sum();
         ENTRY + len(&self.message) + text(&self.help) + text(&self.key) + location(&self.location) + services + related
     }
 }
@@ -232,4 +229,3 @@ impl From<crate::Error> for Report {
         Report { diagnostics: vec![error.to_diagnostic()] }
     }
 }
-

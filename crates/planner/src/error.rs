@@ -161,9 +161,7 @@ impl Error {
     /// The stable diagnostic code of this error.
     pub fn code(&self) -> Code {
         match self {
-            Error::Syntax { .. } | Error::Invalid { .. } | Error::Options { .. } => {
-                Code::InvalidDescriptor
-            }
+            Error::Syntax { .. } | Error::Invalid { .. } | Error::Options { .. } => Code::InvalidDescriptor,
             Error::UnsupportedVersion { .. } => Code::UnsupportedVersion,
             Error::LimitExceeded { .. } => Code::LimitExceeded,
             Error::Decode { .. } => Code::InvalidPlan,
@@ -183,37 +181,24 @@ impl Error {
                 Some("this planner reads `\"version\": 1`; upgrade wireplan to read newer descriptors".to_owned()),
                 Some(Location::at(document, *line, *column, Some("version".to_owned()))),
             ),
-            Error::Invalid { document, path, line, column, message } => (
-                format!("invalid value: {message}"),
-                None,
-                Some(Location::at(document, *line, *column, Some(path.clone()))),
-            ),
+            Error::Invalid { document, path, line, column, message } => {
+                (format!("invalid value: {message}"), None, Some(Location::at(document, *line, *column, Some(path.clone()))))
+            }
             Error::Options { message } => (format!("invalid planning options: {message}"), None, None),
             Error::LimitExceeded { document, what, limit, found, path, line, column, .. } => (
                 over_limit(what, Some(*found), *limit),
                 Some("raise the limit in the planning options if this input is trusted".to_owned()),
                 Some(Location::at(document, *line as usize, *column as usize, path.clone())),
             ),
-            Error::Decode { reason } => (
-                format!("cannot use cached plan: {reason}"),
-                Some("the plan will be rebuilt from the descriptors".to_owned()),
-                None,
-            ),
+            Error::Decode { reason } => {
+                (format!("cannot use cached plan: {reason}"), Some("the plan will be rebuilt from the descriptors".to_owned()), None)
+            }
         };
         let services = match self {
             Error::LimitExceeded { service: Some(id), .. } => vec![id.clone()],
             _ => Vec::new(),
         };
-        Diagnostic {
-            code: self.code(),
-            severity: Severity::Error,
-            message,
-            help,
-            services,
-            key: None,
-            location,
-            related: Vec::new(),
-        }
+        Diagnostic { code: self.code(), severity: Severity::Error, message, help, services, key: None, location, related: Vec::new() }
     }
 }
 

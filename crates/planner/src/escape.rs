@@ -89,12 +89,14 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 pub fn escaped_len(text: &str) -> usize {
     text.chars()
         .filter(|&c| needs_escape(c))
-        .map(|c| match c {
-            '\0' | '\t' | '\n' | '\r' => 2,
-            // `\u{` + hex digits + `}`, minus the character's own bytes.
-            _ => 4 + (32 - u32::from(c).leading_zeros()).div_ceil(4).max(1) as usize,
-        }
-        .saturating_sub(c.len_utf8()))
+        .map(|c| {
+            match c {
+                '\0' | '\t' | '\n' | '\r' => 2,
+                // `\u{` + hex digits + `}`, minus the character's own bytes.
+                _ => 4 + (32 - u32::from(c).leading_zeros()).div_ceil(4).max(1) as usize,
+            }
+            .saturating_sub(c.len_utf8())
+        })
         .sum::<usize>()
         + text.len()
 }

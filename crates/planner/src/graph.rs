@@ -181,10 +181,7 @@ impl<'d, 'a> Graph<'d, 'a> {
 
     /// Non-lazy edges of a node, each with the key it asks for.
     pub fn edges(&self, node: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.deps_of(node)
-            .iter()
-            .filter(|d| !d.lazy)
-            .flat_map(move |d| self.providers_of(d).iter().map(move |&p| (p, d.key)))
+        self.deps_of(node).iter().filter(|d| !d.lazy).flat_map(move |d| self.providers_of(d).iter().map(move |&p| (p, d.key)))
     }
 
     /// Every edge of a node, lazy ones too: `(provider, key, lazy)`.
@@ -207,12 +204,7 @@ impl<'d, 'a> Graph<'d, 'a> {
 
     /// The text used for a service in rendered hops: ``id`` plus location.
     pub fn related(&self, node: u32, message: String, key: Option<&str>) -> Related {
-        Related {
-            message,
-            service: Some(self.id(node).to_owned()),
-            key: key.map(str::to_owned),
-            location: self.location(node),
-        }
+        Related { message, service: Some(self.id(node).to_owned()), key: key.map(str::to_owned), location: self.location(node) }
     }
 }
 
@@ -224,22 +216,14 @@ fn service_location(
 ) -> Option<Location> {
     let s = desc.services.get(index)?;
     if let Some(src) = &s.source {
-        return Some(Location {
-            file: src.file.as_str().to_owned(),
-            line: src.line,
-            column: src.column,
-            path: None,
-        });
+        return Some(Location { file: src.file.as_str().to_owned(), line: src.line, column: src.column, path: None });
     }
     let origin = desc.origins.get(index)?;
     let doc = desc.documents.get(origin.document as usize)?;
     let mut cache = offsets.borrow_mut();
     let index = cache.entry(origin.document).or_insert_with(|| locate::DocumentIndex::new(doc.text));
     let path = format!("services[{}]", origin.element);
-    let (line, column) = index
-        .services
-        .get(origin.element as usize)
-        .map_or((0, 0), |&off| index.line_column(off));
+    let (line, column) = index.services.get(origin.element as usize).map_or((0, 0), |&off| index.line_column(off));
     Some(Location::at(doc.name, line, column, Some(path)))
 }
 
@@ -349,7 +333,13 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                 let mut cycle: Vec<u32> = walk.get(from..).unwrap_or(&[]).to_vec();
                 cycle.reverse();
                 let first = (0..cycle.len()).min_by(|&a, &b| {
-                    let id = |i: usize| cycle.get(i).and_then(|&x| node_desc.get(x as usize)).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
+                    let id = |i: usize| {
+                        cycle
+                            .get(i)
+                            .and_then(|&x| node_desc.get(x as usize))
+                            .and_then(|&d| desc.services.get(d as usize))
+                            .map_or("", |s| s.id.as_str())
+                    };
                     id(a).cmp(id(b))
                 });
                 cycle.rotate_left(first.unwrap_or(0));
@@ -385,32 +375,31 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     // The keys each service provides.
     let n = node_desc.len();
     let mut provide_pairs: Vec<(u32, u32)> = Vec::with_capacity(n); // (node, key)
-    // `seen[key] == stamp`: the key is already in the list being read, so
-    // a repeated key costs O(1) to drop, not a scan of the list.
+                                                                    // `seen[key] == stamp`: the key is already in the list being read, so
+                                                                    // a repeated key costs O(1) to drop, not a scan of the list.
     let mut seen: Vec<u32> = Vec::new();
     let mut stamp = 0u32;
     // The keys of node `from` (whose descriptor is `s`), given to `node`:
     // itself, or the replacer of `from`, which takes its keys, its own id
     // key (the default `provides`) included.
-    let mut own_keys = |node: u32, from: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| {
-        match &s.provides {
-            None => out.push((node, id_key.get(from as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
-            Some(list) => {
-                stamp = stamp.wrapping_add(1);
-                if stamp == 0 {
-                    seen.iter_mut().for_each(|x| *x = 0);
-                    stamp = 1;
+    let mut own_keys = |node: u32, from: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| match &s.provides
+    {
+        None => out.push((node, id_key.get(from as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
+        Some(list) => {
+            stamp = stamp.wrapping_add(1);
+            if stamp == 0 {
+                seen.iter_mut().for_each(|x| *x = 0);
+                stamp = 1;
+            }
+            for k in list {
+                let key = intern(&mut key_ids, keys, k.as_str());
+                if seen.len() <= key as usize {
+                    seen.resize(key as usize + 1, 0);
                 }
-                for k in list {
-                    let key = intern(&mut key_ids, keys, k.as_str());
-                    if seen.len() <= key as usize {
-                        seen.resize(key as usize + 1, 0);
-                    }
-                    if let Some(mark) = seen.get_mut(key as usize) {
-                        if *mark != stamp {
-                            *mark = stamp;
-                            out.push((node, key));
-                        }
+                if let Some(mark) = seen.get_mut(key as usize) {
+                    if *mark != stamp {
+                        *mark = stamp;
+                        out.push((node, key));
                     }
                 }
             }
@@ -522,7 +511,6 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     }
     dep_start.push(deps.len() as u32);
 
-
     let mut graph = Graph {
         desc,
         node_desc,
@@ -557,7 +545,6 @@ fn intern<'d>(ids: &mut FxHashMap<&'d str, u32>, keys: &mut Vec<&'d str>, s: &'d
         (keys.len() - 1) as u32
     })
 }
-
 
 /// Which nodes are planned: all live ones, or what the roots reach through
 /// any dependency (lazy ones too: a handle must have something behind it).

@@ -23,15 +23,15 @@
 //! ```
 
 mod analysis;
-mod budget;
 mod assemble;
+mod budget;
 mod check;
 pub mod codec;
 mod descriptor;
 mod diagnostic;
 pub mod diff;
-pub mod escape;
 mod error;
+pub mod escape;
 pub mod explain;
 mod fingerprint;
 mod graph;
@@ -52,15 +52,15 @@ pub mod timeline;
 
 pub use analysis::{Analysis, Edge, EdgeProblem, Node, Target};
 pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, DESCRIPTOR_VERSION};
-pub use diff::{diff, Changes};
 pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
+pub use diff::{diff, Changes};
 pub use error::{DecodeFault, Error};
 pub use escape::escape;
 pub use fingerprint::{fingerprint, Fingerprint};
+pub use inspect::{inspect, Inspection};
 pub use limits::{Limits, GROWTH_FLOOR, MAX_NESTING};
 pub use options::Options;
-pub use plan::{PLAN_JSON_VERSION, Binding, Plan, RuntimeView, ServiceRef, Source};
-pub use inspect::{inspect, Inspection};
+pub use plan::{Binding, Plan, RuntimeView, ServiceRef, Source, PLAN_JSON_VERSION};
 pub use suggest::suggest;
 pub use tables::Tables;
 pub use timeline::{Timeline, TIMELINE_VERSION};
@@ -141,4 +141,3 @@ pub fn plan_documents(documents: &[Document<'_>], options: &Options) -> Result<P
     let descriptors = Descriptors::parse_all_with(documents, &options.limits).map_err(Report::from)?;
     plan(&descriptors, options)
 }
-

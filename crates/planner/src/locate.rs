@@ -208,11 +208,8 @@ impl DocumentIndex {
 /// The byte offset of a 1-based line and column (as serde_json counts
 /// them) in `text`: the inverse of [`line_column`], clamped to the text.
 pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.bytes().enumerate().filter(|&(_, b)| b == b'\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
-    };
+    let line_start =
+        if line <= 1 { 0 } else { text.bytes().enumerate().filter(|&(_, b)| b == b'\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1) };
     line_start.saturating_add(column.saturating_sub(1)).min(text.len())
 }
 

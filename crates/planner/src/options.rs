@@ -43,9 +43,8 @@ impl Options {
         if trimmed.is_empty() || trimmed == "null" {
             return Ok(Options::default());
         }
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Options {
-            message: format!("{} (at {}:{})", json_words(&e, "the options text"), e.line(), e.column()),
-        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::Options { message: format!("{} (at {}:{})", json_words(&e, "the options text"), e.line(), e.column()) })?;
         Options::from_value(&value).map_err(|message| Error::Options { message })
     }
 

@@ -28,8 +28,8 @@
 //! caller; so is the first fault in our words, so that no other text can
 //! stand in for it.
 
-use std::cell::Cell;
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -40,9 +40,9 @@ use serde_json::error::Category;
 
 use crate::descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, DESCRIPTOR_VERSION};
 use crate::error::Error;
+use crate::limits::{over_limit, what, Limits, MAX_NESTING};
 use crate::locate;
 use crate::phrase::unknown_field;
-use crate::limits::{over_limit, what, Limits, MAX_NESTING};
 
 /// A limit that was hit: which, its value, and what the input has (at least).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,15 @@ pub(crate) struct Budget<'l> {
 
 impl<'l> Budget<'l> {
     pub fn new(limits: &'l Limits, text: &'l str, services_before: usize, entries_before: usize) -> Self {
-        Budget { limits, services_before, entries: Cell::new(entries_before), hit: Cell::new(None), text, meta_fault: Cell::new(None), fault: Cell::new(None) }
+        Budget {
+            limits,
+            services_before,
+            entries: Cell::new(entries_before),
+            hit: Cell::new(None),
+            text,
+            meta_fault: Cell::new(None),
+            fault: Cell::new(None),
+        }
     }
 
     /// Counts `n` more list entries or meta values against `max_entries`.
@@ -1002,7 +1010,11 @@ impl<'a> Descriptors<'a> {
     /// O(bytes), and memory proportional to what the limits let through.
     pub fn add_with(&mut self, document: Document<'a>, limits: &Limits) -> Result<(), Error> {
         if document.text.len() > limits.max_input_bytes {
-            return Err(limit_error(document, Hit { what: what::INPUT_BYTES, limit: limits.max_input_bytes, found: document.text.len() }, None));
+            return Err(limit_error(
+                document,
+                Hit { what: what::INPUT_BYTES, limit: limits.max_input_bytes, found: document.text.len() },
+                None,
+            ));
         }
         // One rule for every front end: a leading UTF-8 byte-order mark (as
         // some Windows editors write) is skipped, so lines and columns count
@@ -1037,10 +1049,8 @@ impl<'a> Descriptors<'a> {
             }
         }
         self.entries = budget.entries.get();
-        self.origins.extend((0..file.services.len()).map(|i| Origin {
-            document: doc_index,
-            element: u32::try_from(i).unwrap_or(u32::MAX),
-        }));
+        self.origins
+            .extend((0..file.services.len()).map(|i| Origin { document: doc_index, element: u32::try_from(i).unwrap_or(u32::MAX) }));
         if self.services.is_empty() {
             // Moved, not copied: the first document's services are most of them.
             self.services = file.services;
@@ -1052,25 +1062,13 @@ impl<'a> Descriptors<'a> {
     }
 }
 
-fn check_non_empty(
-    document: Document<'_>,
-    s: &Str<'_>,
-    path: impl FnOnce() -> String,
-    message: &str,
-) -> Result<(), Error> {
+fn check_non_empty(document: Document<'_>, s: &Str<'_>, path: impl FnOnce() -> String, message: &str) -> Result<(), Error> {
     if !s.as_str().is_empty() {
         return Ok(());
     }
     let path = path();
-    let (line, column) = locate::path_offset(document.text, &path)
-        .map_or((0, 0), |off| locate::line_column(document.text, off));
-    Err(Error::Invalid {
-        document: document.name.to_owned(),
-        path,
-        line,
-        column,
-        message: message.to_owned(),
-    })
+    let (line, column) = locate::path_offset(document.text, &path).map_or((0, 0), |off| locate::line_column(document.text, off));
+    Err(Error::Invalid { document: document.name.to_owned(), path, line, column, message: message.to_owned() })
 }
 
 /// A limit hit while reading `document`; serde's error, when there is one,
@@ -1090,8 +1088,7 @@ fn is_too_deep(e: &serde_json::Error) -> bool {
 }
 
 fn version_error(document: Document<'_>, found: &str) -> Error {
-    let (line, column) = locate::path_offset(document.text, "version")
-        .map_or((0, 0), |off| locate::line_column(document.text, off));
+    let (line, column) = locate::path_offset(document.text, "version").map_or((0, 0), |off| locate::line_column(document.text, off));
     Error::UnsupportedVersion { document: document.name.to_owned(), found: found.to_owned(), line, column }
 }
 
@@ -1192,4 +1189,3 @@ fn shorten(mut message: String) -> String {
     }
     message
 }
-

@@ -231,10 +231,9 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Option<Diagnostic> {
             };
             let (message, help) = match (parameter, annotation) {
                 (Some(p), None) => (format!("{} has no type hint", parameter_of(p, service)), param_help(p)),
-                (Some(p), Some(a)) => (
-                    format!("{} is typed {}, which names no dependency", parameter_of(p, service), quoted(a)),
-                    param_help(p),
-                ),
+                (Some(p), Some(a)) => {
+                    (format!("{} is typed {}, which names no dependency", parameter_of(p, service), quoted(a)), param_help(p))
+                }
                 (None, None) => (
                     format!("{} has no return type hint, so it provides no key", quoted(service)),
                     "annotate its return type, or pass the key: `provide(Key, factory)`".to_owned(),
@@ -247,11 +246,8 @@ pub fn diagnostic(finding: &Finding, keys: &[&str]) -> Option<Diagnostic> {
             error(Code::MissingAnnotation, message, help, vec![service.clone()], source)
         }
         Finding::UnnamedBuiltin { service, parameter, annotation, source } => {
-            let message = format!(
-                "{} has the builtin type {}, which names no dependency",
-                parameter_of(parameter, service),
-                quoted(annotation)
-            );
+            let message =
+                format!("{} has the builtin type {}, which names no dependency", parameter_of(parameter, service), quoted(annotation));
             // `list[app.Plugin]` with no default: a forgotten `many` (a
             // class element is module-qualified; a builtin one is not).
             let help = match crate::suggest::collection_element(annotation).filter(|e| e.contains('.')) {
@@ -511,7 +507,8 @@ mod tests {
 
     #[test]
     fn an_unknown_override_names_the_closest_keys() {
-        let finding = Finding::UnknownOverride { service: "override:app.Databse".to_owned(), key: "app.Databse".to_owned(), source: place(20) };
+        let finding =
+            Finding::UnknownOverride { service: "override:app.Databse".to_owned(), key: "app.Databse".to_owned(), source: place(20) };
         let d = diagnostic(&finding, &["app.Database", "app.Cache"]);
         assert_eq!(d.code.as_str(), "invalid-replacement");
         assert_eq!(d.message, "`override:app.Databse` overrides `app.Databse`, which no service provides; did you mean `app.Database`?");

@@ -157,7 +157,6 @@ pub fn unknown_key<'c>(key: &str, candidates: &[&'c str]) -> (String, Vec<&'c st
     (text, suggestions)
 }
 
-
 impl Report {
     /// The report as text for a person (the same words in every language).
     pub fn render(&self) -> String {

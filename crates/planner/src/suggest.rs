@@ -147,8 +147,19 @@ fn last_segment(s: &str) -> &str {
 /// by its text). `None` for anything else.
 pub(crate) fn collection_element(key: &str) -> Option<&str> {
     const COLLECTIONS: &[&str] = &[
-        "list", "List", "tuple", "Tuple", "set", "Set", "frozenset", "FrozenSet", "Sequence", "MutableSequence",
-        "Iterable", "Collection", "Iterator",
+        "list",
+        "List",
+        "tuple",
+        "Tuple",
+        "set",
+        "Set",
+        "frozenset",
+        "FrozenSet",
+        "Sequence",
+        "MutableSequence",
+        "Iterable",
+        "Collection",
+        "Iterator",
     ];
     let inner = key.strip_suffix(']')?;
     let open = inner.find('[')?;
@@ -248,7 +259,6 @@ mod tests {
 
     #[test]
     fn suggests_case_suffix_and_typos() {
-
         let c = ["Database", "app.cache.Cache", "Clock", "Settings"];
         assert_eq!(suggest("database", &c), vec!["Database"]);
         assert_eq!(suggest("Cache", &c), vec!["app.cache.Cache"]);

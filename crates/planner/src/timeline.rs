@@ -160,7 +160,10 @@ impl Timeline {
                 return Err(invalid(&format!("services[{i}]"), "each service is an object"));
             };
             if let Some(extra) = o.keys().find(|k| !["id", "layer", "start_us", "duration_us", "outcome", "needs"].contains(&k.as_str())) {
-                return Err(invalid(&at(extra), "unknown field; a service has `id`, `layer`, `start_us`, `duration_us`, `outcome` and `needs`"));
+                return Err(invalid(
+                    &at(extra),
+                    "unknown field; a service has `id`, `layer`, `start_us`, `duration_us`, `outcome` and `needs`",
+                ));
             }
             let text_field = |field: &str| -> Result<String, Error> {
                 let v = o.get(field).and_then(Value::as_str).ok_or_else(|| invalid(&at(field), "must be a string"))?;
@@ -244,7 +247,8 @@ impl Timeline {
         let find = |id: &str| by_id.binary_search_by(|(k, _)| (*k).cmp(id)).ok().and_then(|p| by_id.get(p)).map(|&(_, i)| i);
         // Done later; at the same time, started later (a service that waited
         // for the other); then the smaller id.
-        let later = |a: &Entry, b: &Entry| (a.end_us(), a.start_us, std::cmp::Reverse(&a.id)) > (b.end_us(), b.start_us, std::cmp::Reverse(&b.id));
+        let later =
+            |a: &Entry, b: &Entry| (a.end_us(), a.start_us, std::cmp::Reverse(&a.id)) > (b.end_us(), b.start_us, std::cmp::Reverse(&b.id));
         let mut current: Option<usize> = None;
         for (i, e) in self.entries.iter().enumerate() {
             if current.and_then(|c| self.entries.get(c)).is_none_or(|c| later(e, c)) {

@@ -87,10 +87,17 @@ fn an_ambiguous_key_lists_ten_providers_and_ten_askers_then_counts_the_rest() {
 
 #[test]
 fn an_ambiguous_key_of_exactly_three_providers_names_all_three_and_no_count() {
-    let items: Vec<String> = ["p0", "p1", "p2", "u0"]
-        .iter()
-        .map(|id| if id.starts_with('p') { format!(r#"{{"id":"{id}","provides":["K"]}}"#) } else { format!(r#"{{"id":"{id}","deps":["K"]}}"#) })
-        .collect();
+    let items: Vec<String> =
+        ["p0", "p1", "p2", "u0"]
+            .iter()
+            .map(|id| {
+                if id.starts_with('p') {
+                    format!(r#"{{"id":"{id}","provides":["K"]}}"#)
+                } else {
+                    format!(r#"{{"id":"{id}","deps":["K"]}}"#)
+                }
+            })
+            .collect();
     let r = report(&services(&items), &Options::default());
     assert_eq!(messages(&r), ["`K` has 3 providers (`p0`, `p1`, `p2`), but `u0` needs exactly one"]);
 }
@@ -221,7 +228,13 @@ fn a_fault_inside_meta_is_placed_in_the_document() {
 fn a_recipe_limit_names_the_service_whose_recipe_crossed_it() {
     // s0 <- s1 <- ... <- s9, all scoped: recipe of s_i has i + 1 entries.
     let items: Vec<String> = (0..10)
-        .map(|i| if i == 0 { r#"{"id":"s0","lifetime":"scoped"}"#.to_owned() } else { format!(r#"{{"id":"s{i}","lifetime":"scoped","deps":["s{}"]}}"#, i - 1) })
+        .map(|i| {
+            if i == 0 {
+                r#"{"id":"s0","lifetime":"scoped"}"#.to_owned()
+            } else {
+                format!(r#"{{"id":"s{i}","lifetime":"scoped","deps":["s{}"]}}"#, i - 1)
+            }
+        })
         .collect();
     let text = services(&items);
     let options = Options { limits: Limits { max_recipe_entries: 20, ..Limits::default() }, ..Options::default() };

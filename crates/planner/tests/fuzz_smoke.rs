@@ -41,7 +41,8 @@ fn files(dir: &Path, keep: &dyn Fn(&str) -> bool, out: &mut Vec<(String, Vec<u8>
 
 fn descriptors() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    let is_descriptor = |n: &str| n.ends_with(".json") && !n.ends_with(".plan.json") && !n.ends_with(".report.json") && !n.ends_with(".options.json");
+    let is_descriptor =
+        |n: &str| n.ends_with(".json") && !n.ends_with(".plan.json") && !n.ends_with(".report.json") && !n.ends_with(".options.json");
     files(&vectors_dir(), &is_descriptor, &mut out);
     out
 }
@@ -72,10 +73,40 @@ impl Rng {
 }
 
 const TOKENS: &[&[u8]] = &[
-    b"{", b"}", b"[", b"]", b",", b":", b"\"", b"null", b"true", b"false", b"0", b"-1", b"1e999", b"\"\"", b"\"\\u0000\"",
-    b"\"id\"", b"\"deps\"", b"\"provides\"", b"\"lifetime\"", b"\"scoped\"", b"\"transient\"", b"\"singleton\"",
-    b"\"profiles\"", b"\"replaces\"", b"\"source\"", b"\"meta\"", b"\"key\"", b"\"optional\"", b"\"many\"", b"\"lazy\"",
-    b"\"version\"", b"\"services\"", b"{\"id\":\"a\",\"deps\":[\"a\"]}", b"{\"key\":\"a\",\"many\":true}",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\"",
+    b"null",
+    b"true",
+    b"false",
+    b"0",
+    b"-1",
+    b"1e999",
+    b"\"\"",
+    b"\"\\u0000\"",
+    b"\"id\"",
+    b"\"deps\"",
+    b"\"provides\"",
+    b"\"lifetime\"",
+    b"\"scoped\"",
+    b"\"transient\"",
+    b"\"singleton\"",
+    b"\"profiles\"",
+    b"\"replaces\"",
+    b"\"source\"",
+    b"\"meta\"",
+    b"\"key\"",
+    b"\"optional\"",
+    b"\"many\"",
+    b"\"lazy\"",
+    b"\"version\"",
+    b"\"services\"",
+    b"{\"id\":\"a\",\"deps\":[\"a\"]}",
+    b"{\"key\":\"a\",\"many\":true}",
 ];
 
 /// One mutation of `input`, with some help from `other` (for splices).
@@ -323,7 +354,15 @@ fn descriptor_mutations_mostly_reach_the_graph_checks() {
     println!("descriptor mutations reaching planning: {reached} of {rounds} ({:.1}%); outcomes: {planned_codes:?}", share * 100.0);
     assert!(share >= 0.6, "only {:.1}% of the descriptor mutations reached planning", share * 100.0);
     // Every kind of graph outcome is met, so the checks behind them ran.
-    for code in ["plan", "dependency-cycle", "missing-dependency", "ambiguous-dependency", "captive-dependency", "duplicate-id", "invalid-replacement"] {
+    for code in [
+        "plan",
+        "dependency-cycle",
+        "missing-dependency",
+        "ambiguous-dependency",
+        "captive-dependency",
+        "duplicate-id",
+        "invalid-replacement",
+    ] {
         assert!(planned_codes.contains_key(code), "no mutation led to {code}: {planned_codes:?}");
     }
 }
@@ -343,7 +382,10 @@ fn a_damaged_byte_is_refused_or_decodes_to_the_identical_plan() {
                 Err(_) => {}
                 Ok(back) => assert_eq!(back, plan, "{name}: a damaged byte at {at} decoded to another plan"),
             }
-            assert!(wireplan::Plan::decode(&damaged, Some(plan.fingerprint())).is_err() || damaged == *bytes, "{name}: byte {at} damaged and accepted");
+            assert!(
+                wireplan::Plan::decode(&damaged, Some(plan.fingerprint())).is_err() || damaged == *bytes,
+                "{name}: byte {at} damaged and accepted"
+            );
             tried += 1;
         }
     }

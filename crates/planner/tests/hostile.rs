@@ -123,7 +123,12 @@ fn run(name: &str, generate: impl FnOnce() -> String) -> Measured {
     if cut {
         what.push_str("...");
     }
-    println!("\n| `{name}` | {:.1} MB | {what} | {:.2} s | {:.0} MiB |", text.len() as f64 / 1e6, took.as_secs_f64(), peak as f64 / f64::from(1 << 20));
+    println!(
+        "\n| `{name}` | {:.1} MB | {what} | {:.2} s | {:.0} MiB |",
+        text.len() as f64 / 1e6,
+        took.as_secs_f64(),
+        peak as f64 / f64::from(1 << 20)
+    );
     assert!(took < TIME, "{name}: took {took:?}");
     assert!(peak < memory_budget(text.len()), "{name}: peak {peak} bytes for {} bytes of input", text.len());
     Measured { outcome, input: text.len(), took, peak }
@@ -221,7 +226,9 @@ fn a_report_full_of_escapes_is_bounded_by_its_rendered_size() {
 #[test]
 fn a_cycle_of_4k_ids_is_reported_with_its_first_hops() {
     // One cycle through 4,000 services with 4 KiB ids (16 MB).
-    let m = run("cycle-4k-ids", || services((0..4_000).map(|i| format!(r#"{{"id":"{}","deps":["{}"]}}"#, long_id("c", i), long_id("c", (i + 1) % 4_000)))));
+    let m = run("cycle-4k-ids", || {
+        services((0..4_000).map(|i| format!(r#"{{"id":"{}","deps":["{}"]}}"#, long_id("c", i), long_id("c", (i + 1) % 4_000))))
+    });
     assert_eq!(report_codes(&m), [Code::DependencyCycle]);
     assert!(m.peak < 8 * m.input + (64 << 20));
 }
@@ -254,9 +261,15 @@ fn lazy_handles_from_many_singletons_down_a_transient_chain_are_bounded() {
 #[test]
 fn a_long_scoped_chain_is_refused_relative_to_its_size() {
     // 100,000 scoped services in a chain: recipes quadratic in the length.
-    let m = run("scoped-chain", || services((0..100_000).map(|i| {
-        if i == 0 { r#"{"id":"s0","lifetime":"scoped"}"#.to_owned() } else { format!(r#"{{"id":"s{i}","lifetime":"scoped","deps":["s{}"]}}"#, i - 1) }
-    })));
+    let m = run("scoped-chain", || {
+        services((0..100_000).map(|i| {
+            if i == 0 {
+                r#"{"id":"s0","lifetime":"scoped"}"#.to_owned()
+            } else {
+                format!(r#"{{"id":"s{i}","lifetime":"scoped","deps":["s{}"]}}"#, i - 1)
+            }
+        }))
+    });
     assert_eq!(report_codes(&m), [Code::LimitExceeded]);
     let Outcome::Report { first, .. } = &m.outcome else { unreachable!() };
     assert!(first.starts_with("the total size of scoped and transient recipes for an input of this size is"), "{first}");

@@ -380,7 +380,9 @@ fn twenty_five_million_bindings_from_a_small_document_are_refused() {
     let r = timed(|| report(&text, &lifted));
     assert_eq!(limit_message(&r), "the number of dependency bindings is 20005000, over the limit of 20000000");
     assert_eq!(r.diagnostics[0].services, ["a4000"]);
-    assert!(r.render().starts_with("error[limit-exceeded]: the number of dependency bindings is 20005000, over the limit of 20000000\n  --> <input>:1:"));
+    assert!(r
+        .render()
+        .starts_with("error[limit-exceeded]: the number of dependency bindings is 20005000, over the limit of 20000000\n  --> <input>:1:"));
 }
 
 #[test]

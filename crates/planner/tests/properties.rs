@@ -63,7 +63,10 @@ type RawSvc = (u8, u8, u8, Vec<RawDep>, Option<usize>);
 fn raw(max: usize) -> impl Strategy<Value = Vec<RawSvc>> {
     (1..max).prop_flat_map(|n| {
         let dep = (0..n, 0u8..10, 0u8..16);
-        proptest::collection::vec((0u8..10, 0u8..8, 0u8..10, proptest::collection::vec(dep, 0..4), proptest::option::weighted(0.15, 0..n)), n)
+        proptest::collection::vec(
+            (0u8..10, 0u8..8, 0u8..10, proptest::collection::vec(dep, 0..4), proptest::option::weighted(0.15, 0..n)),
+            n,
+        )
     })
 }
 
@@ -161,7 +164,10 @@ fn model(raw: &[RawSvc], valid: bool) -> Vec<Svc> {
     loop {
         let mut changed = false;
         for i in 0..n {
-            if svcs[i].lifetime == Lifetime::Transient && !reaches[i] && svcs[i].deps.iter().any(|d| targets(&svcs, d.target).iter().any(|&j| reaches[j])) {
+            if svcs[i].lifetime == Lifetime::Transient
+                && !reaches[i]
+                && svcs[i].deps.iter().any(|d| targets(&svcs, d.target).iter().any(|&j| reaches[j]))
+            {
                 reaches[i] = true;
                 changed = true;
             }
@@ -197,7 +203,13 @@ fn service_json(i: usize, s: &Svc) -> Value {
     let deps: Vec<Value> = s
         .deps
         .iter()
-        .map(|d| if !d.optional && !d.many && !d.lazy { json!(key(d.target)) } else { json!({"key": key(d.target), "optional": d.optional, "many": d.many, "lazy": d.lazy}) })
+        .map(|d| {
+            if !d.optional && !d.many && !d.lazy {
+                json!(key(d.target))
+            } else {
+                json!({"key": key(d.target), "optional": d.optional, "many": d.many, "lazy": d.lazy})
+            }
+        })
         .collect();
     if !deps.is_empty() || i % 2 == 0 {
         o.insert("deps".into(), json!(deps));
@@ -297,7 +309,14 @@ fn check_plan(plan: &Plan, svcs: &[Svc], profile: Option<&str>) -> Result<(), Te
                 for &p in b.providers() {
                     let ps = plan.service(p).unwrap();
                     match ps.lifetime() {
-                        Lifetime::Singleton => prop_assert!(layer(p) < s.layer(), "`{}` (layer {:?}) needs `{}` (layer {:?})", s.id(), s.layer(), ps.id(), layer(p)),
+                        Lifetime::Singleton => prop_assert!(
+                            layer(p) < s.layer(),
+                            "`{}` (layer {:?}) needs `{}` (layer {:?})",
+                            s.id(),
+                            s.layer(),
+                            ps.id(),
+                            layer(p)
+                        ),
                         Lifetime::Transient if !seen[p as usize] => {
                             seen[p as usize] = true;
                             stack.push(p);

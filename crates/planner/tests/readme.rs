@@ -15,9 +15,7 @@ fn the_readme_rust_example_is_the_compiled_example() {
     let block = &readme[start..start + readme[start..].find("```").expect("closing fence")];
     let indented: String = block.lines().map(|l| if l.is_empty() { "\n".to_owned() } else { format!("    {l}\n") }).collect();
     assert!(example.contains(&indented), "README's rust block differs from examples/readme.rs");
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["run", "-q", "-p", "wireplan", "--example", "readme"])
-        .status()
-        .expect("cargo run");
+    let status =
+        std::process::Command::new(env!("CARGO")).args(["run", "-q", "-p", "wireplan", "--example", "readme"]).status().expect("cargo run");
     assert!(status.success());
 }

@@ -46,7 +46,11 @@ fn strings(items: &[&str]) -> Vec<String> {
 fn bound(plan: &Plan, id: &str, n: usize) -> Vec<String> {
     let service = plan.index_of(id).and_then(|i| plan.service(i)).unwrap_or_else(|| panic!("no service `{id}`"));
     let binding = service.deps().nth(n).unwrap_or_else(|| panic!("`{id}` has no dependency {n}"));
-    binding.providers().iter().map(|&p| plan.service(p).map(|s| s.id().to_owned()).unwrap_or_else(|| panic!("provider {p} of `{id}` is not a service"))).collect()
+    binding
+        .providers()
+        .iter()
+        .map(|&p| plan.service(p).map(|s| s.id().to_owned()).unwrap_or_else(|| panic!("provider {p} of `{id}` is not a service")))
+        .collect()
 }
 
 fn doc(services: &str) -> String {
@@ -59,7 +63,9 @@ fn doc(services: &str) -> String {
 fn a_cycle_is_reported_from_its_smallest_id_in_dependency_order_with_the_first_hops_key() {
     // a -> b -> c -> a, declared out of order, `a` asking for a key that is
     // not an id; `z` needs the cycle but is not on it.
-    let r = report(&doc(r#"{"id": "c", "deps": ["a"]}, {"id": "b", "provides": ["B"], "deps": ["c"]}, {"id": "a", "deps": ["B"]}, {"id": "z", "deps": ["a"]}"#));
+    let r = report(&doc(
+        r#"{"id": "c", "deps": ["a"]}, {"id": "b", "provides": ["B"], "deps": ["c"]}, {"id": "a", "deps": ["B"]}, {"id": "z", "deps": ["a"]}"#,
+    ));
     let d = single(&r, Code::DependencyCycle);
     assert_eq!(d.severity, Severity::Error);
     assert_eq!(d.services, strings(&["a", "b", "c", "a"]));
@@ -108,7 +114,9 @@ fn a_cycle_through_a_transient_service_is_a_cycle() {
 
 #[test]
 fn a_required_key_nobody_provides_is_missing_and_names_every_service_that_asked() {
-    let r = report(&doc(r#"{"id": "web", "deps": ["Mailer"]}, {"id": "api", "deps": ["Mailer"]}, {"id": "cron", "deps": ["Mailer", "Mailer"]}"#));
+    let r = report(&doc(
+        r#"{"id": "web", "deps": ["Mailer"]}, {"id": "api", "deps": ["Mailer"]}, {"id": "cron", "deps": ["Mailer", "Mailer"]}"#,
+    ));
     let d = single(&r, Code::MissingDependency);
     assert_eq!(d.key.as_deref(), Some("Mailer"));
     assert_eq!(d.services, strings(&["api", "cron", "web"]), "who asked, by id, each once");
@@ -122,13 +130,21 @@ fn a_missing_key_close_to_a_provided_one_gets_a_did_you_mean() {
     let services = r#"{"id": "db", "provides": ["Database"]}, {"id": "app", "deps": ["database", "Databse", "app.Database", "Queue"]}"#;
     let r = report(&doc(services));
     let help = |key: &str| {
-        let d = of(&r, Code::MissingDependency).into_iter().find(|d| d.key.as_deref() == Some(key)).unwrap_or_else(|| panic!("`{key}` not reported"));
+        let d = of(&r, Code::MissingDependency)
+            .into_iter()
+            .find(|d| d.key.as_deref() == Some(key))
+            .unwrap_or_else(|| panic!("`{key}` not reported"));
         d.help.clone().unwrap_or_default()
     };
     // Best first: `Database` is the first (or only) suggestion for each.
     for near in ["database", "Databse", "app.Database"] {
         let h = help(near);
-        assert!(h.starts_with("did you mean `Database`?") || h.starts_with("did you mean `Database`,") || h.starts_with("did you mean `Database` or"), "{near}: {h}");
+        assert!(
+            h.starts_with("did you mean `Database`?")
+                || h.starts_with("did you mean `Database`,")
+                || h.starts_with("did you mean `Database` or"),
+            "{near}: {h}"
+        );
         assert!(h.ends_with(&format!("otherwise register a provider of `{near}`, or mark the dependency optional")), "{near}: {h}");
     }
     assert_eq!(help("Queue"), "register a provider of `Queue`, or mark the dependency optional");
@@ -146,9 +162,16 @@ fn a_did_you_mean_never_names_the_asking_service_itself() {
     let r = report(&doc(r#"{"id": "db", "deps": ["DB"]}, {"id": "app", "deps": ["DB"]}"#));
     let d = single(&r, Code::MissingDependency);
     assert_eq!(d.services, strings(&["app", "db"]));
-    assert_eq!(d.help.as_deref(), Some("register a provider of `DB`, or mark the dependency optional"), "one diagnostic for both askers: `db` is one of them");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("register a provider of `DB`, or mark the dependency optional"),
+        "one diagnostic for both askers: `db` is one of them"
+    );
     let r = report(&doc(r#"{"id": "db"}, {"id": "app", "deps": ["DB"]}"#));
-    assert_eq!(single(&r, Code::MissingDependency).help.as_deref(), Some("did you mean `db`? otherwise register a provider of `DB`, or mark the dependency optional"));
+    assert_eq!(
+        single(&r, Code::MissingDependency).help.as_deref(),
+        Some("did you mean `db`? otherwise register a provider of `DB`, or mark the dependency optional")
+    );
 }
 
 #[test]
@@ -157,9 +180,11 @@ fn a_letter_or_two_added_is_no_suggestion_but_a_module_path_is() {
     // `a` and `ab`: a letter added, and two letters are too short to have a typo.
     assert_eq!(help(r#"{"id": "ab"}, {"id": "app", "deps": ["a"]}"#), "register a provider of `a`, or mark the dependency optional");
     // A whole module path in front is the same name.
-    assert!(help(r#"{"id": "pg", "provides": ["app.db.Database"]}, {"id": "app", "deps": ["Database"]}"#).starts_with("did you mean `app.db.Database`?"));
+    assert!(help(r#"{"id": "pg", "provides": ["app.db.Database"]}, {"id": "app", "deps": ["Database"]}"#)
+        .starts_with("did you mean `app.db.Database`?"));
     // So is a `#name` after it.
-    assert!(help(r#"{"id": "pg", "provides": ["Database#replica"]}, {"id": "app", "deps": ["Database"]}"#).starts_with("did you mean `Database#replica`?"));
+    assert!(help(r#"{"id": "pg", "provides": ["Database#replica"]}, {"id": "app", "deps": ["Database"]}"#)
+        .starts_with("did you mean `Database#replica`?"));
     // The distance is the last segment's: `Db` and `Xy` are two edits apart
     // in names of 13 characters, and nothing alike.
     assert_eq!(
@@ -167,12 +192,15 @@ fn a_letter_or_two_added_is_no_suggestion_but_a_module_path_is() {
         "register a provider of `app.models.Db`, or mark the dependency optional"
     );
     // A typo in the name, whatever the module.
-    assert!(help(r#"{"id": "pg", "provides": ["lib.db.Database"]}, {"id": "app", "deps": ["app.Databse"]}"#).starts_with("did you mean `lib.db.Database`?"));
+    assert!(help(r#"{"id": "pg", "provides": ["lib.db.Database"]}, {"id": "app", "deps": ["app.Databse"]}"#)
+        .starts_with("did you mean `lib.db.Database`?"));
 }
 
 #[test]
 fn a_list_of_a_provided_key_is_a_forgotten_many() {
-    let r = report(&doc(r#"{"id": "a", "provides": ["app.Plugin"]}, {"id": "b", "provides": ["app.Plugin"]}, {"id": "host", "deps": ["builtins.list[app.Plugin]"]}"#));
+    let r = report(&doc(
+        r#"{"id": "a", "provides": ["app.Plugin"]}, {"id": "b", "provides": ["app.Plugin"]}, {"id": "host", "deps": ["builtins.list[app.Plugin]"]}"#,
+    ));
     let d = single(&r, Code::MissingDependency);
     assert_eq!(d.message, "no service provides `builtins.list[app.Plugin]`, needed by `host`");
     assert_eq!(
@@ -181,7 +209,10 @@ fn a_list_of_a_provided_key_is_a_forgotten_many() {
     );
     // A list of something nobody provides is an ordinary missing key.
     let r = report(&doc(r#"{"id": "host", "deps": ["list[app.Plugin]"]}"#));
-    assert_eq!(single(&r, Code::MissingDependency).help.as_deref(), Some("register a provider of `list[app.Plugin]`, or mark the dependency optional"));
+    assert_eq!(
+        single(&r, Code::MissingDependency).help.as_deref(),
+        Some("register a provider of `list[app.Plugin]`, or mark the dependency optional")
+    );
 }
 
 #[test]
@@ -196,7 +227,9 @@ fn a_missing_lazy_dependency_is_missing_too() {
 
 #[test]
 fn a_missing_optional_dependency_and_a_many_with_no_provider_are_fine() {
-    let p = plan(&doc(r#"{"id": "server", "deps": [{"key": "Cache", "optional": true}, {"key": "Plugin", "many": true}, {"key": "Tracer", "optional": true, "lazy": true}]}"#));
+    let p = plan(&doc(
+        r#"{"id": "server", "deps": [{"key": "Cache", "optional": true}, {"key": "Plugin", "many": true}, {"key": "Tracer", "optional": true, "lazy": true}]}"#,
+    ));
     for n in 0..3 {
         assert_eq!(bound(&p, "server", n), Vec::<String>::new());
     }
@@ -217,7 +250,8 @@ fn a_dependency_on_a_service_of_another_profile_is_missing() {
 
 #[test]
 fn a_single_dependency_with_two_providers_is_ambiguous() {
-    let r = report(&doc(r#"{"id": "smtp", "provides": ["Mailer"]}, {"id": "ses", "provides": ["Mailer"]}, {"id": "web", "deps": ["Mailer"]}"#));
+    let r =
+        report(&doc(r#"{"id": "smtp", "provides": ["Mailer"]}, {"id": "ses", "provides": ["Mailer"]}, {"id": "web", "deps": ["Mailer"]}"#));
     let d = single(&r, Code::AmbiguousDependency);
     assert_eq!(d.key.as_deref(), Some("Mailer"));
     assert_eq!(d.services, strings(&["web"]));
@@ -232,21 +266,27 @@ fn a_single_dependency_with_two_providers_is_ambiguous() {
 #[test]
 fn an_optional_dependency_with_two_providers_is_still_ambiguous() {
     // Optional means "none is fine", not "any one will do".
-    let r = report(&doc(r#"{"id": "smtp", "provides": ["Mailer"]}, {"id": "ses", "provides": ["Mailer"]}, {"id": "web", "deps": [{"key": "Mailer", "optional": true}]}"#));
+    let r = report(&doc(
+        r#"{"id": "smtp", "provides": ["Mailer"]}, {"id": "ses", "provides": ["Mailer"]}, {"id": "web", "deps": [{"key": "Mailer", "optional": true}]}"#,
+    ));
     let d = single(&r, Code::AmbiguousDependency);
     assert_eq!((d.key.as_deref(), d.services.clone()), (Some("Mailer"), strings(&["web"])));
 }
 
 #[test]
 fn a_lazy_dependency_with_two_providers_is_ambiguous() {
-    let r = report(&doc(r#"{"id": "smtp", "provides": ["Mailer"]}, {"id": "ses", "provides": ["Mailer"]}, {"id": "web", "deps": [{"key": "Mailer", "lazy": true}]}"#));
+    let r = report(&doc(
+        r#"{"id": "smtp", "provides": ["Mailer"]}, {"id": "ses", "provides": ["Mailer"]}, {"id": "web", "deps": [{"key": "Mailer", "lazy": true}]}"#,
+    ));
     assert_eq!(single(&r, Code::AmbiguousDependency).key.as_deref(), Some("Mailer"));
 }
 
 #[test]
 fn many_takes_every_provider_in_declaration_order_and_is_not_ambiguous() {
-    let p = plan(&doc(r#"{"id": "zeta", "provides": ["Plugin"]}, {"id": "alpha", "provides": ["Plugin"]}, {"id": "mid", "provides": ["Plugin"]},
-        {"id": "host", "deps": [{"key": "Plugin", "many": true}]}"#));
+    let p = plan(&doc(
+        r#"{"id": "zeta", "provides": ["Plugin"]}, {"id": "alpha", "provides": ["Plugin"]}, {"id": "mid", "provides": ["Plugin"]},
+        {"id": "host", "deps": [{"key": "Plugin", "many": true}]}"#,
+    ));
     assert_eq!(bound(&p, "host", 0), ["zeta", "alpha", "mid"]);
 }
 
@@ -291,7 +331,9 @@ fn a_singleton_holding_a_lazy_handle_to_a_scoped_service_is_captive() {
     let d = single(&r, Code::CaptiveDependency);
     assert_eq!(d.services, strings(&["app", "session"]));
     assert_eq!(d.message, "singleton `app` takes a lazy handle to scoped `session`, which would resolve outside any scope");
-    let through = report(&doc(r#"{"id": "app", "deps": [{"key": "t", "lazy": true}]}, {"id": "t", "lifetime": "transient", "deps": ["session"]}, {"id": "session", "lifetime": "scoped"}"#));
+    let through = report(&doc(
+        r#"{"id": "app", "deps": [{"key": "t", "lazy": true}]}, {"id": "t", "lifetime": "transient", "deps": ["session"]}, {"id": "session", "lifetime": "scoped"}"#,
+    ));
     assert_eq!(single(&through, Code::CaptiveDependency).services, strings(&["app", "t", "session"]));
 }
 
@@ -375,8 +417,10 @@ fn replacing_a_service_of_another_profile_is_not_an_error() {
 
 #[test]
 fn a_replacement_provides_its_own_keys_and_the_replaced_ones_and_the_replaced_deps_go_with_it() {
-    let p = plan(&doc(r#"{"id": "db", "provides": ["Database", "Health"], "deps": ["NoSuchThing"]}, {"id": "fake", "replaces": "db", "provides": ["Fake"]},
-        {"id": "repo", "deps": ["Database", "Fake", "Health"]}"#));
+    let p = plan(&doc(
+        r#"{"id": "db", "provides": ["Database", "Health"], "deps": ["NoSuchThing"]}, {"id": "fake", "replaces": "db", "provides": ["Fake"]},
+        {"id": "repo", "deps": ["Database", "Fake", "Health"]}"#,
+    ));
     assert_eq!(p.index_of("db"), None);
     let fake = p.index_of("fake").and_then(|i| p.service(i)).unwrap();
     assert_eq!(fake.deps().count(), 0);
@@ -426,7 +470,9 @@ fn services_that_replace_each_other_are_an_invalid_replacement() {
 
 #[test]
 fn a_service_with_profiles_exists_only_when_planning_for_one_of_them() {
-    let text = doc(r#"{"id": "always"}, {"id": "also", "profiles": []}, {"id": "prod-only", "profiles": ["prod"]}, {"id": "both", "profiles": ["prod", "staging"]}"#);
+    let text = doc(
+        r#"{"id": "always"}, {"id": "also", "profiles": []}, {"id": "prod-only", "profiles": ["prod"]}, {"id": "both", "profiles": ["prod", "staging"]}"#,
+    );
     let ids = |options: &Options| {
         let p = plan_with(&text, options);
         let mut ids: Vec<String> = p.services().map(|s| s.id().to_owned()).collect();
@@ -447,11 +493,19 @@ fn a_profile_no_service_lists_is_a_warning_with_the_closest_profiles() {
         p.warnings().iter().map(|w| (w.code, w.severity, w.message.as_str(), w.help.as_deref())).collect();
     assert_eq!(
         warnings,
-        [(Code::UnknownProfile, Severity::Warning, "profile `prd` matches no service", Some("did you mean `prod`? otherwise only the services without `profiles` are planned"))]
+        [(
+            Code::UnknownProfile,
+            Severity::Warning,
+            "profile `prd` matches no service",
+            Some("did you mean `prod`? otherwise only the services without `profiles` are planned")
+        )]
     );
     assert_eq!(p.len(), 1, "only `app`");
     let p = plan_with(&text, &Options::profile("staging"));
-    assert_eq!(p.warnings()[0].help.as_deref(), Some("only the services without `profiles` are planned; the services list `prod` and `test`"));
+    assert_eq!(
+        p.warnings()[0].help.as_deref(),
+        Some("only the services without `profiles` are planned; the services list `prod` and `test`")
+    );
     let p = plan_with(&doc(r#"{"id": "app"}"#), &Options::profile("dev"));
     assert_eq!(p.warnings()[0].help.as_deref(), Some("no service has `profiles`, so only the services without `profiles` are planned"));
     assert!(plan_with(&text, &Options::profile("prod")).warnings().is_empty());
@@ -472,15 +526,24 @@ fn a_root_that_names_no_service_is_unknown_with_a_did_you_mean() {
     assert_eq!(d.help.as_deref(), Some("did you mean `server`?"));
     // A service of another profile is not a service of this graph.
     let prod = doc(r#"{"id": "server", "profiles": ["prod"]}"#);
-    assert_eq!(single(&report_with(&prod, &Options { roots: strings(&["server"]), ..Options::default() }), Code::UnknownRoot).services, strings(&["server"]));
+    assert_eq!(
+        single(&report_with(&prod, &Options { roots: strings(&["server"]), ..Options::default() }), Code::UnknownRoot).services,
+        strings(&["server"])
+    );
 }
 
 #[test]
 fn with_roots_a_service_no_root_needs_is_an_unused_warning_and_the_plan_is_made() {
-    let text = doc(r#"{"id": "server", "deps": [{"key": "clock", "lazy": true}]}, {"id": "clock"}, {"id": "orphan"}, {"id": "old", "deps": ["Gone"]}"#);
+    let text = doc(
+        r#"{"id": "server", "deps": [{"key": "clock", "lazy": true}]}, {"id": "clock"}, {"id": "orphan"}, {"id": "old", "deps": ["Gone"]}"#,
+    );
     let options = Options { roots: strings(&["server"]), ..Options::default() };
     let p = plan_with(&text, &options);
-    assert_eq!(p.unused().collect::<Vec<_>>(), ["old", "orphan"], "a lazy dependency counts as a need; an unplanned service's missing key is not an error");
+    assert_eq!(
+        p.unused().collect::<Vec<_>>(),
+        ["old", "orphan"],
+        "a lazy dependency counts as a need; an unplanned service's missing key is not an error"
+    );
     let warnings: Vec<(Code, Severity, &str)> = p.warnings().iter().map(|w| (w.code, w.severity, w.message.as_str())).collect();
     assert_eq!(
         warnings,
@@ -563,11 +626,14 @@ fn a_report_past_max_diagnostics_keeps_the_first_ones_and_ends_with_a_count_of_t
 fn every_problem_is_reported_at_once_errors_first_by_code_then_service() {
     let options = Options { roots: strings(&["app", "ghost"]), ..Options::default() };
     let r = report_with(
-        &doc(r#"{"id": "app", "deps": ["loop", "Nope", "Mailer", "session"]}, {"id": "loop", "deps": ["loop"]}, {"id": "session", "lifetime": "scoped"},
-        {"id": "m1", "provides": ["Mailer"]}, {"id": "m2", "provides": ["Mailer"]}, {"id": "app", "profiles": []}, {"id": "unused"}"#),
+        &doc(
+            r#"{"id": "app", "deps": ["loop", "Nope", "Mailer", "session"]}, {"id": "loop", "deps": ["loop"]}, {"id": "session", "lifetime": "scoped"},
+        {"id": "m1", "provides": ["Mailer"]}, {"id": "m2", "provides": ["Mailer"]}, {"id": "app", "profiles": []}, {"id": "unused"}"#,
+        ),
         &options,
     );
-    let codes: Vec<(Severity, Code, Option<&str>)> = r.diagnostics.iter().map(|d| (d.severity, d.code, d.services.first().map(String::as_str))).collect();
+    let codes: Vec<(Severity, Code, Option<&str>)> =
+        r.diagnostics.iter().map(|d| (d.severity, d.code, d.services.first().map(String::as_str))).collect();
     assert_eq!(
         codes,
         [
@@ -597,8 +663,10 @@ fn beside_a_real_ambiguous_key_many_is_still_not_ambiguous() {
 
 #[test]
 fn two_singletons_capturing_one_scoped_service_are_two_diagnostics() {
-    let r = report(&doc(r#"{"id": "a", "deps": ["session"]}, {"id": "b", "deps": ["t"]}, {"id": "t", "lifetime": "transient", "deps": ["session"]},
-        {"id": "session", "lifetime": "scoped"}"#));
+    let r = report(&doc(
+        r#"{"id": "a", "deps": ["session"]}, {"id": "b", "deps": ["t"]}, {"id": "t", "lifetime": "transient", "deps": ["session"]},
+        {"id": "session", "lifetime": "scoped"}"#,
+    ));
     let captured: Vec<Vec<String>> = of(&r, Code::CaptiveDependency).iter().map(|d| d.services.clone()).collect();
     assert_eq!(captured, vec![strings(&["a", "session"]), strings(&["b", "t", "session"])]);
 }
@@ -608,11 +676,21 @@ fn a_report_of_several_kinds_past_max_diagnostics_is_cut_in_report_order() {
     // Two self-cycles and two missing keys: each check alone is under the
     // limit of 3, the report is not.
     let options = Options { limits: Limits { max_diagnostics: 3, ..Limits::DEFAULT }, ..Options::default() };
-    let r = report_with(&doc(r#"{"id": "m2", "deps": ["gone2"]}, {"id": "m1", "deps": ["gone1"]}, {"id": "c2", "deps": ["c2"]}, {"id": "c1", "deps": ["c1"]}"#), &options);
+    let r = report_with(
+        &doc(
+            r#"{"id": "m2", "deps": ["gone2"]}, {"id": "m1", "deps": ["gone1"]}, {"id": "c2", "deps": ["c2"]}, {"id": "c1", "deps": ["c1"]}"#,
+        ),
+        &options,
+    );
     let shown: Vec<(Code, Option<&str>)> = r.diagnostics.iter().map(|d| (d.code, d.services.first().map(String::as_str))).collect();
     assert_eq!(
         shown,
-        [(Code::DependencyCycle, Some("c1")), (Code::DependencyCycle, Some("c2")), (Code::MissingDependency, Some("m1")), (Code::LimitExceeded, None)]
+        [
+            (Code::DependencyCycle, Some("c1")),
+            (Code::DependencyCycle, Some("c2")),
+            (Code::MissingDependency, Some("m1")),
+            (Code::LimitExceeded, None)
+        ]
     );
     assert_eq!(r.diagnostics[3].message, "the number of diagnostics is 4, over the limit of 3: 1 more not shown");
 }

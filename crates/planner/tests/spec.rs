@@ -51,7 +51,10 @@ fn queries_answer_what_a_service_needs_what_needs_it_and_why() {
     dependents.sort();
     // clock needs server which needs repo which needs db; server needs clock lazily.
     assert_eq!(dependents, ["clock", "repo", "server"]);
-    assert_eq!(p.path(at("server"), at("config")).map(|path| ids(&p, path)), Some(vec!["server".into(), "repo".into(), "db".into(), "config".into()]));
+    assert_eq!(
+        p.path(at("server"), at("config")).map(|path| ids(&p, path)),
+        Some(vec!["server".into(), "repo".into(), "db".into(), "config".into()])
+    );
     assert_eq!(p.path(at("config"), at("server")), None);
 }
 
@@ -91,12 +94,14 @@ fn a_header_with_another_fingerprint_written_in_fails_the_checksum() {
 
 #[test]
 fn scoped_and_transient_services_get_recipes_not_start_up_places() {
-    let p = plan(r#"{"version": 1, "services": [
+    let p = plan(
+        r#"{"version": 1, "services": [
         {"id": "db"},
         {"id": "session", "lifetime": "scoped", "deps": ["db"]},
         {"id": "clock", "lifetime": "transient"},
         {"id": "repo", "lifetime": "scoped", "deps": ["session", "clock", "db"]}
-    ]}"#);
+    ]}"#,
+    );
     assert_eq!(ids(&p, p.startup()), ["db"]);
     let repo = p.index_of("repo").and_then(|i| p.service(i)).unwrap_or_else(|| panic!("repo"));
     assert_eq!(repo.lifetime(), Lifetime::Scoped);
@@ -106,9 +111,11 @@ fn scoped_and_transient_services_get_recipes_not_start_up_places() {
 
 #[test]
 fn a_transient_built_for_a_singleton_orders_the_singleton_after_its_needs() {
-    let p = plan(r#"{"version": 1, "services": [
+    let p = plan(
+        r#"{"version": 1, "services": [
         {"id": "a"}, {"id": "t", "lifetime": "transient", "deps": ["a"]}, {"id": "s", "deps": ["t"]}
-    ]}"#);
+    ]}"#,
+    );
     assert_eq!(p.layers().count(), 2);
     assert_eq!(ids(&p, p.startup()), ["a", "s"]);
 }
@@ -127,11 +134,13 @@ fn with_roots_only_what_they_need_is_planned_and_the_rest_is_a_warning() {
 
 #[test]
 fn a_replacement_takes_the_place_of_the_replaced_service() {
-    let p = plan(r#"{"version": 1, "services": [
+    let p = plan(
+        r#"{"version": 1, "services": [
         {"id": "db", "provides": ["Database"]},
         {"id": "fake", "replaces": "db"},
         {"id": "repo", "deps": ["Database"]}
-    ]}"#);
+    ]}"#,
+    );
     assert_eq!(p.index_of("db"), None);
     let repo = p.index_of("repo").and_then(|i| p.service(i)).unwrap_or_else(|| panic!("repo"));
     let providers: Vec<String> = repo.deps().flat_map(|b| ids(&p, b.providers().iter().copied())).collect();
@@ -190,7 +199,9 @@ fn a_cycle_of_a_million_services_is_reported_without_overflowing_the_stack() {
     let services: Vec<String> = (0..n).map(|i| format!("{{\"id\":\"s{i}\",\"deps\":[\"s{}\"]}}", (i + 1) % n)).collect();
     let text = format!("{{\"version\":1,\"services\":[{}]}}", services.join(","));
     let handle = std::thread::Builder::new().stack_size(1024 * 1024).spawn(move || {
-        wireplan::plan_str(&text, &Options::default()).err().map(|r| (r.diagnostics.len(), r.diagnostics.first().map_or(0, |d| d.services.len())))
+        wireplan::plan_str(&text, &Options::default())
+            .err()
+            .map(|r| (r.diagnostics.len(), r.diagnostics.first().map_or(0, |d| d.services.len())))
     });
     let result = handle.ok().and_then(|h| h.join().ok()).flatten();
     assert_eq!(result, Some((1, n + 1)));

@@ -58,9 +58,20 @@ fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
 
 /// The case a file of the vectors belongs to, and which of its files it is.
 fn case_of(file: &str) -> Option<(&str, &str)> {
-    ["report.python.json", "report.python.txt", "report.js.json", "report.js.txt", "options.json", "plan.json", "report.json", "report.txt", "wpl", "json"]
-        .into_iter()
-        .find_map(|ext| file.strip_suffix(ext).and_then(|c| c.strip_suffix('.')).map(|c| (c, ext)))
+    [
+        "report.python.json",
+        "report.python.txt",
+        "report.js.json",
+        "report.js.txt",
+        "options.json",
+        "plan.json",
+        "report.json",
+        "report.txt",
+        "wpl",
+        "json",
+    ]
+    .into_iter()
+    .find_map(|ext| file.strip_suffix(ext).and_then(|c| c.strip_suffix('.')).map(|c| (c, ext)))
 }
 
 /// Compares `actual` with the file, or writes it when blessing.
@@ -116,7 +127,8 @@ fn every_vector_gives_its_expected_plan_or_report() {
                             let _ = fs::remove_file(&json);
                             let _ = fs::remove_file(&txt);
                         } else if json.exists() || txt.exists() {
-                            failures.push(format!("{case}: its {tag} report is the same as the JSON one, yet {case}.report.{tag}.* exists"));
+                            failures
+                                .push(format!("{case}: its {tag} report is the same as the JSON one, yet {case}.report.{tag}.* exists"));
                         }
                         continue;
                     }
@@ -153,7 +165,8 @@ fn committed_binary_plans_decode_to_their_json() {
 #[test]
 fn declaration_order_does_not_change_the_order() {
     let dir = vectors_dir();
-    let read = |c: &str| fs::read_to_string(dir.join(format!("valid/order/{c}.plan.json"))).unwrap_or_else(|e| panic!("{c}.plan.json: {e}"));
+    let read =
+        |c: &str| fs::read_to_string(dir.join(format!("valid/order/{c}.plan.json"))).unwrap_or_else(|e| panic!("{c}.plan.json: {e}"));
     let strip = |s: String| -> serde_json::Value {
         let mut v: serde_json::Value = serde_json::from_str(&s).unwrap_or_else(|e| panic!("not JSON: {e}"));
         if let Some(o) = v.as_object_mut() {
@@ -201,8 +214,14 @@ fn check_agreement(cases: &[String], files: &[String]) -> Vec<String> {
         if !has("json") {
             problems.push(format!("{case}: listed in the manifest, but {case}.json does not exist"));
         }
-        let (wanted, unwanted): (&[&str], &[&str]) =
-            if case.starts_with("valid/") { (&["plan.json", "wpl"], &["report.json", "report.txt", "report.python.json", "report.python.txt", "report.js.json", "report.js.txt"]) } else { (&["report.json", "report.txt"], &["plan.json", "wpl"]) };
+        let (wanted, unwanted): (&[&str], &[&str]) = if case.starts_with("valid/") {
+            (
+                &["plan.json", "wpl"],
+                &["report.json", "report.txt", "report.python.json", "report.python.txt", "report.js.json", "report.js.txt"],
+            )
+        } else {
+            (&["report.json", "report.txt"], &["plan.json", "wpl"])
+        };
         for ext in wanted {
             if !has(ext) && !blessing() {
                 problems.push(format!("{case}: {case}.{ext} does not exist (run with WIREPLAN_BLESS=1)"));
@@ -254,7 +273,10 @@ fn a_case_on_disk_but_not_in_the_manifest_or_listed_but_absent_is_found() {
     .collect();
     let problems = check_agreement(&cases, &files).join("\n");
     assert!(problems.contains("invalid/b/gone: listed in the manifest, but invalid/b/gone.json does not exist"), "{problems}");
-    assert!(problems.contains("invalid/b/forgotten.json: belongs to `invalid/b/forgotten`, which the manifest does not list"), "{problems}");
+    assert!(
+        problems.contains("invalid/b/forgotten.json: belongs to `invalid/b/forgotten`, which the manifest does not list"),
+        "{problems}"
+    );
     assert!(problems.contains("valid/a/stray.txt: not a file of any case"), "{problems}");
     assert!(!problems.contains("valid/a/listed:"), "{problems}");
     assert_eq!(check_agreement(&cases[..1], &files[..4]), Vec::<String>::new());

@@ -192,7 +192,10 @@ fn wrong_kinds_read_as_plain_sentences() {
     let d = fault(r#"{"version": null, "services": []}"#);
     assert_eq!(d.message, "invalid descriptors: `version` should be `1`, not `null`");
     let d = fault(r#"{"version": 1, "services": [], "servces": []}"#);
-    assert_eq!(d.message, "invalid descriptors: unknown field `servces` in the document; did you mean `services`? (known: `version`, `services`)");
+    assert_eq!(
+        d.message,
+        "invalid descriptors: unknown field `servces` in the document; did you mean `services`? (known: `version`, `services`)"
+    );
 }
 
 #[test]
@@ -270,7 +273,10 @@ fn malformed_json_is_said_in_our_words() {
         fault("{\"version\": 1, \"services\": [{\"id\": \"a\",}]}").message,
         "invalid descriptors: a `,` is followed by no value (JSON allows no trailing comma)"
     );
-    assert_eq!(fault("{\"version\": 1, \"services\": [").message, "invalid descriptors: the document ends early, inside an array (no closing `]`)");
+    assert_eq!(
+        fault("{\"version\": 1, \"services\": [").message,
+        "invalid descriptors: the document ends early, inside an array (no closing `]`)"
+    );
     let d = fault("{\"version\": 1, \"services\": []} x");
     assert_eq!(d.message, "invalid descriptors: more text follows the end of the document");
     let at = d.location.unwrap();

@@ -80,8 +80,8 @@ pub fn snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing snapshot {}; run with WIREPLAN_BLESS=1", path.display()));
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing snapshot {}; run with WIREPLAN_BLESS=1", path.display()));
     assert_eq!(actual, expected, "snapshot {name} differs; review, then WIREPLAN_BLESS=1 to accept");
 }
 
@@ -90,13 +90,7 @@ pub fn snapshot(name: &str, actual: &str) {
 pub fn assert_dot_accepts(text: &str) {
     let dot = Path::new("/usr/bin/dot");
     assert!(dot.exists(), "Graphviz `dot` is missing: scripts/setup installs graphviz");
-    let mut child = Command::new(dot)
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(dot).arg("-Tsvg").stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -95,7 +95,9 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
             }
         }
     }
-    let order = |&(s, p, key, _): &(u32, u32, u32, bool)| (graph.id(s), graph.key(key), graph.id(target.get(p as usize).copied().unwrap_or(0)), graph.id(p));
+    let order = |&(s, p, key, _): &(u32, u32, u32, bool)| {
+        (graph.id(s), graph.key(key), graph.id(target.get(p as usize).copied().unwrap_or(0)), graph.id(p))
+    };
     *omitted += super::keep_first(&mut found, graph.max_diagnostics, order);
     // In report order, so that the paths' budget below cuts the last ones.
     found.sort_unstable_by(|a, b| order(a).cmp(&order(b)));

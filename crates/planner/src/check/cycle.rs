@@ -70,8 +70,7 @@ pub(crate) fn components(graph: &Graph<'_, '_>) -> (Vec<u32>, Vec<(u32, u32)>) {
     let mut component = vec![u32::MAX; n];
     let mut starts: Vec<(u32, u32)> = Vec::new();
     for (ci, scc) in petgraph::algo::kosaraju_scc(&g).into_iter().enumerate() {
-        let is_cycle = scc.len() > 1
-            || scc.first().is_some_and(|v| self_loops.get(v.index()).copied().unwrap_or(false));
+        let is_cycle = scc.len() > 1 || scc.first().is_some_and(|v| self_loops.get(v.index()).copied().unwrap_or(false));
         if !is_cycle {
             continue;
         }
@@ -142,54 +141,54 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     let (cycles, total) = find(graph, graph.max_diagnostics);
     *omitted += total - cycles.len();
     graph.room.build(cycles, omitted, |c| {
-            let mut services: Vec<String> = c.nodes.iter().map(|&x| graph.id(x).to_owned()).collect();
-            if let Some(first) = services.first().cloned() {
-                services.push(first);
-            }
-            let next = c.nodes.iter().skip(1).chain(c.nodes.first());
-            let hops = c.nodes.len();
-            let mut related: Vec<Related> = c
-                .nodes
-                .iter()
-                .zip(&c.keys)
-                .zip(next)
-                .take(PATH_SHOWN)
-                .map(|((&x, &k), &to)| {
-                    let key = graph.key(k);
-                    let message = if key == graph.id(to) {
-                        format!("`{}` needs `{key}`", graph.id(x))
-                    } else {
-                        format!("`{}` needs `{key}`, provided by `{}`", graph.id(x), graph.id(to))
-                    };
-                    graph.related(x, message, Some(key))
-                })
-                .collect();
-            if hops > PATH_SHOWN {
-                related.push(more(hops - PATH_SHOWN, "hops".to_owned()));
-            }
-            if let Some(&first) = c.nodes.first() {
-                related.push(graph.related(first, format!("which is `{}` again", graph.id(first)), None));
-            }
-            // `a` -> `b` -> `a`; a long cycle: its first hops, then how many more.
-            let mut drawn = services.iter().take(hops.min(PATH_SHOWN)).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" -> ");
-            if hops > PATH_SHOWN {
-                let _ = write!(drawn, " -> ... ({} more)", hops - PATH_SHOWN);
-            }
-            let _ = write!(drawn, " -> `{}`", services.first().map_or("", String::as_str));
-            let message = if c.nodes.len() == 1 {
-                format!("service `{}` depends on itself", services.first().map_or("", String::as_str))
-            } else {
-                format!("dependency cycle: {drawn}")
-            };
-            Diagnostic {
-                code: Code::DependencyCycle,
-                severity: Severity::Error,
-                message,
-                help: Some("break the cycle: make one of these dependencies lazy (`\"lazy\": true`), or remove it".to_owned()),
-                services,
-                key: c.keys.first().map(|&k| graph.key(k).to_owned()),
-                location: c.nodes.first().and_then(|&x| graph.location(x)),
-                related,
-            }
+        let mut services: Vec<String> = c.nodes.iter().map(|&x| graph.id(x).to_owned()).collect();
+        if let Some(first) = services.first().cloned() {
+            services.push(first);
+        }
+        let next = c.nodes.iter().skip(1).chain(c.nodes.first());
+        let hops = c.nodes.len();
+        let mut related: Vec<Related> = c
+            .nodes
+            .iter()
+            .zip(&c.keys)
+            .zip(next)
+            .take(PATH_SHOWN)
+            .map(|((&x, &k), &to)| {
+                let key = graph.key(k);
+                let message = if key == graph.id(to) {
+                    format!("`{}` needs `{key}`", graph.id(x))
+                } else {
+                    format!("`{}` needs `{key}`, provided by `{}`", graph.id(x), graph.id(to))
+                };
+                graph.related(x, message, Some(key))
+            })
+            .collect();
+        if hops > PATH_SHOWN {
+            related.push(more(hops - PATH_SHOWN, "hops".to_owned()));
+        }
+        if let Some(&first) = c.nodes.first() {
+            related.push(graph.related(first, format!("which is `{}` again", graph.id(first)), None));
+        }
+        // `a` -> `b` -> `a`; a long cycle: its first hops, then how many more.
+        let mut drawn = services.iter().take(hops.min(PATH_SHOWN)).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" -> ");
+        if hops > PATH_SHOWN {
+            let _ = write!(drawn, " -> ... ({} more)", hops - PATH_SHOWN);
+        }
+        let _ = write!(drawn, " -> `{}`", services.first().map_or("", String::as_str));
+        let message = if c.nodes.len() == 1 {
+            format!("service `{}` depends on itself", services.first().map_or("", String::as_str))
+        } else {
+            format!("dependency cycle: {drawn}")
+        };
+        Diagnostic {
+            code: Code::DependencyCycle,
+            severity: Severity::Error,
+            message,
+            help: Some("break the cycle: make one of these dependencies lazy (`\"lazy\": true`), or remove it".to_owned()),
+            services,
+            key: c.keys.first().map(|&k| graph.key(k).to_owned()),
+            location: c.nodes.first().and_then(|&x| graph.location(x)),
+            related,
+        }
     })
 }

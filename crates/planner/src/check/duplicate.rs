@@ -15,7 +15,9 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
             code: Code::DuplicateId,
             severity: Severity::Error,
             message: format!("service id `{id}` is declared more than once"),
-            help: Some("give each service a unique id; to swap a provider on purpose (in tests), declare `replaces` on the new one".to_owned()),
+            help: Some(
+                "give each service a unique id; to swap a provider on purpose (in tests), declare `replaces` on the new one".to_owned(),
+            ),
             services: vec![id.to_owned()],
             key: None,
             location: graph.desc_location(dup),

@@ -31,46 +31,41 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     let key_of: rustc_hash::FxHashMap<&str, u32> = provided.iter().copied().zip(provided_ids.iter().copied()).collect();
     let mut suggester = crate::suggest::Suggester::new();
     graph.room.build(missing, omitted, |(key, nodes)| {
-            // Never the askers themselves: `db` needing a missing `DB` is
-            // not helped by "did you mean `db`?" when only `db` provides it.
-            let mut suggestions = suggester.next(key, &provided);
-            if !suggestions.is_empty() {
-                let askers: rustc_hash::FxHashSet<u32> = nodes.iter().copied().collect();
-                suggestions.retain(|s| key_of.get(s).is_none_or(|&k| !graph.providers.row(k).iter().all(|p| askers.contains(p))));
-            }
-            let who = match nodes.as_slice() {
-                [one] => format!("`{}`", graph.id(*one)),
-                many => format!("{} services", many.len()),
-            };
-            // `list[Plugin]` asked for where `Plugin` is provided: a
-            // forgotten `many`, the usual slip.
-            let element = crate::suggest::collection_element(key).filter(|e| key_of.contains_key(e));
-            let help = match (element, crate::phrase::did_you_mean(&suggestions, false)) {
-                (Some(e), _) => format!(
-                    "`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true`"
-                ),
-                (None, None) => format!("register a provider of `{key}`, or mark the dependency optional"),
-                (None, Some(clause)) => format!("{clause} otherwise register a provider of `{key}`, or mark the dependency optional"),
-            };
-            Diagnostic {
-                code: Code::MissingDependency,
-                severity: Severity::Error,
-                message: format!("no service provides `{key}`, needed by {who}"),
-                help: Some(help),
-                services: nodes.iter().take(LISTED).map(|&n| graph.id(n).to_owned()).collect(),
-                key: Some(key.to_owned()),
-                location: nodes.first().and_then(|&n| graph.location(n)),
-                related: {
-                    let mut related: Vec<_> = nodes
-                        .iter()
-                        .take(LISTED)
-                        .map(|&n| graph.related(n, format!("`{}` needs `{key}`", graph.id(n)), Some(key)))
-                        .collect();
-                    if nodes.len() > LISTED {
-                        related.push(more(nodes.len() - LISTED, format!("services need `{key}`")));
-                    }
-                    related
-                },
-            }
+        // Never the askers themselves: `db` needing a missing `DB` is
+        // not helped by "did you mean `db`?" when only `db` provides it.
+        let mut suggestions = suggester.next(key, &provided);
+        if !suggestions.is_empty() {
+            let askers: rustc_hash::FxHashSet<u32> = nodes.iter().copied().collect();
+            suggestions.retain(|s| key_of.get(s).is_none_or(|&k| !graph.providers.row(k).iter().all(|p| askers.contains(p))));
+        }
+        let who = match nodes.as_slice() {
+            [one] => format!("`{}`", graph.id(*one)),
+            many => format!("{} services", many.len()),
+        };
+        // `list[Plugin]` asked for where `Plugin` is provided: a
+        // forgotten `many`, the usual slip.
+        let element = crate::suggest::collection_element(key).filter(|e| key_of.contains_key(e));
+        let help = match (element, crate::phrase::did_you_mean(&suggestions, false)) {
+            (Some(e), _) => format!("`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true`"),
+            (None, None) => format!("register a provider of `{key}`, or mark the dependency optional"),
+            (None, Some(clause)) => format!("{clause} otherwise register a provider of `{key}`, or mark the dependency optional"),
+        };
+        Diagnostic {
+            code: Code::MissingDependency,
+            severity: Severity::Error,
+            message: format!("no service provides `{key}`, needed by {who}"),
+            help: Some(help),
+            services: nodes.iter().take(LISTED).map(|&n| graph.id(n).to_owned()).collect(),
+            key: Some(key.to_owned()),
+            location: nodes.first().and_then(|&n| graph.location(n)),
+            related: {
+                let mut related: Vec<_> =
+                    nodes.iter().take(LISTED).map(|&n| graph.related(n, format!("`{}` needs `{key}`", graph.id(n)), Some(key))).collect();
+                if nodes.len() > LISTED {
+                    related.push(more(nodes.len() - LISTED, format!("services need `{key}`")));
+                }
+                related
+            },
+        }
     })
 }

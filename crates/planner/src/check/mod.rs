@@ -104,17 +104,17 @@ pub(crate) fn unused(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnost
     *omitted += graph.unused.len().saturating_sub(graph.max_diagnostics);
     let shown: Vec<u32> = graph.unused.iter().take(graph.max_diagnostics).copied().collect();
     graph.room.build(shown, omitted, |node| {
-            let id = graph.id(node);
-            Diagnostic {
-                code: Code::UnusedService,
-                severity: Severity::Warning,
-                message: format!("service `{id}` is not needed by any root"),
-                help: Some("remove it, add it to the roots, or give it a profile".to_owned()),
-                services: vec![id.to_owned()],
-                key: None,
-                location: graph.location(node),
-                related: Vec::new(),
-            }
+        let id = graph.id(node);
+        Diagnostic {
+            code: Code::UnusedService,
+            severity: Severity::Warning,
+            message: format!("service `{id}` is not needed by any root"),
+            help: Some("remove it, add it to the roots, or give it a profile".to_owned()),
+            services: vec![id.to_owned()],
+            key: None,
+            location: graph.location(node),
+            related: Vec::new(),
+        }
     })
 }
 
@@ -123,12 +123,6 @@ pub(crate) fn unused(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnost
 /// not depend on declaration or merge order.
 pub(crate) fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.severity, a.code, a.services.first(), &a.key, &a.message).cmp(&(
-            b.severity,
-            b.code,
-            b.services.first(),
-            &b.key,
-            &b.message,
-        ))
+        (a.severity, a.code, a.services.first(), &a.key, &a.message).cmp(&(b.severity, b.code, b.services.first(), &b.key, &b.message))
     });
 }

@@ -9,7 +9,8 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     if graph.unknown_roots.is_empty() {
         return Vec::new();
     }
-    let mut ids: Vec<&str> = (0..graph.len() as u32).filter(|&i| graph.live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
+    let mut ids: Vec<&str> =
+        (0..graph.len() as u32).filter(|&i| graph.live.get(i as usize).copied().unwrap_or(false)).map(|i| graph.id(i)).collect();
     ids.sort_unstable();
     let mut suggester = crate::suggest::Suggester::new();
     graph.room.build(graph.unknown_roots.clone(), omitted, |root| {

@@ -41,21 +41,13 @@ pub const PHRASES: &[(&str, &str, &str)] = &[
         "ask for every one with a `list[T] = wireplan.many` parameter",
         "ask for every one with `{key, many: true}`",
     ),
-    (
-        "with `\"many\": true`",
-        "as a `list[T] = wireplan.many` parameter",
-        "with `{key, many: true}`",
-    ),
+    ("with `\"many\": true`", "as a `list[T] = wireplan.many` parameter", "with `{key, many: true}`"),
     (
         "mark the one that should win with `\"replaces\"`",
         "swap in the one that should win with `registry.override(key, ...)`",
         "mark the one that should win with `replaces: [...]`",
     ),
-    (
-        "declare `replaces` on the new one",
-        "use `registry.override(key, ...)`",
-        "declare `replaces: [...]` on the new one",
-    ),
+    ("declare `replaces` on the new one", "use `registry.override(key, ...)`", "declare `replaces: [...]` on the new one"),
     (
         "remove `replaces` from one of these services",
         "remove the override of one of these services",
@@ -81,11 +73,7 @@ pub const PHRASES: &[(&str, &str, &str)] = &[
         "raise it with `limits={...}` if this input is trusted",
         "raise it with `limits: {...}` if this input is trusted",
     ),
-    (
-        "give it a profile",
-        "give it `profiles=[...]`",
-        "give it `profiles: [...]`",
-    ),
+    ("give it a profile", "give it `profiles=[...]`", "give it `profiles: [...]`"),
 ];
 
 impl Dialect {

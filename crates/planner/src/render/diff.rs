@@ -28,8 +28,7 @@ use crate::render::explain::quoted_list;
 use crate::render::{render_report, Style};
 
 fn dep_words(d: &Dependency) -> String {
-    let flags: Vec<&str> =
-        [(d.optional, "optional"), (d.many, "many"), (d.lazy, "lazy")].iter().filter(|f| f.0).map(|f| f.1).collect();
+    let flags: Vec<&str> = [(d.optional, "optional"), (d.many, "many"), (d.lazy, "lazy")].iter().filter(|f| f.0).map(|f| f.1).collect();
     let (service, key) = (escape(&d.service), escape(&d.key));
     if flags.is_empty() {
         format!("`{service}` needs `{key}`")
@@ -108,7 +107,14 @@ pub fn human(c: &Changes, style: &Style) -> String {
     if !c.rebound.is_empty() {
         out.push_str("bindings changed:\n");
         for r in &c.rebound {
-            let _ = writeln!(out, "  `{}` needs `{}`: {} -> {}", escape(&r.service), escape(&r.key), list_or_none(&r.old), list_or_none(&r.new));
+            let _ = writeln!(
+                out,
+                "  `{}` needs `{}`: {} -> {}",
+                escape(&r.service),
+                escape(&r.key),
+                list_or_none(&r.old),
+                list_or_none(&r.new)
+            );
         }
     }
     if !c.compared {

@@ -133,10 +133,16 @@ fn service_words(a: &Analysis, e: &Explanation, node: u32, via: Option<&str>, ou
                 None => "nothing provides it".to_owned(),
                 Some(Target::Missing(_)) => "missing: no service provides it".to_owned(),
                 Some(Target::Service(_)) => {
-                    let mut s = quoted_list(edges.iter().filter_map(|x| match x.to {
-                        Target::Service(t) => Some(id(a, t)),
-                        Target::Missing(_) => None,
-                    }).collect::<Vec<_>>().into_iter());
+                    let mut s = quoted_list(
+                        edges
+                            .iter()
+                            .filter_map(|x| match x.to {
+                                Target::Service(t) => Some(id(a, t)),
+                                Target::Missing(_) => None,
+                            })
+                            .collect::<Vec<_>>()
+                            .into_iter(),
+                    );
                     if let Some(p) = edges.iter().find_map(|x| x.problem) {
                         let _ = write!(s, "  [{}]", p.as_str());
                     }
@@ -166,7 +172,8 @@ fn service_words(a: &Analysis, e: &Explanation, node: u32, via: Option<&str>, ou
                     if let [x, y] = *pair {
                         match a.key_between(x, y) {
                             Some(key) if key != id(a, y) => {
-                                let _ = writeln!(out, "  `{}` needs `{}`, provided by `{}`", escape(id(a, x)), escape(key), escape(id(a, y)));
+                                let _ =
+                                    writeln!(out, "  `{}` needs `{}`, provided by `{}`", escape(id(a, x)), escape(key), escape(id(a, y)));
                             }
                             _ => {
                                 let _ = writeln!(out, "  `{}` needs `{}`", escape(id(a, x)), escape(id(a, y)));

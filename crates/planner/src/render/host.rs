@@ -95,7 +95,10 @@ mod tests {
             Err(e) => Report::from(e).render(),
             Ok(_) => String::new(),
         };
-        assert!(read.starts_with("error[limit-exceeded]: the size of the document in bytes is 11, over the limit of 10\n  --> big.json\n"), "{read}");
+        assert!(
+            read.starts_with("error[limit-exceeded]: the size of the document in bytes is 11, over the limit of 10\n  --> big.json\n"),
+            "{read}"
+        );
         assert_eq!(read.lines().next(), parsed.lines().next().map(|l| l.replace("is 14", "is 11")).as_deref());
     }
 

@@ -41,9 +41,8 @@ fn color(problem: EdgeProblem) -> &'static str {
 
 /// The analysis as Graphviz DOT.
 pub fn dot(analysis: &Analysis) -> String {
-    let mut out = String::from(
-        "digraph wireplan {\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
-    );
+    let mut out =
+        String::from("digraph wireplan {\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
     let nodes = analysis.nodes();
     let mut start = 0;
     while let Some(layer) = nodes.get(start).and_then(|n| n.layer) {

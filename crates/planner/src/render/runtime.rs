@@ -110,10 +110,7 @@ pub fn unknown_id<'c>(id: &str, candidates: &[&'c str]) -> (String, Vec<&'c str>
 /// anything starts. `start_async` is the runtime's name for the async start.
 pub fn async_in_sync_start(services: &[&str], start_async: &str) -> String {
     let (verb, noun) = if services.len() == 1 { ("has", "an async factory") } else { ("have", "async factories") };
-    format!(
-        "cannot start synchronously: {} {verb} {noun}; start with `{start_async}`",
-        list(services, "and")
-    )
+    format!("cannot start synchronously: {} {verb} {noun}; start with `{start_async}`", list(services, "and"))
 }
 
 /// A factory (`phase` `start`) or a teardown (`stop`) that did not finish
@@ -123,11 +120,7 @@ pub fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64>) -> S
     let mut text = format!("{} did not {phase} within {}", quoted(service), duration(limit));
     if let Some(took) = took {
         let what = if phase == "start" { "factory" } else { "teardown" };
-        let _ = write!(
-            text,
-            ": the {what} returned after {} (a synchronous call cannot be interrupted)",
-            duration(took)
-        );
+        let _ = write!(text, ": the {what} returned after {} (a synchronous call cannot be interrupted)", duration(took));
     }
     text
 }
@@ -142,10 +135,7 @@ mod tests {
             start_failed("db", Some("app/db.py:3"), "ValueError: boom", 0),
             "service `db` (app/db.py:3) failed to start: ValueError: boom"
         );
-        assert_eq!(
-            start_failed("db", None, "boom", 2),
-            "service `db` failed to start: boom; 2 teardown errors while rolling back"
-        );
+        assert_eq!(start_failed("db", None, "boom", 2), "service `db` failed to start: boom; 2 teardown errors while rolling back");
         assert_eq!(start_failed("db", None, "boom", 1), "service `db` failed to start: boom; 1 teardown error while rolling back");
     }
 

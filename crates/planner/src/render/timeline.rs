@@ -45,10 +45,7 @@ fn mark(o: Outcome) -> &'static str {
 /// that waited for it.
 pub fn critical_chain(t: &Timeline) -> String {
     let chain = t.critical_chain();
-    let mut out = format!(
-        "start-up took {}; the critical chain (start after \"@\", duration after \"+\"):\n",
-        duration(t.total_us())
-    );
+    let mut out = format!("start-up took {}; the critical chain (start after \"@\", duration after \"+\"):\n", duration(t.total_us()));
     for (depth, e) in chain.iter().rev().enumerate() {
         let indent = if depth == 0 { String::new() } else { format!("{}└─", "  ".repeat(depth - 1)) };
         let _ = writeln!(out, "{indent}{} @{} +{}{}", escape(&e.id), duration(e.start_us), duration(e.duration_us), mark(e.outcome));
@@ -152,7 +149,8 @@ pub fn svg(t: &Timeline) -> String {
 /// service, each on its own named row (events on one row must nest, and
 /// services of one layer overlap without nesting).
 pub fn chrome_trace(t: &Timeline) -> String {
-    let mut events: Vec<Value> = vec![json!({"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": "wireplan start-up"}})];
+    let mut events: Vec<Value> =
+        vec![json!({"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": "wireplan start-up"}})];
     for (i, e) in t.entries.iter().enumerate() {
         let tid = i as u64 + 1;
         events.push(json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": e.id}}));
