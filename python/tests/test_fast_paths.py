@@ -241,3 +241,48 @@ def test_import_and_first_compile_are_light() -> None:
     imported, compiled = (set(ast.literal_eval(line)) for line in out.stdout.splitlines())
     assert not imported & HEAVY, imported & HEAVY
     assert not compiled & HEAVY, compiled & HEAVY
+
+
+class _Touchy:
+    """An instance whose comparison fails, as a numpy array's does."""
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("the truth value of an array is ambiguous")
+
+    __hash__ = object.__hash__
+
+
+class _Holder:
+    def __init__(self, touchy: _Touchy) -> None:
+        self.touchy = touchy
+
+
+def _touchy_plan(lifetime: str) -> "wireplan.Plan":
+    r = wireplan.Registry()
+    r.provide(_Touchy)
+    r.provide(_Holder, lifetime=lifetime)
+    return r.compile()
+
+
+def test_a_transient_of_plain_singletons_is_built_from_them_without_comparing_them() -> None:
+    with _touchy_plan("transient").start() as app:
+        a, b = app.get(_Holder), app.get(_Holder)
+        assert a is not b and a.touchy is b.touchy is app.get(_Touchy)
+
+
+def test_a_scoped_service_of_plain_singletons_is_one_per_scope_and_needs_a_scope() -> None:
+    with _touchy_plan("scoped").start() as app:
+        with app.scope() as s1, app.scope() as s2:
+            assert s1.get(_Holder) is s1.get(_Holder)
+            assert s1.get(_Holder) is not s2.get(_Holder)
+        with pytest.raises(LookupError, match="is scoped: get it inside a scope"):
+            app.get(_Holder)
+
+
+def test_after_stop_the_quick_path_defers_to_the_general_one() -> None:
+    plan = _touchy_plan("transient")
+    app = plan.start()
+    app.stop()
+    with pytest.raises(Exception) as info:
+        app.get(_Holder)
+    assert not isinstance(info.value, ValueError), "no instance's __eq__ ran"

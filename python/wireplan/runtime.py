@@ -96,6 +96,7 @@ class Plan:
     _providers: Sequence[_Provider]
     _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
+    _by_type: dict[type, int | list[int]]
 
     @classmethod
     def _bind(cls, core: _core.Plan, providers: Sequence[_Provider],
@@ -172,11 +173,14 @@ class Plan:
                     else:
                         found.append(i)  # type: ignore[union-attr]
         self._by_key = by_key
-        # Singletons whose dependencies are all plain singletons are called
-        # straight from the start loop: by position, or by keyword.
-        fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None] = [None] * singletons
+        # Services whose dependencies are all plain singletons are called
+        # straight from their instances: singletons by the start loop, scoped
+        # and transient ones by `get` (no recipe to walk): by position, or by
+        # keyword.
+        fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None] = [None] * n
         self._fast = fast
-        for i, m, pl, f in zip(range(singletons), ms, plain, factories):
+        self._by_type = {}
+        for i, m, pl, f in zip(range(n), ms, plain, factories):
             if pl is not None and m[0] == CALL and (not pl or max(pl) < singletons):
                 fast[i] = (f, pl, None) if m[4] else (f, pl, m[2]) if m[3] else None
         # Which services must be awaited (an async factory in their recipe).
@@ -836,14 +840,54 @@ class _Builder:
         ``NotPlannedError`` when its provider is registered but not in the
         plan; ``UnknownKeyError`` (naming the closest keys) otherwise."""
         plan = self.plan
-        # The common case first, inline: a class, keyed once, naming one
-        # started singleton.
-        found = plan._by_key.get(key_of(key))
-        if type(found) is int and found < plan.singletons:
-            v = self.app._inst[found]
+        # The common cases first, inline: a class (found by the class object
+        # itself after its first lookup, no key text to build), naming one
+        # started singleton, or a scoped or transient service whose
+        # dependencies are all started singletons.
+        found = plan._by_type.get(key) if type(key) is type else None
+        if found is None:
+            found = plan._by_key.get(key_of(key))
+            # Only a class the plan already holds (its own factory) is kept
+            # as a key: the cache keeps no other class alive.
+            if type(found) is int and plan._factories[found] is key:
+                plan._by_type[key] = found
+        if type(found) is int:
+            if found < plan.singletons:
+                v = self.app._inst[found]
+                if v is not _UNSET:
+                    return v
+            else:
+                quick = plan._fast[found]
+                if quick is not None:
+                    v = self._quick(found, quick)
+                    if v is not _UNSET:
+                        return v
+        return self._get_index(plan._index(key))
+
+    def _quick(self, i: int, quick: tuple[Any, list[int], tuple[str, ...] | None]) -> Any:
+        """A scoped or transient service whose dependencies are all
+        singletons, built straight from their instances; ``_UNSET`` when one
+        is not started (or a scoped one is asked outside a scope): the
+        general path then says why."""
+        inst = self.app._inst
+        f, deps, names = quick
+        args = [inst[p] for p in deps]
+        for a in args:  # `is`, not `in`: an instance's own __eq__ must not run
+            if a is _UNSET:
+                return _UNSET
+        scoped = self.scoped
+        if self.plan._lifetimes[i] == _SCOPED:
+            if scoped is None:
+                return _UNSET
+            v = scoped.get(i, _UNSET)
             if v is not _UNSET:
                 return v
-        return self._get_index(plan._index(key))
+            with self.lock:  # one instance per scope, whatever threads ask
+                v = scoped.get(i, _UNSET)
+                if v is _UNSET:
+                    v = scoped[i] = f(*args) if names is None else f(**dict(zip(names, args)))
+                return v
+        return f(*args) if names is None else f(**dict(zip(names, args)))
 
     def _get_index(self, i: int) -> Any:
         if i < self.plan.singletons:
@@ -1343,6 +1387,9 @@ class Scope(_Builder):
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if not self.teardowns:  # nothing to tear down (the usual request)
+            self.scoped = {}
+            return
         # No refusal here: what can close does, the rest is reported.
         _leave_block(e, lambda: self._close(e), "closing the scope")
 
