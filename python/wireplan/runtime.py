@@ -636,6 +636,8 @@ class _Builder:
     """Makes instances: shared by the app (singletons and app-level
     transients) and by scopes (scoped instances)."""
 
+    __slots__ = ()
+
     plan: Plan
     app: App
     scoped: dict[int, Any] | None
@@ -859,6 +861,21 @@ class _Builder:
             else:
                 quick = plan._fast[found]
                 if quick is not None:
+                    f, deps, names = quick
+                    if names is None and len(deps) == 1 and plan._lifetimes[found] == _SCOPED:
+                        # The usual request: a scoped service of one singleton.
+                        scoped = self.scoped
+                        if scoped is not None:
+                            v = scoped.get(found, _UNSET)
+                            if v is not _UNSET:
+                                return v
+                            arg = self.app._inst[deps[0]]
+                            if arg is not _UNSET:
+                                with self.lock:  # one instance per scope, whatever threads ask
+                                    v = scoped.get(found, _UNSET)
+                                    if v is _UNSET:
+                                        v = scoped[found] = f(arg)
+                                    return v
                     v = self._quick(found, quick)
                     if v is not _UNSET:
                         return v
@@ -1354,6 +1371,9 @@ class App(_Builder):
 class Scope(_Builder):
     """One scope: scoped instances live until it exits, then are torn down in
     reverse order of creation."""
+
+    # A scope per request: slots make it cheaper to make and to read.
+    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "__weakref__")
 
     def __init__(self, app: App) -> None:
         self.plan = app.plan
