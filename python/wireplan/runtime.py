@@ -862,6 +862,10 @@ class _Builder:
                 quick = plan._fast[found]
                 if quick is not None:
                     f, deps, names = quick
+                    if names is None and len(deps) == 1:
+                        arg = self.app._inst[deps[0]]
+                        if arg is not _UNSET and plan._lifetimes[found] != _SCOPED:
+                            return f(arg)  # a transient of one singleton
                     if names is None and len(deps) == 1 and plan._lifetimes[found] == _SCOPED:
                         # The usual request: a scoped service of one singleton.
                         scoped = self.scoped
