@@ -263,3 +263,13 @@ def test_planning_imports_json_only_when_it_runs() -> None:
     code = "import sys, wireplan; print('json' in sys.modules); wireplan.plan('{\"version\": 1, \"services\": []}')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_wrong_limit_is_refused_in_the_cores_words_not_serdes() -> None:
+    with pytest.raises(ValueError) as info:
+        wireplan.plan({"version": 1, "services": []}, limits={"max_servics": 3})
+    message = str(info.value)
+    assert message.startswith("invalid planning options: unknown field `max_servics` in `limits`; did you mean `max_services`?")
+    assert "expected one of" not in message
+    with pytest.raises(ValueError, match="did you mean `max_services`"):
+        wireplan.check({"version": 1, "services": []}, limits={"max_servics": 3})

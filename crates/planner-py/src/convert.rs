@@ -13,8 +13,9 @@ use wireplan::{Document, Fingerprint, Options, Plan, Report};
 use crate::errors::{core_error, report_error};
 
 /// Planning options from the Python arguments. `limits` maps the core's
-/// limit names (`max_services`...) to values; the core's serde reads them,
-/// so an unknown name is refused with the same words as in JSON options.
+/// limit names (`max_services`...) to values; the core's own options reader
+/// reads them, so an unknown name or a wrong value is refused in the same
+/// words as in JSON options (never serde's).
 pub(crate) fn options(
     profile: Option<String>,
     roots: Option<Vec<String>>,
@@ -23,10 +24,15 @@ pub(crate) fn options(
     let limits = match limits {
         None => wireplan::Limits::default(),
         Some(map) => {
-            serde_json::to_value(map).and_then(serde_json::from_value).map_err(|e| PyValueError::new_err(format!("invalid limits: {e}")))?
+            let text = serde_json::json!({ "limits": map }).to_string();
+            Options::from_json(&text).map_err(|e| PyValueError::new_err(e.to_string()))?.limits
         }
     };
-    Ok(Options { profile, roots: roots.unwrap_or_default(), limits })
+    Ok(Options {
+        profile,
+        roots: roots.unwrap_or_default(),
+        limits,
+    })
 }
 
 fn documents(docs: &[(String, String)]) -> Vec<Document<'_>> {
