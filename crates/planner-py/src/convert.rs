@@ -28,11 +28,7 @@ pub(crate) fn options(
             Options::from_json(&text).map_err(|e| PyValueError::new_err(e.to_string()))?.limits
         }
     };
-    Ok(Options {
-        profile,
-        roots: roots.unwrap_or_default(),
-        limits,
-    })
+    Ok(Options { profile, roots: roots.unwrap_or_default(), limits })
 }
 
 fn documents(docs: &[(String, String)]) -> Vec<Document<'_>> {
