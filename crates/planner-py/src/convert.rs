@@ -346,3 +346,14 @@ impl PyPlan {
         format!("<wireplan._core.Plan {} services, fingerprint {}>", self.inner.len(), self.inner.fingerprint())
     }
 }
+
+/// Hot reload: what moving a running app from `old` to `new` stops, starts
+/// and keeps (`wireplan::reload`); `changed` names services whose factories
+/// the runtime saw replaced. Returns `(stop, start, keep, changed, dependents)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub(crate) fn reload(old: &PyPlan, new: &PyPlan, changed: Vec<String>) -> (Vec<u32>, Vec<u32>, Vec<(u32, u32)>, Vec<String>, Vec<String>) {
+    let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
+    let r = wireplan::reload(&old.inner, &new.inner, &changed);
+    (r.stop, r.start, r.keep, r.changed, r.dependents)
+}

@@ -29,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::escape, m)?)?;
     m.add_function(wrap_pyfunction!(convert::peek_fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(convert::unrepresentable, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::reload, m)?)?;
     for f in [
         wrap_pyfunction!(convert::start_failed, m)?,
         wrap_pyfunction!(convert::ambiguous_key, m)?,

@@ -522,3 +522,24 @@ pub fn async_in_sync_start(services: Vec<String>, start_async: &str) -> String {
 pub fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64>) -> String {
     wireplan::render::runtime::timed_out(service, phase, limit, took)
 }
+
+/// What `wireplan::reload` decided, as JS reads it.
+#[derive(Serialize)]
+struct ReloadOut {
+    stop: Vec<u32>,
+    start: Vec<u32>,
+    keep: Vec<(u32, u32)>,
+    changed: Vec<String>,
+    dependents: Vec<String>,
+}
+
+/// Hot reload: what moving a running app from `old` to `new` stops, starts
+/// and keeps; `changed` names services whose factories JS saw replaced.
+/// Returns `{stop, start, keep: [[old, new]], changed, dependents}`.
+#[wasm_bindgen]
+pub fn reload(old: &PlanHandle, new: &PlanHandle, changed: Vec<String>) -> JsValue {
+    let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
+    let r = wireplan::reload(&old.plan, &new.plan, &changed);
+    let out = ReloadOut { stop: r.stop, start: r.start, keep: r.keep, changed: r.changed, dependents: r.dependents };
+    out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
