@@ -22,6 +22,18 @@ impl Arena {
     }
 }
 
+/// What the plan holds for one key: its span in the arena and its bound
+/// providers, each `u32::MAX` until first written.
+#[derive(Clone, Copy)]
+struct KeyOut {
+    span: Span,
+    bound: Slice,
+}
+
+impl KeyOut {
+    const NONE: KeyOut = KeyOut { span: Span { start: 0, len: u32::MAX }, bound: Slice { start: u32::MAX, end: u32::MAX } };
+}
+
 /// Builds the plan of a graph that passed every check.
 ///
 /// # Complexity
@@ -89,16 +101,21 @@ pub(crate) fn assemble(
     let mut recipes = Vec::new();
     let mut layer_ends: Vec<u32> = Vec::new();
     let mut recipe_marks = vec![0u32; n];
-    // Each distinct key is written to the arena once; records share its span.
-    let mut key_spans: Vec<Option<Span>> = vec![None; graph.keys.len()];
-    let mut key_span = |arena: &mut Arena, k: u32| -> Span {
-        match key_spans.get_mut(k as usize) {
-            Some(Some(span)) => *span,
-            Some(slot) => *slot.insert(arena.push(graph.key(k))),
+    // Each distinct key is written to the arena once and bound once; records
+    // share its span and its providers. One entry per key holds both, so a
+    // dependency on a key costs one cache miss, not two (keys are visited in
+    // no useful order).
+    let mut key_out: Vec<KeyOut> = vec![KeyOut::NONE; graph.keys.len()];
+    let key_span = |arena: &mut Arena, key_out: &mut [KeyOut], k: u32| -> Span {
+        match key_out.get_mut(k as usize) {
+            Some(out) if out.span.len != u32::MAX => out.span,
+            Some(out) => {
+                out.span = arena.push(graph.key(k));
+                out.span
+            }
             None => arena.push(graph.key(k)),
         }
     };
-    let mut key_providers: Vec<Option<Slice>> = vec![None; graph.keys.len()];
     let mut recipe_stack: Vec<(u32, u32, u32)> = Vec::new();
     // Real graphs need a few recipe entries per scoped service; a long
     // chain of scoped services would need a quadratic number, and gets a
@@ -116,24 +133,24 @@ pub(crate) fn assemble(
         let id = arena.push(desc.id.as_str());
         let p_start = provides.len() as u32;
         for &k in graph.provides.row(node) {
-            provides.push(key_span(&mut arena, k));
+            provides.push(key_span(&mut arena, &mut key_out, k));
         }
         let p_slice = Slice { start: p_start, end: provides.len() as u32 };
         let d_start = deps.len() as u32;
         for d in graph.deps_of(node) {
-            let key = key_span(&mut arena, d.key);
+            let key = key_span(&mut arena, &mut key_out, d.key);
             // Every dependency on a key is bound to the same providers, so
             // they share one list: the plan grows with the keys' providers,
             // not with providers x askers (a `many` key of P providers asked
             // for by A services is P numbers, not P x A).
-            let bound = match key_providers.get_mut(d.key as usize) {
-                Some(Some(slice)) => *slice,
+            let bound = match key_out.get_mut(d.key as usize) {
+                Some(out) if out.bound.start != u32::MAX => out.bound,
                 slot => {
                     let start = providers.len() as u32;
                     providers.extend(graph.providers_of(d).iter().map(|&p| num(p)));
                     let slice = Slice { start, end: providers.len() as u32 };
-                    if let Some(slot) = slot {
-                        *slot = Some(slice);
+                    if let Some(out) = slot {
+                        out.bound = slice;
                     }
                     slice
                 }
