@@ -576,7 +576,7 @@ pub(crate) fn build(graph: &Graph<'_, '_>, verdict: Result<Plan, Report>) -> Ana
     }
     // Node order: by layer (none last), then id.
     let mut order: Vec<u32> = (0..n as u32).filter(|&i| live(i)).collect();
-    order.sort_unstable_by(|&a, &b| {
+    crate::sorting::unstable(&mut order, &mut |&a, &b| {
         let la = layers.get(a as usize).copied().flatten().unwrap_or(u32::MAX);
         let lb = layers.get(b as usize).copied().flatten().unwrap_or(u32::MAX);
         (la, graph.id(a)).cmp(&(lb, graph.id(b)))
@@ -670,7 +670,7 @@ pub(crate) fn build(graph: &Graph<'_, '_>, verdict: Result<Plan, Report>) -> Ana
     edge_start.push(edges.len() as u32);
     // Missing keys sorted, edges renumbered to match.
     let mut sorted: Vec<u32> = (0..missing_keys.len() as u32).collect();
-    sorted.sort_unstable_by(|&a, &b| {
+    crate::sorting::unstable(&mut sorted, &mut |&a, &b| {
         let key = |i: u32| missing_keys.get(i as usize).map_or("", |&k| graph.key(k));
         key(a).cmp(key(b))
     });

@@ -279,7 +279,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     // Only the first `cap` duplicates, in report order, are worth building.
     omitted += crate::budget::keep_first(&mut duplicates, cap, |&(_, dup)| (desc.services.get(dup).map_or("", |s| s.id.as_str()), dup));
     // Declaration order, which the report keeps among duplicates of one id.
-    duplicates.sort_unstable_by_key(|&(_, dup)| dup);
+    crate::sorting::unstable(&mut duplicates, &mut |a, b| a.1.cmp(&b.1));
     // Replacements: the replaced service leaves the graph; its replacer also
     // provides its keys.
     let mut replaced_by: FxHashMap<u32, u32> = FxHashMap::default();
@@ -368,7 +368,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         }
         omitted += crate::budget::keep_first(&mut faults, cap, |f| order(id_of_desc, f));
         // In report order, so that the suggestions go to the first ones.
-        faults.sort_unstable_by(|a, b| order(id_of_desc, a).cmp(&order(id_of_desc, b)));
+        crate::sorting::unstable(&mut faults, &mut |a, b| order(id_of_desc, a).cmp(&order(id_of_desc, b)));
         replacement_faults = faults;
     }
 
@@ -425,7 +425,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         // services lists their keys in the same order whatever the
         // declaration order (each target is replaced once, so ids are unique).
         let id_of = |node: u32| node_desc.get(node as usize).and_then(|&d| desc.services.get(d as usize)).map_or("", |s| s.id.as_str());
-        pairs.sort_unstable_by(|a, b| id_of(a.0).cmp(id_of(b.0)));
+        crate::sorting::unstable(&mut pairs, &mut |a, b| id_of(a.0).cmp(id_of(b.0)));
         let mut present: rustc_hash::FxHashSet<(u32, u32)> = provide_pairs.iter().copied().collect();
         // A chain (`a` replaces `b`, which replaces `c`): the last replacer,
         // the one that stays, takes every key. Each chain is walked once
@@ -461,16 +461,13 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                 }
             }
         }
-        provide_pairs.sort_by_key(|&(node, _)| node);
+        crate::sorting::stable(&mut provide_pairs, &mut |a, b| a.0.cmp(&b.0));
     }
     let provides = Csr::from_pairs(n, &provide_pairs);
 
-    let key_provider_pairs: Vec<(u32, u32)> = {
-        let mut v: Vec<(u32, u32)> = provide_pairs.iter().map(|&(node, key)| (key, node)).collect();
-        // Stable by key; nodes stay in declaration order within a key.
-        v.sort_by_key(|&(key, _)| key);
-        v
-    };
+    // `from_pairs` is a counting sort, stable: nodes stay in declaration
+    // order within a key with no sort here.
+    let key_provider_pairs: Vec<(u32, u32)> = provide_pairs.iter().map(|&(node, key)| (key, node)).collect();
     // Keys interned below, asked for but provided by nobody, have no row.
     let providers = Csr::from_pairs(keys.len(), &key_provider_pairs);
 
@@ -589,7 +586,7 @@ fn plan_set(graph: &mut Graph<'_, '_>, options: &Options, removed: &[bool]) -> V
     let mut unused: Vec<u32> = (0..n as u32)
         .filter(|&i| live.get(i as usize).copied().unwrap_or(false) && !planned.get(i as usize).copied().unwrap_or(false))
         .collect();
-    unused.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+    crate::sorting::unstable(&mut unused, &mut |&a, &b| graph.id(a).cmp(graph.id(b)));
     graph.unused = unused;
     planned
 }

@@ -47,6 +47,7 @@ mod query;
 pub mod reading;
 pub mod reload;
 pub mod render;
+mod sorting;
 mod suggest;
 pub mod tables;
 pub mod timeline;

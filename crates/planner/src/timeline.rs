@@ -96,7 +96,7 @@ pub struct Timeline {
 impl Timeline {
     /// A record from entries in any order.
     pub fn new(mut entries: Vec<Entry>) -> Self {
-        entries.sort_by(|a, b| (a.start_us, &a.id).cmp(&(b.start_us, &b.id)));
+        crate::sorting::stable(&mut entries, &mut |a, b| (a.start_us, &a.id).cmp(&(b.start_us, &b.id)));
         Timeline { entries }
     }
 
@@ -282,7 +282,9 @@ impl Timeline {
     /// Every service, slowest first (ties by id), as `systemd-analyze blame`.
     pub fn blame(&self) -> Vec<&Entry> {
         let mut list: Vec<&Entry> = self.entries.iter().collect();
-        list.sort_by(|a, b| (std::cmp::Reverse(a.duration_us), &a.id).cmp(&(std::cmp::Reverse(b.duration_us), &b.id)));
+        crate::sorting::stable(&mut list, &mut |a, b| {
+            (std::cmp::Reverse(a.duration_us), &a.id).cmp(&(std::cmp::Reverse(b.duration_us), &b.id))
+        });
         list
     }
 }

@@ -21,12 +21,12 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     let mut keys: Vec<(u32, Vec<u32>)> = askers
         .into_iter()
         .map(|(k, mut nodes)| {
-            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+            crate::sorting::unstable(&mut nodes, &mut |&a, &b| graph.id(a).cmp(graph.id(b)));
             (k, nodes)
         })
         .collect();
     *omitted += super::keep_first(&mut keys, graph.max_diagnostics, |(k, nodes)| (nodes.first().map(|&n| graph.id(n)), graph.key(*k)));
-    keys.sort_unstable_by(|a, b| graph.key(a.0).cmp(graph.key(b.0)));
+    crate::sorting::unstable(&mut keys, &mut |a, b| graph.key(a.0).cmp(graph.key(b.0)));
     graph.room.build(keys, omitted, |(key_id, nodes)| {
             let key = graph.key(key_id);
             let providers = graph.providers.row(key_id);

@@ -57,14 +57,14 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     // are broken by id, never by declaration order: the report must not
     // change when the document's services are shuffled.
     let mut start: Vec<u32> = scoped.clone();
-    start.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+    crate::sorting::unstable(&mut start, &mut |&a, &b| graph.id(a).cmp(graph.id(b)));
     let mut queue: VecDeque<u32> = start.into_iter().collect();
     let mut row: Vec<u32> = Vec::new();
     while let Some(x) = queue.pop_front() {
         let reached = target.get(x as usize).copied().unwrap_or(u32::MAX);
         row.clear();
         row.extend_from_slice(dependents.row(x));
-        row.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+        crate::sorting::unstable(&mut row, &mut |&a, &b| graph.id(a).cmp(graph.id(b)));
         for &y in &row {
             if graph.lifetime(y) == Lifetime::Transient {
                 if let (Some(slot), Some(t)) = (toward.get_mut(y as usize), target.get_mut(y as usize)) {
@@ -100,7 +100,7 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     };
     *omitted += super::keep_first(&mut found, graph.max_diagnostics, order);
     // In report order, so that the paths' budget below cuts the last ones.
-    found.sort_unstable_by(|a, b| order(a).cmp(&order(b)));
+    crate::sorting::unstable(&mut found, &mut |a, b| order(a).cmp(&order(b)));
     let mut shown = 0usize;
     let total = found.len();
     let mut out = Vec::with_capacity(total);

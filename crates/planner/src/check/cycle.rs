@@ -33,7 +33,7 @@ pub(crate) fn find(graph: &Graph<'_, '_>, cap: usize) -> (Vec<Cycle>, usize) {
     let (component, mut starts) = components(graph);
     let total = starts.len();
     super::keep_first(&mut starts, cap, |&(start, _)| graph.id(start));
-    starts.sort_unstable_by(|a, b| graph.id(a.0).cmp(graph.id(b.0)));
+    crate::sorting::unstable(&mut starts, &mut |a, b| graph.id(a.0).cmp(graph.id(b.0)));
     let cycles = starts.into_iter().filter_map(|(start, ci)| shortest_cycle(graph, start, ci, &component)).collect();
     (cycles, total)
 }

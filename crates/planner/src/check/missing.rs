@@ -20,12 +20,12 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     let mut missing: Vec<(&str, Vec<u32>)> = askers
         .into_iter()
         .map(|(k, mut nodes)| {
-            nodes.sort_unstable_by(|&a, &b| graph.id(a).cmp(graph.id(b)));
+            crate::sorting::unstable(&mut nodes, &mut |&a, &b| graph.id(a).cmp(graph.id(b)));
             (graph.key(k), nodes)
         })
         .collect();
     *omitted += super::keep_first(&mut missing, graph.max_diagnostics, |(key, nodes)| (nodes.first().map(|&n| graph.id(n)), *key));
-    missing.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    crate::sorting::unstable(&mut missing, &mut |a, b| a.0.cmp(b.0));
     let provided_ids: Vec<u32> = (0..graph.keys.len() as u32).filter(|&k| !graph.providers.row(k).is_empty()).collect();
     let provided: Vec<&str> = provided_ids.iter().map(|&k| graph.key(k)).collect();
     let key_of: rustc_hash::FxHashMap<&str, u32> = provided.iter().copied().zip(provided_ids.iter().copied()).collect();

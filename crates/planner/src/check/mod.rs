@@ -122,7 +122,7 @@ pub(crate) fn unused(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnost
 /// then by code, then by the first service and key, so that the report does
 /// not depend on declaration or merge order.
 pub(crate) fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
+    crate::sorting::stable(diagnostics, &mut |a, b| {
         (a.severity, a.code, a.services.first(), &a.key, &a.message).cmp(&(b.severity, b.code, b.services.first(), &b.key, &b.message))
     });
 }
