@@ -321,9 +321,13 @@ fn diff_shows_changes_and_fails_on_new_errors() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["services"]["added"], serde_json::json!(["clock", "metrics", "request", "server"]));
     assert_eq!(v["startup"]["changed"], true);
+    // A hot reload from part1 to app starts the three new services and
+    // leaves the three it had running.
+    assert_eq!(v["reload"], serde_json::json!({"stop": [], "start": ["clock", "metrics", "server"], "keep": 3}));
     let same = fx(&["diff", "app.json", "app.yaml"]);
     assert!(stdout(&same).contains("services: 0 added, 0 removed"));
     assert!(stdout(&same).contains("start-up order unchanged"));
+    assert!(stdout(&same).contains("hot reload: nothing to restart (6 running services kept)"));
 }
 
 #[test]

@@ -98,6 +98,21 @@ pub struct Changes {
     pub fixed_errors: Vec<Diagnostic>,
     /// Which sides have errors: (old, new).
     pub invalid: (bool, bool),
+    /// What a hot reload from OLD to NEW does to a running app, when both
+    /// are valid ([`crate::reload`]).
+    pub reload: Option<ReloadSummary>,
+}
+
+/// A hot reload in words: which running singletons it stops and which it
+/// starts (ids, sorted), and how many it leaves running.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReloadSummary {
+    /// Old singletons stopped.
+    pub stop: Vec<String>,
+    /// New singletons started.
+    pub start: Vec<String>,
+    /// Singletons kept running, untouched.
+    pub keep: usize,
 }
 
 impl Changes {
@@ -227,6 +242,18 @@ pub fn diff(old: &Analysis, new: &Analysis) -> Changes {
         }
         _ => None,
     };
+    let reload = match (old.plan(), new.plan()) {
+        (Some(po), Some(pn)) => {
+            let r = crate::reload::reload(po, pn, &[]);
+            let ids = |p: &crate::Plan, numbers: &[u32]| {
+                let mut v: Vec<String> = numbers.iter().filter_map(|&i| p.service(i)).map(|s| s.id().to_owned()).collect();
+                v.sort_unstable();
+                v
+            };
+            Some(ReloadSummary { stop: ids(po, &r.stop), start: ids(pn, &r.start), keep: r.keep.len() })
+        }
+        _ => None,
+    };
     let (eo, en) = (errors(old), errors(new));
     Changes {
         services_added,
@@ -240,5 +267,6 @@ pub fn diff(old: &Analysis, new: &Analysis) -> Changes {
         new_errors: en.iter().filter(|d| !eo.iter().any(|o| same(o, d))).map(|d| (*d).clone()).collect(),
         fixed_errors: eo.iter().filter(|d| !en.iter().any(|n| same(n, d))).map(|d| (*d).clone()).collect(),
         invalid: (!old.is_valid(), !new.is_valid()),
+        reload,
     }
 }

@@ -55,7 +55,7 @@ pub mod timeline;
 pub use analysis::{Analysis, Edge, EdgeProblem, Node, Target};
 pub use descriptor::{DepDesc, Descriptors, Document, Lifetime, Origin, ServiceDesc, SourceDesc, Str, DESCRIPTOR_VERSION};
 pub use diagnostic::{Code, Diagnostic, Location, Related, Report, Severity};
-pub use diff::{diff, Changes};
+pub use diff::{diff, Changes, ReloadSummary};
 pub use error::{DecodeFault, Error};
 pub use escape::escape;
 pub use fingerprint::{fingerprint, Fingerprint};

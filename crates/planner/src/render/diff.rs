@@ -138,6 +138,19 @@ pub fn human(c: &Changes, style: &Style) -> String {
             let _ = writeln!(out, "  `{}`: {} -> {}", escape(id), layer_words(o), layer_words(n));
         }
     }
+    if let Some(r) = &c.reload {
+        if r.stop.is_empty() && r.start.is_empty() {
+            let _ = writeln!(out, "hot reload: nothing to restart ({} running services kept)", r.keep);
+        } else {
+            let _ = writeln!(out, "hot reload: stops {}, starts {}, keeps {} running", r.stop.len(), r.start.len(), r.keep);
+            if !r.stop.is_empty() {
+                let _ = writeln!(out, "  stops: {}", order_words(&r.stop));
+            }
+            if !r.start.is_empty() {
+                let _ = writeln!(out, "  starts: {}", order_words(&r.start));
+            }
+        }
+    }
     if !c.fixed_errors.is_empty() {
         let _ = writeln!(out, "fixed errors: {}", c.fixed_errors.len());
         for d in &c.fixed_errors {
@@ -185,6 +198,7 @@ pub fn json(c: &Changes) -> String {
             "new": c.startup.as_ref().map(|s| &s.1),
         },
         "layers": c.services_changed.iter().filter_map(|s| s.layer.map(|(o, n)| json!({ "service": s.id, "old": o, "new": n }))).collect::<Vec<_>>(),
+        "reload": c.reload.as_ref().map(|r| json!({ "stop": r.stop, "start": r.start, "keep": r.keep })),
         "errors": { "new": c.new_errors, "fixed": c.fixed_errors },
     });
     let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
