@@ -39,9 +39,6 @@ Semantics (threads, tasks, servers):
 
 from __future__ import annotations
 
-import sys
-from functools import wraps
-
 from ._keys import key_of
 from ._spec import _MISSING
 
@@ -181,6 +178,7 @@ class Override:
         self.undo()
         base, specs = self._base, self._specs
         import inspect
+        from functools import wraps
 
         if inspect.iscoroutinefunction(fn):
             @wraps(fn)
