@@ -45,10 +45,21 @@ from ._spec import _MISSING
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any, Callable, TypeVar
+    from typing import Any, Callable, Protocol, Sequence, TypeVar
 
-    from .registry import Registry
-    from .runtime import Plan
+    class Plan(Protocol):
+        """``wireplan.Plan`` as this module uses it (it imports neither
+        ``runtime`` nor ``registry``: ``runtime`` imports it, so either
+        would close an import circle)."""
+
+        _compiled: Any
+        _overridden: Any
+        _override_stack: Any
+        _by_key: dict[str, int | list[int]]
+        _lifetimes: list[str]
+        _providers: Sequence[Any]
+
+        def _missing_key(self, k: str) -> LookupError: ...
 
     F = TypeVar("F", bound=Callable[..., Any])
     # (key as given, its key text, value or _MISSING, factory or None, lifetime or None)
@@ -99,7 +110,8 @@ class Override:
 
     Use it as a context manager (undone on exit), as a decorator of a test
     function (sync or async: active during each call), or keep it and call
-    :meth:`undo`. ``.plan`` is the plan apps start from while it is active.
+    :meth:`undo`. ``.plan`` (a :class:`wireplan.Plan`) is the plan apps
+    start from while it is active.
     """
 
     def __init__(self, plan: Plan, key: Any, value: Any = _MISSING, factory: Callable[..., Any] | None = None,
@@ -107,7 +119,7 @@ class Override:
         self._base = plan
         self._specs = _specs(plan, key, value, factory, lifetime)
         self._active = False
-        self.plan: Plan = plan
+        self.plan: Any = plan  # a wireplan.Plan (typed Any here: see `Plan` above)
         self._apply()
 
     @classmethod
@@ -236,7 +248,7 @@ def _specs(plan: Plan, key: Any, value: Any, factory: Callable[..., Any] | None,
     return specs
 
 
-def _compile(base: Plan, overrides: list[Override]) -> Plan:
+def _compile(base: Plan, overrides: list[Override]) -> Any:
     """`base` compiled again from its registrations with `overrides` (the
     newest of each key) standing in."""
     registry, profile, roots, limits = base._compiled
@@ -248,20 +260,18 @@ def _compile(base: Plan, overrides: list[Override]) -> Plan:
     r = _registrations(base, registry, set(latest))
     for key, _, value, factory, lifetime in latest.values():
         if factory is not None:
-            r.override(key, factory=factory, lifetime=lifetime)  # type: ignore[arg-type] # checked by _specs
+            r.override(key, factory=factory, lifetime=lifetime)  # lifetime checked by _specs
         else:
             r.override(key, value)
     # Never the disk cache: a test's fakes are not worth an entry.
     return r.compile(profile, roots, cache_dir="", limits=limits)
 
 
-def _registrations(base: Plan, registry: Registry, replaced: set[str]) -> Registry:
+def _registrations(base: Plan, registry: Any, replaced: set[str]) -> Any:
     """A registry of what `base` was compiled from (its providers as they
     were then), less the registry's own overrides of `replaced` keys (the
     test's fake stands in for them too)."""
-    from .registry import Registry
-
-    r = Registry()
+    r = type(registry)()  # a wireplan.Registry (not imported: see `Plan` above)
     seeds = registry._class_keys
     for n, p in enumerate(base._providers):
         if p.override is not _MISSING:
