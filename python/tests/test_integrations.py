@@ -414,7 +414,7 @@ def test_health_endpoints_of_a_started_app() -> None:
     def check(db: Database) -> bool:
         return state["healthy"]
 
-    registry.provide(Database, health=check)  # type: ignore[call-overload]
+    registry.provide(Database, health=check)
     plan = registry.compile()
     app = Starlette(routes=ws.health_routes(), lifespan=ws.lifespan(plan), middleware=[Middleware(ws.RequestScope)])
     with serving(app) as url, httpx.Client(base_url=url) as client:
