@@ -356,3 +356,22 @@ def test_cache_key_option_and_environment(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(list(tmp_path.glob("*.wpc"))) == 2
     make_registry().compile(cache_dir=str(tmp_path), cache_key="")  # the argument wins over the environment
     assert len(list(tmp_path.glob("*.wpc"))) == 3
+
+
+def test_a_library_holding_a_builtin_class_is_not_a_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `int | None` has the parts `int` and `NoneType`, the same objects in
+    # every module: a loaded library that keeps `NoneType` among its globals
+    # (pydantic, typing_extensions do) re-exports nothing of the hint.
+    lib = tmp_path / "lib" / "holds_none.py"
+    lib.parent.mkdir()
+    lib.write_text("NoneType = type(None)\nInt = int\n")
+    monkeypatch.syspath_prepend(str(lib.parent))
+    import holds_none  # noqa: F401
+
+    try:
+        make_registry().compile(cache_dir=str(tmp_path / "cache"))
+        _, manifest, _ = split_entry(entry_file(tmp_path / "cache").read_bytes())
+        sources = {line.split(" ", 6)[-1] for line in manifest.decode().splitlines()[2:]}
+        assert __file__ in sources and str(lib) not in sources
+    finally:
+        sys.modules.pop("holds_none", None)

@@ -234,6 +234,11 @@ print(sorted(compiled))
 """
 
 
+# The integrations' frameworks (optional extras) and the test tools:
+# `import wireplan` never imports them, nor do a compile and a start.
+FRAMEWORKS = {"starlette", "fastapi", "uvicorn", "httpx", "anyio", "pydantic", "pytest", "_pytest"}
+
+
 def test_import_and_first_compile_are_light() -> None:
     # Each of these costs milliseconds at start-up; `import wireplan`, and a
     # compile of plain classes, import none (only what needs them does).
@@ -241,6 +246,9 @@ def test_import_and_first_compile_are_light() -> None:
     imported, compiled = (set(ast.literal_eval(line)) for line in out.stdout.splitlines())
     assert not imported & HEAVY, imported & HEAVY
     assert not compiled & HEAVY, compiled & HEAVY
+    tops = {m.partition(".")[0] for m in imported | compiled}
+    assert not tops & FRAMEWORKS, tops & FRAMEWORKS
+    assert "wireplan.testing" not in compiled and not any(m.startswith("wireplan.integrations") for m in compiled)
 
 
 class _Touchy:

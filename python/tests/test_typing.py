@@ -55,6 +55,7 @@ def test_mypy_strict_package_and_user_code(tmp_path: Path) -> None:
         "reveal_type(sorter.cycles())\n"
     )
     files = [str(p) for p in sorted(PACKAGE.glob("*.py")) if p.name != "graphlib.py"]
+    files += [str(p) for p in sorted(PACKAGE.glob("integrations/*.py"))]  # typed against the pinned frameworks
     out = _mypy("mypy", "--strict", "--no-incremental", *files, str(sample), cache=tmp_path / "cache")
     assert out.stdout.count('Revealed type is "sample.UserService"') == 2, out.stdout
     assert 'Revealed type is "list[tuple[str, ...]]"' in out.stdout, out.stdout

@@ -42,6 +42,7 @@ TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing 
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._override import Override
     from ._timing import Timing
 
 __version__: str = _core.VERSION
@@ -52,6 +53,10 @@ def __getattr__(name: str) -> Any:
         from ._timing import Timing
 
         return Timing
+    if name == "Override":  # what plan.override() returns, for annotations
+        from ._override import Override
+
+        return Override
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -66,6 +71,7 @@ __all__ = [
     "Lazy",
     "MissingDependencyError",
     "NotPlannedError",
+    "Override",
     "Plan",
     "PlanError",
     "Registry",

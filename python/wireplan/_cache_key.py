@@ -381,7 +381,11 @@ def _hint_modules(hints: list[Any], files: set[str]) -> None:
                 stack.extend(part)
             elif part is not None:
                 stack.append(part)
-    ids = set(wanted)
+    # A builtin class (`int`, `NoneType` of `X | None`) is the same object
+    # in every module: one holding it among its globals re-exports nothing
+    # (without this, every loaded library that keeps `NoneType` around, as
+    # pydantic does, would be a source).
+    ids = {i for i, h in wanted.items() if not (isinstance(h, type) and h.__module__ == "builtins")}
     for mod in list(sys.modules.values()):
         if not isinstance(mod, _ModuleType):
             continue

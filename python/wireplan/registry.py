@@ -189,6 +189,18 @@ class Registry:
     def __len__(self) -> int:
         return len(self._providers)
 
+    def copy(self) -> Registry:
+        """An independent registry with the same registrations, in the same
+        order and under the same ids: what a test overrides and compiles
+        without touching the original (``registry.copy().override(...)``).
+        Later registrations on either are not seen by the other."""
+        new = Registry()
+        new._providers = list(self._providers)  # a provider is not changed once registered: shared
+        new._ids = set(self._ids)
+        new._overrides = dict(self._overrides)
+        new._class_keys = dict(self._class_keys)
+        return new
+
     # ---- descriptors -------------------------------------------------------
 
     def descriptors(self) -> list[dict[str, Any]]:
@@ -379,6 +391,7 @@ class Registry:
                 plan = Plan._bind(cached, self._providers)
                 if plan is not None:
                     entry.refresh()
+                    plan._compiled = (self, profile, roots, limits)  # for plan.override()
                     return plan
                 _cache.log.warning("wireplan: cached plan %s does not match the registered providers; rebuilding", entry.key)
         reading = _Reading(self._class_keys)
@@ -404,6 +417,7 @@ class Registry:
         plan = Plan._bind(core, self._providers, reading.parsed)
         if plan is None:  # pragma: no cover - the plan was made from these very providers
             raise RuntimeError("wireplan: the plan does not match its own providers")
+        plan._compiled = (self, profile, roots, limits)  # for plan.override()
         return plan
 
 

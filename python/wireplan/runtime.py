@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import Any, Awaitable, Callable, Sequence, TypeVar, overload
 
+    from ._override import Override
     from ._timing import Timing
     from .planning import Analysis
     from ._spec import _Provider
@@ -325,6 +326,24 @@ class Plan:
 
     def __repr__(self) -> str:
         return f"<wireplan.Plan {len(self.ids)} services, {self.singletons} singletons>"
+
+    # ---- test overrides (python/wireplan/_override.py) -----------------------
+
+    _compiled: Any = None  # (registry, profile, roots, limits) it was compiled from, set by Registry.compile
+    _overridden: Plan | None = None  # what apps start from while overrides are active
+    _override_stack: Any = None  # the active overrides (_override._Stack)
+
+    def override(self, key: Any, value: Any = _MISSING, /, *, factory: Callable[..., Any] | None = None,
+                 lifetime: str | None = None) -> Override:
+        """Replaces the provider of `key` with a fake for the apps started
+        while the override is active (tests): ``with plan.override(Database,
+        fake):``, ``@plan.override(...)``, or ``.undo()``. Give a ready
+        ``value``, a ``factory`` (planned like any provider: its dependencies
+        are resolved, its teardown runs), or a mapping of keys to values.
+        See :mod:`wireplan._override`."""
+        from ._override import Override
+
+        return Override(self, key, value, factory, lifetime)
 
     # ---- lookups -------------------------------------------------------------
 
@@ -962,6 +981,8 @@ class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
 
     def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
+        if plan._overridden is not None:  # started while test overrides are active: with the fakes, for life
+            plan = plan._overridden
         self.plan = plan
         self.app = self
         self.scoped = None
