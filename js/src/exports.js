@@ -3,3 +3,4 @@ export { Plan, Report, Analysis, plan, check, analyze, fingerprint, encodePlan, 
 export { PlanError, StartError, TimeoutError, AbortError, LookupError } from "./errors.js";
 export { Registry, CompiledPlan, App, Scope, StopError, key } from "./runtime.js";
 export { cachedPlan, fileCache, memoryCache, planCacheKey } from "./cache.js";
+export { logEvents } from "./events.js";

@@ -12,7 +12,13 @@ import { wasm } from "./wasm.js";
 
 const LIFETIMES = new Set(["singleton", "scoped", "transient"]);
 const DEP_FIELDS = ["key", "optional", "many", "lazy"];
-const PROVIDE_OPTIONS = ["provides", "lifetime", "profiles", "replaces", "source", "meta", "dispose"];
+const PROVIDE_OPTIONS = [
+  "provides", "lifetime", "profiles", "replaces", "source", "meta", "dispose",
+  "onStart", "onStop", "startTimeout", "stopTimeout", "health", "healthTimeout",
+];
+const HOOK_OPTIONS = ["onStart", "onStop"];
+/** A health check's default timeout (ms), as Python's 1 s. */
+const HEALTH_TIMEOUT = 1000;
 const REGISTRY_OPTIONS = ["sources"];
 
 /** Refuses option names not in `known`, in the core's words (did-you-mean included). */
@@ -106,6 +112,19 @@ function timeoutOption(options, name) {
   return ms > MAX_TIMEOUT ? null : ms;
 }
 
+/** A per-service timeout option: undefined (the app-wide value), null (none) or ms. */
+function serviceTimeout(options, name, id) {
+  if (options[name] === undefined) return undefined;
+  try {
+    return timeoutOption(options, name);
+  } catch {
+    throw new TypeError(`wireplan: the \`${name}\` of \`${id}\` must be a number of milliseconds (0 or more)`);
+  }
+}
+
+/** Marks a supplied value's registration (its value is compared on reload, not the wrapper). */
+const SUPPLIED = Symbol("supplied");
+
 /** An options argument: absent means `{}`; anything but an object is a TypeError. */
 function optionsObject(options, what) {
   if (options === undefined || options === null) return {};
@@ -121,6 +140,23 @@ function optionsObject(options, what) {
 function within(thenable, ms, service, phase) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new TimeoutError(service, phase, ms)), ms);
+    Promise.resolve(thenable).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (reason) => {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    );
+  });
+}
+
+/** `within` for a health check: its own words (the core's timeout words are for start and stop). */
+function healthWithin(thenable, ms, id) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the health check of ${quoted(id)} did not finish within ${ms} ms`)), ms);
     Promise.resolve(thenable).then(
       (value) => {
         clearTimeout(timer);
@@ -152,6 +188,7 @@ function normalizeDep(dep, id, i) {
 export class Registry {
   #services = [];
   #sources;
+  #invokes = 0;
 
   /**
    * `sources: false` stops recording where each `provide()` is called
@@ -169,7 +206,11 @@ export class Registry {
       const source = callSite();
       if (source !== undefined) options = { ...options, source };
     }
-    return this.provide(id, [], () => value, options);
+    this.provide(id, [], () => value, options);
+    // A hot reload compares the value, not this wrapper (see `App#reload`).
+    this.#services[this.#services.length - 1].code[0] = SUPPLIED;
+    this.#services[this.#services.length - 1].supplied = value;
+    return this;
   }
 
   /**
@@ -189,9 +230,34 @@ export class Registry {
     if (options.lifetime !== undefined && !LIFETIMES.has(options.lifetime)) {
       throw new TypeError(`wireplan: the lifetime of \`${id}\` must be singleton, scoped or transient`);
     }
-    if (options.dispose !== undefined && typeof options.dispose !== "function") {
-      throw new TypeError(`wireplan: the dispose of \`${id}\` must be a function`);
+    for (const name of ["dispose", "onStart", "onStop", "health"]) {
+      if (options[name] !== undefined && typeof options[name] !== "function") {
+        throw new TypeError(`wireplan: the ${name} of \`${id}\` must be a function`);
+      }
     }
+    const lifetime = options.lifetime ?? "singleton";
+    if (lifetime !== "singleton") {
+      for (const name of ["onStart", "onStop", "health"]) {
+        if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
+      }
+    }
+    const entry = {
+      descriptor: null,
+      factory,
+      dispose: options.dispose,
+      profiles: options.profiles,
+      onStart: options.onStart,
+      onStop: options.onStop,
+      health: options.health,
+      // Per-service timeouts (ms): undefined takes the app-wide value, null is none.
+      startTimeout: serviceTimeout(options, "startTimeout", id),
+      stopTimeout: serviceTimeout(options, "stopTimeout", id),
+      healthTimeout: serviceTimeout(options, "healthTimeout", id),
+      // What a hot reload compares to tell a replaced service (`App#reload`).
+      code: [factory, options.dispose, options.onStart, options.onStop, options.health],
+      supplied: undefined,
+      invoke: false,
+    };
     const descriptor = { id };
     if (options.provides !== undefined) descriptor.provides = options.provides;
     if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
@@ -204,7 +270,47 @@ export class Registry {
       if (source !== undefined) descriptor.source = source;
     }
     if (options.meta !== undefined) descriptor.meta = options.meta;
-    this.#services.push({ descriptor, factory, dispose: options.dispose, profiles: options.profiles });
+    entry.descriptor = descriptor;
+    this.#services.push(entry);
+    return this;
+  }
+
+  /**
+   * Registers a function to run at start, as fx's `Invoke`: `fn` gets one
+   * argument per dependency (as a factory does) and, last, a context
+   * `{signal, id}`; its dependencies are roots of the plan. It runs after
+   * every service is built, with the start hooks, in plan order; a throw
+   * or rejection fails the start as a start hook does. It appears in the
+   * plan as a singleton named `invoke #N` (N counts from 1 in order of
+   * registration), with no instance worth getting.
+   */
+  invoke(deps, fn) {
+    if (!Array.isArray(deps)) throw new TypeError("wireplan: the dependencies of `invoke` must be an array");
+    if (typeof fn !== "function") throw new TypeError("wireplan: `invoke` needs a function");
+    const id = `invoke #${++this.#invokes}`;
+    const descriptor = { id };
+    if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
+    if (this.#sources) {
+      const source = callSite();
+      if (source !== undefined) descriptor.source = source;
+    }
+    // The factory keeps the arguments; the start hook calls `fn` with them.
+    this.#services.push({
+      descriptor,
+      // (without its own context: the hook's is the one `fn` gets)
+      factory: (...args) => args.slice(0, -1),
+      dispose: undefined,
+      profiles: undefined,
+      onStart: (args, ctx) => fn(...args, ctx),
+      onStop: undefined,
+      health: undefined,
+      startTimeout: undefined,
+      stopTimeout: undefined,
+      healthTimeout: undefined,
+      code: [fn],
+      supplied: undefined,
+      invoke: true,
+    });
     return this;
   }
 
@@ -224,6 +330,10 @@ export class Registry {
    */
   compile(options = {}) {
     const { cache, onCacheWarning, ...planning } = options ?? {};
+    // Invoked functions' dependencies are roots: so are the invokes.
+    if (Array.isArray(planning.roots) && this.#invokes > 0) {
+      planning.roots = [...planning.roots, ...this.#services.filter((s) => s.invoke).map((s) => s.descriptor.id)];
+    }
     const named = { name: "<registry>", ...planning };
     if (cache === undefined || cache === null) return this.#bind(plan(this.descriptors(), named), planning);
     // With a plan cache (see cache.js): a promise when the storage's get is async.
@@ -294,17 +404,67 @@ export class CompiledPlan {
    * `abandoned` promise resolves when all of them have settled.
    */
   async start(options) {
-    const o = optionsObject(options, "start");
-    const startTimeout = timeoutOption(o, "startTimeout");
-    const stopTimeout = timeoutOption(o, "stopTimeout");
-    const signal = o.signal ?? null;
-    if (signal !== null && (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
-      throw new TypeError("wireplan: `signal` must be an AbortSignal");
-    }
-    const app = new App(this.plan, this.#entries, this.#lookup, stopTimeout);
+    const { startTimeout, signal, settings } = startOptions(options);
+    const app = new App(this.plan, this.#entries, this.#lookup, settings);
     await app._start(startTimeout, signal);
     return app;
   }
+
+  /** @internal The registrations, in plan order (what a hot reload compares). */
+  get _entries() {
+    return this.#entries;
+  }
+
+  /** @internal */
+  get _lookupTable() {
+    return this.#lookup;
+  }
+
+  /**
+   * Starts, then runs until SIGINT or SIGTERM (Node): see `App#run`. A
+   * failed start is written to stderr and resolves 1 (`process.exitCode`
+   * too); otherwise the app's `run()` code.
+   */
+  async run(options) {
+    const o = optionsObject(options, "run");
+    const { signals, ...start } = o;
+    const proc = nodeProcess("plan.run()");
+    let app;
+    try {
+      app = await this.start(start);
+    } catch (error) {
+      proc.stderr.write(`wireplan: ${describe(error)}\n`);
+      proc.exitCode = 1;
+      return 1;
+    }
+    return app.run(signals === undefined ? {} : { signals });
+  }
+}
+
+const START_OPTIONS = ["startTimeout", "stopTimeout", "signal", "onEvent"];
+
+/** `start()`'s options, checked: the start's own, and what the app keeps. */
+function startOptions(options) {
+  const o = optionsObject(options, "start");
+  knownOptions(o, START_OPTIONS, "the options of `start()`");
+  const startTimeout = timeoutOption(o, "startTimeout");
+  const stopTimeout = timeoutOption(o, "stopTimeout");
+  const signal = o.signal ?? null;
+  if (signal !== null && (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
+    throw new TypeError("wireplan: `signal` must be an AbortSignal");
+  }
+  const onEvent = o.onEvent ?? null;
+  if (onEvent !== null && typeof onEvent !== "function") throw new TypeError("wireplan: `onEvent` must be a function");
+  return { startTimeout, signal, settings: { stopTimeout, startTimeout, onEvent } };
+}
+
+/** Node's `process`, or a clear error where there is none. */
+function nodeProcess(what) {
+  const proc = globalThis.process;
+  if (proc === undefined || typeof proc.on !== "function" || proc.stderr === undefined) {
+    throw new TypeError(`wireplan: ${what} waits for SIGINT/SIGTERM and needs Node's \`process\`; elsewhere start and stop the app yourself`);
+  }
+  return proc;
 }
 
 /**
@@ -479,20 +639,90 @@ class Cancel {
   }
 }
 
-/** The last argument of every factory: `{signal, id}`. */
+/** The last argument of every factory: `{signal, id, lifecycle}`. */
 class FactoryContext {
   #cancel;
+  #app;
+  #i;
 
-  constructor(id, cancel) {
+  constructor(id, cancel, app = null, i = -1) {
     /** The id of the service being built. */
     this.id = id;
     this.#cancel = cancel;
+    this.#app = app;
+    this.#i = i;
   }
 
   /** Aborts when the runtime gives up on this factory (a sibling failed, a timeout, an abort, the scope stopped). */
   get signal() {
     return this.#cancel.signal;
   }
+
+  /**
+   * fx's `Lifecycle`: `append({onStart, onStop})` adds hooks to this
+   * service, run as its `onStart`/`onStop` options are (after them, and
+   * stopped before them). Singletons only.
+   */
+  get lifecycle() {
+    const app = this.#app;
+    const i = this.#i;
+    const id = this.id;
+    return {
+      append(hooks) {
+        if (app === null) throw new TypeError(`wireplan: ${quoted(id)} is not a singleton: lifecycle hooks belong to singletons (the app starts and stops those)`);
+        app._append(i, hooks);
+      },
+    };
+  }
+}
+
+/** The last argument of a start or stop hook and of a health check: `{signal, id}` (and `error` when stopping). */
+class HookContext {
+  #cancel;
+
+  constructor(id, cancel, error) {
+    this.id = id;
+    this.#cancel = cancel;
+    /** Why the app stops (stop hooks only; undefined on a clean stop). */
+    this.error = error;
+  }
+
+  /** Aborts when the runtime gives up on this call (a sibling hook failed, a timeout, an abort). */
+  get signal() {
+    return this.#cancel.signal;
+  }
+}
+
+/** A per-service timeout, or the app-wide one when the service sets none. */
+function pick(own, appWide) {
+  return own === undefined ? appWide : own;
+}
+
+/**
+ * Calls `fns` in order, each with `(instance, ctx)`, each bounded by
+ * `limit` ms (null: none; a synchronous one is measured), `after(ms)`
+ * called when each has returned: undefined when all were synchronous, a
+ * promise when one was not; throws the first failure.
+ */
+function callHooks(fns, instance, ctx, limit, id, phase, after) {
+  let k = 0;
+  const step = () => {
+    while (k < fns.length) {
+      const t0 = performance.now();
+      const r = fns[k++](instance, ctx);
+      if (isThenable(r)) {
+        return (limit === null ? Promise.resolve(r) : within(r, limit, id, phase)).then(() => {
+          after(performance.now() - t0);
+          return step();
+        });
+      }
+      const took = performance.now() - t0;
+      if (limit !== null && took > limit) throw new TimeoutError(id, phase, limit, took);
+      after(took);
+    }
+    return undefined;
+  };
+  return step();
 }
 
 /** The reason the siblings of a failed factory are aborted with. */
@@ -547,6 +777,7 @@ function stopFailure(id, cause, error) {
   return error !== undefined && cause === error ? null : new StopError(id, cause);
 }
 
+const NOOP = () => {};
 const OPTIONAL = 1;
 const MANY = 2;
 const LAZY = 4;
@@ -567,6 +798,20 @@ export class App {
   #root;
   #state = "starting";
   #stopTimeout;
+  /** The app-wide start timeout (the default of each service's), for reloads. */
+  #startTimeout;
+  /** `onEvent`, or null: every event call is behind a null check. */
+  #emit = null;
+  /** Hooks appended through `ctx.lifecycle`: service number -> [{onStart, onStop}], or null when none. */
+  #appended = null;
+  /** Whether any service has hooks (options); appended ones set it too. */
+  #hasHooks;
+  /** Whether any service sets its own start or stop timeout. */
+  #ownTimeouts;
+  /** 1 for each singleton whose start hooks ran: its stop hooks run at stop. */
+  #hooked;
+  /** Bumped by each reload: a scope opened before one refuses to build. */
+  _generation = 0;
   /** Aborts app-level builds (transients for singletons) when the start gives up or the app stops. */
   #cancel = new Cancel();
   /** Set by the first `stop()`; settles when it is done. */
@@ -593,19 +838,94 @@ export class App {
   #outcomes = new Map();
 
   /** @internal */
-  constructor(plan, entries, lookup, stopTimeout = null) {
+  constructor(plan, entries, lookup, settings = {}) {
+    this.#stopTimeout = settings.stopTimeout ?? null;
+    this.#startTimeout = settings.startTimeout ?? null;
+    this.#emit = settings.onEvent ?? null;
+    this.#adopt(plan, entries, lookup);
+    this.#root = new Scope(this, true, this.#cancel);
+  }
+
+  /** Takes `plan` as the one this app runs, with nothing started (a start, or a reload). */
+  #adopt(plan, entries, lookup) {
     this.#plan = plan;
-    this.#stopTimeout = stopTimeout;
     this.#entries = entries;
     this.#lookup = lookup;
     this.#t = plan.tables;
     this.#singletons = plan.tables.singletons;
     this.#instances = new Array(plan.tables.ids.length);
     this.#started = new Uint8Array(this.#singletons);
+    this.#hooked = new Uint8Array(this.#singletons);
     this.#order = new Uint32Array(this.#singletons);
+    this.#readyCount = 0;
     this.#starts = new Float64Array(this.#singletons).fill(-1);
     this.#ends = new Float64Array(this.#singletons).fill(-1);
-    this.#root = new Scope(this, true, this.#cancel);
+    this.#outcomes = new Map();
+    this.#appended = null;
+    let hooks = false;
+    let own = false;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.onStart !== undefined || e.onStop !== undefined) hooks = true;
+      if (e.startTimeout !== undefined || e.stopTimeout !== undefined) own = true;
+    }
+    this.#hasHooks = hooks;
+    this.#ownTimeouts = own;
+  }
+
+  /** @internal `ctx.lifecycle.append(hooks)` from singleton `i`'s factory. */
+  _append(i, hooks) {
+    if (hooks === null || typeof hooks !== "object") throw new TypeError("wireplan: `lifecycle.append` takes `{onStart, onStop}`");
+    knownOptions(hooks, HOOK_OPTIONS, "`lifecycle.append`");
+    for (const name of HOOK_OPTIONS) {
+      if (hooks[name] !== undefined && typeof hooks[name] !== "function") throw new TypeError(`wireplan: the ${name} given to \`lifecycle.append\` must be a function`);
+    }
+    if (this.#state !== "starting" || this.#started[i] === 1) {
+      throw new Error(`wireplan: lifecycle hooks of ${quoted(this.#t.ids[i])} are appended while its factory runs`);
+    }
+    this.#appended ??= new Map();
+    const list = this.#appended.get(i);
+    if (list === undefined) this.#appended.set(i, [hooks]);
+    else list.push(hooks);
+    this.#hasHooks = true;
+  }
+
+  /** Singleton `i`'s start hooks (its option's first, then appended ones), or null. */
+  #startHooksOf(i) {
+    const own = this.#entries[i].onStart;
+    const more = this.#appended === null ? undefined : this.#appended.get(i);
+    if (more === undefined) return own === undefined ? null : [own];
+    const fns = own === undefined ? [] : [own];
+    for (const h of more) if (h.onStart !== undefined) fns.push(h.onStart);
+    return fns.length === 0 ? null : fns;
+  }
+
+  /** Singleton `i`'s stop hooks, in the order they run (appended ones last first, then its option's), or null. */
+  #stopHooksOf(i) {
+    const own = this.#entries[i].onStop;
+    const more = this.#appended === null ? undefined : this.#appended.get(i);
+    if (more === undefined) return own === undefined ? null : [own];
+    const fns = [];
+    for (let k = more.length - 1; k >= 0; k--) if (more[k].onStop !== undefined) fns.push(more[k].onStop);
+    if (own !== undefined) fns.push(own);
+    return fns.length === 0 ? null : fns;
+  }
+
+  /** Sends an event to `onEvent` (the caller checked `#emit`); a throwing observer is reported, never fatal. */
+  #event(type, i, phase = null, durationMs = null, error = null) {
+    const event = {
+      type,
+      id: i < 0 ? null : this.#t.ids[i],
+      phase,
+      at_us: Math.max(0, Math.round((performance.now() - this.#begin) * 1000)),
+      duration_us: durationMs === null ? null : Math.max(0, Math.round(durationMs * 1000)),
+      error: error === null ? null : describe(error),
+    };
+    try {
+      this.#emit(event);
+    } catch (e) {
+      console.error(`wireplan: onEvent threw on a ${type} event: ${describe(e)}`);
+    }
   }
 
   /**
@@ -625,7 +945,7 @@ export class App {
     for (let i = 0; i < n; i++) {
       while (layer < layerEnds.length && i >= layerEnds[layer]) layer++;
       const at = this.#starts[i];
-      if (at < 0) continue;
+      if (at < 0 || this.#entries[i].invoke) continue;
       const end = this.#ends[i] < 0 ? now : this.#ends[i];
       const needs = new Set();
       for (let d = depStart[i]; d < depStart[i + 1]; d++) {
@@ -704,30 +1024,46 @@ export class App {
    * promise of that, else null.
    */
   _own(i, value) {
+    const entry = this.#entries[i];
     if (this.#state === "starting" || this.#state === "running") {
-      this.#owned.push(this.#readyCount, i, value);
+      this.#owned.push(this.#readyCount, entry, value);
       return null;
     }
-    const dispose = this.#entries[i].dispose;
-    return Promise.resolve(dispose === undefined ? null : disposeOne(dispose, value, this.#t.ids[i], this.#endError, this.#stopTimeout));
+    const dispose = entry.dispose;
+    return Promise.resolve(dispose === undefined ? null : disposeOne(dispose, value, entry.descriptor.id, this.#endError, pick(entry.stopTimeout, this.#stopTimeout)));
   }
 
   /** Singleton `i` is ready: record its instance and its place in the stop order. */
   #ready(i, value) {
-    if (i < this.#singletons) this.#ends[i] = performance.now();
+    if (i < this.#singletons) {
+      this.#ends[i] = performance.now();
+      if (this.#emit !== null && !this.#entries[i].invoke) this.#event("constructed", i, null, this.#ends[i] - this.#starts[i]);
+    }
     this.#instances[i] = value;
     this.#started[i] = 1;
     this.#order[this.#readyCount++] = i;
   }
 
-  /** @internal Starts every layer; see `CompiledPlan.start`. */
-  async _start(startTimeout, signal) {
+  /**
+   * @internal Builds every layer, then runs the start hooks layer by layer;
+   * see `CompiledPlan.start`. With `only` (a reload), builds and starts just
+   * the singletons it marks, the others being kept: a failure rolls back
+   * only what this call started, and the app's state is the caller's.
+   */
+  async _start(startTimeout, signal, only = null) {
+    const reloading = only !== null;
     const { layerEnds, depStart, depFlags, provStart, providers, ids } = this.#t;
     const n = this.#singletons;
     const entries = this.#entries;
     const instances = this.#instances;
+    const emit = this.#emit !== null;
+    const own = this.#ownTimeouts;
+    // Reloading: the kept singletons are ready below this count, and stay.
+    const floor = this.#readyCount;
+    const appCancel = reloading ? new Cancel() : this.#cancel;
+    const limitOf = (i) => (own ? pick(entries[i].startTimeout, startTimeout) : startTimeout);
     // Where the start is, for the abort's message: the layer, whether its
-    // factories are being called, and its async factories in flight.
+    // factories (or hooks) are being called, and what is in flight.
     let layer = 0;
     let inLayer = false;
     let pending = null;
@@ -735,8 +1071,9 @@ export class App {
     let cancel = null;
     let abort = null;
     let failure = null;
+    let rolling = false;
     const onAbort = () => {
-      if (abort !== null || failure !== null || this.#state !== "starting") return;
+      if (abort !== null || failure !== null || rolling) return;
       const services = [];
       if (waiter !== null) for (const i of waiter.unsettled()) services.push(ids[i]);
       else if (pending !== null) for (let k = 0; k < pending.length; k += 2) services.push(ids[pending[k]]);
@@ -744,7 +1081,7 @@ export class App {
       // Cancel the in-flight factories and stop waiting for them: the
       // rollback starts now, hung factory or not.
       if (cancel !== null) cancel.abort(signal.reason);
-      this.#cancel.abort(signal.reason);
+      appCancel.abort(signal.reason);
       if (waiter !== null) waiter.giveUp();
     };
     if (signal !== null) {
@@ -753,8 +1090,12 @@ export class App {
     }
     // The error the rollback's disposes are told of.
     const why = () => (failure !== null ? failure.cause : abort.reason);
+    const failed = (i, cause, phase) => {
+      if (emit) this.#event("failed", i, phase, null, cause);
+      if (failure === null && abort === null) failure = { i, cause, phase };
+    };
     let first = 0;
-    this.#begin = performance.now();
+    if (!reloading) this.#begin = performance.now();
     try {
       for (let l = 0; l < layerEnds.length && abort === null; l++) {
         const end = layerEnds[l];
@@ -766,8 +1107,10 @@ export class App {
         // INVARIANT: the signal's listener runs synchronously inside
         // `abort()`, so a factory that aborts stops the very next call.
         for (let i = first; i < end && abort === null; i++) {
-          const ctx = new FactoryContext(ids[i], cancel);
+          if (reloading && only[i] === 0) continue;
+          const ctx = new FactoryContext(ids[i], cancel, this, i);
           const t0 = (this.#starts[i] = performance.now());
+          if (emit && !entries[i].invoke) this.#event("constructing", i);
           let value;
           try {
             const factory = entries[i].factory;
@@ -797,7 +1140,7 @@ export class App {
               value = args !== null ? factory(...args, ctx) : this.#argsAsync(i, this.#root).then((xs) => factory(...xs, ctx));
             }
           } catch (cause) {
-            failure = { i, cause };
+            failed(i, cause, "construct");
             this.#ended(i, "failed");
             break;
           }
@@ -808,10 +1151,11 @@ export class App {
             // A synchronous factory cannot be interrupted: it is measured,
             // and one that overran fails the start (its instance, made,
             // joins the rollback), as in Python.
-            if (startTimeout !== null) {
+            const limit = limitOf(i);
+            if (limit !== null) {
               const took = performance.now() - t0;
-              if (took > startTimeout) {
-                failure = { i, cause: new TimeoutError(ids[i], "start", startTimeout, took) };
+              if (took > limit) {
+                failed(i, new TimeoutError(ids[i], "start", limit, took), "construct");
                 this.#ended(i, "timed-out");
                 break;
               }
@@ -828,13 +1172,13 @@ export class App {
           if (stopped) {
             const reason = failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason;
             cancel.abort(reason);
-            this.#cancel.abort(reason);
+            appCancel.abort(reason);
           }
-          waiter = this.#settle(pending, startTimeout, cancel, why, stopped, (i, cause) => {
+          waiter = this.#settle(pending, limitOf, cancel, why, stopped, (i, cause) => {
             this.#ended(i, cause instanceof TimeoutError && cause.service === ids[i] ? "timed-out" : "failed");
-            if (failure === null && abort === null) failure = { i, cause };
+            failed(i, cause, "construct");
             const reason = failedReason(ids[i], cause);
-            this.#cancel.abort(reason);
+            appCancel.abort(reason);
             return reason;
           });
           await waiter.done;
@@ -845,19 +1189,70 @@ export class App {
         layer = l + 1;
         if (failure !== null) break;
       }
+      // Every service is built: the start hooks, layer by layer.
+      if (failure === null && abort === null && (this.#hasHooks || emit)) {
+        first = 0;
+        for (let l = 0; l < layerEnds.length && abort === null && failure === null; l++) {
+          const end = layerEnds[l];
+          layer = l;
+          inLayer = true;
+          cancel = new Cancel();
+          pending = null;
+          for (let i = first; i < end; i++) {
+            if (reloading && only[i] === 0) continue;
+            const fns = this.#startHooksOf(i);
+            if (fns === null) {
+              this.#hookedDone(i);
+              continue;
+            }
+            const phase = entries[i].invoke ? "invoke" : "start-hook";
+            let r;
+            try {
+              const after = emit ? (ms) => this.#event("start-hook", i, null, ms) : NOOP;
+              r = callHooks(fns, instances[i], new HookContext(ids[i], cancel), limitOf(i), ids[i], "start", after);
+            } catch (cause) {
+              failed(i, cause, phase);
+              break;
+            }
+            if (r === undefined) this.#hookedDone(i);
+            else (pending ??= []).push(i, r);
+          }
+          first = end;
+          if (pending !== null) {
+            if (failure !== null) cancel.abort(failedReason(ids[failure.i], failure.cause));
+            waiter = this.#settleHooks(pending, cancel, failure !== null, (i) => this.#hookedDone(i), (i, cause) => {
+              failed(i, cause, entries[i].invoke ? "invoke" : "start-hook");
+              return failedReason(ids[i], cause);
+            });
+            await waiter.done;
+            waiter = null;
+            pending = null;
+          }
+          inLayer = false;
+          layer = l + 1;
+        }
+      }
       if (failure !== null || abort !== null) {
-        this.#state = "stopping";
+        rolling = true;
+        if (!reloading) this.#state = "stopping";
         const error = why();
-        this.#endError = error;
-        if (failure !== null) this.#cancel.abort(failedReason(ids[failure.i], failure.cause));
-        const errors = await this.#disposeAll(this.#stopTimeout, error);
-        this.#state = "failed";
+        if (!reloading) this.#endError = error;
+        if (failure !== null) appCancel.abort(failedReason(ids[failure.i], failure.cause));
+        const rollbackFrom = performance.now();
+        const errors = this.#hasHooks ? await this.#stopHooks(this.#stopTimeout, error, only) : [];
+        for (const e of await this.#disposeAll(this.#stopTimeout, error, floor)) errors.push(e);
+        if (!reloading) {
+          this.#state = "failed";
+          if (emit) this.#event("app-stopped", -1, null, performance.now() - rollbackFrom);
+        }
         const late = this.#late;
         const abandoned = late.length === 0 ? Promise.resolve([]) : Promise.all(late).then((xs) => xs.filter((x) => x !== null));
         if (failure !== null) {
           const i = failure.i;
-          this.#ended(i, failure.cause instanceof TimeoutError && failure.cause.service === ids[i] ? "timed-out" : "failed");
+          if (failure.phase === "construct") this.#ended(i, failure.cause instanceof TimeoutError && failure.cause.service === ids[i] ? "timed-out" : "failed");
           const err = new StartError(ids[i], failure.cause, errors, abandoned, sourceText(entries[i].descriptor.source));
+          /** Where it failed: `construct` (the factory), `start-hook` or `invoke`. */
+          err.phase = failure.phase;
           err.timeline = this.timeline();
           throw err;
         }
@@ -865,10 +1260,104 @@ export class App {
         err.timeline = this.timeline();
         throw err;
       }
-      this.#state = "running";
+      if (!reloading) {
+        this.#state = "running";
+        if (emit) this.#event("app-started", -1, null, performance.now() - this.#begin);
+      }
     } finally {
       if (signal !== null) signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Singleton `i` is built and its start hooks ran: its stop hooks will run. */
+  #hookedDone(i) {
+    this.#hooked[i] = 1;
+    if (this.#emit !== null && !this.#entries[i].invoke) this.#event("started", i);
+  }
+
+  /**
+   * Runs the stop hooks of every singleton whose start hooks ran (those
+   * `only` marks, when given), in reverse plan order, one after another,
+   * each for at most its `stopTimeout` (else `timeout`) ms and told `error`;
+   * every one runs; returns their `StopError`s.
+   */
+  async #stopHooks(timeout, error, only = null) {
+    const errors = [];
+    const { ids } = this.#t;
+    const emit = this.#emit !== null;
+    const cancel = new Cancel();
+    for (let i = this.#singletons - 1; i >= 0; i--) {
+      if (this.#hooked[i] === 0 || (only !== null && only[i] === 0)) continue;
+      this.#hooked[i] = 0;
+      const fns = this.#stopHooksOf(i);
+      if (fns === null) continue;
+      const after = emit ? (ms) => this.#event("stop-hook", i, null, ms) : NOOP;
+      try {
+        const r = callHooks(fns, this.#instances[i], new HookContext(ids[i], cancel, error), pick(this.#entries[i].stopTimeout, timeout), ids[i], "stop", after);
+        if (r !== undefined) await r;
+      } catch (cause) {
+        const e = stopFailure(ids[i], cause, error);
+        if (e !== null) {
+          errors.push(e);
+          if (emit) this.#event("failed", i, "stop-hook", null, cause);
+        }
+      }
+    }
+    return errors;
+  }
+
+  /**
+   * Awaits a layer's in-flight start hooks (`pending`: index, promise, …):
+   * `ok(i)` for each that resolves; the first rejection (a throw or its
+   * timeout) goes to `fail(i, cause)`, whose return aborts the layer's
+   * `cancel`, and `done` resolves one macrotask later, as for factories
+   * (`#settle`): a hook still in flight then is given up on (its stop hook
+   * will not run; its service is torn down with the rest).
+   */
+  #settleHooks(pending, cancel, stopped, ok, fail) {
+    const count = pending.length >> 1;
+    const settled = new Uint8Array(count);
+    let left = count;
+    let finished = false;
+    let grace = null;
+    let resolve;
+    const done = new Promise((r) => {
+      resolve = r;
+    });
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (grace !== null) clearTimeout(grace);
+      resolve();
+    };
+    const stopSoon = () => {
+      if (!finished && grace === null) grace = setTimeout(finish, 0);
+    };
+    for (let k = 0; k < count; k++) {
+      const i = pending[2 * k];
+      pending[2 * k + 1].then(
+        () => {
+          if (finished || settled[k] !== 0) return;
+          settled[k] = 1;
+          ok(i);
+          if (--left === 0) finish();
+        },
+        (cause) => {
+          if (finished || settled[k] !== 0) return;
+          settled[k] = 1;
+          cancel.abort(fail(i, cause));
+          if (--left === 0) finish();
+          else stopSoon();
+        },
+      );
+    }
+    if (stopped) stopSoon();
+    const unsettled = () => {
+      const out = [];
+      for (let k = 0; k < count; k++) if (settled[k] === 0) out.push(pending[2 * k]);
+      return out;
+    };
+    return { done, unsettled, giveUp: stopSoon };
   }
 
   /**
@@ -887,10 +1376,10 @@ export class App {
    * still in flight after that is abandoned (see `#abandon`).
    * `unsettled()` lists those still awaited.
    */
-  #settle(pending, timeout, cancel, why, stopped, fail) {
+  #settle(pending, limitOf, cancel, why, stopped, fail) {
     const count = pending.length >> 1;
     const settled = new Uint8Array(count);
-    const timers = timeout === null ? null : new Array(count).fill(null);
+    const timers = new Array(count).fill(null);
     let left = count;
     let finished = false;
     let grace = null;
@@ -907,7 +1396,7 @@ export class App {
           settled[k] = 1;
           this.#abandon(pending[2 * k], pending[2 * k + 1], why);
         }
-        if (timers !== null && timers[k] !== null) clearTimeout(timers[k]);
+        if (timers[k] !== null) clearTimeout(timers[k]);
       }
       resolve();
     };
@@ -916,7 +1405,7 @@ export class App {
     };
     const settle = (k) => {
       settled[k] = 1;
-      if (timers !== null && timers[k] !== null) {
+      if (timers[k] !== null) {
         clearTimeout(timers[k]);
         timers[k] = null;
       }
@@ -939,7 +1428,8 @@ export class App {
           if (settled[k] === 0) failed(k, cause);
         },
       );
-      if (timers !== null && !stopped) {
+      const timeout = stopped ? null : limitOf(i);
+      if (timeout !== null) {
         timers[k] = setTimeout(() => {
           timers[k] = null;
           if (settled[k] !== 0) return;
@@ -968,9 +1458,9 @@ export class App {
     this.#ended(i, "cancelled");
     this.#late.push(Promise.resolve(thenable).then(
       (value) => {
-        const dispose = this.#entries[i].dispose;
-        if (dispose === undefined) return null;
-        return disposeOne(dispose, value, this.#t.ids[i], why(), this.#stopTimeout);
+        const entry = this.#entries[i];
+        if (entry.dispose === undefined) return null;
+        return disposeOne(entry.dispose, value, entry.descriptor.id, why(), pick(entry.stopTimeout, this.#stopTimeout));
       },
       () => null,
     ));
@@ -1056,35 +1546,45 @@ export class App {
    * scopes, in reverse order of readiness, each for at most `timeout` ms
    * and told `error` (undefined: a clean stop); returns the errors.
    */
-  async #disposeAll(timeout, error) {
+  async #disposeAll(timeout, error, floor = 0) {
     const errors = [];
     const entries = this.#entries;
     const ids = this.#t.ids;
     const owned = this.#owned;
+    const emit = this.#emit !== null;
+    const own = this.#ownTimeouts;
     for (;;) {
       // INVARIANT: an owned instance recorded at readiness count r was
       // built after the r-th singleton became ready and before the next.
       while (owned.length > 0 && owned[owned.length - 3] >= this.#readyCount) {
         const value = owned.pop();
-        const i = owned.pop();
+        const entry = owned.pop();
         owned.pop();
-        const dispose = entries[i].dispose;
-        if (dispose === undefined) continue;
-        let e = disposeOne(dispose, value, ids[i], error, timeout);
+        if (entry.dispose === undefined) continue;
+        let e = disposeOne(entry.dispose, value, entry.descriptor.id, error, pick(entry.stopTimeout, timeout));
         if (e instanceof Promise) e = await e;
         if (e !== null) errors.push(e);
       }
-      if (this.#readyCount === 0) break;
+      if (this.#readyCount === floor) break;
       const i = this.#order[--this.#readyCount];
       if (this.#started[i] !== 1) continue;
       this.#started[i] = 0;
-      const dispose = entries[i].dispose;
+      const entry = entries[i];
+      const dispose = entry.dispose;
       const instance = this.#instances[i];
       this.#instances[i] = undefined;
-      if (dispose === undefined) continue;
-      let e = disposeOne(dispose, instance, ids[i], error, timeout);
+      if (dispose === undefined) {
+        if (emit && !entry.invoke) this.#event("stopped", i, null, 0);
+        continue;
+      }
+      const t0 = emit ? performance.now() : 0;
+      let e = disposeOne(dispose, instance, ids[i], error, own ? pick(entry.stopTimeout, timeout) : timeout);
       if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
+      if (emit) {
+        if (e !== null) this.#event("failed", i, "teardown", null, e.cause);
+        this.#event("stopped", i, null, performance.now() - t0);
+      }
     }
     return errors;
   }
@@ -1153,6 +1653,58 @@ export class App {
     return this.#state === "running" && this.#lookup.has(key);
   }
 
+  /**
+   * Runs every singleton's `health` check, concurrently, each for at most
+   * its `healthTimeout` ms (default 1000): a check passes when it returns
+   * (or resolves to) anything but `false` and does not throw. Resolves
+   * `{status, checks: [{id, status, duration_us, error}]}`, checks in plan
+   * order; `status` is `"pass"` when the app is running and every check
+   * passes (readiness), `"fail"` otherwise (no checks run unless running).
+   * A failing check is a `failed` event (phase `health`).
+   */
+  async health() {
+    if (this.#state !== "running") return { status: "fail", checks: [] };
+    const { ids } = this.#t;
+    const entries = this.#entries;
+    const cancel = new Cancel();
+    const runs = [];
+    for (let i = 0; i < this.#singletons; i++) {
+      const check = entries[i].health;
+      if (check === undefined || this.#started[i] !== 1) continue;
+      const limit = pick(entries[i].healthTimeout, HEALTH_TIMEOUT);
+      const id = ids[i];
+      const instance = this.#instances[i];
+      const t0 = performance.now();
+      const result = (error) => {
+        const duration_us = Math.max(0, Math.round((performance.now() - t0) * 1000));
+        if (error !== null && this.#emit !== null) this.#event("failed", i, "health", null, error);
+        return { id, status: error === null ? "pass" : "fail", duration_us, error: error === null ? null : describe(error) };
+      };
+      const verdict = (value) => result(value === false ? new Error(`the health check of ${quoted(id)} returned false`) : null);
+      let r;
+      try {
+        r = check(instance, new HookContext(id, cancel));
+      } catch (error) {
+        runs.push(result(error));
+        continue;
+      }
+      if (!isThenable(r)) {
+        runs.push(verdict(r));
+        continue;
+      }
+      runs.push((limit === null ? Promise.resolve(r) : healthWithin(r, limit, id)).then(verdict, (error) => result(error)));
+    }
+    const checks = await Promise.all(runs);
+    cancel.abort(new DOMException("wireplan: the health checks are done", "AbortError"));
+    const ok = this.#state === "running" && checks.every((c) => c.status === "pass");
+    return { status: ok ? "pass" : "fail", checks };
+  }
+
+  /** `{status: "pass"}` while the app runs; `"fail"` while starting, stopping or stopped. */
+  liveness() {
+    return { status: this.#state === "running" ? "pass" : "fail" };
+  }
+
   /** A new scope (a request, a job): scoped services live as long as it. */
   scope() {
     this.#running();
@@ -1211,7 +1763,10 @@ export class App {
       done = resolve;
     });
     try {
-      const errors = await this.#disposeAll(timeout, o.error);
+      const from = performance.now();
+      const errors = this.#hasHooks ? await this.#stopHooks(timeout, o.error) : [];
+      for (const e of await this.#disposeAll(timeout, o.error)) errors.push(e);
+      if (this.#emit !== null) this.#event("app-stopped", -1, null, performance.now() - from);
       if (errors.length > 0) throw aggregate(errors);
     } finally {
       this.#state = "stopped";
@@ -1348,8 +1903,8 @@ export class Scope {
     if (this.#stopped && !this.#root) {
       // The scope stopped while this was being built: nothing will dispose
       // it later, so it is disposed now, told why the scope stopped.
-      const dispose = this.#app._entry(i).dispose;
-      if (dispose !== undefined) await disposeOne(dispose, value, this.#app._id(i), this.#error, this.#app._stopTimeout);
+      const entry = this.#app._entry(i);
+      if (entry.dispose !== undefined) await disposeOne(entry.dispose, value, entry.descriptor.id, this.#error, pick(entry.stopTimeout, this.#app._stopTimeout));
       throw new Error("wireplan: this scope is stopped");
     }
     if (this.#root) {
@@ -1359,7 +1914,7 @@ export class Scope {
         throw new Error("wireplan: the app is stopped");
       }
     } else {
-      this.#created.push(i, value);
+      this.#created.push(this.#app._entry(i), value);
     }
     return value;
   }
@@ -1391,10 +1946,9 @@ export class Scope {
     const created = this.#created;
     this.#created = [];
     for (let k = created.length - 2; k >= 0; k -= 2) {
-      const i = created[k];
-      const dispose = this.#app._entry(i).dispose;
-      if (dispose === undefined) continue;
-      let e = disposeOne(dispose, created[k + 1], this.#app._id(i), error, timeout);
+      const entry = created[k];
+      if (entry.dispose === undefined) continue;
+      let e = disposeOne(entry.dispose, created[k + 1], entry.descriptor.id, error, pick(entry.stopTimeout, timeout));
       if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
     }
