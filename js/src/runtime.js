@@ -778,6 +778,8 @@ function stopFailure(id, cause, error) {
 }
 
 const NOOP = () => {};
+/** Signal numbers for the exit code of a forced exit (128 + the number). */
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15, SIGUSR1: 10, SIGUSR2: 12 };
 const OPTIONAL = 1;
 const MANY = 2;
 const LAZY = 4;
@@ -810,6 +812,8 @@ export class App {
   #ownTimeouts;
   /** 1 for each singleton whose start hooks ran: its stop hooks run at stop. */
   #hooked;
+  /** Called with the stop's error (or null) when a stop ends: `run()` waits on it. */
+  #stopWatchers = [];
   /** Bumped by each reload: a scope opened before one refuses to build. */
   _generation = 0;
   /** Aborts app-level builds (transients for singletons) when the start gives up or the app stops. */
@@ -1705,6 +1709,50 @@ export class App {
     return { status: this.#state === "running" ? "pass" : "fail" };
   }
 
+  /**
+   * Runs until signalled (Node, as fx's `app.Run()`): waits for SIGINT or
+   * SIGTERM (`signals` to choose others), then stops the app gracefully
+   * (within its stop timeouts) and resolves the exit code, also set as
+   * `process.exitCode`: 0 after a clean stop, 1 when the stop failed. A
+   * second signal while stopping exits at once (`process.exit`, 130 for
+   * SIGINT, 143 for SIGTERM). Each step is one line on stderr. The process
+   * is kept alive meanwhile; a `stop()` from elsewhere ends the wait too.
+   */
+  run(options) {
+    const o = optionsObject(options, "run");
+    knownOptions(o, ["signals"], "the options of `run()`");
+    const signals = o.signals ?? ["SIGINT", "SIGTERM"];
+    if (!Array.isArray(signals) || signals.length === 0 || !signals.every((x) => typeof x === "string")) {
+      throw new TypeError("wireplan: `signals` must be a non-empty array of signal names");
+    }
+    const proc = nodeProcess("app.run()");
+    this.#running();
+    return new Promise((resolve) => {
+      let received = null;
+      const keepAlive = setInterval(NOOP, MAX_TIMEOUT);
+      const finish = (error) => {
+        clearInterval(keepAlive);
+        for (const name of signals) proc.off(name, onSignal);
+        const code = error === null ? 0 : 1;
+        proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: the stop failed: ${describe(error)}\n`);
+        proc.exitCode = code;
+        resolve(code);
+      };
+      const onSignal = (name) => {
+        if (received !== null) {
+          proc.stderr.write(`wireplan: ${name} received again while stopping: exiting now\n`);
+          proc.exit(name in SIGNALS ? 128 + SIGNALS[name] : 1);
+          return;
+        }
+        received = name;
+        proc.stderr.write(`wireplan: ${name} received: stopping (${name} again exits at once)\n`);
+        this.stop().catch(NOOP);
+      };
+      for (const name of signals) proc.on(name, onSignal);
+      this.#stopWatchers.push(finish);
+    });
+  }
+
   /** A new scope (a request, a job): scoped services live as long as it. */
   scope() {
     this.#running();
@@ -1768,9 +1816,13 @@ export class App {
       for (const e of await this.#disposeAll(timeout, o.error)) errors.push(e);
       if (this.#emit !== null) this.#event("app-stopped", -1, null, performance.now() - from);
       if (errors.length > 0) throw aggregate(errors);
+    } catch (error) {
+      for (const watch of this.#stopWatchers.splice(0)) watch(error);
+      throw error;
     } finally {
       this.#state = "stopped";
       done();
+      for (const watch of this.#stopWatchers.splice(0)) watch(null);
     }
   }
 }
