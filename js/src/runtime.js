@@ -5,9 +5,9 @@
 // Everything here iterates: a chain of 100,000 services starts and stops
 // without growing the stack, and synchronous factories cost no await.
 
-import { plan } from "./api.js";
+import { Plan, plan } from "./api.js";
 import { cachedPlan } from "./cache.js";
-import { AbortError, LookupError, StartError, TimeoutError, describe } from "./errors.js";
+import { AbortError, LookupError, ReloadError, StartError, TimeoutError, describe } from "./errors.js";
 import { wasm } from "./wasm.js";
 
 const LIFETIMES = new Set(["singleton", "scoped", "transient"]);
@@ -884,7 +884,7 @@ export class App {
     for (const name of HOOK_OPTIONS) {
       if (hooks[name] !== undefined && typeof hooks[name] !== "function") throw new TypeError(`wireplan: the ${name} given to \`lifecycle.append\` must be a function`);
     }
-    if (this.#state !== "starting" || this.#started[i] === 1) {
+    if ((this.#state !== "starting" && this.#state !== "reloading") || this.#started[i] === 1) {
       throw new Error(`wireplan: lifecycle hooks of ${quoted(this.#t.ids[i])} are appended while its factory runs`);
     }
     this.#appended ??= new Map();
@@ -1029,7 +1029,7 @@ export class App {
    */
   _own(i, value) {
     const entry = this.#entries[i];
-    if (this.#state === "starting" || this.#state === "running") {
+    if (this.#state === "starting" || this.#state === "running" || this.#state === "reloading") {
       this.#owned.push(this.#readyCount, entry, value);
       return null;
     }
@@ -1706,7 +1706,180 @@ export class App {
 
   /** `{status: "pass"}` while the app runs; `"fail"` while starting, stopping or stopped. */
   liveness() {
-    return { status: this.#state === "running" ? "pass" : "fail" };
+    return { status: this.#state === "running" || this.#state === "reloading" ? "pass" : "fail" };
+  }
+
+  /**
+   * Hot reload: moves the running app to `next` (a `CompiledPlan`, from a
+   * registry with the new code). The core (`wireplan::reload`) compares the
+   * two plans; a service whose factory, dispose, hooks or health check is
+   * another function (a supplied value: another value) counts as changed
+   * too. The singletons that changed and everything depending on them
+   * (through either plan's edges) are stopped, stop hooks then disposers,
+   * in reverse order of readiness; their replacements are built and
+   * started (start hooks) in the new plan's order, with the kept instances
+   * handed over as they are; the rest is left untouched. Lookups answer
+   * "the app is reloading" meanwhile; scopes opened before the reload
+   * refuse to build (open new ones: they use the new plan).
+   *
+   * On failure the replacements that started are stopped, the old ones
+   * are started again from the old plan, and the promise rejects with a
+   * `ReloadError` (`cause`: the `StartError`), the app on the old plan.
+   * Resolves `{changed, dependents, stopped, started, kept, disposeErrors}`
+   * (ids; `kept` a count; the stop's failures, which do not stop the
+   * reload). Emits a `reloaded` event.
+   */
+  async reload(next) {
+    if (!(next instanceof CompiledPlan)) throw new TypeError("wireplan: `reload` takes a compiled plan (`registry.compile()`)");
+    this.#running();
+    const t0 = performance.now();
+    const old = {
+      plan: this.#plan,
+      entries: this.#entries,
+      lookup: this.#lookup,
+      t: this.#t,
+      singletons: this.#singletons,
+      instances: this.#instances,
+      started: this.#started,
+      hooked: this.#hooked,
+      order: this.#order,
+      readyCount: this.#readyCount,
+      starts: this.#starts,
+      ends: this.#ends,
+      outcomes: this.#outcomes,
+      appended: this.#appended,
+      hasHooks: this.#hasHooks,
+      ownTimeouts: this.#ownTimeouts,
+    };
+    const newEntries = next._entries;
+    const newIds = next.plan.tables.ids;
+    const before = new Map();
+    for (let i = 0; i < old.entries.length; i++) before.set(old.t.ids[i], old.entries[i]);
+    const replaced = [];
+    for (let j = 0; j < newEntries.length; j++) {
+      const was = before.get(newIds[j]);
+      if (was !== undefined && !sameCode(was, newEntries[j])) replaced.push(newIds[j]);
+    }
+    const r = Plan._reload(old.plan, next.plan, replaced);
+    this.#state = "reloading";
+    this._generation++;
+
+    // 1. Stop the stop set: stop hooks, then disposers, reverse readiness.
+    const stopMask = new Uint8Array(old.singletons);
+    for (const i of r.stop) stopMask[i] = 1;
+    const disposeErrors = old.hasHooks ? await this.#stopHooks(this.#stopTimeout, undefined, stopMask) : [];
+    for (const e of await this.#disposeMarked(stopMask, this.#stopTimeout)) disposeErrors.push(e);
+    const keptOld = this.#compact();
+
+    // 2. The new plan, the kept instances handed over in their order.
+    const newOf = new Int32Array(old.singletons).fill(-1);
+    for (const [o, j] of r.keep) newOf[o] = j;
+    this.#adopt(next.plan, newEntries, next._lookupTable);
+    for (let k = 0; k < keptOld.length; k++) {
+      const o = keptOld[k];
+      const j = newOf[o];
+      this.#carry(old, o, j);
+    }
+    const startMask = new Uint8Array(this.#singletons);
+    for (const j of r.start) startMask[j] = 1;
+    try {
+      await this._start(this.#startTimeout, null, startMask);
+    } catch (cause) {
+      // 3. Back to the old plan: the kept ones as they were, the stopped ones started again.
+      const keptNew = this.#compact();
+      const oldOf = new Map();
+      for (const [o, j] of r.keep) oldOf.set(j, o);
+      this.#adopt(old.plan, old.entries, old.lookup);
+      this.#appended = null;
+      for (const j of keptNew) this.#carry(old, oldOf.get(j), oldOf.get(j));
+      let restoreError = null;
+      try {
+        await this._start(this.#startTimeout, null, stopMask);
+      } catch (e) {
+        restoreError = e;
+      }
+      this.#state = "running";
+      throw new ReloadError(cause, restoreError, disposeErrors);
+    }
+    this.#state = "running";
+    if (this.#emit !== null) this.#event("reloaded", -1, null, performance.now() - t0);
+    return {
+      changed: r.changed,
+      dependents: r.dependents,
+      stopped: r.stop.map((i) => old.t.ids[i]),
+      started: r.start.map((j) => newIds[j]),
+      kept: r.keep.length,
+      disposeErrors,
+    };
+  }
+
+  /**
+   * Singleton `o` of the `old` state (its number `o` there) becomes
+   * singleton `j` of the current plan, ready next in order: its instance,
+   * hooks (appended ones too), and start-up record, as they were.
+   */
+  #carry(old, o, j) {
+    this.#instances[j] = old.instances[o];
+    this.#started[j] = 1;
+    this.#hooked[j] = old.hooked[o];
+    this.#order[this.#readyCount++] = j;
+    this.#starts[j] = old.starts[o];
+    this.#ends[j] = old.ends[o];
+    const outcome = old.outcomes.get(o);
+    if (outcome !== undefined) this.#outcomes.set(j, outcome);
+    const more = old.appended === null ? undefined : old.appended.get(o);
+    if (more !== undefined) {
+      this.#appended ??= new Map();
+      this.#appended.set(j, more);
+      this.#hasHooks = true;
+    }
+  }
+
+  /**
+   * Drops the stopped from the order of readiness; returns the started
+   * ones in that order. The marks of owned transients (a count of the
+   * singletons ready before each) are recounted over what is left.
+   */
+  #compact() {
+    const count = this.#readyCount;
+    const kept = [];
+    const before = new Uint32Array(count + 1);
+    for (let k = 0; k < count; k++) {
+      const i = this.#order[k];
+      before[k + 1] = before[k] + (this.#started[i] === 1 ? 1 : 0);
+      if (this.#started[i] === 1) kept.push(i);
+    }
+    const owned = this.#owned;
+    for (let k = 0; k < owned.length; k += 3) owned[k] = before[Math.min(owned[k], count)];
+    this.#readyCount = 0;
+    return kept;
+  }
+
+  /**
+   * Disposes the started singletons `mask` marks, in reverse order of
+   * readiness, each for at most its `stopTimeout` (else `timeout`) ms;
+   * returns the `StopError`s. The order keeps them, not started.
+   */
+  async #disposeMarked(mask, timeout) {
+    const errors = [];
+    const emit = this.#emit !== null;
+    for (let k = this.#readyCount - 1; k >= 0; k--) {
+      const i = this.#order[k];
+      if (mask[i] === 0 || this.#started[i] !== 1) continue;
+      this.#started[i] = 0;
+      const entry = this.#entries[i];
+      const instance = this.#instances[i];
+      this.#instances[i] = undefined;
+      const t0 = performance.now();
+      let e = entry.dispose === undefined ? null : disposeOne(entry.dispose, instance, entry.descriptor.id, undefined, pick(entry.stopTimeout, timeout));
+      if (e instanceof Promise) e = await e;
+      if (e !== null) errors.push(e);
+      if (emit && !entry.invoke) {
+        if (e !== null) this.#event("failed", i, "teardown", null, e.cause);
+        this.#event("stopped", i, null, performance.now() - t0);
+      }
+    }
+    return errors;
   }
 
   /**
@@ -1827,6 +2000,13 @@ export class App {
   }
 }
 
+/** Whether two registrations run the same code (a supplied value: the same value). */
+function sameCode(a, b) {
+  if (a.code.length !== b.code.length) return false;
+  for (let k = 0; k < a.code.length; k++) if (!Object.is(a.code[k], b.code[k])) return false;
+  return a.code[0] !== SUPPLIED || Object.is(a.supplied, b.supplied);
+}
+
 function aggregate(errors) {
   const who = errors.map((e) => quoted(e.service)).join(", ");
   return new AggregateError(errors, `${errors.length} service${errors.length === 1 ? "" : "s"} failed to stop: ${who}`);
@@ -1864,15 +2044,22 @@ export class Scope {
   /** Why the scope stopped (told to the disposes of builds that finish after). */
   #error = undefined;
 
+  /** The app's reload count when this scope opened. */
+  #generation;
+
   /** @internal Use `app.scope()`. */
   constructor(app, root, cancel) {
     this.#app = app;
     this.#root = root;
     this.#cancel = cancel;
+    this.#generation = app._generation;
   }
 
   #open() {
     if (this.#stopped) throw new Error("wireplan: this scope is stopped");
+    if (!this.#root && this.#generation !== this.#app._generation) {
+      throw new Error("wireplan: this scope was opened before a reload of the app: open a new scope (it uses the new plan)");
+    }
   }
 
   /**
