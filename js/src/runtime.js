@@ -427,7 +427,7 @@ export class CompiledPlan {
    */
   async run(options) {
     const o = optionsObject(options, "run");
-    const { signals, ...start } = o;
+    const { signals, beforeStop, ...start } = o;
     const proc = nodeProcess("plan.run()");
     let app;
     try {
@@ -437,7 +437,7 @@ export class CompiledPlan {
       proc.exitCode = 1;
       return 1;
     }
-    return app.run(signals === undefined ? {} : { signals });
+    return app.run({ signals, beforeStop });
   }
 }
 
@@ -1890,22 +1890,29 @@ export class App {
    * second signal while stopping exits at once (`process.exit`, 130 for
    * SIGINT, 143 for SIGTERM). Each step is one line on stderr. The process
    * is kept alive meanwhile; a `stop()` from elsewhere ends the wait too.
+   * `beforeStop()`: awaited after the signal, before the app stops (an
+   * HTTP server drains its requests there, see `wireplan/http`); if it
+   * throws, the app stops told the error and the code is 1.
    */
   run(options) {
     const o = optionsObject(options, "run");
-    knownOptions(o, ["signals"], "the options of `run()`");
+    knownOptions(o, ["signals", "beforeStop"], "the options of `run()`");
     const signals = o.signals ?? ["SIGINT", "SIGTERM"];
     if (!Array.isArray(signals) || signals.length === 0 || !signals.every((x) => typeof x === "string")) {
       throw new TypeError("wireplan: `signals` must be a non-empty array of signal names");
     }
+    const beforeStop = o.beforeStop ?? null;
+    if (beforeStop !== null && typeof beforeStop !== "function") throw new TypeError("wireplan: `beforeStop` must be a function");
     const proc = nodeProcess("app.run()");
     this.#running();
     return new Promise((resolve) => {
       let received = null;
       const keepAlive = setInterval(NOOP, MAX_TIMEOUT);
-      const finish = (error) => {
+      let failedBefore = null;
+      const finish = (stopError) => {
         clearInterval(keepAlive);
         for (const name of signals) proc.off(name, onSignal);
+        const error = stopError ?? failedBefore;
         const code = error === null ? 0 : 1;
         proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: the stop failed: ${describe(error)}\n`);
         proc.exitCode = code;
@@ -1919,7 +1926,20 @@ export class App {
         }
         received = name;
         proc.stderr.write(`wireplan: ${name} received: stopping (${name} again exits at once)\n`);
-        this.stop().catch(NOOP);
+        if (beforeStop === null) {
+          this.stop().catch(NOOP);
+          return;
+        }
+        Promise.resolve()
+          .then(beforeStop)
+          .then(
+            () => this.stop(),
+            (error) => {
+              failedBefore = error;
+              return this.stop({ error });
+            },
+          )
+          .catch(NOOP);
       };
       for (const name of signals) proc.on(name, onSignal);
       this.#stopWatchers.push(finish);
