@@ -586,10 +586,10 @@ export class Registry {
   /**
    * fx's `Invoke`: `fn` runs at start, after every service is built, in plan
    * order with the start hooks, its dependencies resolved as a factory's
-   * (they are roots of the plan). It appears in the plan as `invoke #N`. A
+   * (they are roots of the plan). Its id is `invoke:` and the function's name (or `options.id`). A
    * throw or rejection fails the start (`StartError`, `phase` `"invoke"`).
    */
-  invoke<const D extends readonly DepDescriptor[]>(deps: D, fn: (...args: [...DepValues<D>, HookContext]) => unknown): this;
+  invoke<const D extends readonly DepDescriptor[]>(deps: D, fn: (...args: [...DepValues<D>, HookContext]) => unknown, options?: { id?: string; startTimeout?: number }): this;
   /** The descriptor document of what is registered. */
   descriptors(): DescriptorDocument;
   /** Plans the registrations; throws `PlanError`. */

@@ -280,14 +280,26 @@ export class Registry {
    * argument per dependency (as a factory does) and, last, a context
    * `{signal, id}`; its dependencies are roots of the plan. It runs after
    * every service is built, with the start hooks, in plan order; a throw
-   * or rejection fails the start as a start hook does. It appears in the
-   * plan as a singleton named `invoke #N` (N counts from 1 in order of
-   * registration), with no instance worth getting.
+   * or rejection fails the start as a start hook does (`StartError`, phase
+   * `invoke`). It is a singleton of the plan: its id is `invoke:` and the
+   * function's name (`invoke:<anonymous>` without one; `#2`, `#3` … added
+   * when the name repeats), or `options.id`; `options.startTimeout` bounds
+   * it (default: the app's).
    */
-  invoke(deps, fn) {
+  invoke(deps, fn, options = {}) {
     if (!Array.isArray(deps)) throw new TypeError("wireplan: the dependencies of `invoke` must be an array");
     if (typeof fn !== "function") throw new TypeError("wireplan: `invoke` needs a function");
-    const id = `invoke #${++this.#invokes}`;
+    if (options === null || typeof options !== "object") throw new TypeError("wireplan: the options of `invoke` must be an object");
+    knownOptions(options, ["id", "startTimeout"], "the options of `invoke`");
+    this.#invokes++;
+    let id = options.id;
+    if (id === undefined) {
+      const base = `invoke:${fn.name || "<anonymous>"}`;
+      id = base;
+      for (let n = 2; this.#services.some((s) => s.descriptor.id === id); n++) id = `${base}#${n}`;
+    } else if (typeof id !== "string") {
+      throw new TypeError("wireplan: the id of an invoke must be a string");
+    }
     const descriptor = { id };
     if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
     if (this.#sources) {
@@ -304,7 +316,7 @@ export class Registry {
       onStart: (args, ctx) => fn(...args, ctx),
       onStop: undefined,
       health: undefined,
-      startTimeout: undefined,
+      startTimeout: serviceTimeout(options, "startTimeout", id),
       stopTimeout: undefined,
       healthTimeout: undefined,
       code: [fn],
@@ -456,6 +468,12 @@ function startOptions(options) {
   const onEvent = o.onEvent ?? null;
   if (onEvent !== null && typeof onEvent !== "function") throw new TypeError("wireplan: `onEvent` must be a function");
   return { startTimeout, signal, settings: { stopTimeout, startTimeout, onEvent } };
+}
+
+/** The stderr line of a failed stop, in Python's words: `stopped with N errors: …; …`. */
+function stopErrorsText(error) {
+  const errors = error instanceof AggregateError ? error.errors : [error];
+  return `stopped with ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors.map(describe).join("; ")}`;
 }
 
 /** Node's `process`, or a clear error where there is none. */
@@ -949,7 +967,7 @@ export class App {
     for (let i = 0; i < n; i++) {
       while (layer < layerEnds.length && i >= layerEnds[layer]) layer++;
       const at = this.#starts[i];
-      if (at < 0 || this.#entries[i].invoke) continue;
+      if (at < 0) continue;
       const end = this.#ends[i] < 0 ? now : this.#ends[i];
       const needs = new Set();
       for (let d = depStart[i]; d < depStart[i + 1]; d++) {
@@ -1041,7 +1059,7 @@ export class App {
   #ready(i, value) {
     if (i < this.#singletons) {
       this.#ends[i] = performance.now();
-      if (this.#emit !== null && !this.#entries[i].invoke) this.#event("constructed", i, null, this.#ends[i] - this.#starts[i]);
+      if (this.#emit !== null) this.#event("constructed", i, null, this.#ends[i] - this.#starts[i]);
     }
     this.#instances[i] = value;
     this.#started[i] = 1;
@@ -1114,7 +1132,7 @@ export class App {
           if (reloading && only[i] === 0) continue;
           const ctx = new FactoryContext(ids[i], cancel, this, i);
           const t0 = (this.#starts[i] = performance.now());
-          if (emit && !entries[i].invoke) this.#event("constructing", i);
+          if (emit) this.#event("constructing", i);
           let value;
           try {
             const factory = entries[i].factory;
@@ -1276,7 +1294,7 @@ export class App {
   /** Singleton `i` is built and its start hooks ran: its stop hooks will run. */
   #hookedDone(i) {
     this.#hooked[i] = 1;
-    if (this.#emit !== null && !this.#entries[i].invoke) this.#event("started", i);
+    if (this.#emit !== null) this.#event("started", i);
   }
 
   /**
@@ -1578,16 +1596,17 @@ export class App {
       const instance = this.#instances[i];
       this.#instances[i] = undefined;
       if (dispose === undefined) {
-        if (emit && !entry.invoke) this.#event("stopped", i, null, 0);
+        if (emit) this.#event("stopped", i, null, 0);
         continue;
       }
       const t0 = emit ? performance.now() : 0;
       let e = disposeOne(dispose, instance, ids[i], error, own ? pick(entry.stopTimeout, timeout) : timeout);
       if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
+      // One `stopped` or `failed` per singleton (as Python).
       if (emit) {
         if (e !== null) this.#event("failed", i, "teardown", null, e.cause);
-        this.#event("stopped", i, null, performance.now() - t0);
+        else this.#event("stopped", i, null, performance.now() - t0);
       }
     }
     return errors;
@@ -1874,9 +1893,9 @@ export class App {
       let e = entry.dispose === undefined ? null : disposeOne(entry.dispose, instance, entry.descriptor.id, undefined, pick(entry.stopTimeout, timeout));
       if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
-      if (emit && !entry.invoke) {
+      if (emit) {
         if (e !== null) this.#event("failed", i, "teardown", null, e.cause);
-        this.#event("stopped", i, null, performance.now() - t0);
+        else this.#event("stopped", i, null, performance.now() - t0);
       }
     }
     return errors;
@@ -1914,18 +1933,19 @@ export class App {
         for (const name of signals) proc.off(name, onSignal);
         const error = stopError ?? failedBefore;
         const code = error === null ? 0 : 1;
-        proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: the stop failed: ${describe(error)}\n`);
+        proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: ${stopErrorsText(error)}\n`);
         proc.exitCode = code;
         resolve(code);
       };
       const onSignal = (name) => {
         if (received !== null) {
-          proc.stderr.write(`wireplan: ${name} received again while stopping: exiting now\n`);
-          proc.exit(name in SIGNALS ? 128 + SIGNALS[name] : 1);
+          const code = name in SIGNALS ? 128 + SIGNALS[name] : 1;
+          proc.stderr.write(`wireplan: received ${name} again: exiting at once with code ${code}, without finishing the stop\n`);
+          proc.exit(code);
           return;
         }
         received = name;
-        proc.stderr.write(`wireplan: ${name} received: stopping (${name} again exits at once)\n`);
+        proc.stderr.write(`wireplan: received ${name}: stopping (send it again to exit at once)\n`);
         if (beforeStop === null) {
           this.stop().catch(NOOP);
           return;

@@ -219,14 +219,14 @@ test("serve in a child process: SIGTERM stops accepting, the in-flight request c
     const slow = fetch(`${base}/slow`).then((r) => r.text());
     await until(() => stdout.includes("slow started"), "the slow request to start");
     child.kill("SIGTERM");
-    await until(() => stderr.includes("SIGTERM received"), "the signal");
+    await until(() => stderr.includes("received SIGTERM"), "the signal");
     await tick(20);
     await assert.rejects(fetch(`${base}/fast`), /fetch failed/);
     assert.equal(await slow, "done slowly");
     const { code } = await exited;
     assert.equal(code, 0, stderr);
     assert.equal(stdout.replace(/listening \d+/, "listening"), "listening\ncommit fast\nslow started\ncommit slow\ndisposed db\nserve resolved 0\n");
-    assert.equal(stderr, "wireplan: SIGTERM received: stopping (SIGTERM again exits at once)\nwireplan: stopped cleanly\n");
+    assert.equal(stderr, "wireplan: received SIGTERM: stopping (send it again to exit at once)\nwireplan: stopped cleanly\n");
   } finally {
     child.kill("SIGKILL");
   }

@@ -110,12 +110,15 @@ test("invoke: its dependencies are resolved, it runs at start after everything i
   const log = [];
   const registry = app(log);
   registry.provide("unused", [], () => log.push("build unused"));
-  registry.invoke(["api", { key: "missing", optional: true }], (api, missing, ctx) => {
+  registry.invoke(["api", { key: "missing", optional: true }], function seed(api, missing, ctx) {
     log.push(`invoke ${api.id} ${missing} ${ctx.id}`);
   });
+  registry.invoke([], function seed() {});
+  registry.invoke([], () => {}, { id: "warm caches" });
   const a = await registry.compile({ roots: [] }).start();
-  assert.deepEqual(log, ["build config", "build cache", "build db", "build api", "start config", "start cache", "start db", "start api", "invoke api undefined invoke #1"]);
-  assert.equal(a.timeline().services.some((s) => s.id.startsWith("invoke")), false);
+  assert.deepEqual(log, ["build config", "build cache", "build db", "build api", "start config", "start cache", "start db", "start api", "invoke api undefined invoke:seed"]);
+  assert.deepEqual(a.plan.startup.filter((id) => id.startsWith("invoke") || id === "warm caches").sort(), ["invoke:seed", "invoke:seed#2", "warm caches"]);
+  assert.equal(a.plan.startup.includes("unused"), false);
   await a.stop();
 
   const failing = app([]);
@@ -124,7 +127,7 @@ test("invoke: its dependencies are resolved, it runs at start after everything i
   });
   const err = await failing.compile().start().then(() => null, (e) => e);
   assert.ok(err instanceof StartError);
-  assert.equal(err.service, "invoke #1");
+  assert.equal(err.service, "invoke:<anonymous>");
   assert.equal(err.phase, "invoke");
   assert.match(err.message, /failed to start: migration failed/);
   assert.throws(() => new Registry().invoke("db", () => {}), /the dependencies of `invoke` must be an array/);

@@ -44,7 +44,7 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
     const r = await run("clean", (proc) => proc.kill(signal));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "ready\nstop hook db\ndisposed server\ndisposed db\nrun resolved 0\n");
-    assert.equal(r.stderr, `wireplan: ${signal} received: stopping (${signal} again exits at once)\nwireplan: stopped cleanly\n`);
+    assert.equal(r.stderr, `wireplan: received ${signal}: stopping (send it again to exit at once)\nwireplan: stopped cleanly\n`);
   });
 }
 
@@ -63,7 +63,7 @@ test("a second signal while stopping forces the exit: 130 for SIGINT, 143 for SI
     });
     assert.equal(r.code, code, r.stderr);
     assert.equal(r.stdout, "ready\nstop hook db\nserver dispose hangs\n");
-    assert.equal(r.stderr, `wireplan: ${signal} received: stopping (${signal} again exits at once)\nwireplan: ${signal} received again while stopping: exiting now\n`);
+    assert.equal(r.stderr, `wireplan: received ${signal}: stopping (send it again to exit at once)\nwireplan: received ${signal} again: exiting at once with code ${code}, without finishing the stop\n`);
   }
 });
 
@@ -71,7 +71,7 @@ test("a failed stop exits 1, every disposer still ran", async () => {
   const r = await run("stop-fails", (proc) => proc.kill("SIGTERM"));
   assert.equal(r.code, 1);
   assert.equal(r.stdout, "ready\nstop hook db\ndisposed db\nrun resolved 1\n");
-  assert.match(r.stderr, /wireplan: the stop failed: 1 service failed to stop: `server`\n$/);
+  assert.match(r.stderr, /wireplan: stopped with 1 error: service `server` failed to stop: socket stuck\n$/);
 });
 
 test("plan.run() whose start fails exits 1, saying why, rolled back", async () => {
