@@ -1220,7 +1220,7 @@ export class App {
           inLayer = true;
           cancel = new Cancel();
           pending = null;
-          for (let i = first; i < end; i++) {
+          for (let i = first; i < end && abort === null; i++) {
             if (reloading && only[i] === 0) continue;
             const fns = this.#startHooksOf(i);
             if (fns === null) {
@@ -1242,7 +1242,7 @@ export class App {
           first = end;
           if (pending !== null) {
             if (failure !== null) cancel.abort(failedReason(ids[failure.i], failure.cause));
-            waiter = this.#settleHooks(pending, cancel, failure !== null, (i) => this.#hookedDone(i), (i, cause) => {
+            waiter = this.#settleHooks(pending, cancel, failure !== null || abort !== null, (i) => this.#hookedDone(i), (i, cause) => {
               failed(i, cause, entries[i].invoke ? "invoke" : "start-hook");
               return failedReason(ids[i], cause);
             });

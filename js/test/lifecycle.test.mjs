@@ -260,3 +260,41 @@ test("health: checks in plan order, pass/fail/throw/timeout, aggregated; livenes
   await stopping;
   assert.deepEqual(await b.health(), { status: "fail", checks: [] });
 });
+
+test("aborting the start's signal during the start hooks: in-flight hooks see it, what started stops, AbortError", async () => {
+  const { AbortError } = await import("../src/index.js");
+  // Aborted while a layer's hooks are being called: the next hook is not called.
+  const log = [];
+  const controller = new AbortController();
+  let sawAbort = false;
+  const registry = app(log, {
+    cache: { onStart: async (_, { signal }) => {
+      controller.abort(new Error("deploy cancelled"));
+      await tick(1);
+      sawAbort = signal.aborted;
+      await new Promise(() => {}); // hangs: given up on
+    } },
+  });
+  const err = await registry.compile().start({ signal: controller.signal }).then(() => null, (e) => e);
+  assert.ok(err instanceof AbortError, String(err));
+  assert.equal(err.cause.message, "deploy cancelled");
+  assert.equal(err.message, "start aborted in layer 1: deploy cancelled");
+  assert.equal(sawAbort, true);
+  assert.deepEqual(log.slice(4), [
+    "start config", "stop config (deploy cancelled)",
+    "dispose api (deploy cancelled)", "dispose db (deploy cancelled)", "dispose cache (deploy cancelled)", "dispose config (deploy cancelled)",
+  ]);
+
+  // Aborted while a layer's hooks are awaited: named, given up on at once.
+  const log2 = [];
+  const c2 = new AbortController();
+  const r2 = app(log2, { db: { onStart: () => new Promise(() => {}) } });
+  setTimeout(() => c2.abort(new Error("too slow")), 20);
+  const err2 = await r2.compile().start({ signal: c2.signal }).then(() => null, (e) => e);
+  assert.ok(err2 instanceof AbortError);
+  assert.deepEqual(err2.services, ["db"]);
+  assert.deepEqual(log2.slice(4), [
+    "start config", "start cache", "stop cache (too slow)", "stop config (too slow)",
+    "dispose api (too slow)", "dispose db (too slow)", "dispose cache (too slow)", "dispose config (too slow)",
+  ]);
+});
