@@ -47,7 +47,7 @@ test("the package README's example (the npm page)", () => {
 
 test("the README's first look at JS", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)];
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].filter((b) => !b[1].includes("wireplan/http"));
   assert.equal(blocks.length, 1);
   const script = blocks[0][1].replace(/from "wireplan";/, `from ${JSON.stringify(new URL("../src/index.js", import.meta.url).href)};`);
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
@@ -56,8 +56,8 @@ test("the README's first look at JS", () => {
 });
 
 /** The docs/javascript.md block containing `marker`, its imports pointed at this checkout. */
-function docsBlock(marker) {
-  const page = readFileSync(new URL("../../docs/javascript.md", import.meta.url), "utf8");
+function docsBlock(marker, file = "../../docs/javascript.md") {
+  const page = readFileSync(new URL(file, import.meta.url), "utf8");
   const blocks = [...page.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes(marker));
   assert.equal(blocks.length, 1, marker);
   return blocks[0]
@@ -101,6 +101,34 @@ test("docs/javascript.md's wireplan/http example: requests commit or roll back, 
     assert.equal(await exited, 0);
     assert.equal(stdout.replace(/listening on \d+/, "listening on PORT"), "listening on PORT\ncommit /orders\nrollback: constraint violated\nexit code 0\n");
     assert.match(stderr, /^wireplan: GET \/fail failed: Error: constraint violated\n[\s\S]*wireplan: received SIGTERM: stopping \(send it again to exit at once\)\nwireplan: stopped cleanly\n$/);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+test("the README's lifecycle and integrations example runs until SIGTERM", { timeout: 30_000 }, async () => {
+  const { spawn } = await import("node:child_process");
+  const script = docsBlock("wireplan/http", "../../README.md").replace("port: 8080", "port: 0");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    for (let k = 0; k < 1000 && !/listening on \d+\n/.test(stdout); k++) await new Promise((r) => setTimeout(r, 10));
+    const base = `http://127.0.0.1:${stdout.match(/listening on (\d+)/)[1]}`;
+    assert.equal(await (await fetch(`${base}/orders/1`)).text(), "ok\n");
+    assert.equal((await fetch(`${base}/fail`)).status, 500);
+    assert.deepEqual((await (await fetch(`${base}/readyz`)).json()).status, "pass");
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    assert.equal(stdout.replace(/listening on \d+/, "listening on PORT"), "db ready\nlistening on PORT\nrollback: out of stock\n");
+    assert.match(stderr, /wireplan: received SIGTERM: stopping \(send it again to exit at once\)\nwireplan: stopped cleanly\n$/);
   } finally {
     child.kill("SIGKILL");
   }
