@@ -832,6 +832,8 @@ export class App {
   #hooked;
   /** Called with the stop's error (or null) when a stop ends: `run()` waits on it. */
   #stopWatchers = [];
+  /** The reload in progress (its promise), or null. */
+  #reloading = null;
   /** Bumped by each reload: a scope opened before one refuses to build. */
   _generation = 0;
   /** Aborts app-level builds (transients for singletons) when the start gives up or the app stops. */
@@ -1751,6 +1753,16 @@ export class App {
   async reload(next) {
     if (!(next instanceof CompiledPlan)) throw new TypeError("wireplan: `reload` takes a compiled plan (`registry.compile()`)");
     this.#running();
+    const reloading = this.#reload(next);
+    this.#reloading = reloading;
+    try {
+      return await reloading;
+    } finally {
+      this.#reloading = null;
+    }
+  }
+
+  async #reload(next) {
     const t0 = performance.now();
     const old = {
       plan: this.#plan,
@@ -2011,6 +2023,9 @@ export class App {
   async stop(options) {
     const o = optionsObject(options, "stop");
     const timeout = o.stopTimeout === undefined ? this.#stopTimeout : timeoutOption(o, "stopTimeout");
+    if (this.#state === "stopped") return;
+    // A reload in progress finishes (or rolls back) first: then this stops the plan it left running.
+    while (this.#reloading !== null) await this.#reloading.catch(NOOP);
     if (this.#state === "stopped") return;
     if (this.#stopping !== null) {
       await this.#stopping;

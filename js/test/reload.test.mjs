@@ -165,3 +165,56 @@ test("scopes opened after a reload use the new plan; one opened before refuses t
   await app.stop();
   await assert.rejects(app.reload(make("x")), /the app is stopped/);
 });
+
+test("stop() during a reload waits for it, then stops the plan it left running; a second reload meanwhile is refused", async () => {
+  const log = [];
+  const fs = factories(log);
+  const hooks = { dispose: disposeLogged(log) };
+  const slowDb = async () => {
+    await new Promise((r) => setTimeout(r, 30));
+    return { id: "db", v: 2 };
+  };
+  const app = await registry(log, fs, hooks).compile().start();
+  log.length = 0;
+  const reloading = app.reload(registry(log, { ...fs, db: slowDb }, hooks).compile());
+  await new Promise((r) => setTimeout(r, 5));
+  assert.throws(() => app.get("db"), /the app is reloading/);
+  await assert.rejects(app.reload(registry(log, fs, hooks).compile()), /the app is reloading/);
+  const stopping = app.stop();
+  await reloading;
+  await stopping;
+  assert.deepEqual(log, [
+    "dispose api", "dispose repo", "dispose db", "build repo", "build api",
+    "dispose api", "dispose repo", "dispose db", "dispose cache", "dispose metrics", "dispose config",
+  ]);
+});
+
+test("a replacement's failing start hook: the replacements' stop hooks and disposers run, the old set starts again, events tell it", async () => {
+  const log = [];
+  const fs = factories(log);
+  const start = (x) => log.push(`start ${x.id}${x.v ? ` v${x.v}` : ""}`);
+  const stop = (x) => log.push(`stop ${x.id}${x.v ? ` v${x.v}` : ""}`);
+  const dispose = (x, { error }) => log.push(`dispose ${x.id}${x.v ? ` v${x.v}` : ""}${error ? ` (${error.message})` : ""}`);
+  const events = [];
+  const app = await registry(log, fs, { dispose, onStop: stop, onStart: { any: start } }).compile().start({ onEvent: (e) => events.push(e) });
+  log.length = 0;
+  events.length = 0;
+  const refuse = () => {
+    throw new Error("port taken");
+  };
+  const next = registry(log, { ...fs, repo: (db) => ({ id: "repo", v: 2, db }) }, { dispose, onStop: stop, onStart: { any: start, api: refuse } }).compile();
+  const err = await app.reload(next).then(() => null, (e) => e);
+  assert.equal(err.service, "api");
+  assert.equal(err.cause.phase, "start-hook");
+  // Old repo and api stopped; repo v2 and api built, repo v2 started, api's hook refused:
+  // repo v2 stopped and both disposed, told why; then the old repo and api again.
+  assert.deepEqual(log, [
+    "stop api", "stop repo", "dispose api", "dispose repo",
+    "build api", "start repo v2", "stop repo v2", "dispose api (port taken)", "dispose repo v2 (port taken)",
+    "build repo", "build api", "start repo", "start api",
+  ]);
+  assert.deepEqual(events.filter((e) => e.type === "failed").map((e) => [e.id, e.phase, e.error]), [["api", "start-hook", "port taken"]]);
+  assert.equal(events.some((e) => e.type === "reloaded"), false);
+  assert.equal(app.get("repo").v, undefined);
+  await app.stop();
+});
