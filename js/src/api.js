@@ -219,10 +219,11 @@ export class Plan {
    * @internal Hot reload (`wireplan::reload` in the core): what an app
    * running `older` stops, starts and keeps to run `newer`, `changed`
    * naming services whose code the runtime saw replaced.
-   * `{stop, start, keep: [[old, new]], changed, dependents}`.
+   * `{stop, start, keep, changed, dependents}`: `stop`, `start` and `keep`
+   * (old, new, old, new, …) as `Uint32Array`s (the wasm `reloadFlat`).
    */
   static _reload(older, newer, changed) {
-    return wasm().reload(older.#reloadHandle(), newer.#reloadHandle(), changed);
+    return wasm().reloadFlat(older.#reloadHandle(), newer.#reloadHandle(), changed);
   }
 
   /**

@@ -1803,8 +1803,9 @@ export class App {
     const keptOld = this.#compact();
 
     // 2. The new plan, the kept instances handed over in their order.
+    const keep = r.keep;
     const newOf = new Int32Array(old.singletons).fill(-1);
-    for (const [o, j] of r.keep) newOf[o] = j;
+    for (let k = 0; k < keep.length; k += 2) newOf[keep[k]] = keep[k + 1];
     this.#adopt(next.plan, newEntries, next._lookupTable);
     for (let k = 0; k < keptOld.length; k++) {
       const o = keptOld[k];
@@ -1819,7 +1820,7 @@ export class App {
       // 3. Back to the old plan: the kept ones as they were, the stopped ones started again.
       const keptNew = this.#compact();
       const oldOf = new Map();
-      for (const [o, j] of r.keep) oldOf.set(j, o);
+      for (let k = 0; k < keep.length; k += 2) oldOf.set(keep[k + 1], keep[k]);
       this.#adopt(old.plan, old.entries, old.lookup);
       this.#appended = null;
       for (const j of keptNew) this.#carry(old, oldOf.get(j), oldOf.get(j));
@@ -1837,9 +1838,9 @@ export class App {
     return {
       changed: r.changed,
       dependents: r.dependents,
-      stopped: r.stop.map((i) => old.t.ids[i]),
-      started: r.start.map((j) => newIds[j]),
-      kept: r.keep.length,
+      stopped: Array.from(r.stop, (i) => old.t.ids[i]),
+      started: Array.from(r.start, (j) => newIds[j]),
+      kept: keep.length >> 1,
       disposeErrors,
     };
   }
