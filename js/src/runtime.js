@@ -284,7 +284,8 @@ export class Registry {
    * `invoke`). It is a singleton of the plan: its id is `invoke:` and the
    * function's name (`invoke:<anonymous>` without one; `#2`, `#3` … added
    * when the name repeats), or `options.id`; `options.startTimeout` bounds
-   * it (default: the app's).
+   * it (default: the app's). What it returns (awaited) is its instance:
+   * `app.getById(id)`.
    */
   invoke(deps, fn, options = {}) {
     if (!Array.isArray(deps)) throw new TypeError("wireplan: the dependencies of `invoke` must be an array");
@@ -718,9 +719,9 @@ function pick(own, appWide) {
 
 /**
  * Calls `fns` in order, each with `(instance, ctx)`, each bounded by
- * `limit` ms (null: none; a synchronous one is measured), `after(ms)`
- * called when each has returned: undefined when all were synchronous, a
- * promise when one was not; throws the first failure.
+ * `limit` ms (null: none; a synchronous one is measured), `after(ms,
+ * value)` called when each has returned: undefined when all were
+ * synchronous, a promise when one was not; throws the first failure.
  */
 function callHooks(fns, instance, ctx, limit, id, phase, after) {
   let k = 0;
@@ -729,14 +730,14 @@ function callHooks(fns, instance, ctx, limit, id, phase, after) {
       const t0 = performance.now();
       const r = fns[k++](instance, ctx);
       if (isThenable(r)) {
-        return (limit === null ? Promise.resolve(r) : within(r, limit, id, phase)).then(() => {
-          after(performance.now() - t0);
+        return (limit === null ? Promise.resolve(r) : within(r, limit, id, phase)).then((value) => {
+          after(performance.now() - t0, value);
           return step();
         });
       }
       const took = performance.now() - t0;
       if (limit !== null && took > limit) throw new TimeoutError(id, phase, limit, took);
-      after(took);
+      after(took, r);
     }
     return undefined;
   };
@@ -1229,10 +1230,17 @@ export class App {
               this.#hookedDone(i);
               continue;
             }
-            const phase = entries[i].invoke ? "invoke" : "start-hook";
+            const invoke = entries[i].invoke;
+            const phase = invoke ? "invoke" : "start-hook";
             let r;
             try {
-              const after = emit ? (ms) => this.#event("start-hook", i, null, ms) : NOOP;
+              // An invoked function's result is its instance (`app.getById(id)`), as in Python.
+              const after = emit || invoke
+                ? (ms, value) => {
+                  if (invoke) instances[i] = value;
+                  if (emit) this.#event("start-hook", i, null, ms);
+                }
+                : NOOP;
               r = callHooks(fns, instances[i], new HookContext(ids[i], cancel), limitOf(i), ids[i], "start", after);
             } catch (cause) {
               failed(i, cause, phase);

@@ -114,11 +114,12 @@ test("invoke: its dependencies are resolved, it runs at start after everything i
     log.push(`invoke ${api.id} ${missing} ${ctx.id}`);
   });
   registry.invoke([], function seed() {});
-  registry.invoke([], () => {}, { id: "warm caches" });
+  registry.invoke([], async () => "warmed", { id: "warm caches" });
   const a = await registry.compile({ roots: [] }).start();
   assert.deepEqual(log, ["build config", "build cache", "build db", "build api", "start config", "start cache", "start db", "start api", "invoke api undefined invoke:seed"]);
   assert.deepEqual(a.plan.startup.filter((id) => id.startsWith("invoke") || id === "warm caches").sort(), ["invoke:seed", "invoke:seed#2", "warm caches"]);
   assert.equal(a.plan.startup.includes("unused"), false);
+  assert.equal(a.getById("warm caches"), "warmed");
   await a.stop();
 
   const failing = app([]);
