@@ -440,17 +440,24 @@ export class CompiledPlan {
    */
   async run(options) {
     const o = optionsObject(options, "run");
-    const { signals, beforeStop, ...start } = o;
+    const start = { ...o };
+    delete start.signals;
+    delete start.beforeStop;
+    const { signals, beforeStop } = runOptions({ signals: o.signals, beforeStop: o.beforeStop });
     const proc = nodeProcess("plan.run()");
+    // The handlers are in before the start: a signal during it stops the
+    // app as soon as it has started (a second one exits at once), as Python.
+    const waiter = new SignalWaiter(proc, signals);
     let app;
     try {
       app = await this.start(start);
     } catch (error) {
+      waiter.close();
       proc.stderr.write(`wireplan: ${describe(error)}\n`);
       proc.exitCode = 1;
       return 1;
     }
-    return app.run({ signals, beforeStop });
+    return app._runWith(waiter, beforeStop);
   }
 }
 
@@ -469,6 +476,57 @@ function startOptions(options) {
   const onEvent = o.onEvent ?? null;
   if (onEvent !== null && typeof onEvent !== "function") throw new TypeError("wireplan: `onEvent` must be a function");
   return { startTimeout, signal, settings: { stopTimeout, startTimeout, onEvent } };
+}
+
+/** `run()`'s options, checked. */
+function runOptions(options) {
+  const o = optionsObject(options, "run");
+  knownOptions(o, ["signals", "beforeStop"], "the options of `run()`");
+  const signals = o.signals ?? ["SIGINT", "SIGTERM"];
+  if (!Array.isArray(signals) || signals.length === 0 || !signals.every((x) => typeof x === "string")) {
+    throw new TypeError("wireplan: `signals` must be a non-empty array of signal names");
+  }
+  const beforeStop = o.beforeStop ?? null;
+  if (beforeStop !== null && typeof beforeStop !== "function") throw new TypeError("wireplan: `beforeStop` must be a function");
+  return { signals, beforeStop };
+}
+
+/**
+ * The signal handlers of one run: the first signal is announced and handed
+ * to `whenSignalled` (at once if it came before), a second one exits the
+ * process at once with 128 + its number.
+ */
+class SignalWaiter {
+  #signals;
+  #received = null;
+  #then = null;
+  #onSignal;
+
+  constructor(proc, signals) {
+    this.proc = proc;
+    this.#signals = signals;
+    this.#onSignal = (name) => {
+      if (this.#received !== null) {
+        const code = name in SIGNALS ? 128 + SIGNALS[name] : 1;
+        proc.stderr.write(`wireplan: received ${name} again: exiting at once with code ${code}, without finishing the stop\n`);
+        proc.exit(code);
+        return;
+      }
+      this.#received = name;
+      proc.stderr.write(`wireplan: received ${name}: stopping (send it again to exit at once)\n`);
+      if (this.#then !== null) this.#then();
+    };
+    for (const name of signals) proc.on(name, this.#onSignal);
+  }
+
+  whenSignalled(then) {
+    this.#then = then;
+    if (this.#received !== null) then();
+  }
+
+  close() {
+    for (const name of this.#signals) this.proc.off(name, this.#onSignal);
+  }
 }
 
 /** The stderr line of a failed stop, in Python's words: `stopped with N errors: …; …`. */
@@ -1935,38 +1993,29 @@ export class App {
    * throws, the app stops told the error and the code is 1.
    */
   run(options) {
-    const o = optionsObject(options, "run");
-    knownOptions(o, ["signals", "beforeStop"], "the options of `run()`");
-    const signals = o.signals ?? ["SIGINT", "SIGTERM"];
-    if (!Array.isArray(signals) || signals.length === 0 || !signals.every((x) => typeof x === "string")) {
-      throw new TypeError("wireplan: `signals` must be a non-empty array of signal names");
-    }
-    const beforeStop = o.beforeStop ?? null;
-    if (beforeStop !== null && typeof beforeStop !== "function") throw new TypeError("wireplan: `beforeStop` must be a function");
+    const { signals, beforeStop } = runOptions(options);
     const proc = nodeProcess("app.run()");
     this.#running();
+    return this._runWith(new SignalWaiter(proc, signals), beforeStop);
+  }
+
+  /** @internal `run()` with its signal handlers in already (`plan.run()` installs them before the start). */
+  _runWith(waiter, beforeStop) {
+    const proc = waiter.proc;
     return new Promise((resolve) => {
-      let received = null;
       const keepAlive = setInterval(NOOP, MAX_TIMEOUT);
       let failedBefore = null;
       const finish = (stopError) => {
         clearInterval(keepAlive);
-        for (const name of signals) proc.off(name, onSignal);
+        waiter.close();
         const error = stopError ?? failedBefore;
         const code = error === null ? 0 : 1;
         proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: ${stopErrorsText(error)}\n`);
         proc.exitCode = code;
         resolve(code);
       };
-      const onSignal = (name) => {
-        if (received !== null) {
-          const code = name in SIGNALS ? 128 + SIGNALS[name] : 1;
-          proc.stderr.write(`wireplan: received ${name} again: exiting at once with code ${code}, without finishing the stop\n`);
-          proc.exit(code);
-          return;
-        }
-        received = name;
-        proc.stderr.write(`wireplan: received ${name}: stopping (send it again to exit at once)\n`);
+      this.#stopWatchers.push(finish);
+      waiter.whenSignalled(() => {
         if (beforeStop === null) {
           this.stop().catch(NOOP);
           return;
@@ -1981,9 +2030,7 @@ export class App {
             },
           )
           .catch(NOOP);
-      };
-      for (const name of signals) proc.on(name, onSignal);
-      this.#stopWatchers.push(finish);
+      });
     });
   }
 

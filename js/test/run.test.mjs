@@ -74,9 +74,19 @@ test("a failed stop exits 1, every disposer still ran", async () => {
   assert.match(r.stderr, /wireplan: stopped with 1 error: service `server` failed to stop: socket stuck\n$/);
 });
 
+test("plan.run() signalled during the start: the app stops as soon as it has started, exit 0", async () => {
+  const r = await run("slow-start", async (proc, out) => {
+    await waitFor(out, "db starting");
+    proc.kill("SIGTERM");
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.replace("ready\n", ""), "db starting\ndb started\nstop hook db\ndisposed server\ndisposed db\nrun resolved 0\n");
+  assert.equal(r.stderr, "wireplan: received SIGTERM: stopping (send it again to exit at once)\nwireplan: stopped cleanly\n");
+});
+
 test("plan.run() whose start fails exits 1, saying why, rolled back", async () => {
   const r = await run("start-fails", () => {});
   assert.equal(r.code, 1);
-  assert.equal(r.stdout, "stop hook db\ndisposed server (port 80 in use)\ndisposed db (port 80 in use)\nrun resolved 1\n");
+  assert.equal(r.stdout.replace("ready\n", ""), "stop hook db\ndisposed server (port 80 in use)\ndisposed db (port 80 in use)\nrun resolved 1\n");
   assert.match(r.stderr, /^wireplan: service `server` \(.*run-app\.mjs:\d+:\d+\) failed to start: port 80 in use\n$/);
 });
