@@ -831,6 +831,8 @@ export class App {
    * over; rejects with a `ReloadError` (the app back on the old plan).
    */
   reload(next: CompiledPlan): Promise<ReloadResult>;
+  /** While a reload runs, a promise that resolves (never rejects) when it has finished or rolled back; else null. */
+  readonly reloading: Promise<void> | null;
   /**
    * `await using app = await compiled.start()` stops the app when the block
    * ends. Scopes have no `await using`: it cannot tell disposers that the

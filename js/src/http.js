@@ -69,23 +69,30 @@ export function openRequestScope(app, req, res, onClosed = null) {
  * scope of its own (`req.scope` too). The scope closes when the response
  * is done; if the handler throws or rejects, its disposers are told the
  * error, and a response not yet begun gets a 500 (`onError(error, req,
- * res)` replaces that: it must end the response).
+ * res)` replaces that: it must end the response). A request that arrives
+ * during `app.reload()` waits for it and runs on the plan it leaves; one
+ * that arrives once the app is stopping gets a 503.
  */
 export function withRequestScope(app, handler, options = {}) {
   checkApp(app, "withRequestScope");
   if (typeof handler !== "function") throw new TypeError("wireplan: `withRequestScope(app, handler)` needs a handler function");
   const onError = options.onError ?? defaultOnError;
   if (typeof onError !== "function") throw new TypeError("wireplan: `onError` must be a function");
-  return (req, res) => {
+  const listener = (req, res) => {
     let scope;
     try {
       scope = openRequestScope(app, req, res);
-    } catch (error) {
-      // The app is stopping or stopped: no new unit of work.
-      respond(res, 503, "Service Unavailable");
-      void error;
+    } catch {
+      // Reloading: the request waits for the new plan. Stopping or
+      // stopped: no new unit of work.
+      const reloading = app.reloading;
+      if (reloading === null || reloading === undefined) respond(res, 503, "Service Unavailable");
+      else reloading.then(() => listener(req, res));
       return;
     }
+    handle(req, res, scope);
+  };
+  function handle(req, res, scope) {
     const fail = (error) => {
       failRequest(req, error);
       try {
@@ -103,7 +110,8 @@ export function withRequestScope(app, handler, options = {}) {
       return;
     }
     if (result !== null && typeof result === "object" && typeof result.then === "function") result.then(undefined, fail);
-  };
+  }
+  return listener;
 }
 
 function respond(res, status, text) {
@@ -128,15 +136,19 @@ function defaultOnError(error, req, res) {
  */
 export function scopeMiddleware(app) {
   checkApp(app, "scopeMiddleware");
-  return (req, res, next) => {
+  const middleware = (req, res, next) => {
     try {
       openRequestScope(app, req, res);
     } catch (error) {
-      next(error);
+      // Reloading: wait for the new plan; stopping or stopped: the framework's error path.
+      const reloading = app.reloading;
+      if (reloading === null || reloading === undefined) next(error);
+      else reloading.then(() => middleware(req, res, next));
       return;
     }
     next();
   };
+  return middleware;
 }
 
 /** Express error middleware: marks the request failed (see `failRequest`) and passes the error on. */

@@ -1816,6 +1816,15 @@ export class App {
    * (ids; `kept` a count; the stop's failures, which do not stop the
    * reload). Emits a `reloaded` event.
    */
+  /**
+   * While `reload()` runs: a promise that resolves (never rejects) when it
+   * has finished or rolled back; null otherwise. What waits to open a
+   * scope during a reload (`wireplan/http` does) awaits it.
+   */
+  get reloading() {
+    return this.#reloading === null ? null : this.#reloading.then(NOOP, NOOP);
+  }
+
   async reload(next) {
     if (!(next instanceof CompiledPlan)) throw new TypeError("wireplan: `reload` takes a compiled plan (`registry.compile()`)");
     this.#running();

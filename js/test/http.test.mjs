@@ -173,6 +173,34 @@ test("the Express-style pattern: scopeMiddleware gives req.scope, scopeErrors ma
   await app.stop();
 });
 
+test("a request that arrives during a reload waits for it and runs on the new plan", async (t) => {
+  const greeting = (text) => () => ({ text });
+  const slowGreeting = async () => {
+    await tick(100);
+    return { text: "hi" };
+  };
+  const build = (factory) => {
+    const r = new Registry();
+    r.provide("greeting", [], factory);
+    r.provide("request", ["greeting"], (g) => ({ g }), { lifetime: "scoped" });
+    return r.compile();
+  };
+  const app = await build(greeting("hello")).start();
+  const server = createServer(withRequestScope(app, async (req, res, scope) => {
+    res.end((await scope.get("request")).g.text);
+  }));
+  const base = await listen(server);
+  t.after(() => server.close());
+  assert.equal(await (await fetch(base)).text(), "hello");
+  const reloading = app.reload(build(slowGreeting));
+  await tick(20);
+  assert.notEqual(app.reloading, null);
+  assert.equal(await (await fetch(base)).text(), "hi");
+  await reloading;
+  assert.equal(app.reloading, null);
+  await app.stop();
+});
+
 test("drain: the server stops accepting, the request in flight finishes on its keep-alive connection", async () => {
   const log = [];
   const app = await unitOfWorkApp(log);
