@@ -153,10 +153,16 @@ function within(thenable, ms, service, phase) {
   });
 }
 
+/** Milliseconds in the core's duration words (`render::runtime::duration`): `50 ms`, `2 s`, `1.5 s`. */
+function durationText(ms) {
+  const whole = Math.round(ms);
+  return whole < 1000 ? `${whole} ms` : `${whole / 1000} s`;
+}
+
 /** `within` for a health check: its own words (the core's timeout words are for start and stop). */
 function healthWithin(thenable, ms, id) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the health check of ${quoted(id)} did not finish within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new Error(`the health check of ${quoted(id)} did not pass within ${durationText(ms)}`)), ms);
     Promise.resolve(thenable).then(
       (value) => {
         clearTimeout(timer);
@@ -1766,12 +1772,13 @@ export class App {
       const id = ids[i];
       const instance = this.#instances[i];
       const t0 = performance.now();
-      const result = (error) => {
+      // A check that returns `false` fails with no error (and no event), as in Python.
+      const result = (error, passed = error === null) => {
         const duration_us = Math.max(0, Math.round((performance.now() - t0) * 1000));
         if (error !== null && this.#emit !== null) this.#event("failed", i, "health", null, error);
-        return { id, status: error === null ? "pass" : "fail", duration_us, error: error === null ? null : describe(error) };
+        return { id, status: passed ? "pass" : "fail", duration_us, error: error === null ? null : describe(error) };
       };
-      const verdict = (value) => result(value === false ? new Error(`the health check of ${quoted(id)} returned false`) : null);
+      const verdict = (value) => result(null, value !== false);
       let r;
       try {
         r = check(instance, new HookContext(id, cancel));
