@@ -1334,13 +1334,10 @@ export class App {
         const error = why();
         if (!reloading) this.#endError = error;
         if (failure !== null) appCancel.abort(failedReason(ids[failure.i], failure.cause));
-        const rollbackFrom = performance.now();
         const errors = this.#hasHooks ? await this.#stopHooks(this.#stopTimeout, error, only) : [];
         for (const e of await this.#disposeAll(this.#stopTimeout, error, floor)) errors.push(e);
-        if (!reloading) {
-          this.#state = "failed";
-          if (emit) this.#event("app-stopped", -1, null, performance.now() - rollbackFrom);
-        }
+        // No `app-stopped`: the app never started (as Python).
+        if (!reloading) this.#state = "failed";
         const late = this.#late;
         const abandoned = late.length === 0 ? Promise.resolve([]) : Promise.all(late).then((xs) => xs.filter((x) => x !== null));
         if (failure !== null) {
