@@ -226,6 +226,11 @@ export class Registry {
    * aborts when the runtime gives up on the call), it returns the instance
    * or a promise of it. `dispose(instance, {error, id})` tears it down;
    * `error` is why (a failed start, scope or stop), undefined on a clean exit.
+   * Singletons may also have `onStart(instance, {signal, id})` and
+   * `onStop(instance, {signal, id, error})` hooks (run after every service
+   * is built, and before every dispose), a `health(instance, {signal, id})`
+   * check with its `healthTimeout` (ms, default 1000), and their own
+   * `startTimeout`/`stopTimeout` (ms; default: the app-wide ones).
    */
   provide(id, deps, factory, options = {}) {
     if (typeof id !== "string") throw new TypeError("wireplan: a service id must be a string");
@@ -1378,17 +1383,19 @@ export class App {
     const errors = [];
     const { ids } = this.#t;
     const emit = this.#emit !== null;
-    const cancel = new Cancel();
     for (let i = this.#singletons - 1; i >= 0; i--) {
       if (this.#hooked[i] === 0 || (only !== null && only[i] === 0)) continue;
       this.#hooked[i] = 0;
       const fns = this.#stopHooksOf(i);
       if (fns === null) continue;
       const after = emit ? (ms) => this.#event("stop-hook", i, null, ms) : NOOP;
+      // Aborted when the hook fails or overruns its timeout: it is given up on.
+      const cancel = new Cancel();
       try {
         const r = callHooks(fns, this.#instances[i], new HookContext(ids[i], cancel, error), pick(this.#entries[i].stopTimeout, timeout), ids[i], "stop", after);
         if (r !== undefined) await r;
       } catch (cause) {
+        cancel.abort(cause);
         const e = stopFailure(ids[i], cause, error);
         if (e !== null) {
           errors.push(e);

@@ -150,15 +150,18 @@ test("per-service timeouts: a service's own startTimeout/stopTimeout beat the ap
   assert.equal(err.cause.message, "`db` did not start within 20 ms");
   assert.equal(err.phase, "start-hook");
 
-  // Stop: its own stopTimeout bounds its stop hook and its dispose each.
+  // Stop: its own stopTimeout bounds its stop hook and its dispose each; the hook's signal aborts.
   const r3 = new Registry();
-  r3.provide("db", [], () => ({}), { onStop: () => tick(200), dispose: () => tick(200), stopTimeout: 20 });
+  let stopSignal = null;
+  r3.provide("db", [], () => ({}), { onStop: (_, { signal }) => { stopSignal = signal; return tick(200); }, dispose: () => tick(200), stopTimeout: 20 });
   r3.provide("cache", [], () => ({}), { dispose: () => tick(30) });
   const b = await r3.compile().start({ stopTimeout: 100 });
   const t0 = performance.now();
   const stopErr = await b.stop().then(() => null, (e) => e);
   assert.ok(performance.now() - t0 < 180);
   assert.deepEqual(stopErr.errors.map((e) => e.message), ["service `db` did not stop within 20 ms", "service `db` did not stop within 20 ms"]);
+  assert.equal(stopSignal.aborted, true);
+  assert.ok(stopSignal.reason instanceof TimeoutError);
   assert.throws(() => new Registry().provide("x", [], () => 1, { startTimeout: -1 }), /the `startTimeout` of `x` must be a number of milliseconds/);
 });
 
