@@ -590,6 +590,21 @@ export class Registry {
    * throw or rejection fails the start (`StartError`, `phase` `"invoke"`).
    */
   invoke<const D extends readonly DepDescriptor[]>(deps: D, fn: (...args: [...DepValues<D>, HookContext]) => unknown, options?: { id?: string; startTimeout?: number }): this;
+  /**
+   * Replaces every provider of `key` with a fake (tests): a ready value, or a
+   * factory planned like any provider (its lifetime the replaced one's unless
+   * `options.lifetime`). The fake takes the replaced providers' keys; the
+   * newest override of a key wins. An unknown key is a `LookupError` at `compile()`.
+   */
+  override<T>(key: string | Key<T>, value: T): this;
+  override<T, const D extends readonly DepDescriptor[]>(
+    key: string | Key<T>,
+    deps: D,
+    factory: (...args: [...DepValues<D>, FactoryContext]) => T | Promise<T>,
+    options?: Omit<ProvideOptions<T>, "provides" | "replaces" | "profiles" | "source">,
+  ): this;
+  /** An independent registry with the same registrations. */
+  copy(): Registry;
   /** The descriptor document of what is registered. */
   descriptors(): DescriptorDocument;
   /** Plans the registrations; throws `PlanError`. */
@@ -767,6 +782,31 @@ export class CompiledPlan {
    * resolves 1 (also `process.exitCode`).
    */
   run(options?: StartOptions & RunOptions): Promise<number>;
+  /**
+   * Test overrides: apps started from this plan while the override is active
+   * use the fake (compiled again from its registrations, never from a
+   * cache). `undo()` (or `using`) ends it; overrides nest.
+   */
+  override<T>(key: string | Key<T>, value: T): Override;
+  override<T, const D extends readonly DepDescriptor[]>(
+    key: string | Key<T>,
+    deps: D,
+    factory: (...args: [...DepValues<D>, FactoryContext]) => T | Promise<T>,
+    options?: Omit<ProvideOptions<T>, "provides" | "replaces" | "profiles" | "source">,
+  ): Override;
+  override(fakes: Record<string, unknown>): Override;
+  /** Runs `fn` with the override active (given the overridden plan), undone after whatever happens. */
+  withOverride<R, T = unknown>(key: string | Key<T>, value: T, fn: (plan: CompiledPlan) => R | Promise<R>): Promise<R>;
+  withOverride<R>(fakes: Record<string, unknown>, fn: (plan: CompiledPlan) => R | Promise<R>): Promise<R>;
+}
+
+/** An active test override of a compiled plan. */
+export interface Override {
+  /** The compiled plan apps start from while it is active. */
+  readonly plan: CompiledPlan;
+  /** Ends it (a second call does nothing). */
+  undo(): void;
+  [Symbol.dispose](): void;
 }
 
 /** Running singletons. */

@@ -252,6 +252,13 @@ export class Registry {
         if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
       }
     }
+    const source = options.source !== undefined ? options.source : this.#sources ? callSite() : undefined;
+    this.#services.push(this.#entry(id, deps, factory, options, source));
+    return this;
+  }
+
+  /** A registration (options checked by the caller). */
+  #entry(id, deps, factory, options, source) {
     const entry = {
       descriptor: null,
       factory,
@@ -275,15 +282,10 @@ export class Registry {
     if (options.lifetime !== undefined) descriptor.lifetime = options.lifetime;
     if (options.profiles !== undefined) descriptor.profiles = options.profiles;
     if (options.replaces !== undefined) descriptor.replaces = options.replaces;
-    if (options.source !== undefined) descriptor.source = options.source;
-    else if (this.#sources) {
-      const source = callSite();
-      if (source !== undefined) descriptor.source = source;
-    }
+    if (source !== undefined) descriptor.source = source;
     if (options.meta !== undefined) descriptor.meta = options.meta;
     entry.descriptor = descriptor;
-    this.#services.push(entry);
-    return this;
+    return entry;
   }
 
   /**
@@ -338,9 +340,95 @@ export class Registry {
     return this;
   }
 
+  /**
+   * Replaces every provider of `key` with a fake, on purpose (tests), as
+   * Python's `registry.override`: `override(key, value)` (a ready value, a
+   * singleton) or `override(key, deps, factory, options)` (planned like any
+   * provider; its lifetime is the replaced service's unless
+   * `options.lifetime` says otherwise). The fake declares `replaces`, so
+   * the core removes the providers it stands in for and gives it their keys;
+   * it replaces the provider whole (its dispose, hooks, health go with it).
+   * A key no active service provides is a `LookupError` at `compile()`,
+   * naming the closest keys. The newest override of a key wins.
+   */
+  override(key, ...fake) {
+    if (typeof key !== "string" || key === "") throw new TypeError("wireplan: `override` needs a key");
+    const source = this.#sources ? callSite() : undefined;
+    let entry;
+    if (fake.length <= 1) {
+      const value = fake[0];
+      entry = this.#entry(`override:${key}`, [], () => value, {}, source);
+      entry.code[0] = SUPPLIED;
+      entry.supplied = value;
+      entry.lifetimeOfReplaced = false;
+    } else {
+      const [deps, factory, options = {}] = fake;
+      if (!Array.isArray(deps)) throw new TypeError(`wireplan: the dependencies of the override of \`${key}\` must be an array`);
+      if (typeof factory !== "function") throw new TypeError(`wireplan: the factory of the override of \`${key}\` must be a function`);
+      if (options === null || typeof options !== "object") throw new TypeError(`wireplan: the options of the override of \`${key}\` must be an object`);
+      for (const name of ["provides", "replaces", "profiles", "source"]) {
+        if (options[name] !== undefined) throw new TypeError(`wireplan: an override takes no \`${name}\`: it provides \`${key}\` and the keys of what it replaces`);
+      }
+      entry = this.#entry(`override:${key}`, deps, factory, options, source);
+      entry.lifetimeOfReplaced = options.lifetime === undefined;
+    }
+    let id = `override:${key}`;
+    for (let n = 2; this.#services.some((s) => s.descriptor.id === id); n++) id = `override:${key}#${n}`;
+    entry.descriptor = { ...entry.descriptor, id, provides: [key] };
+    entry.overrides = key;
+    this.#services.push(entry);
+    return this;
+  }
+
+  /** An independent registry with the same registrations (override and compile it without touching this one). */
+  copy() {
+    const r = new Registry({ sources: this.#sources });
+    r.#services = this.#services.slice();
+    r.#invokes = this.#invokes;
+    return r;
+  }
+
   /** The descriptor document of everything registered. */
   descriptors() {
-    return { version: 1, services: this.#services.map((s) => s.descriptor) };
+    return this.#document(null);
+  }
+
+  /**
+   * The document planned for `profile`: each override's descriptor names
+   * what it replaces, the active providers of its key registered before it.
+   */
+  #document(profile) {
+    if (!this.#services.some((s) => s.overrides !== undefined)) return { version: 1, services: this.#services.map((s) => s.descriptor) };
+    const services = [];
+    // Ids an earlier override took the place of: a newer override of the same key replaces that override.
+    const gone = new Set();
+    for (let k = 0; k < this.#services.length; k++) {
+      const s = this.#services[k];
+      if (s.overrides === undefined) {
+        services.push(s.descriptor);
+        continue;
+      }
+      const key = s.overrides;
+      const replaced = [];
+      let lifetime;
+      for (let j = 0; j < k; j++) {
+        const r = this.#services[j];
+        if (!gone.has(r.descriptor.id) && isActive(r, profile) && provided(r).includes(key)) {
+          replaced.push(r.descriptor.id);
+          lifetime ??= r.descriptor.lifetime;
+        }
+      }
+      if (replaced.length === 0) {
+        const keys = [...new Set(this.#services.slice(0, k).filter((r) => isActive(r, profile)).flatMap(provided))];
+        const [text, suggestions] = unknownWords(wasm().unknownKey(key, keys), keys);
+        throw new LookupError("unknown-key", key, `cannot override: ${text}${s.descriptor.source ? ` (override at ${sourceText(s.descriptor.source)})` : ""}`, suggestions);
+      }
+      for (const id of replaced) gone.add(id);
+      const descriptor = { ...s.descriptor, replaces: replaced };
+      if (s.lifetimeOfReplaced && lifetime !== undefined) descriptor.lifetime = lifetime;
+      services.push(descriptor);
+    }
+    return { version: 1, services };
   }
 
   /**
@@ -359,24 +447,37 @@ export class Registry {
       planning.roots = [...planning.roots, ...this.#services.filter((s) => s.invoke).map((s) => s.descriptor.id)];
     }
     const named = { name: "<registry>", ...planning };
-    if (cache === undefined || cache === null) return this.#bind(plan(this.descriptors(), named), planning);
+    const document = this.#document(planning.profile ?? null);
+    if (cache === undefined || cache === null) return this.#bind(plan(document, named), planning, options ?? {}, document);
     // With a plan cache (see cache.js): a promise when the storage's get is async.
-    const got = cachedPlan(this.descriptors(), named, cache, onCacheWarning);
-    return isThenable(got) ? got.then((planned) => this.#bind(planned, planning)) : this.#bind(got, planning);
+    const got = cachedPlan(document, named, cache, onCacheWarning);
+    return isThenable(got) ? got.then((planned) => this.#bind(planned, planning, options, document)) : this.#bind(got, planning, options, document);
   }
 
   /** A plan of these services with their factories. */
-  #bind(planned, options) {
+  #bind(planned, options, compileOptions, document) {
+    // Overrides with the descriptors planned (what they replace).
+    const registered = this.#services.map((s, k) => (s.overrides === undefined ? s : { ...s, descriptor: document.services[k] }));
     // Among the services active in this profile ids are unique (the core
     // reports duplicates), so the id finds the registration.
     const profile = options.profile ?? null;
     const byId = new Map();
-    for (const s of this.#services) {
+    for (const s of registered) {
       const active = !s.profiles || s.profiles.length === 0 || (profile !== null && s.profiles.includes(profile));
       if (active && !byId.has(s.descriptor.id)) byId.set(s.descriptor.id, s);
     }
     const entries = planned.tables.ids.map((id) => byId.get(id));
-    return new CompiledPlan(planned, entries, this.#services.slice());
+    // What `CompiledPlan#override` compiles again: these registrations, the same options, no cache.
+    const again = { ...compileOptions };
+    delete again.cache;
+    delete again.onCacheWarning;
+    const copy = this.copy();
+    const recompile = (fakes) => {
+      const r = copy.copy();
+      for (const f of fakes) r.override(...f);
+      return r.compile(again);
+    };
+    return new CompiledPlan(planned, entries, registered, recompile);
   }
 }
 
@@ -384,13 +485,81 @@ export class Registry {
 export class CompiledPlan {
   #entries;
   #lookup;
+  /** Compiles these registrations again with fakes (`override`), or null (no registry behind it). */
+  #recompile;
+  /** Active overrides, oldest first: {fakes, plan (this compiled with every fake up to it)}. */
+  #overrides = [];
 
   /** @internal */
-  constructor(plan, entries, registered = []) {
+  constructor(plan, entries, registered = [], recompile = null) {
     /** The core's plan. */
     this.plan = plan;
     this.#entries = entries;
     this.#lookup = new Lookup(plan, registered);
+    this.#recompile = recompile;
+  }
+
+  /**
+   * Test overrides on a compiled plan (FastAPI's `dependency_overrides`,
+   * NestJS's `overrideProvider`; Python's `plan.override`): apps started
+   * from this plan while the override is active use the fake. Forms as
+   * `registry.override`: `(key, value)`, `(key, deps, factory, options)`,
+   * or `({key: value, …})` (several at once, one compile). The plan is
+   * compiled again from its registrations (same options, never from a
+   * cache) with the fakes standing in; a fake that does not plan throws
+   * here. Returns `{plan, undo()}` (also `using`-disposable): `plan` is
+   * the compiled plan apps start from meanwhile. Overrides nest (the
+   * newest of a key wins); undoing twice does nothing. An app keeps the
+   * plan it started with: running apps never see a fake, and one started
+   * inside keeps it after the undo.
+   */
+  override(...args) {
+    if (this.#recompile === null) throw new TypeError("wireplan: `override` needs a plan compiled by `registry.compile()`");
+    let fakes;
+    if (args.length === 1 && args[0] !== null && typeof args[0] === "object" && !Array.isArray(args[0])) {
+      fakes = Object.entries(args[0]).map(([key, value]) => [key, value]);
+      if (fakes.length === 0) throw new TypeError("wireplan: `override({})` names no key");
+    } else {
+      if (args.length === 0) throw new TypeError("wireplan: `override` needs a key and a fake");
+      fakes = [args];
+    }
+    const all = this.#overrides.flatMap((o) => o.fakes).concat(fakes);
+    const record = { fakes, plan: this.#recompile(all) };
+    this.#overrides.push(record);
+    const undo = () => {
+      const at = this.#overrides.indexOf(record);
+      if (at < 0) return;
+      this.#overrides.splice(at, 1);
+      // An older one undone: the newer ones' plans are compiled again without it.
+      const before = this.#overrides.slice(0, at).flatMap((o) => o.fakes);
+      for (let k = at; k < this.#overrides.length; k++) {
+        before.push(...this.#overrides[k].fakes);
+        this.#overrides[k].plan = this.#recompile(before.slice());
+      }
+    };
+    const handle = {
+      get plan() {
+        return record.plan;
+      },
+      undo,
+    };
+    if (typeof Symbol.dispose === "symbol") handle[Symbol.dispose] = undo;
+    return handle;
+  }
+
+  /**
+   * Runs `fn()` (awaited) with `override(...args)` active (the last
+   * argument is `fn`), undone after, whatever happens; its result.
+   */
+  async withOverride(...args) {
+    const fn = args.pop();
+    if (typeof fn !== "function") throw new TypeError("wireplan: `withOverride(…, fn)` takes the function last");
+    const o = this.override(...args);
+    try {
+      return await fn(o.plan);
+    } finally {
+      o.undo();
+    }
   }
 
   /** Singleton ids in start-up order. */
@@ -428,6 +597,8 @@ export class CompiledPlan {
    * `abandoned` promise resolves when all of them have settled.
    */
   async start(options) {
+    const active = this.#overrides.length === 0 ? null : this.#overrides[this.#overrides.length - 1].plan;
+    if (active !== null) return active.start(options);
     const { startTimeout, signal, settings } = startOptions(options);
     const app = new App(this.plan, this.#entries, this.#lookup, settings);
     await app._start(startTimeout, signal);

@@ -71,4 +71,17 @@ async function http(app: App): Promise<number> {
   return serve(app, server, { port: 0, host: "127.0.0.1", drainTimeout: 10_000, onListening: () => {} });
 }
 
-export { lifecycle, http };
+async function overrides(compiled: CompiledPlan): Promise<void> {
+  const o = compiled.override(Srv, { listen: async () => {}, close: async () => {} });
+  const p: CompiledPlan = o.plan;
+  o.undo();
+  compiled.override("Mailer", ["config"], (config) => ({ config }), { lifetime: "scoped" }).undo();
+  compiled.override({ Mailer: 1, Clock: () => 0 }).undo();
+  const n: number = await compiled.withOverride("Mailer", 1, async (plan) => (await plan.start()).getAll("x").length);
+  const copy: Registry = new Registry().copy().override("Mailer", 1);
+  // @ts-expect-error: an override provides its key, nothing else
+  new Registry().override("Mailer", [], () => 1, { provides: ["x"] });
+  void [p, n, copy];
+}
+
+export { lifecycle, http, overrides };
