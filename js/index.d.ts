@@ -497,6 +497,35 @@ export interface FactoryContext {
   readonly signal: AbortSignalType;
   /** The id of the service being built. */
   readonly id: string;
+  /**
+   * fx's `Lifecycle`: `append({onStart, onStop})` adds start and stop hooks
+   * to this service (after its options' hooks; stopped before them).
+   * Singletons only: from a scoped or transient factory it throws.
+   */
+  readonly lifecycle: Lifecycle;
+}
+
+/** Hooks appended through `ctx.lifecycle` (the factory's context). */
+export interface Lifecycle {
+  append(hooks: LifecycleHooks): void;
+}
+
+/** A pair of hooks given to `ctx.lifecycle.append`. */
+export interface LifecycleHooks<T = any> {
+  onStart?: (instance: T, ctx: HookContext) => unknown;
+  onStop?: (instance: T, ctx: HookContext) => unknown;
+}
+
+/**
+ * The last argument of a start hook, a stop hook, a health check and an
+ * invoked function: `signal` aborts when the runtime gives up on the call (a
+ * sibling hook failed, its timeout passed, the start aborted); `error` is
+ * why the app stops (stop hooks; undefined on a clean stop).
+ */
+export interface HookContext {
+  readonly signal: AbortSignalType;
+  readonly id: string;
+  readonly error?: unknown;
 }
 
 /**
@@ -520,6 +549,22 @@ export interface ProvideOptions<T = unknown> {
   meta?: Json;
   /** Called on stop (reverse order of readiness), or when the scope stops; told why. */
   dispose?: (instance: T, info: DisposeInfo) => unknown;
+  /**
+   * Singletons: run once every service is built, in plan order (a layer's
+   * concurrently); a throw or rejection rolls the start back (`StartError`,
+   * `phase` `"start-hook"`).
+   */
+  onStart?: (instance: T, ctx: HookContext) => unknown;
+  /** Singletons whose start hooks ran: at stop, in reverse plan order, before every `dispose`. */
+  onStop?: (instance: T, ctx: HookContext) => unknown;
+  /** Bounds this service's factory and start hook each (ms); default: `start()`'s `startTimeout`; `Infinity`: none. */
+  startTimeout?: number;
+  /** Bounds this service's stop hook and dispose each (ms); default: the app's `stopTimeout`. */
+  stopTimeout?: number;
+  /** A health check (singletons): healthy unless it returns `false` or throws. See `App#health`. */
+  health?: (instance: T, ctx: HookContext) => unknown;
+  /** The health check's timeout (ms), default 1000. */
+  healthTimeout?: number;
 }
 
 /** Collects services and factories. */
@@ -538,6 +583,28 @@ export class Registry {
     factory: (...args: [...DepValues<D>, FactoryContext]) => T | Promise<T>,
     options?: ProvideOptions<T>,
   ): this;
+  /**
+   * fx's `Invoke`: `fn` runs at start, after every service is built, in plan
+   * order with the start hooks, its dependencies resolved as a factory's
+   * (they are roots of the plan). Its id is `invoke:` and the function's name (or `options.id`). A
+   * throw or rejection fails the start (`StartError`, `phase` `"invoke"`).
+   */
+  invoke<const D extends readonly DepDescriptor[]>(deps: D, fn: (...args: [...DepValues<D>, HookContext]) => unknown, options?: { id?: string; startTimeout?: number }): this;
+  /**
+   * Replaces every provider of `key` with a fake (tests): a ready value, or a
+   * factory planned like any provider (its lifetime the replaced one's unless
+   * `options.lifetime`). The fake takes the replaced providers' keys; the
+   * newest override of a key wins. An unknown key is a `LookupError` at `compile()`.
+   */
+  override<T>(key: string | Key<T>, value: T): this;
+  override<T, const D extends readonly DepDescriptor[]>(
+    key: string | Key<T>,
+    deps: D,
+    factory: (...args: [...DepValues<D>, FactoryContext]) => T | Promise<T>,
+    options?: Omit<ProvideOptions<T>, "provides" | "replaces" | "profiles" | "source">,
+  ): this;
+  /** An independent registry with the same registrations. */
+  copy(): Registry;
   /** The descriptor document of what is registered. */
   descriptors(): DescriptorDocument;
   /** Plans the registrations; throws `PlanError`. */
@@ -613,6 +680,80 @@ export interface StartOptions {
    * reverse, and the start rejects with an `AbortError` at once.
    */
   signal?: AbortSignalType;
+  /** Every lifecycle event, as it happens (see `LifecycleEvent`; `logEvents(console)` writes them). */
+  onEvent?: (event: LifecycleEvent) => void;
+}
+
+/** The kinds of lifecycle event, in order of occurrence. */
+export type LifecycleEventType =
+  | "constructing" | "constructed" | "start-hook" | "started" | "app-started"
+  | "stop-hook" | "stopped" | "app-stopped" | "failed" | "reloaded";
+
+/** Where a `failed` event failed. */
+export type LifecyclePhase = "construct" | "start-hook" | "stop-hook" | "teardown" | "invoke" | "health";
+
+/**
+ * A lifecycle event, the same shape in Python and JS (docs/lifecycle.md):
+ * `at_us` is microseconds since the app's start began; `duration_us` is set
+ * for `constructed`, `start-hook`, `stop-hook`, `stopped`, `app-started`,
+ * `app-stopped` and `reloaded`; `phase` and `error` (the error's message)
+ * for `failed`.
+ */
+export interface LifecycleEvent {
+  type: LifecycleEventType;
+  id: string | null;
+  phase: LifecyclePhase | null;
+  at_us: number;
+  duration_us: number | null;
+  error: string | null;
+}
+
+/** Something with `debug` and `error` methods, such as `console`. */
+export interface EventLogger {
+  debug(text: string): unknown;
+  error(text: string): unknown;
+}
+
+/** An `onEvent` writing one line per event: `failed` through `logger.error`, the rest through `logger.debug`. */
+export function logEvents(logger?: EventLogger): (event: LifecycleEvent) => void;
+
+/** `app.health()`: readiness, every check in plan order. */
+export interface HealthReport {
+  status: "pass" | "fail";
+  checks: HealthCheck[];
+}
+
+/** One service's health check. */
+export interface HealthCheck {
+  id: string;
+  status: "pass" | "fail";
+  duration_us: number;
+  /** Why it failed (the error's message), or null. */
+  error: string | null;
+}
+
+/** Options of `app.run()`. */
+export interface RunOptions {
+  /** The signals that stop the app (default SIGINT and SIGTERM). */
+  signals?: string[];
+  /** Awaited after the signal, before the app stops (an HTTP server drains there). */
+  beforeStop?: () => unknown;
+}
+
+/** What `app.reload(next)` did. */
+export interface ReloadResult {
+  /** Ids that changed themselves (added, removed, edited, or code replaced), sorted. */
+  changed: string[];
+  /** Ids restarted only because something they depend on changed, sorted. */
+  dependents: string[];
+  /** Old singletons stopped, in stop order. */
+  stopped: string[];
+  /** New singletons started, in start order. */
+  started: string[];
+  /** How many instances were kept as they were. */
+  kept: number;
+  /** What failed while stopping the old ones (the reload went on). */
+  disposeErrors: StopError[];
 }
 
 /** Options of `stop()`. */
@@ -636,6 +777,36 @@ export class CompiledPlan {
    * aborts, with an `AbortError`.
    */
   start(options?: StartOptions): Promise<App>;
+  /**
+   * Node: starts, then `app.run()`; a failed start is written to stderr and
+   * resolves 1 (also `process.exitCode`).
+   */
+  run(options?: StartOptions & RunOptions): Promise<number>;
+  /**
+   * Test overrides: apps started from this plan while the override is active
+   * use the fake (compiled again from its registrations, never from a
+   * cache). `undo()` (or `using`) ends it; overrides nest.
+   */
+  override<T>(key: string | Key<T>, value: T): Override;
+  override<T, const D extends readonly DepDescriptor[]>(
+    key: string | Key<T>,
+    deps: D,
+    factory: (...args: [...DepValues<D>, FactoryContext]) => T | Promise<T>,
+    options?: Omit<ProvideOptions<T>, "provides" | "replaces" | "profiles" | "source">,
+  ): Override;
+  override(fakes: Record<string, unknown>): Override;
+  /** Runs `fn` with the override active (given the overridden plan), undone after whatever happens. */
+  withOverride<R, T = unknown>(key: string | Key<T>, value: T, fn: (plan: CompiledPlan) => R | Promise<R>): Promise<R>;
+  withOverride<R>(fakes: Record<string, unknown>, fn: (plan: CompiledPlan) => R | Promise<R>): Promise<R>;
+}
+
+/** An active test override of a compiled plan. */
+export interface Override {
+  /** The compiled plan apps start from while it is active. */
+  readonly plan: CompiledPlan;
+  /** Ends it (a second call does nothing). */
+  undo(): void;
+  [Symbol.dispose](): void;
 }
 
 /** Running singletons. */
@@ -681,6 +852,28 @@ export class App {
    */
   stop(options?: StopOptions): Promise<void>;
   /**
+   * Every singleton's health check, concurrently, each within its
+   * `healthTimeout`; `status` `"pass"` when the app is running and every
+   * check passes (no checks run unless it is running).
+   */
+  health(): Promise<HealthReport>;
+  /** `{status: "pass"}` while running; `"fail"` while starting, stopping or stopped. */
+  liveness(): { status: "pass" | "fail" };
+  /**
+   * Node: waits for SIGINT/SIGTERM, stops gracefully, resolves the exit code
+   * (0 clean, 1 the stop failed; also `process.exitCode`); a second signal
+   * exits at once (130 / 143).
+   */
+  run(options?: RunOptions): Promise<number>;
+  /**
+   * Hot reload: stops the services that changed in `next` and their
+   * dependents, starts their replacements with the kept instances handed
+   * over; rejects with a `ReloadError` (the app back on the old plan).
+   */
+  reload(next: CompiledPlan): Promise<ReloadResult>;
+  /** While a reload runs, a promise that resolves (never rejects) when it has finished or rolled back; else null. */
+  readonly reloading: Promise<void> | null;
+  /**
    * `await using app = await compiled.start()` stops the app when the block
    * ends. Scopes have no `await using`: it cannot tell disposers that the
    * block failed, so a failed request would commit; use `withScope`.
@@ -725,8 +918,10 @@ export class StartError extends Error {
   readonly name: "StartError";
   /** The start-up record up to the failure (see `App#timeline`). */
   readonly timeline: TimelineRecord;
-  /** The service whose factory failed. */
+  /** The service whose factory (or start hook, or invoked function) failed. */
   readonly service: string;
+  /** Where: its factory, its start hook, or an invoked function. */
+  readonly phase: "construct" | "start-hook" | "invoke";
   /** Where it was registered (`file:line[:column]`), or null. */
   readonly source: string | null;
   /** What the factory threw, or a `TimeoutError`. */
@@ -780,4 +975,18 @@ export class StopError extends Error {
   readonly name: "StopError";
   readonly service: string;
   readonly cause: unknown;
+}
+
+/** `app.reload(next)` failed; the app is back on its old plan (see `restoreError`). */
+export class ReloadError extends Error {
+  private constructor();
+  readonly name: "ReloadError";
+  /** The failure: a `StartError` naming the service. */
+  readonly cause: unknown;
+  /** The service whose start failed, or null. */
+  readonly service: string | null;
+  /** Starting the old services again failed too (they are not running), or null. */
+  readonly restoreError: unknown;
+  /** What failed while stopping the old services. */
+  readonly disposeErrors: StopError[];
 }

@@ -119,8 +119,8 @@ for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(join(root, f), j
 // Each ES module becomes a block: its one-line imports (`import { a, b }
 // from "./x.js";`) read from the shared `modules` object, and its exports
 // (`export function|class|const NAME`) are added to it at the block's end.
-const sources = ["wasm.js", "errors.js", "api.js", "cache.js", "runtime.js"];
-const internal = new Set(["setWasm", "setPending", "wasm", "stripNewline", "describe"]);
+const sources = ["wasm.js", "errors.js", "api.js", "cache.js", "events.js", "runtime.js"];
+const internal = new Set(["setWasm", "setPending", "wasm", "stripNewline", "describe", "eventText"]);
 const publicNames = [];
 let body = "";
 for (const m of sources) {

@@ -169,6 +169,7 @@ export class Plan {
   #jsonText = null;
   #runtime = null;
   #ids = null;
+  #handle = null;
   #fingerprint;
   #profile;
 
@@ -212,6 +213,32 @@ export class Plan {
     } finally {
       result.plan.free();
     }
+  }
+
+  /**
+   * @internal Hot reload (`wireplan::reload` in the core): what an app
+   * running `older` stops, starts and keeps to run `newer`, `changed`
+   * naming services whose code the runtime saw replaced.
+   * `{stop, start, keep, changed, dependents}`: `stop`, `start` and `keep`
+   * (old, new, old, new, …) as `Uint32Array`s (the wasm `reloadFlat`).
+   */
+  static _reload(older, newer, changed) {
+    return wasm().reloadFlat(older.#reloadHandle(), newer.#reloadHandle(), changed);
+  }
+
+  /**
+   * The core plan decoded once for hot reloads (an app reloads between a
+   * few plans, each decoded once rather than per reload); wasm-bindgen's
+   * finalizer frees it with this plan.
+   */
+  #reloadHandle() {
+    if (this.#handle === null) {
+      const result = wasm().decode(this.#bytes, this.#fingerprint);
+      // INVARIANT: the bytes were encoded by this very module, from a plan of this fingerprint.
+      if (!result.ok) throw new PlanError(result);
+      this.#handle = result.plan;
+    }
+    return this.#handle;
   }
 
   /** The compact runtime form (`Plan::to_runtime_json` in the core). */

@@ -109,6 +109,27 @@ export class AbortError extends Error {
   }
 }
 
+/**
+ * `app.reload(next)` failed: the replacements that had started were
+ * stopped and the app is back on its old plan. `cause` is the failure (a
+ * `StartError` naming the service); `service` its id; `restoreError` the
+ * error of starting the old services again, if that failed too (then those
+ * are not running); `disposeErrors` what failed while stopping the old ones.
+ */
+export class ReloadError extends Error {
+  constructor(cause, restoreError = null, disposeErrors = []) {
+    const again = restoreError === null
+      ? "the app runs the old plan"
+      : `starting the old services again failed too (${describe(restoreError)}): they are not running`;
+    super(`reload failed: ${describe(cause)}; ${again}`, { cause });
+    this.name = "ReloadError";
+    /** The service whose start failed, or null. */
+    this.service = cause !== null && typeof cause === "object" && typeof cause.service === "string" ? cause.service : null;
+    this.restoreError = restoreError;
+    this.disposeErrors = disposeErrors;
+  }
+}
+
 const NOTHING_ABANDONED = Promise.resolve([]);
 
 // `abandoned`: a promise, so not enumerable (it would clutter the printed error).

@@ -5,14 +5,20 @@
 // Everything here iterates: a chain of 100,000 services starts and stops
 // without growing the stack, and synchronous factories cost no await.
 
-import { plan } from "./api.js";
+import { Plan, plan } from "./api.js";
 import { cachedPlan } from "./cache.js";
-import { AbortError, LookupError, StartError, TimeoutError, describe } from "./errors.js";
+import { AbortError, LookupError, ReloadError, StartError, TimeoutError, describe } from "./errors.js";
 import { wasm } from "./wasm.js";
 
 const LIFETIMES = new Set(["singleton", "scoped", "transient"]);
 const DEP_FIELDS = ["key", "optional", "many", "lazy"];
-const PROVIDE_OPTIONS = ["provides", "lifetime", "profiles", "replaces", "source", "meta", "dispose"];
+const PROVIDE_OPTIONS = [
+  "provides", "lifetime", "profiles", "replaces", "source", "meta", "dispose",
+  "onStart", "onStop", "startTimeout", "stopTimeout", "health", "healthTimeout",
+];
+const HOOK_OPTIONS = ["onStart", "onStop"];
+/** A health check's default timeout (ms), as Python's 1 s. */
+const HEALTH_TIMEOUT = 1000;
 const REGISTRY_OPTIONS = ["sources"];
 
 /** Refuses option names not in `known`, in the core's words (did-you-mean included). */
@@ -106,6 +112,19 @@ function timeoutOption(options, name) {
   return ms > MAX_TIMEOUT ? null : ms;
 }
 
+/** A per-service timeout option: undefined (the app-wide value), null (none) or ms. */
+function serviceTimeout(options, name, id) {
+  if (options[name] === undefined) return undefined;
+  try {
+    return timeoutOption(options, name);
+  } catch {
+    throw new TypeError(`wireplan: the \`${name}\` of \`${id}\` must be a number of milliseconds (0 or more)`);
+  }
+}
+
+/** Marks a supplied value's registration (its value is compared on reload, not the wrapper). */
+const SUPPLIED = Symbol("supplied");
+
 /** An options argument: absent means `{}`; anything but an object is a TypeError. */
 function optionsObject(options, what) {
   if (options === undefined || options === null) return {};
@@ -121,6 +140,29 @@ function optionsObject(options, what) {
 function within(thenable, ms, service, phase) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new TimeoutError(service, phase, ms)), ms);
+    Promise.resolve(thenable).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (reason) => {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    );
+  });
+}
+
+/** Milliseconds in the core's duration words (`render::runtime::duration`): `50 ms`, `2 s`, `1.5 s`. */
+function durationText(ms) {
+  const whole = Math.round(ms);
+  return whole < 1000 ? `${whole} ms` : `${whole / 1000} s`;
+}
+
+/** `within` for a health check: its own words (the core's timeout words are for start and stop). */
+function healthWithin(thenable, ms, id) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the health check of ${quoted(id)} did not pass within ${durationText(ms)}`)), ms);
     Promise.resolve(thenable).then(
       (value) => {
         clearTimeout(timer);
@@ -152,6 +194,7 @@ function normalizeDep(dep, id, i) {
 export class Registry {
   #services = [];
   #sources;
+  #invokes = 0;
 
   /**
    * `sources: false` stops recording where each `provide()` is called
@@ -169,7 +212,11 @@ export class Registry {
       const source = callSite();
       if (source !== undefined) options = { ...options, source };
     }
-    return this.provide(id, [], () => value, options);
+    this.provide(id, [], () => value, options);
+    // A hot reload compares the value, not this wrapper (see `App#reload`).
+    this.#services[this.#services.length - 1].code[0] = SUPPLIED;
+    this.#services[this.#services.length - 1].supplied = value;
+    return this;
   }
 
   /**
@@ -179,6 +226,11 @@ export class Registry {
    * aborts when the runtime gives up on the call), it returns the instance
    * or a promise of it. `dispose(instance, {error, id})` tears it down;
    * `error` is why (a failed start, scope or stop), undefined on a clean exit.
+   * Singletons may also have `onStart(instance, {signal, id})` and
+   * `onStop(instance, {signal, id, error})` hooks (run after every service
+   * is built, and before every dispose), a `health(instance, {signal, id})`
+   * check with its `healthTimeout` (ms, default 1000), and their own
+   * `startTimeout`/`stopTimeout` (ms; default: the app-wide ones).
    */
   provide(id, deps, factory, options = {}) {
     if (typeof id !== "string") throw new TypeError("wireplan: a service id must be a string");
@@ -189,28 +241,194 @@ export class Registry {
     if (options.lifetime !== undefined && !LIFETIMES.has(options.lifetime)) {
       throw new TypeError(`wireplan: the lifetime of \`${id}\` must be singleton, scoped or transient`);
     }
-    if (options.dispose !== undefined && typeof options.dispose !== "function") {
-      throw new TypeError(`wireplan: the dispose of \`${id}\` must be a function`);
+    for (const name of ["dispose", "onStart", "onStop", "health"]) {
+      if (options[name] !== undefined && typeof options[name] !== "function") {
+        throw new TypeError(`wireplan: the ${name} of \`${id}\` must be a function`);
+      }
     }
+    const lifetime = options.lifetime ?? "singleton";
+    if (lifetime !== "singleton") {
+      for (const name of ["onStart", "onStop", "health"]) {
+        if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
+      }
+    }
+    const source = options.source !== undefined ? options.source : this.#sources ? callSite() : undefined;
+    this.#services.push(this.#entry(id, deps, factory, options, source));
+    return this;
+  }
+
+  /** A registration (options checked by the caller). */
+  #entry(id, deps, factory, options, source) {
+    const entry = {
+      descriptor: null,
+      factory,
+      dispose: options.dispose,
+      profiles: options.profiles,
+      onStart: options.onStart,
+      onStop: options.onStop,
+      health: options.health,
+      // Per-service timeouts (ms): undefined takes the app-wide value, null is none.
+      startTimeout: serviceTimeout(options, "startTimeout", id),
+      stopTimeout: serviceTimeout(options, "stopTimeout", id),
+      healthTimeout: serviceTimeout(options, "healthTimeout", id),
+      // What a hot reload compares to tell a replaced service (`App#reload`).
+      code: [factory, options.dispose, options.onStart, options.onStop, options.health],
+      supplied: undefined,
+      invoke: false,
+    };
     const descriptor = { id };
     if (options.provides !== undefined) descriptor.provides = options.provides;
     if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
     if (options.lifetime !== undefined) descriptor.lifetime = options.lifetime;
     if (options.profiles !== undefined) descriptor.profiles = options.profiles;
     if (options.replaces !== undefined) descriptor.replaces = options.replaces;
-    if (options.source !== undefined) descriptor.source = options.source;
-    else if (this.#sources) {
+    if (source !== undefined) descriptor.source = source;
+    if (options.meta !== undefined) descriptor.meta = options.meta;
+    entry.descriptor = descriptor;
+    return entry;
+  }
+
+  /**
+   * Registers a function to run at start, as fx's `Invoke`: `fn` gets one
+   * argument per dependency (as a factory does) and, last, a context
+   * `{signal, id}`; its dependencies are roots of the plan. It runs after
+   * every service is built, with the start hooks, in plan order; a throw
+   * or rejection fails the start as a start hook does (`StartError`, phase
+   * `invoke`). It is a singleton of the plan: its id is `invoke:` and the
+   * function's name (`invoke:<anonymous>` without one; `#2`, `#3` … added
+   * when the name repeats), or `options.id`; `options.startTimeout` bounds
+   * it (default: the app's). What it returns (awaited) is its instance:
+   * `app.getById(id)`.
+   */
+  invoke(deps, fn, options = {}) {
+    if (!Array.isArray(deps)) throw new TypeError("wireplan: the dependencies of `invoke` must be an array");
+    if (typeof fn !== "function") throw new TypeError("wireplan: `invoke` needs a function");
+    if (options === null || typeof options !== "object") throw new TypeError("wireplan: the options of `invoke` must be an object");
+    knownOptions(options, ["id", "startTimeout"], "the options of `invoke`");
+    this.#invokes++;
+    let id = options.id;
+    if (id === undefined) {
+      const base = `invoke:${fn.name || "<anonymous>"}`;
+      id = base;
+      for (let n = 2; this.#services.some((s) => s.descriptor.id === id); n++) id = `${base}#${n}`;
+    } else if (typeof id !== "string") {
+      throw new TypeError("wireplan: the id of an invoke must be a string");
+    }
+    const descriptor = { id };
+    if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
+    if (this.#sources) {
       const source = callSite();
       if (source !== undefined) descriptor.source = source;
     }
-    if (options.meta !== undefined) descriptor.meta = options.meta;
-    this.#services.push({ descriptor, factory, dispose: options.dispose, profiles: options.profiles });
+    // The factory keeps the arguments; the start hook calls `fn` with them.
+    this.#services.push({
+      descriptor,
+      // (without its own context: the hook's is the one `fn` gets)
+      factory: (...args) => args.slice(0, -1),
+      dispose: undefined,
+      profiles: undefined,
+      onStart: (args, ctx) => fn(...args, ctx),
+      onStop: undefined,
+      health: undefined,
+      startTimeout: serviceTimeout(options, "startTimeout", id),
+      stopTimeout: undefined,
+      healthTimeout: undefined,
+      code: [fn],
+      supplied: undefined,
+      invoke: true,
+    });
     return this;
+  }
+
+  /**
+   * Replaces every provider of `key` with a fake, on purpose (tests), as
+   * Python's `registry.override`: `override(key, value)` (a ready value, a
+   * singleton) or `override(key, deps, factory, options)` (planned like any
+   * provider; its lifetime is the replaced service's unless
+   * `options.lifetime` says otherwise). The fake declares `replaces`, so
+   * the core removes the providers it stands in for and gives it their keys;
+   * it replaces the provider whole (its dispose, hooks, health go with it).
+   * A key no active service provides is a `LookupError` at `compile()`,
+   * naming the closest keys. The newest override of a key wins.
+   */
+  override(key, ...fake) {
+    if (typeof key !== "string" || key === "") throw new TypeError("wireplan: `override` needs a key");
+    const source = this.#sources ? callSite() : undefined;
+    let entry;
+    if (fake.length <= 1) {
+      const value = fake[0];
+      entry = this.#entry(`override:${key}`, [], () => value, {}, source);
+      entry.code[0] = SUPPLIED;
+      entry.supplied = value;
+      entry.lifetimeOfReplaced = false;
+    } else {
+      const [deps, factory, options = {}] = fake;
+      if (!Array.isArray(deps)) throw new TypeError(`wireplan: the dependencies of the override of \`${key}\` must be an array`);
+      if (typeof factory !== "function") throw new TypeError(`wireplan: the factory of the override of \`${key}\` must be a function`);
+      if (options === null || typeof options !== "object") throw new TypeError(`wireplan: the options of the override of \`${key}\` must be an object`);
+      for (const name of ["provides", "replaces", "profiles", "source"]) {
+        if (options[name] !== undefined) throw new TypeError(`wireplan: an override takes no \`${name}\`: it provides \`${key}\` and the keys of what it replaces`);
+      }
+      entry = this.#entry(`override:${key}`, deps, factory, options, source);
+      entry.lifetimeOfReplaced = options.lifetime === undefined;
+    }
+    let id = `override:${key}`;
+    for (let n = 2; this.#services.some((s) => s.descriptor.id === id); n++) id = `override:${key}#${n}`;
+    entry.descriptor = { ...entry.descriptor, id, provides: [key] };
+    entry.overrides = key;
+    this.#services.push(entry);
+    return this;
+  }
+
+  /** An independent registry with the same registrations (override and compile it without touching this one). */
+  copy() {
+    const r = new Registry({ sources: this.#sources });
+    r.#services = this.#services.slice();
+    r.#invokes = this.#invokes;
+    return r;
   }
 
   /** The descriptor document of everything registered. */
   descriptors() {
-    return { version: 1, services: this.#services.map((s) => s.descriptor) };
+    return this.#document(null);
+  }
+
+  /**
+   * The document planned for `profile`: each override's descriptor names
+   * what it replaces, the active providers of its key registered before it.
+   */
+  #document(profile) {
+    if (!this.#services.some((s) => s.overrides !== undefined)) return { version: 1, services: this.#services.map((s) => s.descriptor) };
+    const services = [];
+    // Ids an earlier override took the place of: a newer override of the same key replaces that override.
+    const gone = new Set();
+    for (let k = 0; k < this.#services.length; k++) {
+      const s = this.#services[k];
+      if (s.overrides === undefined) {
+        services.push(s.descriptor);
+        continue;
+      }
+      const key = s.overrides;
+      const replaced = [];
+      let lifetime;
+      for (let j = 0; j < k; j++) {
+        const r = this.#services[j];
+        if (!gone.has(r.descriptor.id) && isActive(r, profile) && provided(r).includes(key)) {
+          replaced.push(r.descriptor.id);
+          lifetime ??= r.descriptor.lifetime;
+        }
+      }
+      if (replaced.length === 0) {
+        const keys = [...new Set(this.#services.slice(0, k).filter((r) => isActive(r, profile)).flatMap(provided))];
+        const [text, suggestions] = unknownWords(wasm().unknownKey(key, keys), keys);
+        throw new LookupError("unknown-key", key, `cannot override: ${text}${s.descriptor.source ? ` (override at ${sourceText(s.descriptor.source)})` : ""}`, suggestions);
+      }
+      for (const id of replaced) gone.add(id);
+      const descriptor = { ...s.descriptor, replaces: replaced };
+      if (s.lifetimeOfReplaced && lifetime !== undefined) descriptor.lifetime = lifetime;
+      services.push(descriptor);
+    }
+    return { version: 1, services };
   }
 
   /**
@@ -224,25 +442,42 @@ export class Registry {
    */
   compile(options = {}) {
     const { cache, onCacheWarning, ...planning } = options ?? {};
+    // Invoked functions' dependencies are roots: so are the invokes.
+    if (Array.isArray(planning.roots) && this.#invokes > 0) {
+      planning.roots = [...planning.roots, ...this.#services.filter((s) => s.invoke).map((s) => s.descriptor.id)];
+    }
     const named = { name: "<registry>", ...planning };
-    if (cache === undefined || cache === null) return this.#bind(plan(this.descriptors(), named), planning);
+    const document = this.#document(planning.profile ?? null);
+    if (cache === undefined || cache === null) return this.#bind(plan(document, named), planning, options ?? {}, document);
     // With a plan cache (see cache.js): a promise when the storage's get is async.
-    const got = cachedPlan(this.descriptors(), named, cache, onCacheWarning);
-    return isThenable(got) ? got.then((planned) => this.#bind(planned, planning)) : this.#bind(got, planning);
+    const got = cachedPlan(document, named, cache, onCacheWarning);
+    return isThenable(got) ? got.then((planned) => this.#bind(planned, planning, options, document)) : this.#bind(got, planning, options, document);
   }
 
   /** A plan of these services with their factories. */
-  #bind(planned, options) {
+  #bind(planned, options, compileOptions, document) {
+    // Overrides with the descriptors planned (what they replace).
+    const registered = this.#services.map((s, k) => (s.overrides === undefined ? s : { ...s, descriptor: document.services[k] }));
     // Among the services active in this profile ids are unique (the core
     // reports duplicates), so the id finds the registration.
     const profile = options.profile ?? null;
     const byId = new Map();
-    for (const s of this.#services) {
+    for (const s of registered) {
       const active = !s.profiles || s.profiles.length === 0 || (profile !== null && s.profiles.includes(profile));
       if (active && !byId.has(s.descriptor.id)) byId.set(s.descriptor.id, s);
     }
     const entries = planned.tables.ids.map((id) => byId.get(id));
-    return new CompiledPlan(planned, entries, this.#services.slice());
+    // What `CompiledPlan#override` compiles again: these registrations, the same options, no cache.
+    const again = { ...compileOptions };
+    delete again.cache;
+    delete again.onCacheWarning;
+    const copy = this.copy();
+    const recompile = (fakes) => {
+      const r = copy.copy();
+      for (const f of fakes) r.override(...f);
+      return r.compile(again);
+    };
+    return new CompiledPlan(planned, entries, registered, recompile);
   }
 }
 
@@ -250,13 +485,81 @@ export class Registry {
 export class CompiledPlan {
   #entries;
   #lookup;
+  /** Compiles these registrations again with fakes (`override`), or null (no registry behind it). */
+  #recompile;
+  /** Active overrides, oldest first: {fakes, plan (this compiled with every fake up to it)}. */
+  #overrides = [];
 
   /** @internal */
-  constructor(plan, entries, registered = []) {
+  constructor(plan, entries, registered = [], recompile = null) {
     /** The core's plan. */
     this.plan = plan;
     this.#entries = entries;
     this.#lookup = new Lookup(plan, registered);
+    this.#recompile = recompile;
+  }
+
+  /**
+   * Test overrides on a compiled plan (FastAPI's `dependency_overrides`,
+   * NestJS's `overrideProvider`; Python's `plan.override`): apps started
+   * from this plan while the override is active use the fake. Forms as
+   * `registry.override`: `(key, value)`, `(key, deps, factory, options)`,
+   * or `({key: value, …})` (several at once, one compile). The plan is
+   * compiled again from its registrations (same options, never from a
+   * cache) with the fakes standing in; a fake that does not plan throws
+   * here. Returns `{plan, undo()}` (also `using`-disposable): `plan` is
+   * the compiled plan apps start from meanwhile. Overrides nest (the
+   * newest of a key wins); undoing twice does nothing. An app keeps the
+   * plan it started with: running apps never see a fake, and one started
+   * inside keeps it after the undo.
+   */
+  override(...args) {
+    if (this.#recompile === null) throw new TypeError("wireplan: `override` needs a plan compiled by `registry.compile()`");
+    let fakes;
+    if (args.length === 1 && args[0] !== null && typeof args[0] === "object" && !Array.isArray(args[0])) {
+      fakes = Object.entries(args[0]).map(([key, value]) => [key, value]);
+      if (fakes.length === 0) throw new TypeError("wireplan: `override({})` names no key");
+    } else {
+      if (args.length === 0) throw new TypeError("wireplan: `override` needs a key and a fake");
+      fakes = [args];
+    }
+    const all = this.#overrides.flatMap((o) => o.fakes).concat(fakes);
+    const record = { fakes, plan: this.#recompile(all) };
+    this.#overrides.push(record);
+    const undo = () => {
+      const at = this.#overrides.indexOf(record);
+      if (at < 0) return;
+      this.#overrides.splice(at, 1);
+      // An older one undone: the newer ones' plans are compiled again without it.
+      const before = this.#overrides.slice(0, at).flatMap((o) => o.fakes);
+      for (let k = at; k < this.#overrides.length; k++) {
+        before.push(...this.#overrides[k].fakes);
+        this.#overrides[k].plan = this.#recompile(before.slice());
+      }
+    };
+    const handle = {
+      get plan() {
+        return record.plan;
+      },
+      undo,
+    };
+    if (typeof Symbol.dispose === "symbol") handle[Symbol.dispose] = undo;
+    return handle;
+  }
+
+  /**
+   * Runs `fn()` (awaited) with `override(...args)` active (the last
+   * argument is `fn`), undone after, whatever happens; its result.
+   */
+  async withOverride(...args) {
+    const fn = args.pop();
+    if (typeof fn !== "function") throw new TypeError("wireplan: `withOverride(…, fn)` takes the function last");
+    const o = this.override(...args);
+    try {
+      return await fn(o.plan);
+    } finally {
+      o.undo();
+    }
   }
 
   /** Singleton ids in start-up order. */
@@ -294,17 +597,133 @@ export class CompiledPlan {
    * `abandoned` promise resolves when all of them have settled.
    */
   async start(options) {
-    const o = optionsObject(options, "start");
-    const startTimeout = timeoutOption(o, "startTimeout");
-    const stopTimeout = timeoutOption(o, "stopTimeout");
-    const signal = o.signal ?? null;
-    if (signal !== null && (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
-      throw new TypeError("wireplan: `signal` must be an AbortSignal");
-    }
-    const app = new App(this.plan, this.#entries, this.#lookup, stopTimeout);
+    const active = this.#overrides.length === 0 ? null : this.#overrides[this.#overrides.length - 1].plan;
+    if (active !== null) return active.start(options);
+    const { startTimeout, signal, settings } = startOptions(options);
+    const app = new App(this.plan, this.#entries, this.#lookup, settings);
     await app._start(startTimeout, signal);
     return app;
   }
+
+  /** @internal The registrations, in plan order (what a hot reload compares). */
+  get _entries() {
+    return this.#entries;
+  }
+
+  /** @internal */
+  get _lookupTable() {
+    return this.#lookup;
+  }
+
+  /**
+   * Starts, then runs until SIGINT or SIGTERM (Node): see `App#run`. A
+   * failed start is written to stderr and resolves 1 (`process.exitCode`
+   * too); otherwise the app's `run()` code.
+   */
+  async run(options) {
+    const o = optionsObject(options, "run");
+    const start = { ...o };
+    delete start.signals;
+    delete start.beforeStop;
+    const { signals, beforeStop } = runOptions({ signals: o.signals, beforeStop: o.beforeStop });
+    const proc = nodeProcess("plan.run()");
+    // The handlers are in before the start: a signal during it stops the
+    // app as soon as it has started (a second one exits at once), as Python.
+    const waiter = new SignalWaiter(proc, signals);
+    let app;
+    try {
+      app = await this.start(start);
+    } catch (error) {
+      waiter.close();
+      proc.stderr.write(`wireplan: ${describe(error)}\n`);
+      proc.exitCode = 1;
+      return 1;
+    }
+    return app._runWith(waiter, beforeStop);
+  }
+}
+
+const START_OPTIONS = ["startTimeout", "stopTimeout", "signal", "onEvent"];
+
+/** `start()`'s options, checked: the start's own, and what the app keeps. */
+function startOptions(options) {
+  const o = optionsObject(options, "start");
+  knownOptions(o, START_OPTIONS, "the options of `start()`");
+  const startTimeout = timeoutOption(o, "startTimeout");
+  const stopTimeout = timeoutOption(o, "stopTimeout");
+  const signal = o.signal ?? null;
+  if (signal !== null && (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
+    throw new TypeError("wireplan: `signal` must be an AbortSignal");
+  }
+  const onEvent = o.onEvent ?? null;
+  if (onEvent !== null && typeof onEvent !== "function") throw new TypeError("wireplan: `onEvent` must be a function");
+  return { startTimeout, signal, settings: { stopTimeout, startTimeout, onEvent } };
+}
+
+/** `run()`'s options, checked. */
+function runOptions(options) {
+  const o = optionsObject(options, "run");
+  knownOptions(o, ["signals", "beforeStop"], "the options of `run()`");
+  const signals = o.signals ?? ["SIGINT", "SIGTERM"];
+  if (!Array.isArray(signals) || signals.length === 0 || !signals.every((x) => typeof x === "string")) {
+    throw new TypeError("wireplan: `signals` must be a non-empty array of signal names");
+  }
+  const beforeStop = o.beforeStop ?? null;
+  if (beforeStop !== null && typeof beforeStop !== "function") throw new TypeError("wireplan: `beforeStop` must be a function");
+  return { signals, beforeStop };
+}
+
+/**
+ * The signal handlers of one run: the first signal is announced and handed
+ * to `whenSignalled` (at once if it came before), a second one exits the
+ * process at once with 128 + its number.
+ */
+class SignalWaiter {
+  #signals;
+  #received = null;
+  #then = null;
+  #onSignal;
+
+  constructor(proc, signals) {
+    this.proc = proc;
+    this.#signals = signals;
+    this.#onSignal = (name) => {
+      if (this.#received !== null) {
+        const code = name in SIGNALS ? 128 + SIGNALS[name] : 1;
+        proc.stderr.write(`wireplan: received ${name} again: exiting at once with code ${code}, without finishing the stop\n`);
+        proc.exit(code);
+        return;
+      }
+      this.#received = name;
+      proc.stderr.write(`wireplan: received ${name}: stopping (send it again to exit at once)\n`);
+      if (this.#then !== null) this.#then();
+    };
+    for (const name of signals) proc.on(name, this.#onSignal);
+  }
+
+  whenSignalled(then) {
+    this.#then = then;
+    if (this.#received !== null) then();
+  }
+
+  close() {
+    for (const name of this.#signals) this.proc.off(name, this.#onSignal);
+  }
+}
+
+/** The stderr line of a failed stop, in Python's words: `stopped with N errors: …; …`. */
+function stopErrorsText(error) {
+  const errors = error instanceof AggregateError ? error.errors : [error];
+  return `stopped with ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors.map(describe).join("; ")}`;
+}
+
+/** Node's `process`, or a clear error where there is none. */
+function nodeProcess(what) {
+  const proc = globalThis.process;
+  if (proc === undefined || typeof proc.on !== "function" || proc.stderr === undefined) {
+    throw new TypeError(`wireplan: ${what} waits for SIGINT/SIGTERM and needs Node's \`process\`; elsewhere start and stop the app yourself`);
+  }
+  return proc;
 }
 
 /**
@@ -479,20 +898,90 @@ class Cancel {
   }
 }
 
-/** The last argument of every factory: `{signal, id}`. */
+/** The last argument of every factory: `{signal, id, lifecycle}`. */
 class FactoryContext {
   #cancel;
+  #app;
+  #i;
 
-  constructor(id, cancel) {
+  constructor(id, cancel, app = null, i = -1) {
     /** The id of the service being built. */
     this.id = id;
     this.#cancel = cancel;
+    this.#app = app;
+    this.#i = i;
   }
 
   /** Aborts when the runtime gives up on this factory (a sibling failed, a timeout, an abort, the scope stopped). */
   get signal() {
     return this.#cancel.signal;
   }
+
+  /**
+   * fx's `Lifecycle`: `append({onStart, onStop})` adds hooks to this
+   * service, run as its `onStart`/`onStop` options are (after them, and
+   * stopped before them). Singletons only.
+   */
+  get lifecycle() {
+    const app = this.#app;
+    const i = this.#i;
+    const id = this.id;
+    return {
+      append(hooks) {
+        if (app === null) throw new TypeError(`wireplan: ${quoted(id)} is not a singleton: lifecycle hooks belong to singletons (the app starts and stops those)`);
+        app._append(i, hooks);
+      },
+    };
+  }
+}
+
+/** The last argument of a start or stop hook and of a health check: `{signal, id}` (and `error` when stopping). */
+class HookContext {
+  #cancel;
+
+  constructor(id, cancel, error) {
+    this.id = id;
+    this.#cancel = cancel;
+    /** Why the app stops (stop hooks only; undefined on a clean stop). */
+    this.error = error;
+  }
+
+  /** Aborts when the runtime gives up on this call (a sibling hook failed, a timeout, an abort). */
+  get signal() {
+    return this.#cancel.signal;
+  }
+}
+
+/** A per-service timeout, or the app-wide one when the service sets none. */
+function pick(own, appWide) {
+  return own === undefined ? appWide : own;
+}
+
+/**
+ * Calls `fns` in order, each with `(instance, ctx)`, each bounded by
+ * `limit` ms (null: none; a synchronous one is measured), `after(ms,
+ * value)` called when each has returned: undefined when all were
+ * synchronous, a promise when one was not; throws the first failure.
+ */
+function callHooks(fns, instance, ctx, limit, id, phase, after) {
+  let k = 0;
+  const step = () => {
+    while (k < fns.length) {
+      const t0 = performance.now();
+      const r = fns[k++](instance, ctx);
+      if (isThenable(r)) {
+        return (limit === null ? Promise.resolve(r) : within(r, limit, id, phase)).then((value) => {
+          after(performance.now() - t0, value);
+          return step();
+        });
+      }
+      const took = performance.now() - t0;
+      if (limit !== null && took > limit) throw new TimeoutError(id, phase, limit, took);
+      after(took, r);
+    }
+    return undefined;
+  };
+  return step();
 }
 
 /** The reason the siblings of a failed factory are aborted with. */
@@ -547,6 +1036,9 @@ function stopFailure(id, cause, error) {
   return error !== undefined && cause === error ? null : new StopError(id, cause);
 }
 
+const NOOP = () => {};
+/** Signal numbers for the exit code of a forced exit (128 + the number). */
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15, SIGUSR1: 10, SIGUSR2: 12 };
 const OPTIONAL = 1;
 const MANY = 2;
 const LAZY = 4;
@@ -567,6 +1059,24 @@ export class App {
   #root;
   #state = "starting";
   #stopTimeout;
+  /** The app-wide start timeout (the default of each service's), for reloads. */
+  #startTimeout;
+  /** `onEvent`, or null: every event call is behind a null check. */
+  #emit = null;
+  /** Hooks appended through `ctx.lifecycle`: service number -> [{onStart, onStop}], or null when none. */
+  #appended = null;
+  /** Whether any service has hooks (options); appended ones set it too. */
+  #hasHooks;
+  /** Whether any service sets its own start or stop timeout. */
+  #ownTimeouts;
+  /** 1 for each singleton whose start hooks ran: its stop hooks run at stop. */
+  #hooked;
+  /** Called with the stop's error (or null) when a stop ends: `run()` waits on it. */
+  #stopWatchers = [];
+  /** The reload in progress (its promise), or null. */
+  #reloading = null;
+  /** Bumped by each reload: a scope opened before one refuses to build. */
+  _generation = 0;
   /** Aborts app-level builds (transients for singletons) when the start gives up or the app stops. */
   #cancel = new Cancel();
   /** Set by the first `stop()`; settles when it is done. */
@@ -593,19 +1103,94 @@ export class App {
   #outcomes = new Map();
 
   /** @internal */
-  constructor(plan, entries, lookup, stopTimeout = null) {
+  constructor(plan, entries, lookup, settings = {}) {
+    this.#stopTimeout = settings.stopTimeout ?? null;
+    this.#startTimeout = settings.startTimeout ?? null;
+    this.#emit = settings.onEvent ?? null;
+    this.#adopt(plan, entries, lookup);
+    this.#root = new Scope(this, true, this.#cancel);
+  }
+
+  /** Takes `plan` as the one this app runs, with nothing started (a start, or a reload). */
+  #adopt(plan, entries, lookup) {
     this.#plan = plan;
-    this.#stopTimeout = stopTimeout;
     this.#entries = entries;
     this.#lookup = lookup;
     this.#t = plan.tables;
     this.#singletons = plan.tables.singletons;
     this.#instances = new Array(plan.tables.ids.length);
     this.#started = new Uint8Array(this.#singletons);
+    this.#hooked = new Uint8Array(this.#singletons);
     this.#order = new Uint32Array(this.#singletons);
+    this.#readyCount = 0;
     this.#starts = new Float64Array(this.#singletons).fill(-1);
     this.#ends = new Float64Array(this.#singletons).fill(-1);
-    this.#root = new Scope(this, true, this.#cancel);
+    this.#outcomes = new Map();
+    this.#appended = null;
+    let hooks = false;
+    let own = false;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.onStart !== undefined || e.onStop !== undefined) hooks = true;
+      if (e.startTimeout !== undefined || e.stopTimeout !== undefined) own = true;
+    }
+    this.#hasHooks = hooks;
+    this.#ownTimeouts = own;
+  }
+
+  /** @internal `ctx.lifecycle.append(hooks)` from singleton `i`'s factory. */
+  _append(i, hooks) {
+    if (hooks === null || typeof hooks !== "object") throw new TypeError("wireplan: `lifecycle.append` takes `{onStart, onStop}`");
+    knownOptions(hooks, HOOK_OPTIONS, "`lifecycle.append`");
+    for (const name of HOOK_OPTIONS) {
+      if (hooks[name] !== undefined && typeof hooks[name] !== "function") throw new TypeError(`wireplan: the ${name} given to \`lifecycle.append\` must be a function`);
+    }
+    if ((this.#state !== "starting" && this.#state !== "reloading") || this.#started[i] === 1) {
+      throw new Error(`wireplan: lifecycle hooks of ${quoted(this.#t.ids[i])} are appended while its factory runs`);
+    }
+    this.#appended ??= new Map();
+    const list = this.#appended.get(i);
+    if (list === undefined) this.#appended.set(i, [hooks]);
+    else list.push(hooks);
+    this.#hasHooks = true;
+  }
+
+  /** Singleton `i`'s start hooks (its option's first, then appended ones), or null. */
+  #startHooksOf(i) {
+    const own = this.#entries[i].onStart;
+    const more = this.#appended === null ? undefined : this.#appended.get(i);
+    if (more === undefined) return own === undefined ? null : [own];
+    const fns = own === undefined ? [] : [own];
+    for (const h of more) if (h.onStart !== undefined) fns.push(h.onStart);
+    return fns.length === 0 ? null : fns;
+  }
+
+  /** Singleton `i`'s stop hooks, in the order they run (appended ones last first, then its option's), or null. */
+  #stopHooksOf(i) {
+    const own = this.#entries[i].onStop;
+    const more = this.#appended === null ? undefined : this.#appended.get(i);
+    if (more === undefined) return own === undefined ? null : [own];
+    const fns = [];
+    for (let k = more.length - 1; k >= 0; k--) if (more[k].onStop !== undefined) fns.push(more[k].onStop);
+    if (own !== undefined) fns.push(own);
+    return fns.length === 0 ? null : fns;
+  }
+
+  /** Sends an event to `onEvent` (the caller checked `#emit`); a throwing observer is reported, never fatal. */
+  #event(type, i, phase = null, durationMs = null, error = null) {
+    const event = {
+      type,
+      id: i < 0 ? null : this.#t.ids[i],
+      phase,
+      at_us: Math.max(0, Math.round((performance.now() - this.#begin) * 1000)),
+      duration_us: durationMs === null ? null : Math.max(0, Math.round(durationMs * 1000)),
+      error: error === null ? null : describe(error),
+    };
+    try {
+      this.#emit(event);
+    } catch (e) {
+      console.error(`wireplan: onEvent threw on a ${type} event: ${describe(e)}`);
+    }
   }
 
   /**
@@ -704,30 +1289,46 @@ export class App {
    * promise of that, else null.
    */
   _own(i, value) {
-    if (this.#state === "starting" || this.#state === "running") {
-      this.#owned.push(this.#readyCount, i, value);
+    const entry = this.#entries[i];
+    if (this.#state === "starting" || this.#state === "running" || this.#state === "reloading") {
+      this.#owned.push(this.#readyCount, entry, value);
       return null;
     }
-    const dispose = this.#entries[i].dispose;
-    return Promise.resolve(dispose === undefined ? null : disposeOne(dispose, value, this.#t.ids[i], this.#endError, this.#stopTimeout));
+    const dispose = entry.dispose;
+    return Promise.resolve(dispose === undefined ? null : disposeOne(dispose, value, entry.descriptor.id, this.#endError, pick(entry.stopTimeout, this.#stopTimeout)));
   }
 
   /** Singleton `i` is ready: record its instance and its place in the stop order. */
   #ready(i, value) {
-    if (i < this.#singletons) this.#ends[i] = performance.now();
+    if (i < this.#singletons) {
+      this.#ends[i] = performance.now();
+      if (this.#emit !== null) this.#event("constructed", i, null, this.#ends[i] - this.#starts[i]);
+    }
     this.#instances[i] = value;
     this.#started[i] = 1;
     this.#order[this.#readyCount++] = i;
   }
 
-  /** @internal Starts every layer; see `CompiledPlan.start`. */
-  async _start(startTimeout, signal) {
+  /**
+   * @internal Builds every layer, then runs the start hooks layer by layer;
+   * see `CompiledPlan.start`. With `only` (a reload), builds and starts just
+   * the singletons it marks, the others being kept: a failure rolls back
+   * only what this call started, and the app's state is the caller's.
+   */
+  async _start(startTimeout, signal, only = null) {
+    const reloading = only !== null;
     const { layerEnds, depStart, depFlags, provStart, providers, ids } = this.#t;
     const n = this.#singletons;
     const entries = this.#entries;
     const instances = this.#instances;
+    const emit = this.#emit !== null;
+    const own = this.#ownTimeouts;
+    // Reloading: the kept singletons are ready below this count, and stay.
+    const floor = this.#readyCount;
+    const appCancel = reloading ? new Cancel() : this.#cancel;
+    const limitOf = (i) => (own ? pick(entries[i].startTimeout, startTimeout) : startTimeout);
     // Where the start is, for the abort's message: the layer, whether its
-    // factories are being called, and its async factories in flight.
+    // factories (or hooks) are being called, and what is in flight.
     let layer = 0;
     let inLayer = false;
     let pending = null;
@@ -735,8 +1336,9 @@ export class App {
     let cancel = null;
     let abort = null;
     let failure = null;
+    let rolling = false;
     const onAbort = () => {
-      if (abort !== null || failure !== null || this.#state !== "starting") return;
+      if (abort !== null || failure !== null || rolling) return;
       const services = [];
       if (waiter !== null) for (const i of waiter.unsettled()) services.push(ids[i]);
       else if (pending !== null) for (let k = 0; k < pending.length; k += 2) services.push(ids[pending[k]]);
@@ -744,7 +1346,7 @@ export class App {
       // Cancel the in-flight factories and stop waiting for them: the
       // rollback starts now, hung factory or not.
       if (cancel !== null) cancel.abort(signal.reason);
-      this.#cancel.abort(signal.reason);
+      appCancel.abort(signal.reason);
       if (waiter !== null) waiter.giveUp();
     };
     if (signal !== null) {
@@ -753,8 +1355,12 @@ export class App {
     }
     // The error the rollback's disposes are told of.
     const why = () => (failure !== null ? failure.cause : abort.reason);
+    const failed = (i, cause, phase) => {
+      if (emit) this.#event("failed", i, phase, null, cause);
+      if (failure === null && abort === null) failure = { i, cause, phase };
+    };
     let first = 0;
-    this.#begin = performance.now();
+    if (!reloading) this.#begin = performance.now();
     try {
       for (let l = 0; l < layerEnds.length && abort === null; l++) {
         const end = layerEnds[l];
@@ -766,8 +1372,10 @@ export class App {
         // INVARIANT: the signal's listener runs synchronously inside
         // `abort()`, so a factory that aborts stops the very next call.
         for (let i = first; i < end && abort === null; i++) {
-          const ctx = new FactoryContext(ids[i], cancel);
+          if (reloading && only[i] === 0) continue;
+          const ctx = new FactoryContext(ids[i], cancel, this, i);
           const t0 = (this.#starts[i] = performance.now());
+          if (emit) this.#event("constructing", i);
           let value;
           try {
             const factory = entries[i].factory;
@@ -797,7 +1405,7 @@ export class App {
               value = args !== null ? factory(...args, ctx) : this.#argsAsync(i, this.#root).then((xs) => factory(...xs, ctx));
             }
           } catch (cause) {
-            failure = { i, cause };
+            failed(i, cause, "construct");
             this.#ended(i, "failed");
             break;
           }
@@ -808,10 +1416,11 @@ export class App {
             // A synchronous factory cannot be interrupted: it is measured,
             // and one that overran fails the start (its instance, made,
             // joins the rollback), as in Python.
-            if (startTimeout !== null) {
+            const limit = limitOf(i);
+            if (limit !== null) {
               const took = performance.now() - t0;
-              if (took > startTimeout) {
-                failure = { i, cause: new TimeoutError(ids[i], "start", startTimeout, took) };
+              if (took > limit) {
+                failed(i, new TimeoutError(ids[i], "start", limit, took), "construct");
                 this.#ended(i, "timed-out");
                 break;
               }
@@ -828,13 +1437,13 @@ export class App {
           if (stopped) {
             const reason = failure !== null ? failedReason(ids[failure.i], failure.cause) : abort.reason;
             cancel.abort(reason);
-            this.#cancel.abort(reason);
+            appCancel.abort(reason);
           }
-          waiter = this.#settle(pending, startTimeout, cancel, why, stopped, (i, cause) => {
+          waiter = this.#settle(pending, limitOf, cancel, why, stopped, (i, cause) => {
             this.#ended(i, cause instanceof TimeoutError && cause.service === ids[i] ? "timed-out" : "failed");
-            if (failure === null && abort === null) failure = { i, cause };
+            failed(i, cause, "construct");
             const reason = failedReason(ids[i], cause);
-            this.#cancel.abort(reason);
+            appCancel.abort(reason);
             return reason;
           });
           await waiter.done;
@@ -845,19 +1454,74 @@ export class App {
         layer = l + 1;
         if (failure !== null) break;
       }
+      // Every service is built: the start hooks, layer by layer.
+      if (failure === null && abort === null && (this.#hasHooks || emit)) {
+        first = 0;
+        for (let l = 0; l < layerEnds.length && abort === null && failure === null; l++) {
+          const end = layerEnds[l];
+          layer = l;
+          inLayer = true;
+          cancel = new Cancel();
+          pending = null;
+          for (let i = first; i < end && abort === null; i++) {
+            if (reloading && only[i] === 0) continue;
+            const fns = this.#startHooksOf(i);
+            if (fns === null) {
+              this.#hookedDone(i);
+              continue;
+            }
+            const invoke = entries[i].invoke;
+            const phase = invoke ? "invoke" : "start-hook";
+            let r;
+            try {
+              // An invoked function's result is its instance (`app.getById(id)`), as in Python.
+              const after = emit || invoke
+                ? (ms, value) => {
+                  if (invoke) instances[i] = value;
+                  if (emit) this.#event("start-hook", i, null, ms);
+                }
+                : NOOP;
+              r = callHooks(fns, instances[i], new HookContext(ids[i], cancel), limitOf(i), ids[i], "start", after);
+            } catch (cause) {
+              failed(i, cause, phase);
+              break;
+            }
+            if (r === undefined) this.#hookedDone(i);
+            else (pending ??= []).push(i, r);
+          }
+          first = end;
+          if (pending !== null) {
+            if (failure !== null) cancel.abort(failedReason(ids[failure.i], failure.cause));
+            waiter = this.#settleHooks(pending, cancel, failure !== null || abort !== null, (i) => this.#hookedDone(i), (i, cause) => {
+              failed(i, cause, entries[i].invoke ? "invoke" : "start-hook");
+              return failedReason(ids[i], cause);
+            });
+            await waiter.done;
+            waiter = null;
+            pending = null;
+          }
+          inLayer = false;
+          layer = l + 1;
+        }
+      }
       if (failure !== null || abort !== null) {
-        this.#state = "stopping";
+        rolling = true;
+        if (!reloading) this.#state = "stopping";
         const error = why();
-        this.#endError = error;
-        if (failure !== null) this.#cancel.abort(failedReason(ids[failure.i], failure.cause));
-        const errors = await this.#disposeAll(this.#stopTimeout, error);
-        this.#state = "failed";
+        if (!reloading) this.#endError = error;
+        if (failure !== null) appCancel.abort(failedReason(ids[failure.i], failure.cause));
+        const errors = this.#hasHooks ? await this.#stopHooks(this.#stopTimeout, error, only) : [];
+        for (const e of await this.#disposeAll(this.#stopTimeout, error, floor)) errors.push(e);
+        // No `app-stopped`: the app never started (as Python).
+        if (!reloading) this.#state = "failed";
         const late = this.#late;
         const abandoned = late.length === 0 ? Promise.resolve([]) : Promise.all(late).then((xs) => xs.filter((x) => x !== null));
         if (failure !== null) {
           const i = failure.i;
-          this.#ended(i, failure.cause instanceof TimeoutError && failure.cause.service === ids[i] ? "timed-out" : "failed");
+          if (failure.phase === "construct") this.#ended(i, failure.cause instanceof TimeoutError && failure.cause.service === ids[i] ? "timed-out" : "failed");
           const err = new StartError(ids[i], failure.cause, errors, abandoned, sourceText(entries[i].descriptor.source));
+          /** Where it failed: `construct` (the factory), `start-hook` or `invoke`. */
+          err.phase = failure.phase;
           err.timeline = this.timeline();
           throw err;
         }
@@ -865,10 +1529,106 @@ export class App {
         err.timeline = this.timeline();
         throw err;
       }
-      this.#state = "running";
+      if (!reloading) {
+        this.#state = "running";
+        if (emit) this.#event("app-started", -1, null, performance.now() - this.#begin);
+      }
     } finally {
       if (signal !== null) signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Singleton `i` is built and its start hooks ran: its stop hooks will run. */
+  #hookedDone(i) {
+    this.#hooked[i] = 1;
+    if (this.#emit !== null) this.#event("started", i);
+  }
+
+  /**
+   * Runs the stop hooks of every singleton whose start hooks ran (those
+   * `only` marks, when given), in reverse plan order, one after another,
+   * each for at most its `stopTimeout` (else `timeout`) ms and told `error`;
+   * every one runs; returns their `StopError`s.
+   */
+  async #stopHooks(timeout, error, only = null) {
+    const errors = [];
+    const { ids } = this.#t;
+    const emit = this.#emit !== null;
+    for (let i = this.#singletons - 1; i >= 0; i--) {
+      if (this.#hooked[i] === 0 || (only !== null && only[i] === 0)) continue;
+      this.#hooked[i] = 0;
+      const fns = this.#stopHooksOf(i);
+      if (fns === null) continue;
+      const after = emit ? (ms) => this.#event("stop-hook", i, null, ms) : NOOP;
+      // Aborted when the hook fails or overruns its timeout: it is given up on.
+      const cancel = new Cancel();
+      try {
+        const r = callHooks(fns, this.#instances[i], new HookContext(ids[i], cancel, error), pick(this.#entries[i].stopTimeout, timeout), ids[i], "stop", after);
+        if (r !== undefined) await r;
+      } catch (cause) {
+        cancel.abort(cause);
+        const e = stopFailure(ids[i], cause, error);
+        if (e !== null) {
+          errors.push(e);
+          if (emit) this.#event("failed", i, "stop-hook", null, cause);
+        }
+      }
+    }
+    return errors;
+  }
+
+  /**
+   * Awaits a layer's in-flight start hooks (`pending`: index, promise, …):
+   * `ok(i)` for each that resolves; the first rejection (a throw or its
+   * timeout) goes to `fail(i, cause)`, whose return aborts the layer's
+   * `cancel`, and `done` resolves one macrotask later, as for factories
+   * (`#settle`): a hook still in flight then is given up on (its stop hook
+   * will not run; its service is torn down with the rest).
+   */
+  #settleHooks(pending, cancel, stopped, ok, fail) {
+    const count = pending.length >> 1;
+    const settled = new Uint8Array(count);
+    let left = count;
+    let finished = false;
+    let grace = null;
+    let resolve;
+    const done = new Promise((r) => {
+      resolve = r;
+    });
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (grace !== null) clearTimeout(grace);
+      resolve();
+    };
+    const stopSoon = () => {
+      if (!finished && grace === null) grace = setTimeout(finish, 0);
+    };
+    for (let k = 0; k < count; k++) {
+      const i = pending[2 * k];
+      pending[2 * k + 1].then(
+        () => {
+          if (finished || settled[k] !== 0) return;
+          settled[k] = 1;
+          ok(i);
+          if (--left === 0) finish();
+        },
+        (cause) => {
+          if (finished || settled[k] !== 0) return;
+          settled[k] = 1;
+          cancel.abort(fail(i, cause));
+          if (--left === 0) finish();
+          else stopSoon();
+        },
+      );
+    }
+    if (stopped) stopSoon();
+    const unsettled = () => {
+      const out = [];
+      for (let k = 0; k < count; k++) if (settled[k] === 0) out.push(pending[2 * k]);
+      return out;
+    };
+    return { done, unsettled, giveUp: stopSoon };
   }
 
   /**
@@ -887,10 +1647,10 @@ export class App {
    * still in flight after that is abandoned (see `#abandon`).
    * `unsettled()` lists those still awaited.
    */
-  #settle(pending, timeout, cancel, why, stopped, fail) {
+  #settle(pending, limitOf, cancel, why, stopped, fail) {
     const count = pending.length >> 1;
     const settled = new Uint8Array(count);
-    const timers = timeout === null ? null : new Array(count).fill(null);
+    const timers = new Array(count).fill(null);
     let left = count;
     let finished = false;
     let grace = null;
@@ -907,7 +1667,7 @@ export class App {
           settled[k] = 1;
           this.#abandon(pending[2 * k], pending[2 * k + 1], why);
         }
-        if (timers !== null && timers[k] !== null) clearTimeout(timers[k]);
+        if (timers[k] !== null) clearTimeout(timers[k]);
       }
       resolve();
     };
@@ -916,7 +1676,7 @@ export class App {
     };
     const settle = (k) => {
       settled[k] = 1;
-      if (timers !== null && timers[k] !== null) {
+      if (timers[k] !== null) {
         clearTimeout(timers[k]);
         timers[k] = null;
       }
@@ -939,7 +1699,8 @@ export class App {
           if (settled[k] === 0) failed(k, cause);
         },
       );
-      if (timers !== null && !stopped) {
+      const timeout = stopped ? null : limitOf(i);
+      if (timeout !== null) {
         timers[k] = setTimeout(() => {
           timers[k] = null;
           if (settled[k] !== 0) return;
@@ -968,9 +1729,9 @@ export class App {
     this.#ended(i, "cancelled");
     this.#late.push(Promise.resolve(thenable).then(
       (value) => {
-        const dispose = this.#entries[i].dispose;
-        if (dispose === undefined) return null;
-        return disposeOne(dispose, value, this.#t.ids[i], why(), this.#stopTimeout);
+        const entry = this.#entries[i];
+        if (entry.dispose === undefined) return null;
+        return disposeOne(entry.dispose, value, entry.descriptor.id, why(), pick(entry.stopTimeout, this.#stopTimeout));
       },
       () => null,
     ));
@@ -1056,35 +1817,46 @@ export class App {
    * scopes, in reverse order of readiness, each for at most `timeout` ms
    * and told `error` (undefined: a clean stop); returns the errors.
    */
-  async #disposeAll(timeout, error) {
+  async #disposeAll(timeout, error, floor = 0) {
     const errors = [];
     const entries = this.#entries;
     const ids = this.#t.ids;
     const owned = this.#owned;
+    const emit = this.#emit !== null;
+    const own = this.#ownTimeouts;
     for (;;) {
       // INVARIANT: an owned instance recorded at readiness count r was
       // built after the r-th singleton became ready and before the next.
       while (owned.length > 0 && owned[owned.length - 3] >= this.#readyCount) {
         const value = owned.pop();
-        const i = owned.pop();
+        const entry = owned.pop();
         owned.pop();
-        const dispose = entries[i].dispose;
-        if (dispose === undefined) continue;
-        let e = disposeOne(dispose, value, ids[i], error, timeout);
+        if (entry.dispose === undefined) continue;
+        let e = disposeOne(entry.dispose, value, entry.descriptor.id, error, pick(entry.stopTimeout, timeout));
         if (e instanceof Promise) e = await e;
         if (e !== null) errors.push(e);
       }
-      if (this.#readyCount === 0) break;
+      if (this.#readyCount === floor) break;
       const i = this.#order[--this.#readyCount];
       if (this.#started[i] !== 1) continue;
       this.#started[i] = 0;
-      const dispose = entries[i].dispose;
+      const entry = entries[i];
+      const dispose = entry.dispose;
       const instance = this.#instances[i];
       this.#instances[i] = undefined;
-      if (dispose === undefined) continue;
-      let e = disposeOne(dispose, instance, ids[i], error, timeout);
+      if (dispose === undefined) {
+        if (emit) this.#event("stopped", i, null, 0);
+        continue;
+      }
+      const t0 = emit ? performance.now() : 0;
+      let e = disposeOne(dispose, instance, ids[i], error, own ? pick(entry.stopTimeout, timeout) : timeout);
       if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
+      // One `stopped` or `failed` per singleton (as Python).
+      if (emit) {
+        if (e !== null) this.#event("failed", i, "teardown", null, e.cause);
+        else this.#event("stopped", i, null, performance.now() - t0);
+      }
     }
     return errors;
   }
@@ -1153,6 +1925,306 @@ export class App {
     return this.#state === "running" && this.#lookup.has(key);
   }
 
+  /**
+   * Runs every singleton's `health` check, concurrently, each for at most
+   * its `healthTimeout` ms (default 1000): a check passes when it returns
+   * (or resolves to) anything but `false` and does not throw. Resolves
+   * `{status, checks: [{id, status, duration_us, error}]}`, checks in plan
+   * order; `status` is `"pass"` when the app is running and every check
+   * passes (readiness), `"fail"` otherwise (no checks run unless running).
+   * A failing check is a `failed` event (phase `health`).
+   */
+  async health() {
+    if (this.#state !== "running") return { status: "fail", checks: [] };
+    const { ids } = this.#t;
+    const entries = this.#entries;
+    const cancel = new Cancel();
+    const runs = [];
+    for (let i = 0; i < this.#singletons; i++) {
+      const check = entries[i].health;
+      if (check === undefined || this.#started[i] !== 1) continue;
+      const limit = pick(entries[i].healthTimeout, HEALTH_TIMEOUT);
+      const id = ids[i];
+      const instance = this.#instances[i];
+      const t0 = performance.now();
+      // A check that returns `false` fails with no error (and no event), as in Python.
+      const result = (error, passed = error === null) => {
+        const duration_us = Math.max(0, Math.round((performance.now() - t0) * 1000));
+        if (error !== null && this.#emit !== null) this.#event("failed", i, "health", null, error);
+        return { id, status: passed ? "pass" : "fail", duration_us, error: error === null ? null : describe(error) };
+      };
+      const verdict = (value) => result(null, value !== false);
+      let r;
+      try {
+        r = check(instance, new HookContext(id, cancel));
+      } catch (error) {
+        runs.push(result(error));
+        continue;
+      }
+      if (!isThenable(r)) {
+        runs.push(verdict(r));
+        continue;
+      }
+      runs.push((limit === null ? Promise.resolve(r) : healthWithin(r, limit, id)).then(verdict, (error) => result(error)));
+    }
+    const checks = await Promise.all(runs);
+    cancel.abort(new DOMException("wireplan: the health checks are done", "AbortError"));
+    const ok = this.#state === "running" && checks.every((c) => c.status === "pass");
+    return { status: ok ? "pass" : "fail", checks };
+  }
+
+  /** `{status: "pass"}` while the app runs; `"fail"` while starting, stopping or stopped. */
+  liveness() {
+    return { status: this.#state === "running" || this.#state === "reloading" ? "pass" : "fail" };
+  }
+
+  /**
+   * Hot reload: moves the running app to `next` (a `CompiledPlan`, from a
+   * registry with the new code). The core (`wireplan::reload`) compares the
+   * two plans; a service whose factory, dispose, hooks or health check is
+   * another function (a supplied value: another value) counts as changed
+   * too. The singletons that changed and everything depending on them
+   * (through either plan's edges) are stopped, stop hooks then disposers,
+   * in reverse order of readiness; their replacements are built and
+   * started (start hooks) in the new plan's order, with the kept instances
+   * handed over as they are; the rest is left untouched. Lookups answer
+   * "the app is reloading" meanwhile; scopes opened before the reload
+   * refuse to build (open new ones: they use the new plan).
+   *
+   * On failure the replacements that started are stopped, the old ones
+   * are started again from the old plan, and the promise rejects with a
+   * `ReloadError` (`cause`: the `StartError`), the app on the old plan.
+   * Resolves `{changed, dependents, stopped, started, kept, disposeErrors}`
+   * (ids; `kept` a count; the stop's failures, which do not stop the
+   * reload). Emits a `reloaded` event.
+   */
+  /**
+   * While `reload()` runs: a promise that resolves (never rejects) when it
+   * has finished or rolled back; null otherwise. What waits to open a
+   * scope during a reload (`wireplan/http` does) awaits it.
+   */
+  get reloading() {
+    return this.#reloading === null ? null : this.#reloading.then(NOOP, NOOP);
+  }
+
+  async reload(next) {
+    if (!(next instanceof CompiledPlan)) throw new TypeError("wireplan: `reload` takes a compiled plan (`registry.compile()`)");
+    this.#running();
+    const reloading = this.#reload(next);
+    this.#reloading = reloading;
+    try {
+      return await reloading;
+    } finally {
+      this.#reloading = null;
+    }
+  }
+
+  async #reload(next) {
+    const t0 = performance.now();
+    const old = {
+      plan: this.#plan,
+      entries: this.#entries,
+      lookup: this.#lookup,
+      t: this.#t,
+      singletons: this.#singletons,
+      instances: this.#instances,
+      started: this.#started,
+      hooked: this.#hooked,
+      order: this.#order,
+      readyCount: this.#readyCount,
+      starts: this.#starts,
+      ends: this.#ends,
+      outcomes: this.#outcomes,
+      appended: this.#appended,
+      hasHooks: this.#hasHooks,
+      ownTimeouts: this.#ownTimeouts,
+    };
+    const newEntries = next._entries;
+    const newIds = next.plan.tables.ids;
+    const before = new Map();
+    for (let i = 0; i < old.entries.length; i++) before.set(old.t.ids[i], old.entries[i]);
+    const replaced = [];
+    for (let j = 0; j < newEntries.length; j++) {
+      const was = before.get(newIds[j]);
+      if (was !== undefined && !sameCode(was, newEntries[j])) replaced.push(newIds[j]);
+    }
+    const r = Plan._reload(old.plan, next.plan, replaced);
+    this.#state = "reloading";
+    this._generation++;
+
+    // 1. Stop the stop set: stop hooks, then disposers, reverse readiness.
+    const stopMask = new Uint8Array(old.singletons);
+    for (const i of r.stop) stopMask[i] = 1;
+    const disposeErrors = old.hasHooks ? await this.#stopHooks(this.#stopTimeout, undefined, stopMask) : [];
+    for (const e of await this.#disposeMarked(stopMask, this.#stopTimeout)) disposeErrors.push(e);
+    const keptOld = this.#compact();
+
+    // 2. The new plan, the kept instances handed over in their order.
+    const keep = r.keep;
+    const newOf = new Int32Array(old.singletons).fill(-1);
+    for (let k = 0; k < keep.length; k += 2) newOf[keep[k]] = keep[k + 1];
+    this.#adopt(next.plan, newEntries, next._lookupTable);
+    for (let k = 0; k < keptOld.length; k++) {
+      const o = keptOld[k];
+      const j = newOf[o];
+      this.#carry(old, o, j);
+    }
+    const startMask = new Uint8Array(this.#singletons);
+    for (const j of r.start) startMask[j] = 1;
+    try {
+      await this._start(this.#startTimeout, null, startMask);
+    } catch (cause) {
+      // 3. Back to the old plan: the kept ones as they were, the stopped ones started again.
+      const keptNew = this.#compact();
+      const oldOf = new Map();
+      for (let k = 0; k < keep.length; k += 2) oldOf.set(keep[k + 1], keep[k]);
+      this.#adopt(old.plan, old.entries, old.lookup);
+      this.#appended = null;
+      for (const j of keptNew) this.#carry(old, oldOf.get(j), oldOf.get(j));
+      let restoreError = null;
+      try {
+        await this._start(this.#startTimeout, null, stopMask);
+      } catch (e) {
+        restoreError = e;
+      }
+      this.#state = "running";
+      throw new ReloadError(cause, restoreError, disposeErrors);
+    }
+    this.#state = "running";
+    if (this.#emit !== null) this.#event("reloaded", -1, null, performance.now() - t0);
+    return {
+      changed: r.changed,
+      dependents: r.dependents,
+      stopped: Array.from(r.stop, (i) => old.t.ids[i]),
+      started: Array.from(r.start, (j) => newIds[j]),
+      kept: keep.length >> 1,
+      disposeErrors,
+    };
+  }
+
+  /**
+   * Singleton `o` of the `old` state (its number `o` there) becomes
+   * singleton `j` of the current plan, ready next in order: its instance,
+   * hooks (appended ones too), and start-up record, as they were.
+   */
+  #carry(old, o, j) {
+    this.#instances[j] = old.instances[o];
+    this.#started[j] = 1;
+    this.#hooked[j] = old.hooked[o];
+    this.#order[this.#readyCount++] = j;
+    this.#starts[j] = old.starts[o];
+    this.#ends[j] = old.ends[o];
+    const outcome = old.outcomes.get(o);
+    if (outcome !== undefined) this.#outcomes.set(j, outcome);
+    const more = old.appended === null ? undefined : old.appended.get(o);
+    if (more !== undefined) {
+      this.#appended ??= new Map();
+      this.#appended.set(j, more);
+      this.#hasHooks = true;
+    }
+  }
+
+  /**
+   * Drops the stopped from the order of readiness; returns the started
+   * ones in that order. The marks of owned transients (a count of the
+   * singletons ready before each) are recounted over what is left.
+   */
+  #compact() {
+    const count = this.#readyCount;
+    const kept = [];
+    const before = new Uint32Array(count + 1);
+    for (let k = 0; k < count; k++) {
+      const i = this.#order[k];
+      before[k + 1] = before[k] + (this.#started[i] === 1 ? 1 : 0);
+      if (this.#started[i] === 1) kept.push(i);
+    }
+    const owned = this.#owned;
+    for (let k = 0; k < owned.length; k += 3) owned[k] = before[Math.min(owned[k], count)];
+    this.#readyCount = 0;
+    return kept;
+  }
+
+  /**
+   * Disposes the started singletons `mask` marks, in reverse order of
+   * readiness, each for at most its `stopTimeout` (else `timeout`) ms;
+   * returns the `StopError`s. The order keeps them, not started.
+   */
+  async #disposeMarked(mask, timeout) {
+    const errors = [];
+    const emit = this.#emit !== null;
+    for (let k = this.#readyCount - 1; k >= 0; k--) {
+      const i = this.#order[k];
+      if (mask[i] === 0 || this.#started[i] !== 1) continue;
+      this.#started[i] = 0;
+      const entry = this.#entries[i];
+      const instance = this.#instances[i];
+      this.#instances[i] = undefined;
+      const t0 = performance.now();
+      let e = entry.dispose === undefined ? null : disposeOne(entry.dispose, instance, entry.descriptor.id, undefined, pick(entry.stopTimeout, timeout));
+      if (e instanceof Promise) e = await e;
+      if (e !== null) errors.push(e);
+      if (emit) {
+        if (e !== null) this.#event("failed", i, "teardown", null, e.cause);
+        else this.#event("stopped", i, null, performance.now() - t0);
+      }
+    }
+    return errors;
+  }
+
+  /**
+   * Runs until signalled (Node, as fx's `app.Run()`): waits for SIGINT or
+   * SIGTERM (`signals` to choose others), then stops the app gracefully
+   * (within its stop timeouts) and resolves the exit code, also set as
+   * `process.exitCode`: 0 after a clean stop, 1 when the stop failed. A
+   * second signal while stopping exits at once (`process.exit`, 130 for
+   * SIGINT, 143 for SIGTERM). Each step is one line on stderr. The process
+   * is kept alive meanwhile; a `stop()` from elsewhere ends the wait too.
+   * `beforeStop()`: awaited after the signal, before the app stops (an
+   * HTTP server drains its requests there, see `wireplan/http`); if it
+   * throws, the app stops told the error and the code is 1.
+   */
+  run(options) {
+    const { signals, beforeStop } = runOptions(options);
+    const proc = nodeProcess("app.run()");
+    this.#running();
+    return this._runWith(new SignalWaiter(proc, signals), beforeStop);
+  }
+
+  /** @internal `run()` with its signal handlers in already (`plan.run()` installs them before the start). */
+  _runWith(waiter, beforeStop) {
+    const proc = waiter.proc;
+    return new Promise((resolve) => {
+      const keepAlive = setInterval(NOOP, MAX_TIMEOUT);
+      let failedBefore = null;
+      const finish = (stopError) => {
+        clearInterval(keepAlive);
+        waiter.close();
+        const error = stopError ?? failedBefore;
+        const code = error === null ? 0 : 1;
+        proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: ${stopErrorsText(error)}\n`);
+        proc.exitCode = code;
+        resolve(code);
+      };
+      this.#stopWatchers.push(finish);
+      waiter.whenSignalled(() => {
+        if (beforeStop === null) {
+          this.stop().catch(NOOP);
+          return;
+        }
+        Promise.resolve()
+          .then(beforeStop)
+          .then(
+            () => this.stop(),
+            (error) => {
+              failedBefore = error;
+              return this.stop({ error });
+            },
+          )
+          .catch(NOOP);
+      });
+    });
+  }
+
   /** A new scope (a request, a job): scoped services live as long as it. */
   scope() {
     this.#running();
@@ -1199,6 +2271,9 @@ export class App {
     const o = optionsObject(options, "stop");
     const timeout = o.stopTimeout === undefined ? this.#stopTimeout : timeoutOption(o, "stopTimeout");
     if (this.#state === "stopped") return;
+    // A reload in progress finishes (or rolls back) first: then this stops the plan it left running.
+    while (this.#reloading !== null) await this.#reloading.catch(NOOP);
+    if (this.#state === "stopped") return;
     if (this.#stopping !== null) {
       await this.#stopping;
       return;
@@ -1211,13 +2286,27 @@ export class App {
       done = resolve;
     });
     try {
-      const errors = await this.#disposeAll(timeout, o.error);
+      const from = performance.now();
+      const errors = this.#hasHooks ? await this.#stopHooks(timeout, o.error) : [];
+      for (const e of await this.#disposeAll(timeout, o.error)) errors.push(e);
+      if (this.#emit !== null) this.#event("app-stopped", -1, null, performance.now() - from);
       if (errors.length > 0) throw aggregate(errors);
+    } catch (error) {
+      for (const watch of this.#stopWatchers.splice(0)) watch(error);
+      throw error;
     } finally {
       this.#state = "stopped";
       done();
+      for (const watch of this.#stopWatchers.splice(0)) watch(null);
     }
   }
+}
+
+/** Whether two registrations run the same code (a supplied value: the same value). */
+function sameCode(a, b) {
+  if (a.code.length !== b.code.length) return false;
+  for (let k = 0; k < a.code.length; k++) if (!Object.is(a.code[k], b.code[k])) return false;
+  return a.code[0] !== SUPPLIED || Object.is(a.supplied, b.supplied);
 }
 
 function aggregate(errors) {
@@ -1257,15 +2346,22 @@ export class Scope {
   /** Why the scope stopped (told to the disposes of builds that finish after). */
   #error = undefined;
 
+  /** The app's reload count when this scope opened. */
+  #generation;
+
   /** @internal Use `app.scope()`. */
   constructor(app, root, cancel) {
     this.#app = app;
     this.#root = root;
     this.#cancel = cancel;
+    this.#generation = app._generation;
   }
 
   #open() {
     if (this.#stopped) throw new Error("wireplan: this scope is stopped");
+    if (!this.#root && this.#generation !== this.#app._generation) {
+      throw new Error("wireplan: this scope was opened before a reload of the app: open a new scope (it uses the new plan)");
+    }
   }
 
   /**
@@ -1348,8 +2444,8 @@ export class Scope {
     if (this.#stopped && !this.#root) {
       // The scope stopped while this was being built: nothing will dispose
       // it later, so it is disposed now, told why the scope stopped.
-      const dispose = this.#app._entry(i).dispose;
-      if (dispose !== undefined) await disposeOne(dispose, value, this.#app._id(i), this.#error, this.#app._stopTimeout);
+      const entry = this.#app._entry(i);
+      if (entry.dispose !== undefined) await disposeOne(entry.dispose, value, entry.descriptor.id, this.#error, pick(entry.stopTimeout, this.#app._stopTimeout));
       throw new Error("wireplan: this scope is stopped");
     }
     if (this.#root) {
@@ -1359,7 +2455,7 @@ export class Scope {
         throw new Error("wireplan: the app is stopped");
       }
     } else {
-      this.#created.push(i, value);
+      this.#created.push(this.#app._entry(i), value);
     }
     return value;
   }
@@ -1391,10 +2487,9 @@ export class Scope {
     const created = this.#created;
     this.#created = [];
     for (let k = created.length - 2; k >= 0; k -= 2) {
-      const i = created[k];
-      const dispose = this.#app._entry(i).dispose;
-      if (dispose === undefined) continue;
-      let e = disposeOne(dispose, created[k + 1], this.#app._id(i), error, timeout);
+      const entry = created[k];
+      if (entry.dispose === undefined) continue;
+      let e = disposeOne(entry.dispose, created[k + 1], entry.descriptor.id, error, pick(entry.stopTimeout, timeout));
       if (e instanceof Promise) e = await e;
       if (e !== null) errors.push(e);
     }

@@ -83,7 +83,7 @@ async function servedPage(dir, path = "") {
 
 test("the tarball ships its README, its licences, the library's .wasm and the CLI's", () => {
   const list = run("tar", ["tzf", tarball]).split("\n").filter(Boolean);
-  for (const f of ["package/package.json", "package/README.md", "package/LICENSE-MIT", "package/LICENSE-APACHE", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js"]) {
+  for (const f of ["package/package.json", "package/README.md", "package/LICENSE-MIT", "package/LICENSE-APACHE", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js", "package/src/http.js", "package/http.d.ts"]) {
     assert.ok(list.includes(f), `${f} is not in the tarball`);
   }
   // One .wasm shared by every entry point, and the CLI's (built for WASI), which only `npx wireplan` loads.
@@ -151,6 +151,9 @@ test("attw --pack: the types of every entry resolve for node10, node16 (CJS and 
   // `wireplan/web` is for browsers and edge workers: ESM only, by design.
   const web = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", "./web", "--profile", "esm-only", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
   assert.equal(web.status, 0, web.stdout + web.stderr);
+  // `wireplan/http` is for Node's HTTP server: ESM only too.
+  const http = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", "./http", "--profile", "esm-only", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
+  assert.equal(http.status, 0, http.stdout + http.stderr);
 });
 
 /** Bundles a worker as wrangler does (the `workerd` condition, the .wasm kept as a module) and runs it in workerd (miniflare). */

@@ -14,7 +14,7 @@ const here = fileURLToPath(import.meta.url);
 test("an unknown provide() option is refused, naming the closest one", () => {
   assert.throws(() => new Registry().provide("db", [], () => 1, { disposer: () => {} }), {
     name: "TypeError",
-    message: "wireplan: unknown option `disposer` in the options of `db`; did you mean `dispose`? (known: `provides`, `lifetime`, `profiles`, `replaces`, `source`, `meta`, `dispose`)",
+    message: "wireplan: unknown option `disposer` in the options of `db`; did you mean `dispose`? (known: `provides`, `lifetime`, `profiles`, `replaces`, `source`, `meta`, `dispose`, `onStart`, `onStop`, `startTimeout`, `stopTimeout`, `health`, `healthTimeout`)",
   });
   assert.throws(() => new Registry().supply("cfg", {}, { lifetme: "singleton" }), /unknown option `lifetme` in the options of `cfg`; did you mean `lifetime`\?/);
 });
