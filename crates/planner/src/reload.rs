@@ -14,8 +14,6 @@
 //! too: a lazy handle holds its provider's instance), so a kept singleton
 //! never holds an instance that was stopped, whichever plan drew the edge.
 
-use std::collections::HashMap;
-
 use crate::plan::{Plan, ServiceRef};
 
 /// What applying `new` to an app running `old` does.
@@ -75,13 +73,10 @@ pub fn reload(old: &Plan, new: &Plan, changed: &[&str]) -> Reload {
             seeds[node] = true;
         }
     }
-    let by_id: HashMap<&str, usize> = old
-        .services()
-        .map(|s| (s.id(), s.index() as usize))
-        .chain(new.services().map(|s| (s.id(), node_of_new[s.index() as usize])))
-        .collect();
+    // Each plan finds an id by binary search (`index_of`): no table to build.
     for id in changed {
-        if let Some(&node) = by_id.get(id) {
+        let node = old.index_of(id).map(|i| i as usize).or_else(|| new.index_of(id).and_then(|j| node_of_new.get(j as usize).copied()));
+        if let Some(node) = node {
             seeds[node] = true;
         }
     }
