@@ -145,11 +145,16 @@ dependencies: 1 added, 0 removed
 start-up order changed:
   old: \`config\`, \`db\`, \`server\`
   new: \`cache\`, \`config\`, \`db\`, \`server\`
+hot reload: stops 2, starts 3, keeps 1 running
+  stops: \`db\`, \`server\`
+  starts: \`cache\`, \`db\`, \`server\`
 new errors: none
 `,
   );
   const j = JSON.parse(old.diff(next, { format: "json" }));
   assert.match(JSON.stringify(j), /"cache"/);
+  // \`config\` keeps running; \`db\` takes the new \`cache\`, and \`server\` takes \`db\`.
+  assert.deepEqual(j.reload, { keep: 1, start: ["cache", "db", "server"], stop: ["db", "server"] });
   assert.equal(old.diff(old), analyze(services).diff(analyze(services)));
   assert.throws(() => old.diff(services), TypeError);
   assert.throws(() => old.diff(next, { format: "xml" }), TypeError);
