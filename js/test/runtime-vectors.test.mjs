@@ -102,12 +102,23 @@ function build(c, log, inFlight) {
       // Told of an error, it rethrows that very error: not a teardown failure.
       if (error !== undefined) throw error;
     };
+    // Hooks: `ok` logs `<phase> <id>`; `raise` logs it, then `<phase>-fail <id>`, and throws.
+    const hook = (phase, kind) => kind === undefined ? undefined : async (instance) => {
+      assert.equal(instance.id, id);
+      log.push(`${phase} ${id}`);
+      if (kind === "raise") {
+        log.push(`${phase}-fail ${id}`);
+        throw new ServiceFailure(id, phase);
+      }
+    };
     registry.provide(id, svc.deps ?? [], factory, {
       provides: svc.provides,
       lifetime: svc.lifetime,
       profiles: svc.profiles,
       replaces: svc.replaces,
       dispose,
+      onStart: hook("start-hook", b.on_start),
+      onStop: hook("stop-hook", b.on_stop),
     });
   }
   const options = {};

@@ -152,6 +152,27 @@ class Harness:
         self.log.append(f"rollback {sid}" if kind == "unit-of-work" else f"teardown {sid} error")
 
 
+    def hook(self, sid: str, phase: str, is_async: bool) -> Callable[[Any], Any] | None:
+        """A start or stop hook as the case says: `ok` logs `<phase> <id>`;
+        `raise` logs it, then `<phase>-fail <id>`, and raises (a failing
+        stop hook as a teardown does)."""
+        kind = self.behaviour.get(sid, {}).get("on_start" if phase == "start-hook" else "on_stop")
+        if kind is None:
+            return None
+
+        def run(instance: Any) -> None:
+            assert instance.id == sid
+            self.log.append(f"{phase} {sid}")
+            if kind == "raise":
+                self.log.append(f"{phase}-fail {sid}")
+                raise FactoryError(sid) if phase == "start-hook" else TeardownError(sid)
+
+        async def arun(instance: Any) -> None:
+            run(instance)
+
+        return arun if is_async else run
+
+
 # Factories are made from source, so that each takes one parameter per
 # dependency (what the registry binds by position).
 _TEMPLATES = {
@@ -194,7 +215,8 @@ def build(case: dict[str, Any], h: Harness, mode: str) -> tuple[wireplan.Plan, d
             registry.override(key, factory=f, lifetime=lifetime)
             overrides.append(sid)
         else:
-            registry.provide(f, provides=keys, deps=deps, lifetime=lifetime, profiles=s.get("profiles"), id=sid)
+            registry.provide(f, provides=keys, deps=deps, lifetime=lifetime, profiles=s.get("profiles"), id=sid,
+                             on_start=h.hook(sid, "start-hook", is_async), on_stop=h.hook(sid, "stop-hook", is_async))
     roots = case.get("roots")
     plan = registry.compile(profile=case.get("profile"), roots=roots)
     ids = {sid: sid for sid in (s["id"] for s in services)}
