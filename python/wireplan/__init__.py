@@ -36,6 +36,7 @@ from .errors import (
 )
 from .planning import Analysis, DescriptorPlan, Inspection, Report, analyze, check, fingerprint, inspect, plan, render_timeline
 from .registry import Registry
+from ._spec import Lifecycle
 from .runtime import App, Plan, Scope
 
 TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing (milliseconds)
@@ -64,6 +65,7 @@ __all__ = [
     "DescriptorPlan",
     "Inspection",
     "Lazy",
+    "Lifecycle",
     "MissingDependencyError",
     "NotPlannedError",
     "Plan",

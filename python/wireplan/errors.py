@@ -127,6 +127,8 @@ class StartError(Exception):
             factory settles; ``await err.settled()`` waits for that.
         timeline: the start-up record up to the failure (as
             ``App.timeline()``), or ``None`` when the error was made by hand.
+        phase: what failed: ``"construct"`` (the factory), ``"start-hook"``
+            or ``"invoke"`` (an invoked function), as the ``failed`` event says.
     """
 
     service: str
@@ -135,6 +137,7 @@ class StartError(Exception):
     teardown_errors: BaseExceptionGroup[BaseException] | None
     abandoned: tuple[str, ...]
     timeline: dict[str, Any] | None
+    phase: str
 
     def __init__(
         self,
@@ -150,6 +153,7 @@ class StartError(Exception):
         self.teardown_errors = teardown_errors
         self.abandoned = ()
         self.timeline = None
+        self.phase = "construct"
         self._settled: Any = None
         self.__cause__ = cause
 

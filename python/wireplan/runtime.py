@@ -19,7 +19,8 @@ from . import _core
 from ._keys import Lazy, key_of
 from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, StartError, UnknownIdError,
                      UnknownKeyError)
-from ._spec import _MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, _Meta, _meta
+from ._spec import (_MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, LIFECYCLE, POSITIONAL, VALUE, Lifecycle, _Meta, _meta,
+                    is_async_callable)
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing, nor
 # threading, json, math or types (they cost milliseconds); what needs them
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from ._timing import Timing
     from .planning import Analysis
-    from ._spec import _Provider
+    from ._spec import _Hooks, _Provider
 
     T = TypeVar("T")
 
@@ -50,7 +51,7 @@ def __getattr__(name: str) -> Any:
 
 
 # How one argument is made (the third field of an argument spec).
-_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST = range(7)
+_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST, _LIFE = range(8)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
 _INF = float("inf")
@@ -69,6 +70,12 @@ def _parse_meta(meta: str | None) -> _Meta | None:
         return _meta(parts)
     except ValueError:
         return None
+
+
+def _capture(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The "factory" of an invoked function: its arguments, kept until the
+    start phase calls it."""
+    return args, kwargs
 
 
 class Plan:
@@ -97,6 +104,13 @@ class Plan:
     _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
     _by_type: dict[type, int | list[int]]
+    # Runtime-only options per service (None: no service has any), the
+    # invoked functions by number, and the per-service timeouts.
+    _hooks: list[_Hooks | None] | None
+    _invokes: dict[int, Any]
+    _start_limits: dict[int, float]
+    _stop_limits: dict[int, float]
+    _lifecycle: bool
 
     @classmethod
     def _bind(cls, core: _core.Plan, providers: Sequence[_Provider],
@@ -139,14 +153,41 @@ class Plan:
         is_value = [p.is_value for p in provs]
         if (True in is_value or VALUE in kinds) and is_value != [k == VALUE for k in kinds]:
             return None
+        # Parameters that take the Lifecycle have no dependency behind them.
+        lifecycle = any(m[5] for m in parsed.values())
         if list(map(len, params)) != [len(pl) if pl is not None else len(d or ()) for pl, d in zip(plain, deps)]:
-            return None
+            if not lifecycle or [len(m[1]) - m[5] for m in ms] != [len(pl) if pl is not None else len(d or ())
+                                                                   for pl, d in zip(plain, deps)]:
+                return None
         self = object.__new__(cls)
         self.core = core
         self.ids = ids
         self.singletons = singletons
         self.layers = layers
         self._factories = factories = [p.target for p in provs]
+        hooks: list[_Hooks | None] = [p.hooks for p in provs]
+        self._hooks = None
+        self._invokes = {}
+        self._start_limits = {}
+        self._stop_limits = {}
+        self._lifecycle = lifecycle
+        if hooks.count(None) != n:
+            self._hooks = hooks
+            for i, h in enumerate(hooks):
+                if h is None:
+                    continue
+                if i >= singletons:  # pragma: no cover - the registry refuses hooks on other lifetimes
+                    return None
+                if h.invoke:
+                    # Built as a singleton whose "instance" is its arguments;
+                    # the function runs in the start phase.
+                    self._invokes[i] = factories[i]
+                    factories[i] = _capture
+                    kinds[i] = CALL
+                if h.start_timeout is not None:
+                    self._start_limits[i] = h.start_timeout
+                if h.stop_timeout is not None:
+                    self._stop_limits[i] = h.stop_timeout
         self._kinds = kinds
         self._params = params
         self._deps = deps
@@ -181,7 +222,7 @@ class Plan:
         self._fast = fast
         self._by_type = {}
         for i, m, pl, f in zip(range(n), ms, plain, factories):
-            if pl is not None and m[0] == CALL and (not pl or max(pl) < singletons):
+            if pl is not None and m[0] == CALL and not m[5] and (not pl or max(pl) < singletons):
                 fast[i] = (f, pl, None) if m[4] else (f, pl, m[2]) if m[3] else None
         # Which services must be awaited (an async factory in their recipe).
         self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
@@ -216,8 +257,13 @@ class Plan:
         pl = self._plain[i]
         deps: list[tuple[int, list[int]]] = [(0, [x]) for x in pl] if pl is not None else self._deps[i] or []
         out: list[_Arg] = []
-        for (name, mode), (flags, provs) in zip(self._params[i], deps):
+        dep = iter(deps)
+        for name, mode in self._params[i]:
             target: Any
+            if mode & LIFECYCLE:
+                out.append((name, bool(mode & POSITIONAL), _LIFE, None))
+                continue
+            flags, provs = next(dep)
             if flags & 2:
                 how, target = (_LAZY_MANY if flags & 4 else _MANY), tuple(provs)
             elif not provs and mode & HAS_DEFAULT and mode & POSITIONAL:
@@ -292,7 +338,8 @@ class Plan:
         """The graph as a Mermaid flowchart, as :meth:`to_dot`."""
         return self.analysis().to_mermaid(focus)
 
-    def start(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> App:
+    def start(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+              on_event: Callable[[dict[str, Any]], Any] | None = None) -> App:
         """Starts every singleton in plan order; use as a context manager to
         stop them in shutdown order on exit.
 
@@ -304,11 +351,12 @@ class Plan:
         ``TimeoutError`` among the stop errors. Use :meth:`start_async` and
         async factories for a hard limit.
         """
-        app = App(self, start_timeout=start_timeout, stop_timeout=stop_timeout)
+        app = App(self, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
         app._start()
         return app
 
-    def start_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> _AsyncStart:
+    def start_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+                    on_event: Callable[[dict[str, Any]], Any] | None = None) -> _AsyncStart:
         """``async with plan.start_async() as app``: async factories are
         awaited and each layer is started concurrently.
 
@@ -321,7 +369,7 @@ class Plan:
         ``asyncio.run``) stops everything started so far, in reverse, then
         lets the ``CancelledError`` through.
         """
-        return _AsyncStart(self, start_timeout, stop_timeout)
+        return _AsyncStart(self, start_timeout, stop_timeout, on_event)
 
     def __repr__(self) -> str:
         return f"<wireplan.Plan {len(self.ids)} services, {self.singletons} singletons>"
@@ -471,17 +519,33 @@ def _overran(errors: list[BaseException], plan: Plan, i: int, limit: float | Non
         errors.append(late)
 
 
+def _limit_of(limits: dict[int, float] | None, i: int, default: float | None) -> float | None:
+    """Service `i`'s own timeout (``registry.provide(..., stop_timeout=...)``;
+    infinity: none), else the app-wide `default`."""
+    if not limits:
+        return default
+    v = limits.get(i)
+    if v is None:
+        return default
+    return None if v == _INF else v
+
+
 def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None,
-                     exc: BaseException | None = None) -> list[BaseException]:
+                     exc: BaseException | None = None, limits: dict[int, float] | None = None,
+                     done: Callable[[int, float, BaseException | None], None] | None = None) -> list[BaseException]:
     """Runs every teardown, newest first, each told of `exc` (why the scope,
     the app or the start ended; ``None`` for a clean exit), and returns the
     errors (each with a note naming its service); one that overran `limit`
-    is an error too. A teardown that raises `exc` itself has not failed."""
+    (or the service's own limit in `limits`) is an error too. A teardown
+    that raises `exc` itself has not failed. `done(service, seconds, error)`
+    is told of each teardown (events)."""
     errors: list[BaseException] = []
     tb = exc.__traceback__ if exc is not None else None
+    timed = limit is not None or bool(limits) or done is not None
     while teardowns:
         i, kind, obj = teardowns.pop()
-        t0 = perf_counter() if limit is not None else 0.0
+        lim = _limit_of(limits, i, limit)
+        t0 = perf_counter() if timed else 0.0
         try:
             _teardown(kind, obj, exc)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected
@@ -490,38 +554,68 @@ def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = Non
             if e is not exc or exc is None:
                 _note(e, plan, i)
                 errors.append(e)
+                if done is not None:
+                    done(i, perf_counter() - t0, e)
                 continue
-        _overran(errors, plan, i, limit, t0)
+        n = len(errors)
+        _overran(errors, plan, i, lim, t0)
+        if done is not None:
+            done(i, perf_counter() - t0, errors[-1] if len(errors) > n else None)
     return errors
 
 
 async def _arollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None,
-                            exc: BaseException | None = None) -> list[BaseException]:
+                            exc: BaseException | None = None, limits: dict[int, float] | None = None,
+                            done: Callable[[int, float, BaseException | None], None] | None = None) -> list[BaseException]:
     """As :func:`_rollback_errors`, awaiting async teardowns (each cancelled
-    after `limit` seconds)."""
+    after its limit)."""
     errors: list[BaseException] = []
     tb = exc.__traceback__ if exc is not None else None
     while teardowns:
         i, kind, obj = teardowns.pop()
+        lim = _limit_of(limits, i, limit)
         t0 = perf_counter()
+        n = len(errors)
         try:
             if kind == AGEN or kind == ACM:
                 aw = _aclose_agen(obj, exc) if kind == AGEN else _aexit(obj, exc)
-                if limit is None:
+                if lim is None:
                     await aw
                 else:
-                    await _within(aw, limit, lambda: _late_stop(plan, i, limit, None))
-                continue
-            _teardown(kind, obj, exc)
+                    await _within(aw, lim, lambda: _late_stop(plan, i, lim, None))
+            else:
+                _teardown(kind, obj, exc)
+                _overran(errors, plan, i, lim, t0)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected (a cancellation too: the rest still run)
             if exc is not None:
                 exc.__traceback__ = tb  # the teardown's re-raise grew it
             if e is not exc or exc is None:
                 _note(e, plan, i)
                 errors.append(e)
-                continue
-        _overran(errors, plan, i, limit, t0)
+            elif kind != AGEN and kind != ACM:
+                _overran(errors, plan, i, lim, t0)
+        if done is not None:
+            done(i, perf_counter() - t0, errors[-1] if len(errors) > n else None)
     return errors
+
+
+def type_name(e: BaseException) -> str:
+    """The name of `e`'s class (in events' error text)."""
+    return type(e).__name__
+
+
+def _nothing() -> None:
+    """Does nothing (a stop that sends no events)."""
+
+
+def _not_awaitable(result: Any, message: str) -> None:
+    """Refuses what an async hook returned in a synchronous start or stop
+    (closed first: no "never awaited" warning)."""
+    if hasattr(type(result), "__await__"):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        raise TypeError(message)
 
 
 def _add_note(e: BaseException, note: str) -> None:
@@ -682,6 +776,8 @@ class _Builder:
                 continue
             elif how == _CONST:
                 v = t
+            elif how == _LIFE:
+                v = self.app._lifecycle_of(i)
             elif how == _NONE:
                 v = None
             else:
@@ -961,7 +1057,8 @@ class _Builder:
 class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
 
-    def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
+    def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+                 on_event: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.plan = plan
         self.app = self
         self.scoped = None
@@ -979,32 +1076,377 @@ class App(_Builder):
         self._settling: set[Any] = set()
         self._start_timeout = _timeout("start_timeout", start_timeout)
         self._stop_timeout = _timeout("stop_timeout", stop_timeout)
+        # Hooks a factory appended to its Lifecycle, by service:
+        # (on_start, on_stop, async start?, async stop?).
+        self._appended: dict[int, list[tuple[Any, Any, bool, bool]]] = {}
+        # Stop hooks due, in the order their start hooks ran (each runs only
+        # if its start did): (service, hook, its argument or _UNSET, async?).
+        self._stops: list[tuple[int, Any, Any, bool]] = []
+        self._building = False
+        #: "new", "starting", "started", "stopping", "stopped".
+        self._state = "new"
+        if on_event is not None and not callable(on_event):
+            raise TypeError(f"on_event must be a callable taking an event dict, not {type(on_event).__name__}")
+        self._on_event = on_event
+        # Where events go (None: nowhere but failures, to the log) and the
+        # singletons in order of readiness (kept only when events go somewhere).
+        self._emit: Callable[[dict[str, Any]], Any] | None = None
+        self._ready: list[int] | None = None
 
-    def _fail(self, i: int, cause: BaseException) -> StartError:
-        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
-        self._inst = [_UNSET] * len(self.plan.ids)
+    # ---- events ------------------------------------------------------------
+
+    def _open_events(self) -> None:
+        """Decides where this start's events go: `on_event`, else the
+        ``wireplan`` logger when it is enabled for DEBUG (asked once: a
+        disabled logger costs the start nothing), else nowhere (failures
+        still go to the logger, at ERROR)."""
+        emit = self._on_event
+        if emit is None:
+            from ._events import log_adapter
+
+            emit = log_adapter()
+        self._emit = emit
+        self._ready = [] if emit is not None else None
+
+    def _event(self, type: str, i: int | None = None, duration: float | None = None, phase: str | None = None,
+               error: BaseException | None = None) -> None:
+        """Sends one event (the contract's shape) where events go; failures
+        also when they go nowhere else (to the log, at ERROR)."""
+        emit = self._emit
+        if emit is None:
+            if type != "failed":
+                return
+            from ._events import log_failure
+
+            emit = log_failure
+        event = {"type": type, "id": None if i is None else self.plan.ids[i], "phase": phase,
+                 "at_us": max(0, round((perf_counter() - self._begin) * 1e6)),
+                 "duration_us": None if duration is None else max(0, round(duration * 1e6)),
+                 "error": None if error is None else f"{type_name(error)}: {error}"}
+        try:
+            emit(event)
+        except Exception as e:  # noqa: BLE001 - a broken subscriber must not break the app
+            import warnings
+
+            warnings.warn(f"wireplan: the on_event callback raised {type_name(e)}: {e}", RuntimeWarning, stacklevel=2)
+
+    def _stop_events(self) -> tuple[Callable[[int, float, BaseException | None], None] | None, Callable[[], None]]:
+        """For a stop that sends events: what each teardown reports (`done`)
+        and what reports the singletons left with nothing to tear down
+        (`finish`); each singleton gets one ``stopped`` (or ``failed``), in
+        the reverse of readiness."""
+        ready = self._ready
+        if self._emit is None or ready is None:
+            return None, _nothing
+        order = ready[::-1]
+        ready.clear()
+        pos = 0
+        ns = self.plan.singletons
+
+        def done(i: int, took: float, error: BaseException | None) -> None:
+            nonlocal pos
+            if i < ns and i in order[pos:]:
+                while order[pos] != i:
+                    self._event("stopped", order[pos], 0.0)
+                    pos += 1
+                pos += 1
+                if error is None:
+                    self._event("stopped", i, took)
+            if error is not None:
+                self._event("failed", i, phase="teardown", error=error)
+
+        def finish() -> None:
+            nonlocal pos
+            while pos < len(order):
+                self._event("stopped", order[pos], 0.0)
+                pos += 1
+
+        return done, finish
+
+    # ---- lifecycle ---------------------------------------------------------
+
+    def _lifecycle_of(self, i: int) -> Lifecycle:
+        """The Lifecycle handed to factory `i` (a singleton's only)."""
+        plan = self.plan
+        if i >= plan.singletons:
+            raise TypeError(f"`{plan.ids[i]}` is {plan._lifetimes[i]}: only a singleton's factory takes a "
+                            "`wireplan.Lifecycle` (its hooks run when the app starts and stops)")
+        return Lifecycle(self, i, plan.ids[i])
+
+    def _append_hook(self, i: int, id: str, on_start: Any, on_stop: Any) -> None:
+        if not self._building:
+            raise RuntimeError(f"the lifecycle of `{id}` takes hooks while the app builds it (in its factory), "
+                               "not once the app is started")
+        self._appended.setdefault(i, []).append(
+            (on_start, on_stop, on_start is not None and is_async_callable(on_start),
+             on_stop is not None and is_async_callable(on_stop)))
+
+    def _start_limit(self, i: int) -> float | None:
+        return _limit_of(self.plan._start_limits, i, self._start_timeout)
+
+    def _steps(self, i: int) -> list[tuple[Any, Any, Any, bool, bool]] | None:
+        """Service `i`'s start phase: (start hook or invoked function, its
+        argument, stop hook, async stop?, invoke?) in order; ``None`` for
+        none."""
+        hooks = self.plan._hooks
+        h = hooks[i] if hooks is not None else None
+        more = self._appended.get(i)
+        if h is None and more is None:
+            return None
+        steps: list[tuple[Any, Any, Any, bool, bool]] = []
+        if h is not None:
+            if h.invoke:
+                steps.append((self.plan._invokes[i], self._inst[i], None, False, True))
+            elif h.on_start is not None or h.on_stop is not None:
+                steps.append((h.on_start, self._inst[i], h.on_stop, h.async_stop, False))
+        for on_start, on_stop, _, async_stop in more or ():
+            steps.append((on_start, _UNSET, on_stop, async_stop, False))
+        return steps or None
+
+    def _start_hooks(self) -> None:
+        """The start phase of a synchronous start: every service's start
+        hooks (and invoked functions) in plan order, after every singleton
+        is built. A failure stops what started, tears everything down and
+        raises :class:`StartError` (``phase`` ``start-hook`` or ``invoke``)."""
+        plan = self.plan
+        emit = self._emit is not None
+        for i in range(plan.singletons):
+            steps = self._steps(i)
+            if steps is None:
+                if emit:
+                    self._event("started", i)
+                continue
+            t0 = perf_counter()
+            try:
+                self._run_steps(i, steps)
+            except Exception as e:
+                raise self._fail(i, e, "invoke" if steps[0][4] else "start-hook") from e
+            except BaseException as e:
+                errors = self._run_stops()
+                self._interrupted(e, errors + _rollback_errors(self.teardowns, plan, self._stop_timeout, e, plan._stop_limits))
+                raise
+            if emit:
+                self._event("start-hook", i, perf_counter() - t0)
+                self._event("started", i)
+
+    def _run_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]]) -> None:
+        plan = self.plan
+        limit = self._start_limit(i)
+        for fn, arg, on_stop, async_stop, invoke in steps:
+            if fn is not None:
+                t0 = perf_counter()
+                result = fn(*arg[0], **arg[1]) if invoke else fn() if arg is _UNSET else fn(arg)
+                _not_awaitable(result, f"the {'invoked function' if invoke else 'start hook'} of `{plan.ids[i]}` is async: "
+                                       "start the app with `start_async()`")
+                if invoke:
+                    self._inst[i] = result
+                took = perf_counter() - t0
+                if limit is not None and took > limit:
+                    raise _late_start(plan, i, limit, took)
+            if on_stop is not None:
+                self._stops.append((i, on_stop, arg, async_stop))
+
+    async def _arun_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]],
+                          stops: list[tuple[int, Any, Any, bool]]) -> float:
+        """As :meth:`_run_steps`, awaiting async hooks (each cancelled after
+        the service's start timeout); stop hooks due go to `stops`. Returns
+        the seconds taken."""
+        plan = self.plan
+        limit = self._start_limit(i)
+        begin = perf_counter()
+        for fn, arg, on_stop, async_stop, invoke in steps:
+            if fn is not None:
+                t0 = perf_counter()
+                result = fn(*arg[0], **arg[1]) if invoke else fn() if arg is _UNSET else fn(arg)
+                if hasattr(type(result), "__await__"):
+                    if limit is None:
+                        result = await result
+                    else:
+                        result = await _within(result, limit, lambda: _late_start(plan, i, limit, None))
+                if invoke:
+                    self._inst[i] = result
+                took = perf_counter() - t0
+                if limit is not None and took > limit:
+                    raise _late_start(plan, i, limit, took)
+            if on_stop is not None:
+                stops.append((i, on_stop, arg, async_stop))
+        return perf_counter() - begin
+
+    async def _astart_hooks(self) -> tuple[int, BaseException, str] | None:
+        """The start phase of ``start_async``: layer by layer; in a layer,
+        the services whose hooks are all synchronous first (plan order),
+        then the others concurrently. Returns the first failure (service,
+        cause, phase) after cancelling the layer's hooks still running;
+        every stop hook due is in `_stops`."""
+        import asyncio
+
+        plan = self.plan
+        emit = self._emit is not None
+        for layer in plan.layers:
+            concurrent: list[tuple[int, list[tuple[Any, Any, Any, bool, bool]]]] = []
+            for i in layer:
+                steps = self._steps(i)
+                if steps is None:
+                    if emit:
+                        self._event("started", i)
+                    continue
+                concurrent.append((i, steps))
+            if not concurrent:
+                continue
+            if len(concurrent) == 1:
+                # One service with hooks in this layer: run in this task.
+                i, steps = concurrent[0]
+                try:
+                    took = await self._arun_steps(i, steps, self._stops)
+                except Exception as e:
+                    return i, e, "invoke" if steps[0][4] else "start-hook"
+                if emit:
+                    self._event("start-hook", i, took)
+                    self._event("started", i)
+                continue
+            # Tasks made in plan order, so the hooks are called in plan order
+            # (a synchronous one runs whole when its task first runs).
+            owns: dict[int, list[tuple[int, Any, Any, bool]]] = {i: [] for i, _ in concurrent}
+            tasks = {asyncio.ensure_future(self._arun_steps(i, steps, owns[i])): (i, steps) for i, steps in concurrent}
+            pending = set(tasks)
+            failed: tuple[int, BaseException, str] | None = None
+            try:
+                while pending and failed is None:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for t in sorted(done, key=lambda t: tasks[t][0]):
+                        i, steps = tasks[t]
+                        self._stops.extend(owns.pop(i))
+                        err: BaseException | None = (asyncio.CancelledError(f"the start hook of `{plan.ids[i]}` was cancelled")
+                                                     if t.cancelled() else t.exception())
+                        if err is not None:
+                            if not isinstance(err, Exception):
+                                raise err
+                            if failed is None:
+                                failed = (i, err, "invoke" if steps[0][4] else "start-hook")
+                            continue
+                        if emit:
+                            self._event("start-hook", i, t.result())
+                            self._event("started", i)
+            finally:
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    await asyncio.wait(pending)
+                    for t in sorted(pending, key=lambda t: tasks[t][0]):
+                        self._stops.extend(owns.pop(tasks[t][0], ()))
+            if failed is not None:
+                return failed
+        return None
+
+    def _run_stops(self) -> list[BaseException]:
+        """Runs every stop hook due, newest first (each within its service's
+        stop timeout, measured); returns the errors."""
+        plan = self.plan
+        stops = self._stops
+        errors: list[BaseException] = []
+        while stops:
+            i, fn, arg, _ = stops.pop()
+            limit = _limit_of(plan._stop_limits, i, self._stop_timeout)
+            t0 = perf_counter()
+            try:
+                result = fn() if arg is _UNSET else fn(arg)
+                _not_awaitable(result, f"the stop hook of `{plan.ids[i]}` is async: stop the app with `await app.astop()`")
+            except BaseException as e:  # noqa: BLE001 - every stop hook error is collected; the rest still run
+                _note(e, plan, i)
+                errors.append(e)
+                self._event("failed", i, phase="stop-hook", error=e)
+                continue
+            took = perf_counter() - t0
+            if limit is not None and took > limit:
+                late = _late_stop(plan, i, limit, took)
+                _note(late, plan, i)
+                errors.append(late)
+                self._event("failed", i, phase="stop-hook", error=late)
+            elif self._emit is not None:
+                self._event("stop-hook", i, took)
+        return errors
+
+    async def _arun_stops(self) -> list[BaseException]:
+        """As :meth:`_run_stops`, awaiting async stop hooks (each cancelled
+        after its service's stop timeout)."""
+        plan = self.plan
+        stops = self._stops
+        errors: list[BaseException] = []
+        while stops:
+            i, fn, arg, _ = stops.pop()
+            limit = _limit_of(plan._stop_limits, i, self._stop_timeout)
+            t0 = perf_counter()
+            try:
+                result = fn() if arg is _UNSET else fn(arg)
+                if hasattr(type(result), "__await__"):
+                    if limit is None:
+                        await result
+                    else:
+                        await _within(result, limit, lambda: _late_stop(plan, i, limit, None))
+                took = perf_counter() - t0
+                if limit is not None and took > limit:
+                    raise _late_stop(plan, i, limit, took)
+            except BaseException as e:  # noqa: BLE001 - every stop hook error is collected (a cancellation too)
+                _note(e, plan, i)
+                errors.append(e)
+                self._event("failed", i, phase="stop-hook", error=e)
+                continue
+            if self._emit is not None:
+                self._event("stop-hook", i, took)
+        return errors
+
+    def _clear(self) -> None:
+        """Forgets every instance (in place: scopes hold the same list)."""
+        self._inst[:] = [_UNSET] * len(self.plan.ids)
+
+    # ---- start -------------------------------------------------------------
+
+    def _fail(self, i: int, cause: BaseException, phase: str = "construct") -> StartError:
+        errors = self._run_stops()
+        errors += _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits,
+                                   self._stop_events()[0])
+        return self._failed_with(errors, i, cause, phase)
+
+    def _failed_with(self, errors: list[BaseException], i: int, cause: BaseException, phase: str) -> StartError:
+        self._clear()
+        self._state = "stopped"
+        self._running = False
         group = _group("errors while rolling back start-up", errors) if errors else None
-        return self._failed(StartError(self.plan.ids[i], self.plan.source(i), cause, group), i, cause)
+        err = StartError(self.plan.ids[i], self.plan.source(i), cause, group)
+        err.phase = phase
+        if phase != "construct":
+            _add_note(err, f"in the {'invoked function' if phase == 'invoke' else 'start hook'} of `{self.plan.ids[i]}`")
+        return self._failed(err, i, cause)
 
     def _failed(self, err: StartError, i: int, cause: BaseException) -> StartError:
         """`err`, with the start-up record up to the failure of `i`."""
-        self._outcomes.setdefault(i, "timed-out" if isinstance(cause, TimeoutError) and getattr(cause, "_wireplan_late", False) else "failed")
-        if self._starts[i] >= 0 and self._durations[i] == 0.0:
-            self._durations[i] = perf_counter() - self._starts[i]
+        if err.phase == "construct":
+            self._outcomes.setdefault(i, "timed-out" if isinstance(cause, TimeoutError) and getattr(cause, "_wireplan_late", False) else "failed")
+            if self._starts[i] >= 0 and self._durations[i] == 0.0:
+                self._durations[i] = perf_counter() - self._starts[i]
         err.timeline = self.timeline()
+        self._event("failed", i, phase=err.phase, error=cause)
         return err
 
     def _interrupted(self, e: BaseException, errors: list[BaseException]) -> None:
         """After a KeyboardInterrupt, a cancellation or SystemExit during
         start-up has been rolled back: notes on `e` for the teardown errors
         met (none is swallowed), before `e` goes on."""
-        self._inst = [_UNSET] * len(self.plan.ids)
+        self._clear()
+        self._state = "stopped"
         _note_teardown_errors(e, errors, "rolling back start-up")
 
     def _refuse_async(self) -> None:
-        """A synchronous start of a plan with async factories: refused before
-        anything starts, naming them (the core's words)."""
+        """A synchronous start of a plan with async factories (or async start
+        hooks): refused before anything starts, naming them (the core's
+        words for factories)."""
         plan = self.plan
+        if plan._hooks is not None:
+            hooked = [plan.ids[i] for i, h in enumerate(plan._hooks) if h is not None and h.async_start]
+            if hooked:
+                listed = " and ".join(f"`{x}`" for x in hooked[:2]) + (f" and {len(hooked) - 2} more" if len(hooked) > 2 else "")
+                raise TypeError(f"cannot start synchronously: {listed} {'has an async start hook' if len(hooked) == 1 else 'have async start hooks'}; "
+                                "start with `start_async()`")
         if not plan._async_start:
             return
         kinds, needs, ns = plan._kinds, plan._needs_await, plan.singletons
@@ -1025,6 +1467,8 @@ class App(_Builder):
 
     def _start(self) -> None:
         self._refuse_async()
+        self._state = "starting"
+        self._open_events()
         # The loop makes an object or more per service, all of which live
         # on: the cyclic GC would scan the whole plan again and again (a full
         # collection during a 100,000-service start costs more than the
@@ -1032,11 +1476,22 @@ class App(_Builder):
         enabled = gc.isenabled()
         if enabled:
             gc.disable()
+        self._building = True
         try:
-            self._start_loop()
+            if self._emit is None:
+                self._start_loop()
+            else:
+                self._start_loop_events()
         finally:
+            self._building = False
             if enabled:
                 gc.enable()
+        if self._emit is not None or self.plan._hooks is not None or self._appended:
+            self._start_hooks()
+        self._running = True
+        self._state = "started"
+        if self._emit is not None:
+            self._event("app-started", None, perf_counter() - self._begin)
 
     def _start_loop(self) -> None:
         plan = self.plan
@@ -1050,6 +1505,8 @@ class App(_Builder):
         fast = plan._fast
         getitem = inst.__getitem__
         limit = _INF if self._start_timeout is None else self._start_timeout
+        if plan._start_limits:  # the smallest limit: one comparison per service, the exact one when over it
+            limit = min(limit, *plan._start_limits.values())
         # INVARIANT: singletons are numbered in start-up order, so every
         # non-lazy dependency of `i` is made before `i`.
         starts = self._starts
@@ -1068,26 +1525,59 @@ class App(_Builder):
                 raise self._fail(i, e) from e
             except BaseException as e:
                 # KeyboardInterrupt, SystemExit: stop what started, then let it through.
-                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e))
+                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e, plan._stop_limits))
                 raise
             now = perf_counter()
             took = durations[i] = now - before
             before = now
             if took > limit:
                 # Measured after the fact: a blocking call cannot be interrupted.
+                own = self._start_limit(i)
+                if own is not None and took > own:
+                    late = _late_start(plan, i, own, took)
+                    raise self._fail(i, late) from late
+
+    def _start_loop_events(self) -> None:
+        """The start loop of an app whose events go somewhere: each factory
+        between a ``constructing`` and a ``constructed`` event."""
+        plan = self.plan
+        inst = self._inst
+        teardowns = self.teardowns
+        ready: list[int] = self._ready  # type: ignore[assignment] # events: a list
+        starts = self._starts
+        self._begin = perf_counter()
+        for i in range(plan.singletons):
+            self._event("constructing", i)
+            t0 = starts[i] = perf_counter()
+            try:
+                inst[i] = self._make(i, {}, teardowns)
+            except Exception as e:
+                raise self._fail(i, e) from e
+            except BaseException as e:
+                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e, plan._stop_limits))
+                raise
+            took = self._durations[i] = perf_counter() - t0
+            limit = self._start_limit(i)
+            if limit is not None and took > limit:
                 late = _late_start(plan, i, limit, took)
                 raise self._fail(i, late) from late
-        self._running = True
+            ready.append(i)
+            self._event("constructed", i, took)
 
     async def _astart(self) -> None:
+        self._state = "starting"
+        self._open_events()
+        self._building = True
         try:
             failure = await self._astart_layers()
         except BaseException as e:
             # A cancellation (task.cancel(), Ctrl-C under asyncio.run),
             # KeyboardInterrupt or SystemExit: stop everything started so
             # far, in reverse, then let it through.
-            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e))
+            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e, self.plan._stop_limits))
             raise
+        finally:
+            self._building = False
         if failure is not None:
             i, cause, others, abandoned = failure
             err = await self._afail(i, cause)
@@ -1097,7 +1587,21 @@ class App(_Builder):
                 err.abandoned = tuple(self.plan.ids[j] for j, _ in abandoned)
                 err._settled = self._tear_down_when_settled(abandoned, cause)
             raise err from cause
+        if self._emit is not None or self.plan._hooks is not None or self._appended:
+            try:
+                hook_failure = await self._astart_hooks()
+            except BaseException as e:
+                errors = await self._arun_stops()
+                self._interrupted(e, errors + await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e,
+                                                                       self.plan._stop_limits))
+                raise
+            if hook_failure is not None:
+                i, cause, phase = hook_failure
+                raise await self._afail(i, cause, phase) from cause
         self._running = True
+        self._state = "started"
+        if self._emit is not None:
+            self._event("app-started", None, perf_counter() - self._begin)
 
     async def _astart_layers(self) -> tuple[int, BaseException, list[tuple[int, BaseException]], list[tuple[int, Any]]] | None:
         """Starts layer after layer; returns the first failure (service,
@@ -1113,7 +1617,7 @@ class App(_Builder):
         inst = self._inst
         durations = self._durations
         needs = plan._needs_await
-        limit = _INF if self._start_timeout is None else self._start_timeout
+        ready = self._ready
         self._begin = perf_counter()
         for layer in plan.layers:
             waiting: list[int] = []
@@ -1121,14 +1625,20 @@ class App(_Builder):
                 if needs[i]:
                     waiting.append(i)
                     continue
+                if ready is not None:
+                    self._event("constructing", i)
                 t0 = self._starts[i] = perf_counter()
                 try:
                     inst[i] = self._make(i, {}, self.teardowns)
                 except Exception as e:
                     return i, e, [], []
                 took = durations[i] = perf_counter() - t0
-                if took > limit:
+                limit = self._start_limit(i)
+                if limit is not None and took > limit:
                     return i, _late_start(plan, i, limit, took), [], []
+                if ready is not None:
+                    ready.append(i)
+                    self._event("constructed", i, took)
             if not waiting:
                 continue
             if len(waiting) == 1:
@@ -1142,15 +1652,19 @@ class App(_Builder):
                 finally:
                     self.teardowns.extend(own)  # INVARIANT: teardowns in order of readiness
                 durations[i] = took
-                if took > limit:
+                limit = self._start_limit(i)
+                if limit is not None and took > limit:
                     return i, _late_start(plan, i, limit, took), [], []
+                if ready is not None:
+                    ready.append(i)
+                    self._event("constructed", i, took)
                 continue
-            failure = await self._astart_layer(waiting, limit)
+            failure = await self._astart_layer(waiting)
             if failure is not None:
                 return failure
         return None
 
-    async def _astart_layer(self, waiting: list[int], limit: float
+    async def _astart_layer(self, waiting: list[int]
                             ) -> tuple[int, BaseException, list[tuple[int, BaseException]], list[tuple[int, Any]]] | None:
         """Runs the async factories of one layer as tasks (created in plan
         order, so called in plan order) until all are ready or one fails."""
@@ -1179,8 +1693,12 @@ class App(_Builder):
                     self.teardowns.extend(owns[i])
                     self._inst[i], took = t.result()
                     self._durations[i] = took
-                    if took > limit:
+                    limit = self._start_limit(i)
+                    if limit is not None and took > limit:
                         failed.append((i, _late_start(plan, i, limit, took)))
+                    elif self._ready is not None:
+                        self._ready.append(i)
+                        self._event("constructed", i, took)
         except BaseException as e:
             # This start is cancelled (or a factory raised KeyboardInterrupt):
             # what is still running is cancelled and left behind; the caller
@@ -1246,8 +1764,10 @@ class App(_Builder):
         return task
 
     async def _timed(self, i: int, teardowns: list[Any]) -> tuple[Any, float]:
+        if self._emit is not None:
+            self._event("constructing", i)
         t0 = self._starts[i] = perf_counter()
-        limit = self._start_timeout
+        limit = self._start_limit(i)
         plan = self.plan
         if limit is None:
             obj = await self._amake(i, {}, teardowns)
@@ -1255,11 +1775,11 @@ class App(_Builder):
             obj = await _within(self._amake(i, {}, teardowns), limit, lambda: _late_start(plan, i, limit, None))
         return obj, perf_counter() - t0
 
-    async def _afail(self, i: int, cause: BaseException) -> StartError:
-        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
-        self._inst = [_UNSET] * len(self.plan.ids)
-        group = _group("errors while rolling back start-up", errors) if errors else None
-        return self._failed(StartError(self.plan.ids[i], self.plan.source(i), cause, group), i, cause)
+    async def _afail(self, i: int, cause: BaseException, phase: str = "construct") -> StartError:
+        errors = await self._arun_stops()
+        errors += await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits,
+                                          self._stop_events()[0])
+        return self._failed_with(errors, i, cause, phase)
 
     def stop(self, *, error: BaseException | None = None) -> None:
         """Stops every started service in shutdown order (reverse of
@@ -1269,21 +1789,44 @@ class App(_Builder):
         stop timeout is one (a ``TimeoutError`` naming the service). Stopping
         twice is a no-op."""
         _no_async_teardown(self.teardowns, self.plan, "stop the app with `await app.astop()`")
+        for i, _, _, is_async in self._stops:
+            if is_async:
+                raise TypeError(f"`{self.plan.ids[i]}` has an async stop hook: stop the app with `await app.astop()`")
         self._stop(error)
 
     def _stop(self, error: BaseException | None = None) -> None:
+        if self._state == "stopped":
+            return
         self._running = False
-        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, error)
-        self._inst = [_UNSET] * len(self.plan.ids)
+        self._state = "stopping"
+        t0 = perf_counter()
+        done, finish = self._stop_events()
+        errors = self._run_stops()
+        errors += _rollback_errors(self.teardowns, self.plan, self._stop_timeout, error, self.plan._stop_limits, done)
+        self._stopped(t0, finish)
         if errors:
             raise _group("errors while stopping services", errors)
 
+    def _stopped(self, t0: float, finish: Callable[[], None]) -> None:
+        finish()
+        self._clear()
+        self._state = "stopped"
+        if self._emit is not None:
+            self._event("app-stopped", None, perf_counter() - t0)
+
     async def astop(self, *, error: BaseException | None = None) -> None:
-        """As :meth:`stop`, awaiting async teardowns (each cancelled after the
-        stop timeout, and reported; the others still run)."""
+        """As :meth:`stop`, awaiting async stop hooks and teardowns (each
+        cancelled after the stop timeout, and reported; the others still
+        run)."""
+        if self._state == "stopped":
+            return
         self._running = False
-        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, error)
-        self._inst = [_UNSET] * len(self.plan.ids)
+        self._state = "stopping"
+        t0 = perf_counter()
+        done, finish = self._stop_events()
+        errors = await self._arun_stops()
+        errors += await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, error, self.plan._stop_limits, done)
+        self._stopped(t0, finish)
         if errors:
             raise _group("errors while stopping services", errors)
 
@@ -1427,8 +1970,9 @@ class Scope(_Builder):
 class _AsyncStart:
     """What ``plan.start_async()`` returns: an async context manager."""
 
-    def __init__(self, plan: Plan, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
-        self._app = App(plan, start_timeout=start_timeout, stop_timeout=stop_timeout)
+    def __init__(self, plan: Plan, start_timeout: float | None = None, stop_timeout: float | None = None,
+                 on_event: Callable[[dict[str, Any]], Any] | None = None) -> None:
+        self._app = App(plan, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
 
     async def __aenter__(self) -> App:
         await self._app._astart()
