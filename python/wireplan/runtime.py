@@ -1226,7 +1226,8 @@ class App(_Builder):
                 self._interrupted(e, errors + _rollback_errors(self.teardowns, plan, self._stop_timeout, e, plan._stop_limits))
                 raise
             if emit:
-                self._event("start-hook", i, perf_counter() - t0)
+                if any(step[0] is not None for step in steps):
+                    self._event("start-hook", i, perf_counter() - t0)
                 self._event("started", i)
 
     def _run_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]]) -> None:
@@ -1301,7 +1302,8 @@ class App(_Builder):
                 except Exception as e:
                     return i, e, "invoke" if steps[0][4] else "start-hook"
                 if emit:
-                    self._event("start-hook", i, took)
+                    if any(step[0] is not None for step in steps):
+                        self._event("start-hook", i, took)
                     self._event("started", i)
                 continue
             # Tasks made in plan order, so the hooks are called in plan order
@@ -1325,7 +1327,8 @@ class App(_Builder):
                                 failed = (i, err, "invoke" if steps[0][4] else "start-hook")
                             continue
                         if emit:
-                            self._event("start-hook", i, t.result())
+                            if any(step[0] is not None for step in steps):
+                                self._event("start-hook", i, t.result())
                             self._event("started", i)
             finally:
                 for t in pending:
@@ -1402,9 +1405,11 @@ class App(_Builder):
     # ---- start -------------------------------------------------------------
 
     def _fail(self, i: int, cause: BaseException, phase: str = "construct") -> StartError:
+        self._event("failed", i, phase=phase, error=cause)  # first: then the rollback's events
         errors = self._run_stops()
-        errors += _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits,
-                                   self._stop_events()[0])
+        done, finish = self._stop_events()
+        errors += _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits, done)
+        finish()
         return self._failed_with(errors, i, cause, phase)
 
     def _failed_with(self, errors: list[BaseException], i: int, cause: BaseException, phase: str) -> StartError:
@@ -1425,7 +1430,6 @@ class App(_Builder):
             if self._starts[i] >= 0 and self._durations[i] == 0.0:
                 self._durations[i] = perf_counter() - self._starts[i]
         err.timeline = self.timeline()
-        self._event("failed", i, phase=err.phase, error=cause)
         return err
 
     def _interrupted(self, e: BaseException, errors: list[BaseException]) -> None:
@@ -1776,9 +1780,11 @@ class App(_Builder):
         return obj, perf_counter() - t0
 
     async def _afail(self, i: int, cause: BaseException, phase: str = "construct") -> StartError:
+        self._event("failed", i, phase=phase, error=cause)  # first: then the rollback's events
         errors = await self._arun_stops()
-        errors += await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits,
-                                          self._stop_events()[0])
+        done, finish = self._stop_events()
+        errors += await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits, done)
+        finish()
         return self._failed_with(errors, i, cause, phase)
 
     def stop(self, *, error: BaseException | None = None) -> None:
