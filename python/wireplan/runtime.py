@@ -479,6 +479,24 @@ def _late_start(plan: Plan, i: int, limit: float, took: float | None) -> Timeout
     return late
 
 
+#: Seconds a health check may take when its provider says nothing.
+_HEALTH_TIMEOUT = 1.0
+
+
+def _seconds(s: float) -> str:
+    """A duration as the runtime's messages write it (``50 ms``, ``2 s``)."""
+    return f"{s * 1000:.3g} ms" if s < 1 else f"{s:.3g} s"
+
+
+def _health_late(id: str, limit: float, took: float | None) -> str:
+    """A health check over its timeout (`took`: a synchronous one, measured
+    when it returned)."""
+    text = f"the health check of `{id}` did not pass within {_seconds(limit)}"
+    if took is not None:
+        text += f": it returned after {_seconds(took)} (a synchronous call cannot be interrupted)"
+    return text
+
+
 def _late_stop(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
     """A teardown that did not finish within the stop timeout."""
     return TimeoutError(_core.timed_out(plan.ids[i], "stop", limit, took))
@@ -1835,6 +1853,92 @@ class App(_Builder):
         self._stopped(t0, finish)
         if errors:
             raise _group("errors while stopping services", errors)
+
+    # ---- health ------------------------------------------------------------
+
+    def liveness(self) -> dict[str, str]:
+        """``{"status": "pass"}`` while the app is started; ``"fail"`` once
+        it is stopping or stopped (or before it started)."""
+        return {"status": "pass" if self._state == "started" else "fail"}
+
+    def _health_checks(self) -> list[tuple[int, Any, float, bool]]:
+        """(service, check, limit in seconds, async?) in plan order."""
+        hooks = self.plan._hooks
+        if hooks is None:
+            return []
+        return [(i, h.health, _HEALTH_TIMEOUT if h.health_timeout is None else h.health_timeout, h.async_health)
+                for i, h in enumerate(hooks) if h is not None and h.health is not None]
+
+    def _check_result(self, i: int, result: Any, took: float, limit: float) -> dict[str, Any]:
+        error: BaseException | None = None
+        if limit != _INF and took > limit:
+            error = TimeoutError(_health_late(self.plan.ids[i], limit, took))
+        passed = error is None and result is not False
+        return self._check(i, passed, took, error)
+
+    def _check(self, i: int, passed: bool, took: float, error: BaseException | None) -> dict[str, Any]:
+        if error is not None:
+            self._event("failed", i, phase="health", error=error)
+        return {"id": self.plan.ids[i], "status": "pass" if passed else "fail", "duration_us": max(0, round(took * 1e6)),
+                "error": None if error is None else f"{type(error).__name__}: {error}"}
+
+    def health(self) -> dict[str, Any]:
+        """Runs every service's health check (``registry.provide(...,
+        health=fn)``) in plan order and returns ``{"status": "pass"|"fail",
+        "checks": [{"id", "status", "duration_us", "error"}]}``: ``fail``
+        when a check fails (it returned ``False``, raised, or ran over its
+        ``health_timeout``, measured: a synchronous call cannot be
+        interrupted), or when the app is not started (readiness; no check
+        runs then). An async check fails here: use :meth:`ahealth`."""
+        if self._state != "started":
+            return {"status": "fail", "checks": []}
+        checks = []
+        inst = self._inst
+        for i, check, limit, _ in self._health_checks():
+            t0 = perf_counter()
+            try:
+                result = check(inst[i])
+                _not_awaitable(result, f"`{self.plan.ids[i]}` has an async health check: use `await app.ahealth()`")
+            except Exception as e:
+                checks.append(self._check(i, False, perf_counter() - t0, e))
+                continue
+            checks.append(self._check_result(i, result, perf_counter() - t0, limit))
+        return {"status": "pass" if all(c["status"] == "pass" for c in checks) else "fail", "checks": checks}
+
+    async def ahealth(self) -> dict[str, Any]:
+        """As :meth:`health`, the checks run concurrently (synchronous ones
+        first, in plan order), each async one cancelled after its
+        ``health_timeout``."""
+        import asyncio
+
+        if self._state != "started":
+            return {"status": "fail", "checks": []}
+        inst = self._inst
+        plan = self.plan
+
+        async def one(i: int, check: Any, limit: float) -> dict[str, Any]:
+            t0 = perf_counter()
+            try:
+                result = check(inst[i])
+                if hasattr(type(result), "__await__"):
+                    late = lambda: TimeoutError(_health_late(plan.ids[i], limit, None))  # noqa: E731
+                    result = await (result if limit == _INF else _within(result, limit, late))
+            except Exception as e:
+                return self._check(i, False, perf_counter() - t0, e)
+            return self._check_result(i, result, perf_counter() - t0, limit)
+
+        results: dict[int, dict[str, Any]] = {}
+        waiting = []
+        for i, check, limit, is_async in self._health_checks():
+            if is_async:
+                waiting.append((i, one(i, check, limit)))
+            else:
+                results[i] = await one(i, check, limit)
+        if waiting:
+            for (i, _), result in zip(waiting, await asyncio.gather(*(aw for _, aw in waiting))):
+                results[i] = result
+        checks = [results[i] for i in sorted(results)]
+        return {"status": "pass" if all(c["status"] == "pass" for c in checks) else "fail", "checks": checks}
 
     def scope(self) -> Scope:
         """A new scope (a request, a job): ``with app.scope() as scope``."""
