@@ -371,6 +371,25 @@ class Plan:
         """
         return _AsyncStart(self, start_timeout, stop_timeout, on_event)
 
+    def run(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+            on_event: Callable[[dict[str, Any]], Any] | None = None) -> int:
+        """Starts the app, waits for SIGINT or SIGTERM, stops it gracefully
+        and returns the exit code (fx's ``app.Run()``): 0 after a clean
+        stop, 1 when the start or the stop failed (said on stderr); a second
+        signal exits at once (130 for SIGINT, 143 for SIGTERM). Call from
+        the main thread: ``raise SystemExit(plan.run())``."""
+        from ._run import run_plan
+
+        return run_plan(self, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
+
+    async def run_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+                        on_event: Callable[[dict[str, Any]], Any] | None = None) -> int:
+        """As :meth:`run` with :meth:`start_async`, waiting in the running
+        event loop (its signal handlers): ``sys.exit(asyncio.run(plan.run_async()))``."""
+        from ._run import run_plan_async
+
+        return await run_plan_async(self, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
+
     def __repr__(self) -> str:
         return f"<wireplan.Plan {len(self.ids)} services, {self.singletons} singletons>"
 
@@ -1853,6 +1872,20 @@ class App(_Builder):
         self._stopped(t0, finish)
         if errors:
             raise _group("errors while stopping services", errors)
+
+    def run(self) -> int:
+        """Waits for SIGINT or SIGTERM, then stops this app gracefully;
+        returns the exit code (see :meth:`Plan.run`)."""
+        from ._run import run_app
+
+        return run_app(self)
+
+    async def arun(self) -> int:
+        """As :meth:`run`, in the running event loop, stopping with
+        :meth:`astop`."""
+        from ._run import arun_app
+
+        return await arun_app(self)
 
     # ---- health ------------------------------------------------------------
 
