@@ -17,8 +17,8 @@ from time import perf_counter
 
 from . import _core
 from ._keys import Lazy, key_of
-from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, StartError, UnknownIdError,
-                     UnknownKeyError)
+from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, ReloadError, StartError,
+                     UnknownIdError, UnknownKeyError)
 from ._spec import (_MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, LIFECYCLE, POSITIONAL, VALUE, Lifecycle, _Meta, _meta,
                     is_async_callable)
 
@@ -774,12 +774,15 @@ class _Builder:
     scoped: dict[int, Any] | None
     teardowns: list[Any]
     lock: RLock
+    # The app's singleton instances by number in `plan` (a scope keeps the
+    # list of the plan it was opened on: a hot reload gives the app a new one).
+    _inst: list[Any]
 
     def _value(self, p: int, local: dict[int, Any]) -> Any:
         """The instance of provider `p` for a non-lazy argument."""
         plan = self.plan
         if p < plan.singletons:
-            v = self.app._inst[p]
+            v = self._inst[p]
             if v is _UNSET:
                 raise RuntimeError(f"`{plan.ids[p]}` is not started")
             return v
@@ -988,7 +991,7 @@ class _Builder:
                 plan._by_type[key] = found
         if type(found) is int:
             if found < plan.singletons:
-                v = self.app._inst[found]
+                v = self._inst[found]
                 if v is not _UNSET:
                     return v
             else:
@@ -996,7 +999,7 @@ class _Builder:
                 if quick is not None:
                     f, deps, names = quick
                     if names is None and len(deps) == 1:
-                        arg = self.app._inst[deps[0]]
+                        arg = self._inst[deps[0]]
                         if arg is not _UNSET and plan._lifetimes[found] != _SCOPED:
                             return f(arg)  # a transient of one singleton
                     if names is None and len(deps) == 1 and plan._lifetimes[found] == _SCOPED:
@@ -1006,7 +1009,7 @@ class _Builder:
                             v = scoped.get(found, _UNSET)
                             if v is not _UNSET:
                                 return v
-                            arg = self.app._inst[deps[0]]
+                            arg = self._inst[deps[0]]
                             if arg is not _UNSET:
                                 with self.lock:  # one instance per scope, whatever threads ask
                                     v = scoped.get(found, _UNSET)
@@ -1023,7 +1026,7 @@ class _Builder:
         singletons, built straight from their instances; ``_UNSET`` when one
         is not started (or a scoped one is asked outside a scope): the
         general path then says why."""
-        inst = self.app._inst
+        inst = self._inst
         f, deps, names = quick
         args = [inst[p] for p in deps]
         for a in args:  # `is`, not `in`: an instance's own __eq__ must not run
@@ -1129,6 +1132,8 @@ class App(_Builder):
         # singletons in order of readiness (kept only when events go somewhere).
         self._emit: Callable[[dict[str, Any]], Any] | None = None
         self._ready: list[int] | None = None
+        self._reload_at = -1  # the service a reload is building (its failure's name)
+        self._gone: list[Any] = []  # teardowns of services a reload's new plan lacks
 
     # ---- events ------------------------------------------------------------
 
@@ -1267,8 +1272,11 @@ class App(_Builder):
                     self._event("start-hook", i, perf_counter() - t0)
                 self._event("started", i)
 
-    def _run_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]]) -> None:
+    def _run_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]],
+                   stops: list[tuple[int, Any, Any, bool]] | None = None) -> None:
         plan = self.plan
+        if stops is None:
+            stops = self._stops
         limit = self._start_limit(i)
         for fn, arg, on_stop, async_stop, invoke in steps:
             if fn is not None:
@@ -1282,7 +1290,7 @@ class App(_Builder):
                 if limit is not None and took > limit:
                     raise _late_start(plan, i, limit, took)
             if on_stop is not None:
-                self._stops.append((i, on_stop, arg, async_stop))
+                stops.append((i, on_stop, arg, async_stop))
 
     async def _arun_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]],
                           stops: list[tuple[int, Any, Any, bool]]) -> float:
@@ -1887,6 +1895,347 @@ class App(_Builder):
 
         return await arun_app(self)
 
+    # ---- hot reload --------------------------------------------------------
+
+    def reload(self, plan: Plan) -> dict[str, Any]:
+        """Applies a new plan (compiled from an edited registry) to this
+        running app: the services whose factory (or hooks, or record in the
+        plan) changed, and everything that depends on them, are stopped
+        (stop hooks, then teardowns, in reverse) and started again from
+        `plan` (factories, then start hooks, in plan order); every other
+        instance is kept as it is, the very same object. Scopes opened
+        afterwards use the new plan.
+
+        On a failure, what the reload started is stopped and torn down
+        (told the cause), the old services are started again from the old
+        plan, and :class:`~wireplan.ReloadError` is raised: the app runs
+        the old plan. Returns what happened: ``{"changed", "dependents",
+        "stopped", "started", "kept", "errors"}`` (ids; ``errors``: the
+        stop hooks and teardowns that failed while stopping, also sent as
+        ``failed`` events).
+
+        A reload starts its services one after another; use
+        :meth:`areload` for async factories or hooks.
+        """
+        r = self._reload_plan(plan)
+        new, stop, start = r.new, r.stop, r.start
+        for j in start:
+            if new._needs_await[j] or (new._hooks is not None and (h := new._hooks[j]) is not None and h.async_start):
+                raise TypeError(f"`{new.ids[j]}` is async: reload with `await app.areload(plan)`")
+        for i, _, _, is_async in self._stops:
+            if is_async and i in stop:
+                raise TypeError(f"`{self.plan.ids[i]}` has an async stop hook: reload with `await app.areload(plan)`")
+        _no_async_teardown([e for e in self.teardowns if e[0] in stop], self.plan, "reload with `await app.areload(plan)`")
+        t0 = perf_counter()
+        errors = self._reload_stop(stop, r.order)
+        fresh: list[Any] = []
+        fresh_stops: list[tuple[int, Any, Any, bool]] = []
+        saved = self._reload_switch(r)
+        errors += _rollback_errors(self._gone, r.old, self._stop_timeout, None, r.old._stop_limits)
+        try:
+            self._building = True
+            try:
+                for j in start:
+                    self._reload_make(j, fresh)
+            finally:
+                self._building = False
+            for j in start:
+                steps = self._steps(j)
+                if steps is not None:
+                    t1 = perf_counter()
+                    try:
+                        self._run_steps(j, steps, fresh_stops)
+                    except Exception as e:
+                        raise _HookFailed(j, e, "invoke" if steps[0][4] else "start-hook") from e
+                    if self._emit is not None:
+                        self._event("start-hook", j, perf_counter() - t1)
+                if self._emit is not None:
+                    self._event("started", j)
+        except Exception as e:
+            j, cause, phase = (e.service, e.cause, e.phase) if isinstance(e, _HookFailed) else (self._reload_at, e, "construct")
+            self._event("failed", j, phase=phase, error=cause)
+            undo: list[BaseException] = []
+            self._stops = fresh_stops
+            undo += self._run_stops()
+            undo += _rollback_errors(fresh, self.plan, self._stop_timeout, cause, self.plan._stop_limits)
+            failed_id, source = self.plan.ids[j], self.plan.source(j)
+            self._reload_restore(saved)
+            restored = self._restart_old(stop, undo)
+            raise self._reload_error(failed_id, source, cause, phase, undo, restored) from cause
+        return self._reload_done(r, fresh, fresh_stops, errors, t0)
+
+    async def areload(self, plan: Plan) -> dict[str, Any]:
+        """As :meth:`reload`, awaiting async factories, hooks and teardowns
+        (each within its service's timeouts)."""
+        r = self._reload_plan(plan)
+        stop, start = r.stop, r.start
+        t0 = perf_counter()
+        errors = await self._areload_stop(stop, r.order)
+        fresh: list[Any] = []
+        fresh_stops: list[tuple[int, Any, Any, bool]] = []
+        saved = self._reload_switch(r)
+        errors += await _arollback_errors(self._gone, r.old, self._stop_timeout, None, r.old._stop_limits)
+        try:
+            self._building = True
+            try:
+                for j in start:
+                    if self._emit is not None:
+                        self._event("constructing", j)
+                    self._reload_at = j
+                    t1 = self._starts[j] = perf_counter()
+                    limit = self._start_limit(j)
+                    self._inst[j], took = await self._timed_into(j, fresh, limit)
+                    self._reload_built(j, took, limit)
+            finally:
+                self._building = False
+            for j in start:
+                steps = self._steps(j)
+                if steps is not None:
+                    try:
+                        took = await self._arun_steps(j, steps, fresh_stops)
+                    except Exception as e:
+                        raise _HookFailed(j, e, "invoke" if steps[0][4] else "start-hook") from e
+                    if self._emit is not None:
+                        self._event("start-hook", j, took)
+                if self._emit is not None:
+                    self._event("started", j)
+        except Exception as e:
+            j, cause, phase = (e.service, e.cause, e.phase) if isinstance(e, _HookFailed) else (self._reload_at, e, "construct")
+            self._event("failed", j, phase=phase, error=cause)
+            undo: list[BaseException] = []
+            self._stops = fresh_stops
+            undo += await self._arun_stops()
+            undo += await _arollback_errors(fresh, self.plan, self._stop_timeout, cause, self.plan._stop_limits)
+            failed_id, source = self.plan.ids[j], self.plan.source(j)
+            self._reload_restore(saved)
+            restored = await self._arestart_old(stop, undo)
+            raise self._reload_error(failed_id, source, cause, phase, undo, restored) from cause
+        return self._reload_done(r, fresh, fresh_stops, errors, t0)
+
+    async def _timed_into(self, j: int, fresh: list[Any], limit: float | None) -> tuple[Any, float]:
+        t0 = perf_counter()
+        plan = self.plan
+        if limit is None:
+            obj = await self._amake(j, {}, fresh)
+        else:
+            obj = await _within(self._amake(j, {}, fresh), limit, lambda: _late_start(plan, j, limit, None))
+        return obj, perf_counter() - t0
+
+    def _reload_plan(self, plan: Plan) -> _Reload:
+        """What applying `plan` to this app does (the core decides)."""
+        if not isinstance(plan, Plan):
+            raise TypeError(f"reload() takes a wireplan.Plan (registry.compile()), not {type(plan).__name__}")
+        if self._state != "started":
+            raise RuntimeError(f"reload() needs a started app; this one is {self._state}")
+        old = self.plan
+        return _Reload(old, plan, *_core.reload(old.core, plan.core, _replaced(old, plan)))
+
+    def _reload_stop(self, stop: set[int], order: list[int]) -> list[BaseException]:
+        """Stops the old services of a reload: their stop hooks (newest
+        first), then their teardowns (in stop order)."""
+        errors: list[BaseException] = []
+        if not stop:
+            return errors
+        kept, self._stops = _split(self._stops, stop)
+        errors += self._run_stops()
+        self._stops = kept
+        self.teardowns, by_service = _split_teardowns(self.teardowns, stop)
+        plan = self.plan
+        for i in order:
+            entries = by_service.get(i)
+            t0 = perf_counter()
+            failed = _rollback_errors(entries, plan, self._stop_timeout, None, plan._stop_limits) if entries else []
+            errors += failed
+            for e in failed:
+                self._event("failed", i, phase="teardown", error=e)
+            if not failed and self._emit is not None:
+                self._event("stopped", i, perf_counter() - t0)
+            self._inst[i] = _UNSET
+        return errors
+
+    async def _areload_stop(self, stop: set[int], order: list[int]) -> list[BaseException]:
+        errors: list[BaseException] = []
+        if not stop:
+            return errors
+        kept, self._stops = _split(self._stops, stop)
+        errors += await self._arun_stops()
+        self._stops = kept
+        self.teardowns, by_service = _split_teardowns(self.teardowns, stop)
+        plan = self.plan
+        for i in order:
+            entries = by_service.get(i)
+            t0 = perf_counter()
+            failed = await _arollback_errors(entries, plan, self._stop_timeout, None, plan._stop_limits) if entries else []
+            errors += failed
+            for e in failed:
+                self._event("failed", i, phase="teardown", error=e)
+            if not failed and self._emit is not None:
+                self._event("stopped", i, perf_counter() - t0)
+            self._inst[i] = _UNSET
+        return errors
+
+    def _reload_switch(self, r: _Reload) -> tuple[Any, ...]:
+        """Moves the app onto the new plan, the kept services' instances,
+        teardowns, stop hooks and records renumbered; returns the old state
+        (for :meth:`_reload_restore`)."""
+        new, keep = r.new, r.keep
+        old = self.plan
+        saved = (old, self._inst, self.teardowns, self._stops, self._appended, self._durations, self._starts,
+                 self._outcomes, self._ready)
+        to_new = dict(keep)
+        old_inst = self._inst
+        inst = [_UNSET] * len(new.ids)
+        durations = [0.0] * new.singletons
+        starts = [-1.0] * new.singletons
+        old_durations, old_starts = self._durations, self._starts
+        for o, k in keep:
+            inst[k] = old_inst[o]
+            durations[k] = old_durations[o]
+            starts[k] = old_starts[o]
+        # An app-level transient's teardown stays with the app under its
+        # number in the new plan (by id); one of a service the new plan
+        # lacks is torn down now (`gone`: no kept singleton holds it, as the
+        # change spreads to dependents).
+        new_ids: dict[str, int] | None = None
+        teardowns: list[Any] = []
+        gone: list[Any] = []
+        for i, kind, obj in self.teardowns:
+            n = to_new.get(i)
+            if n is None:
+                if new_ids is None:
+                    new_ids = dict(zip(new.ids, range(len(new.ids))))
+                n = new_ids.get(old.ids[i])
+                if n is None:
+                    gone.append((i, kind, obj))
+                    continue
+            teardowns.append((n, kind, obj))
+        self._gone = gone
+        self.plan = new
+        self._inst = inst
+        self.teardowns = teardowns
+        self._stops = [(to_new[i], f, a, s) for i, f, a, s in self._stops if i in to_new]
+        self._appended = {to_new[i]: h for i, h in self._appended.items() if i in to_new}
+        self._durations = durations
+        self._starts = starts
+        self._outcomes = {to_new[i]: o for i, o in self._outcomes.items() if i in to_new}
+        if self._ready is not None:
+            self._ready = [to_new[i] for i in self._ready if i in to_new]
+        return saved
+
+    def _reload_restore(self, saved: tuple[Any, ...]) -> None:
+        """Back onto the old plan (the reload failed): the kept services as
+        they were, the stopped ones to be started again."""
+        plan, inst, teardowns, stops, appended, durations, starts, outcomes, ready = saved
+        self.plan = plan
+        self._inst = inst
+        self.teardowns = teardowns
+        self._stops = stops
+        self._appended = {i: h for i, h in appended.items() if inst[i] is not _UNSET}
+        self._durations = durations
+        self._starts = starts
+        self._outcomes = outcomes
+        if ready is not None:
+            self._ready = [i for i in ready if inst[i] is not _UNSET]
+
+    def _reload_make(self, j: int, fresh: list[Any]) -> None:
+        if self._emit is not None:
+            self._event("constructing", j)
+        self._reload_at = j
+        t0 = self._starts[j] = perf_counter()
+        self._inst[j] = self._make(j, {}, fresh)
+        self._reload_built(j, perf_counter() - t0, self._start_limit(j))
+
+    def _reload_built(self, j: int, took: float, limit: float | None) -> None:
+        self._durations[j] = took
+        if limit is not None and took > limit:
+            raise _late_start(self.plan, j, limit, took)
+        if self._ready is not None:
+            self._ready.append(j)
+        if self._emit is not None:
+            self._event("constructed", j, took)
+
+    def _restart_old(self, stop: set[int], undo: list[BaseException]) -> bool:
+        """Starts the old services a failed reload stopped, from the old
+        plan; whether that worked (if not, what it started is torn down)."""
+        fresh: list[Any] = []
+        stops: list[tuple[int, Any, Any, bool]] = []
+        try:
+            self._building = True
+            try:
+                for i in sorted(stop):
+                    self._reload_make(i, fresh)
+            finally:
+                self._building = False
+            for i in sorted(stop):
+                steps = self._steps(i)
+                if steps is not None:
+                    self._run_steps(i, steps, stops)
+                if self._emit is not None:
+                    self._event("started", i)
+        except Exception as e:
+            self._stops, kept = stops, self._stops
+            undo.append(e)
+            undo += self._run_stops() + _rollback_errors(fresh, self.plan, self._stop_timeout, e, self.plan._stop_limits)
+            self._stops = kept
+            for i in stop:
+                self._inst[i] = _UNSET
+            return False
+        self.teardowns += fresh
+        self._stops += stops
+        return True
+
+    async def _arestart_old(self, stop: set[int], undo: list[BaseException]) -> bool:
+        fresh: list[Any] = []
+        stops: list[tuple[int, Any, Any, bool]] = []
+        try:
+            self._building = True
+            try:
+                for i in sorted(stop):
+                    if self._emit is not None:
+                        self._event("constructing", i)
+                    self._reload_at = i
+                    limit = self._start_limit(i)
+                    self._inst[i], took = await self._timed_into(i, fresh, limit)
+                    self._reload_built(i, took, limit)
+            finally:
+                self._building = False
+            for i in sorted(stop):
+                steps = self._steps(i)
+                if steps is not None:
+                    await self._arun_steps(i, steps, stops)
+                if self._emit is not None:
+                    self._event("started", i)
+        except Exception as e:
+            self._stops, kept = stops, self._stops
+            undo.append(e)
+            undo += await self._arun_stops()
+            undo += await _arollback_errors(fresh, self.plan, self._stop_timeout, e, self.plan._stop_limits)
+            self._stops = kept
+            for i in stop:
+                self._inst[i] = _UNSET
+            return False
+        self.teardowns += fresh
+        self._stops += stops
+        return True
+
+    def _reload_error(self, service: str, source: str | None, cause: BaseException, phase: str,
+                      undo: list[BaseException], restored: bool) -> ReloadError:
+        group = _group("errors while rolling back a reload", undo) if undo else None
+        err = ReloadError(service, source, cause, phase, restored, group)
+        if not restored:
+            self._running = False
+            self._state = "failed"
+        return err
+
+    def _reload_done(self, r: _Reload, fresh: list[Any], fresh_stops: list[tuple[int, Any, Any, bool]], errors: list[BaseException],
+                     t0: float) -> dict[str, Any]:
+        self.teardowns += fresh  # INVARIANT: after the kept ones, none of which depends on a new one
+        self._stops += fresh_stops
+        if self._emit is not None:
+            self._event("reloaded", None, perf_counter() - t0)
+        return {"changed": r.changed, "dependents": r.dependents, "stopped": [r.old.ids[i] for i in r.order],
+                "started": [r.new.ids[j] for j in r.start], "kept": [r.new.ids[n] for _, n in r.keep], "errors": errors}
+
     # ---- health ------------------------------------------------------------
 
     def liveness(self) -> dict[str, str]:
@@ -2058,16 +2407,98 @@ class App(_Builder):
         return f"<wireplan.App {'running' if self._running else 'stopped'}, {self.plan.singletons} singletons>"
 
 
+class _Reload:
+    """What applying a new plan to a running app does (``_core.reload``)."""
+
+    __slots__ = ("old", "new", "order", "stop", "start", "keep", "changed", "dependents")
+
+    def __init__(self, old: Plan, new: Plan, stop: list[int], start: list[int], keep: list[tuple[int, int]],
+                 changed: list[str], dependents: list[str]) -> None:
+        self.old = old
+        self.new = new
+        #: Old numbers to stop, in stop order; and as a set.
+        self.order = stop
+        self.stop = set(stop)
+        #: New numbers to start, in start order.
+        self.start = start
+        #: Kept singletons: (old number, new number).
+        self.keep = keep
+        self.changed = changed
+        self.dependents = dependents
+
+
+class _HookFailed(Exception):
+    """A start hook failed during a reload (carried to its rollback)."""
+
+    def __init__(self, service: int, cause: BaseException, phase: str) -> None:
+        super().__init__(service, cause, phase)
+        self.service = service
+        self.cause = cause
+        self.phase = phase
+
+
+def _replaced(old: Plan, new: Plan) -> list[str]:
+    """Ids in both plans whose factory (the supplied value, the invoked
+    function) or runtime options differ: changes the plans cannot show.
+
+    # Complexity
+    O(S): one pass of identity comparisons when the ids are the same.
+    """
+    from operator import is_not
+
+    of = [old._invokes.get(i, f) for i, f in enumerate(old._factories)] if old._invokes else old._factories
+    nf = [new._invokes.get(i, f) for i, f in enumerate(new._factories)] if new._invokes else new._factories
+    oh = old._hooks or [None] * len(old.ids)
+    nh = new._hooks or [None] * len(new.ids)
+    if old.ids == new.ids:
+        pairs = [i for i, d in enumerate(map(is_not, of, nf)) if d]
+        pairs += [i for i, d in enumerate(map(is_not, oh, nh)) if d and not _same_hooks(oh[i], nh[i])]
+        return sorted({new.ids[i] for i in pairs})
+    at = dict(zip(old.ids, range(len(old.ids))))
+    out = []
+    for j, id in enumerate(new.ids):
+        i = at.get(id)
+        if i is not None and (of[i] is not nf[j] or not _same_hooks(oh[i], nh[j])):
+            out.append(id)
+    return out
+
+
+def _same_hooks(a: _Hooks | None, b: _Hooks | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.same(b)
+
+
+def _split(entries: list[Any], services: set[int]) -> tuple[list[Any], list[Any]]:
+    """`entries` (tuples whose first item is a service number) split into
+    those of other services and those of `services`, order kept."""
+    kept: list[Any] = []
+    taken: list[Any] = []
+    for e in entries:
+        (taken if e[0] in services else kept).append(e)
+    return kept, taken
+
+
+def _split_teardowns(teardowns: list[Any], services: set[int]) -> tuple[list[Any], dict[int, list[Any]]]:
+    """As :func:`_split`, the taken teardowns by service."""
+    kept, taken = _split(teardowns, services)
+    by_service: dict[int, list[Any]] = {}
+    for e in taken:
+        by_service.setdefault(e[0], []).append(e)
+    return kept, by_service
+
+
 class Scope(_Builder):
     """One scope: scoped instances live until it exits, then are torn down in
     reverse order of creation."""
 
     # A scope per request: slots make it cheaper to make and to read.
-    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "__weakref__")
+    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "_inst", "__weakref__")
 
     def __init__(self, app: App) -> None:
         self.plan = app.plan
         self.app = app
+        self._inst = app._inst
         self.scoped = {}
         self.teardowns = []
         self.lock = RLock()
