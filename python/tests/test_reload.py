@@ -110,7 +110,7 @@ def test_a_leaf_change_restarts_only_that_leaf() -> None:
     result = app.reload(build(report=make_report_v2))
     assert result["changed"] == ["report"] and result["dependents"] == []
     assert result["stopped"] == ["report"] and result["started"] == ["report"]
-    assert sorted(result["kept"]) == ["api", "db", "test_reload.Cache", "test_reload.Config"]
+    assert result["kept"] == 4
     assert result["errors"] == []
     assert LOG == ["build report v2"]
     for k, v in before.items():
@@ -158,7 +158,7 @@ def test_the_same_plan_again_changes_nothing() -> None:
     app = plan.start()
     LOG.clear()
     result = app.reload(build())
-    assert result["stopped"] == result["started"] == [] and len(result["kept"]) == 5
+    assert result["stopped"] == result["started"] == [] and result["kept"] == 5
     assert LOG == []
     app.stop()
 

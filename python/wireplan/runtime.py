@@ -1910,9 +1910,10 @@ class App(_Builder):
         (told the cause), the old services are started again from the old
         plan, and :class:`~wireplan.ReloadError` is raised: the app runs
         the old plan. Returns what happened: ``{"changed", "dependents",
-        "stopped", "started", "kept", "errors"}`` (ids; ``errors``: the
-        stop hooks and teardowns that failed while stopping, also sent as
-        ``failed`` events).
+        "stopped", "started", "kept", "errors"}`` (ids, in the order they
+        were stopped and started; ``kept``: how many services were kept;
+        ``errors``: the stop hooks and teardowns that failed while
+        stopping, also sent as ``failed`` events).
 
         A reload starts its services one after another; use
         :meth:`areload` for async factories or hooks.
@@ -2082,16 +2083,26 @@ class App(_Builder):
         old = self.plan
         saved = (old, self._inst, self.teardowns, self._stops, self._appended, self._durations, self._starts,
                  self._outcomes, self._ready)
-        to_new = dict(keep)
         old_inst = self._inst
-        inst = [_UNSET] * len(new.ids)
-        durations = [0.0] * new.singletons
-        starts = [-1.0] * new.singletons
-        old_durations, old_starts = self._durations, self._starts
-        for o, k in keep:
-            inst[k] = old_inst[o]
-            durations[k] = old_durations[o]
-            starts[k] = old_starts[o]
+        to_new: Any
+        if old.ids == new.ids:
+            # The same ids under the same numbers (code edited, the graph the
+            # same): every kept service keeps its number, and every stopped
+            # one is unset already. A new list: scopes hold the old one.
+            to_new = _Same(r.stop)
+            inst = old_inst[:]
+            durations = self._durations[:]
+            starts = self._starts[:]
+        else:
+            to_new = dict(keep)
+            inst = [_UNSET] * len(new.ids)
+            durations = [0.0] * new.singletons
+            starts = [-1.0] * new.singletons
+            old_durations, old_starts = self._durations, self._starts
+            for o, k in keep:
+                inst[k] = old_inst[o]
+                durations[k] = old_durations[o]
+                starts[k] = old_starts[o]
         # An app-level transient's teardown stays with the app under its
         # number in the new plan (by id); one of a service the new plan
         # lacks is torn down now (`gone`: no kept singleton holds it, as the
@@ -2234,7 +2245,7 @@ class App(_Builder):
         if self._emit is not None:
             self._event("reloaded", None, perf_counter() - t0)
         return {"changed": r.changed, "dependents": r.dependents, "stopped": [r.old.ids[i] for i in r.order],
-                "started": [r.new.ids[j] for j in r.start], "kept": [r.new.ids[n] for _, n in r.keep], "errors": errors}
+                "started": [r.new.ids[j] for j in r.start], "kept": len(r.keep), "errors": errors}
 
     # ---- health ------------------------------------------------------------
 
@@ -2451,8 +2462,10 @@ def _replaced(old: Plan, new: Plan) -> list[str]:
     oh = old._hooks or [None] * len(old.ids)
     nh = new._hooks or [None] * len(new.ids)
     if old.ids == new.ids:
-        pairs = [i for i, d in enumerate(map(is_not, of, nf)) if d]
-        pairs += [i for i, d in enumerate(map(is_not, oh, nh)) if d and not _same_hooks(oh[i], nh[i])]
+        # Whole-list steps (loops in C), then a look at the few that differ.
+        pairs = _trues(list(map(is_not, of, nf)))
+        if old._hooks is not None or new._hooks is not None:
+            pairs += [i for i in _trues(list(map(is_not, oh, nh))) if not _same_hooks(oh[i], nh[i])]
         return sorted({new.ids[i] for i in pairs})
     at = dict(zip(old.ids, range(len(old.ids))))
     out = []
@@ -2461,6 +2474,40 @@ def _replaced(old: Plan, new: Plan) -> list[str]:
         if i is not None and (of[i] is not nf[j] or not _same_hooks(oh[i], nh[j])):
             out.append(id)
     return out
+
+
+def _trues(flags: list[bool]) -> list[int]:
+    """Where `flags` is true (``list.index`` scans in C: few are)."""
+    out: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = flags.index(True, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
+
+
+class _Same:
+    """The renumbering of a reload whose plans have the same ids: a kept
+    service keeps its number (``dict(keep)``'s interface, without the
+    dict)."""
+
+    __slots__ = ("stopped",)
+
+    def __init__(self, stopped: set[int]) -> None:
+        self.stopped = stopped
+
+    def get(self, i: int, default: Any = None) -> Any:
+        return default if i in self.stopped else i
+
+    def __contains__(self, i: int) -> bool:
+        return i not in self.stopped
+
+    def __getitem__(self, i: int) -> int:
+        if i in self.stopped:
+            raise KeyError(i)
+        return i
 
 
 def _same_hooks(a: _Hooks | None, b: _Hooks | None) -> bool:
