@@ -54,6 +54,10 @@ def __getattr__(name: str) -> Any:
         from ._timing import Timing
 
         return Timing
+    if name == "fx":  # the fx-style API, loaded on first use (`wireplan.fx.App`)
+        import importlib  # not `from . import fx`: that asks this very function again
+
+        return importlib.import_module(".fx", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
