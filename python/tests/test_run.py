@@ -46,6 +46,9 @@ def config() -> Iterator[Config]:
         say("config torn down")
 
 def on_start(server: Server) -> None:
+    if MODE == "slow-start":
+        say("starting slowly")
+        time.sleep(0.5)
     if MODE == "bad-start":
         raise ConnectionError("port 8080 in use")
     say("ready")
@@ -75,10 +78,15 @@ if MODE == "async":
 elif MODE == "async-slow":
     async def main() -> int:
         app = await plan.start_async()
+        # app.arun() installs its handlers when called: say so just after.
+        asyncio.get_running_loop().call_later(0.3, say, "armed")
         return await app.arun()
     sys.exit(asyncio.run(main()))
 elif MODE == "app":
+    import threading
     app = plan.start()
+    # app.run() installs its handlers when called: say so just after.
+    threading.Timer(0.3, say, ("armed",)).start()
     code = app.run()
     say(f"run returned {code}")
     sys.exit(code)
@@ -127,11 +135,11 @@ def test_a_signal_stops_the_app_gracefully_and_exits_0(tmp_path: Path, sig: int)
 def test_app_run_returns_the_code(tmp_path: Path) -> None:
     proc = _spawn(tmp_path, "app")
     seen: list[str] = []
-    _wait_for(proc, "ready", seen)
+    _wait_for(proc, "armed", seen)
     os.kill(proc.pid, signal.SIGTERM)
     code, out, _ = _finish(proc, seen)
     assert code == 0
-    assert out == ["ready", "server stopped", "config torn down", "run returned 0"]
+    assert out == ["ready", "armed", "server stopped", "config torn down", "run returned 0"]
 
 
 def test_a_failed_stop_exits_1_after_every_teardown(tmp_path: Path) -> None:
@@ -184,7 +192,7 @@ def test_run_async_stops_on_a_signal_with_async_teardowns(tmp_path: Path) -> Non
 def test_arun_a_second_signal_forces_while_an_async_stop_hook_hangs(tmp_path: Path) -> None:
     proc = _spawn(tmp_path, "async-slow")
     seen: list[str] = []
-    _wait_for(proc, "ready", seen)
+    _wait_for(proc, "armed", seen)
     os.kill(proc.pid, signal.SIGINT)
     _wait_for(proc, "stopping slowly", seen)
     os.kill(proc.pid, signal.SIGINT)
@@ -192,6 +200,31 @@ def test_arun_a_second_signal_forces_while_an_async_stop_hook_hangs(tmp_path: Pa
     assert code == 130
     assert "config torn down" not in out
     assert err[-1] == "wireplan: received SIGINT again: exiting at once with code 130, without finishing the stop"
+
+
+def test_a_signal_at_any_moment_of_the_wait_is_handled(tmp_path: Path) -> None:
+    # The first signal's handler runs between two bytecodes of the waiting
+    # main thread: whatever that thread holds then, the handler must not
+    # wait for it (a threading.Event did, and deadlocked now and then).
+    for delay in (0.0, 0.001, 0.003, 0.01, 0.02, 0.05) * 2:
+        proc = _spawn(tmp_path, "plan")
+        seen: list[str] = []
+        _wait_for(proc, "ready", seen)
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGTERM)
+        code, out, _ = _finish(proc, seen)
+        assert (code, out) == (0, ["ready", "server stopped", "config torn down"])
+
+
+def test_a_signal_during_the_start_stops_the_app_once_started(tmp_path: Path) -> None:
+    proc = _spawn(tmp_path, "slow-start")
+    seen: list[str] = []
+    _wait_for(proc, "starting slowly", seen)
+    os.kill(proc.pid, signal.SIGTERM)
+    code, out, err = _finish(proc, seen)
+    assert code == 0
+    assert out == ["starting slowly", "ready", "server stopped", "config torn down"]
+    assert err[-1] == "wireplan: stopped cleanly"
 
 
 def test_run_refuses_a_thread_other_than_main() -> None:

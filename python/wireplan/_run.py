@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
-    from .runtime import App, Plan
+    # The runtime calls this module: naming its classes here would close an
+    # import circle (test_registry_state keeps the graph free of them).
+    App = Any
+    Plan = Any
 
 __all__ = ["arun_app", "run_app", "run_plan", "run_plan_async"]
 
@@ -46,12 +49,21 @@ def _name(signum: int) -> str:
 
 
 def _force(signum: int) -> None:
-    """A second signal: exit now, skipping what is left of the stop."""
+    """A second signal: exit now, skipping what is left of the stop.
+
+    Runs in a signal handler, which may have interrupted a write to
+    ``sys.stdout`` or ``sys.stderr`` holding its lock: the line goes
+    straight to file descriptor 2, and stdout is flushed only if that is
+    possible without waiting."""
     code = 128 + signum
-    say(f"received {_name(signum)} again: exiting at once with code {code}, without finishing the stop")
+    line = f"wireplan: received {_name(signum)} again: exiting at once with code {code}, without finishing the stop\n"
     try:
         sys.stdout.flush()
-    except (OSError, ValueError):  # pragma: no cover - stdout closed
+    except BaseException:  # noqa: BLE001 - a reentrant call or a closed stream: leave it
+        pass
+    try:
+        os.write(2, line.encode("utf-8", "replace"))
+    except OSError:  # pragma: no cover - stderr closed
         pass
     os._exit(code)
 
@@ -64,18 +76,31 @@ def _stop_errors(e: BaseException) -> str:
 
 class _Waiter:
     """The signal handlers of one synchronous run: the first signal asks
-    for a stop, the second forces an exit."""
+    for a stop, the second forces an exit.
+
+    The handler only sets an attribute: it runs in the main thread, between
+    two bytecodes of whatever that thread was doing, so it must take no lock
+    (a ``threading.Event`` would deadlock against its own ``wait``). The
+    wait blocks in ``select`` on a pipe that the interpreter's C-level
+    handler writes each signal's number to (``signal.set_wakeup_fd``),
+    whichever thread the signal was delivered to."""
 
     def __init__(self) -> None:
         import threading
 
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("run() waits for SIGINT and SIGTERM, which only the main thread receives: call it from there")
-        self.event = threading.Event()
         self.signum: int | None = None
         self.old: dict[int, Any] = {}
+        self.old_fd = -1
+        self.pipe: tuple[int, int] | None = None
 
     def __enter__(self) -> _Waiter:
+        r, w = os.pipe()
+        os.set_blocking(r, False)
+        os.set_blocking(w, False)
+        self.pipe = (r, w)
+        self.old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
         for s in SIGNALS:
             self.old[s] = signal.signal(s, self.handle)
         return self
@@ -84,17 +109,30 @@ class _Waiter:
         if self.signum is not None:
             _force(signum)
         self.signum = signum
-        self.event.set()
 
     def wait(self) -> int:
-        while not self.event.wait(1.0):
-            pass
-        assert self.signum is not None
+        import select
+
+        assert self.pipe is not None
+        r = self.pipe[0]
+        while self.signum is None:
+            # Returns when a signal's byte arrives (its handler has run by
+            # then, or runs as select is interrupted); the timeout is a
+            # safety net only.
+            select.select([r], [], [], 5.0)
+            try:
+                os.read(r, 512)
+            except BlockingIOError:
+                pass
         return self.signum
 
     def __exit__(self, *exc: object) -> None:
         for s, old in self.old.items():
             signal.signal(s, old)
+        signal.set_wakeup_fd(self.old_fd)
+        if self.pipe is not None:
+            for fd in self.pipe:
+                os.close(fd)
 
 
 def _stopping(signum: int) -> None:

@@ -107,6 +107,7 @@ class Plan:
     # Runtime-only options per service (None: no service has any), the
     # invoked functions by number, and the per-service timeouts.
     _hooks: list[_Hooks | None] | None
+    _hooked: list[int]
     _invokes: dict[int, Any]
     _start_limits: dict[int, float]
     _stop_limits: dict[int, float]
@@ -167,6 +168,7 @@ class Plan:
         self._factories = factories = [p.target for p in provs]
         hooks: list[_Hooks | None] = [p.hooks for p in provs]
         self._hooks = None
+        self._hooked = []  # services with a start or stop hook, or invoked, in plan order
         self._invokes = {}
         self._start_limits = {}
         self._stop_limits = {}
@@ -178,6 +180,8 @@ class Plan:
                     continue
                 if i >= singletons:  # pragma: no cover - the registry refuses hooks on other lifetimes
                     return None
+                if h.invoke or h.on_start is not None or h.on_stop is not None:
+                    self._hooked.append(i)
                 if h.invoke:
                     # Built as a singleton whose "instance" is its arguments;
                     # the function runs in the start phase.
@@ -1252,7 +1256,10 @@ class App(_Builder):
         raises :class:`StartError` (``phase`` ``start-hook`` or ``invoke``)."""
         plan = self.plan
         emit = self._emit is not None
-        for i in range(plan.singletons):
+        # Without events, only the services with hooks are visited.
+        order: Any = range(plan.singletons) if emit else (
+            sorted({*plan._hooked, *self._appended}) if self._appended else plan._hooked)
+        for i in order:
             steps = self._steps(i)
             if steps is None:
                 if emit:
@@ -1490,8 +1497,8 @@ class App(_Builder):
         hooks): refused before anything starts, naming them (the core's
         words for factories)."""
         plan = self.plan
-        if plan._hooks is not None:
-            hooked = [plan.ids[i] for i, h in enumerate(plan._hooks) if h is not None and h.async_start]
+        if plan._hooked:
+            hooked = [plan.ids[i] for i in plan._hooked if plan._hooks[i].async_start]  # type: ignore[index, union-attr]
             if hooked:
                 listed = " and ".join(f"`{x}`" for x in hooked[:2]) + (f" and {len(hooked) - 2} more" if len(hooked) > 2 else "")
                 raise TypeError(f"cannot start synchronously: {listed} {'has an async start hook' if len(hooked) == 1 else 'have async start hooks'}; "
@@ -1527,16 +1534,20 @@ class App(_Builder):
             gc.disable()
         self._building = True
         try:
-            if self._emit is None:
-                self._start_loop()
-            else:
-                self._start_loop_events()
+            try:
+                if self._emit is None:
+                    self._start_loop()
+                else:
+                    self._start_loop_events()
+            finally:
+                self._building = False
+            # The start phase too: the collection the build put off would
+            # otherwise fall on its first allocation.
+            if self._emit is not None or self.plan._hooks is not None or self._appended:
+                self._start_hooks()
         finally:
-            self._building = False
             if enabled:
                 gc.enable()
-        if self._emit is not None or self.plan._hooks is not None or self._appended:
-            self._start_hooks()
         self._running = True
         self._state = "started"
         if self._emit is not None:
