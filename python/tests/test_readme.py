@@ -13,10 +13,11 @@ def _python_blocks(text: str) -> list[str]:
 
 
 def test_readme_python_examples_run() -> None:
-    # The landing page's first look (the registry, then the descriptor API)
-    # and its look at the graph (pictures, explain, diff, timeline, inspect).
+    # The landing page's first look (the registry, then the descriptor API),
+    # its lifecycle, and its look at the graph (pictures, explain, diff,
+    # timeline, inspect).
     blocks = _python_blocks(README.read_text())
-    assert len(blocks) == 3, "the README has three Python examples"
+    assert len(blocks) == 4, "the README has four Python examples"
     for block in blocks:
         exec(compile(block, str(README), "exec"), {"__name__": "readme_example"})
 
