@@ -554,3 +554,40 @@ def test_bad_service_timeouts_are_refused() -> None:
         registry.provide(Config, start_timeout=0)
     with pytest.raises(TypeError, match="stop_timeout must be a number of seconds"):
         registry.provide(Config, stop_timeout="1s")  # type: ignore[arg-type]
+
+
+class Listener:
+    def __init__(self, config: Config, lifecycle: wireplan.Lifecycle) -> None:
+        self.listening = False
+        lifecycle.append(on_start=self.listen)
+
+    def listen(self) -> None:
+        self.listening = True
+
+
+def test_a_class_takes_the_lifecycle_and_a_cached_plan_passes_it_too(tmp_path: object) -> None:
+    for round in range(2):  # planned, then read from the disk cache (meta parsed at bind)
+        registry = wireplan.Registry()
+        registry.provide(Config)
+        registry.provide(Listener)
+        plan = registry.compile(cache_dir=str(tmp_path))
+        with plan.start() as app:
+            assert app.get(Listener).listening
+    assert len(list(__import__("pathlib").Path(str(tmp_path)).glob("*.wpc"))) == 1
+
+
+def test_the_lifecycle_after_a_skipped_positional_builtin() -> None:
+    # A positional-only builtin with a default is left out; the lifecycle
+    # after it still lands in its own parameter.
+    seen: list[object] = []
+    registry = wireplan.Registry()
+    registry.provide(Config)
+
+    def make(config: Config, retries: int = 3, lifecycle: wireplan.Lifecycle = None, /) -> Db:  # type: ignore[assignment]
+        seen.append((retries, type(lifecycle).__name__))
+        return Db(config)
+
+    registry.provide(make)
+    with registry.compile().start():
+        pass
+    assert seen == [(3, "Lifecycle")]

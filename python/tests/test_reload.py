@@ -302,3 +302,41 @@ def test_areload_awaits_async_factories_and_sync_reload_refuses_them() -> None:
         assert LOG == ["stop api", "teardown api", "teardown async db"]
 
     asyncio.run(main())
+
+
+def test_reload_error_pickles() -> None:
+    import pickle
+
+    err = wireplan.ReloadError("db", "app/db.py:3", ConnectionError("down"), "start-hook", False)
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.service, again.source, again.phase, again.restored) == ("db", "app/db.py:3", "start-hook", False)
+    assert str(again) == str(err) == ("reload failed: service `db` (app/db.py:3) failed to start: ConnectionError: down; "
+                                      "the old services did not start again either: stop the app")
+
+
+def test_when_the_old_services_fail_to_start_again_the_app_is_marked_failed() -> None:
+    calls: list[int] = []
+
+    def flaky_db(config: Config) -> Iterator[Db]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise TimeoutError("the database went away")
+        yield Db(config)
+        LOG.append("teardown flaky db")
+
+    app = build(db=flaky_db).start()
+    cache = app.get(Cache)
+    with pytest.raises(wireplan.ReloadError) as info:
+        app.reload(build(db=broken_db))
+    err = info.value
+    assert not err.restored and isinstance(err.cause, ConnectionError)
+    assert err.teardown_errors is not None
+    assert [type(e).__name__ for e in err.teardown_errors.exceptions] == ["TimeoutError"]
+    assert str(err).endswith("the old services did not start again either: stop the app")
+    assert app.liveness() == {"status": "fail"} and app.health()["status"] == "fail"
+    assert app.get(Cache) is cache  # what was kept still runs, until the app is stopped
+    with pytest.raises(RuntimeError, match="is not started"):
+        app.get(Db)
+    LOG.clear()
+    app.stop()
+    assert LOG == []  # the cache and config have no teardown; the db was torn down already
