@@ -226,3 +226,33 @@ def test_the_timeline_is_the_same_record_with_or_without_events() -> None:
 
     assert list(quiet) == list(loud) == ["timeline", "services"]
     assert shape(quiet) == shape(loud)
+
+
+def test_an_async_subscriber_is_refused_with_a_warning_not_left_unawaited() -> None:
+    async def subscriber(event: dict[str, Any]) -> None:
+        pass  # pragma: no cover - never run
+
+    with pytest.warns(RuntimeWarning, match="on_event is called synchronously"):
+        with _registry().compile().start(on_event=subscriber):
+            pass
+
+
+def test_stopped_events_for_a_large_app_come_once_each_in_reverse() -> None:
+    registry = wireplan.Registry()
+    classes = [type(f"S{i}", (), {}) for i in range(3000)]
+
+    def with_teardown(cls: type) -> Any:
+        def make() -> Iterator[Any]:
+            yield cls()
+        make.__annotations__["return"] = Iterator[cls]  # type: ignore[valid-type]
+        return make
+
+    for n, cls in enumerate(classes):
+        cls.__module__ = __name__
+        registry.provide(with_teardown(cls) if n % 2 else cls, id=f"s{n:04}")
+    events: list[dict[str, Any]] = []
+    app = registry.compile().start(on_event=events.append)
+    events.clear()
+    app.stop()
+    stopped = [e["id"] for e in events if e["type"] == "stopped"]
+    assert stopped == sorted(stopped, reverse=True) and len(stopped) == 3000

@@ -1170,7 +1170,10 @@ class App(_Builder):
                  "duration_us": None if duration is None else max(0, round(duration * 1e6)),
                  "error": None if error is None else f"{type_name(error)}: {error}"}
         try:
-            emit(event)
+            result = emit(event)
+            if result is not None:
+                _not_awaitable(result, "on_event is called synchronously: give a plain function (an async one's "
+                                       "coroutine would never run)")
         except Exception as e:  # noqa: BLE001 - a broken subscriber must not break the app
             import warnings
 
@@ -1185,14 +1188,16 @@ class App(_Builder):
         if self._emit is None or ready is None:
             return None, _nothing
         order = ready[::-1]
+        where = dict(zip(order, range(len(order))))
         ready.clear()
         pos = 0
         ns = self.plan.singletons
 
         def done(i: int, took: float, error: BaseException | None) -> None:
             nonlocal pos
-            if i < ns and i in order[pos:]:
-                while order[pos] != i:
+            k = where.get(i, -1) if i < ns else -1
+            if k >= pos:
+                while pos < k:  # the ones before it had nothing to tear down
                     self._event("stopped", order[pos], 0.0)
                     pos += 1
                 pos += 1
