@@ -591,3 +591,35 @@ def test_the_lifecycle_after_a_skipped_positional_builtin() -> None:
     with registry.compile().start():
         pass
     assert seen == [(3, "Lifecycle")]
+
+
+def test_a_start_hook_that_ignores_its_cancellation_is_abandoned_not_waited_for() -> None:
+    class A:
+        pass
+
+    class B:
+        pass
+
+    async def fails(a: A) -> None:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("no")
+
+    async def stubborn(b: B) -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            await asyncio.sleep(1)  # ignores the cancellation for a while
+
+    registry = wireplan.Registry()
+    registry.provide(A, on_start=fails)
+    registry.provide(B, on_start=stubborn)
+
+    async def main() -> float:
+        t0 = time.perf_counter()
+        with pytest.raises(wireplan.StartError):
+            await registry.compile().start_async()
+        took = time.perf_counter() - t0
+        await asyncio.sleep(1.1)  # let the stubborn hook end before the loop closes
+        return took
+
+    assert asyncio.run(main()) < 0.5

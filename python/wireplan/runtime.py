@@ -645,6 +645,12 @@ def type_name(e: BaseException) -> str:
     return type(e).__name__
 
 
+def _drop_outcome(task: Any) -> None:
+    """Retrieves an abandoned task's outcome (no "never retrieved" warning)."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _nothing() -> None:
     """Does nothing (a stop that sends no events)."""
 
@@ -1388,12 +1394,18 @@ class App(_Builder):
                                 self._event("start-hook", i, t.result())
                             self._event("started", i)
             finally:
+                # Fail fast, as factories do (promise 5): the layer's other
+                # hooks are cancelled and get one turn of the loop; the stop
+                # hooks of what got through are due; a hook that ignores its
+                # cancellation is abandoned (its error, if any, is dropped).
                 for t in pending:
                     t.cancel()
                 if pending:
-                    await asyncio.wait(pending)
+                    await asyncio.sleep(0)
                     for t in sorted(pending, key=lambda t: tasks[t][0]):
                         self._stops.extend(owns.pop(tasks[t][0], ()))
+                        if not t.done():
+                            t.add_done_callback(_drop_outcome)
             if failed is not None:
                 return failed
         return None
