@@ -14,10 +14,10 @@ def _python_blocks(text: str) -> list[str]:
 
 def test_readme_python_examples_run() -> None:
     # The landing page's first look (the registry, then the descriptor API),
-    # its look at the graph (pictures, explain, diff, timeline, inspect) and
-    # the FastAPI integration with a test override.
+    # its lifecycle, its look at the graph (pictures, explain, diff, timeline,
+    # inspect) and the FastAPI integration with a test override.
     blocks = _python_blocks(README.read_text())
-    assert len(blocks) == 4, "the README has four Python examples"
+    assert len(blocks) == 5, "the README has five Python examples"
     for block in blocks:
         exec(compile(block, str(README), "exec"), {"__name__": "readme_example"})
 

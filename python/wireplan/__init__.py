@@ -28,6 +28,7 @@ from .errors import (
     MissingDependencyError,
     NotPlannedError,
     PlanError,
+    ReloadError,
     ScopeError,
     StartError,
     StartupError,
@@ -36,6 +37,7 @@ from .errors import (
 )
 from .planning import Analysis, DescriptorPlan, Inspection, Report, analyze, check, fingerprint, inspect, plan, render_timeline
 from .registry import Registry
+from ._spec import Lifecycle
 from .runtime import App, Plan, Scope
 
 TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing (milliseconds)
@@ -57,6 +59,10 @@ def __getattr__(name: str) -> Any:
         from ._override import Override
 
         return Override
+    if name == "fx":  # the fx-style API, loaded on first use (`wireplan.fx.App`)
+        import importlib  # not `from . import fx`: that asks this very function again
+
+        return importlib.import_module(".fx", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -69,12 +75,14 @@ __all__ = [
     "DescriptorPlan",
     "Inspection",
     "Lazy",
+    "Lifecycle",
     "MissingDependencyError",
     "NotPlannedError",
     "Override",
     "Plan",
     "PlanError",
     "Registry",
+    "ReloadError",
     "Report",
     "Scope",
     "ScopeError",

@@ -6,8 +6,8 @@ from typing_extensions import Self, disjoint_base
 
 __all__ = [
     "Analysis", "Plan", "analyze", "cli", "inspect", "render_timeline", "TopologicalSorter", "VERSION", "ambiguous_key", "async_in_sync_start", "check", "check_findings",
-    "escape", "fingerprint", "not_planned", "peek_fingerprint", "plan", "replaced", "start_failed", "timed_out", "unknown_id", "unknown_key",
-    "unrepresentable", "reload",
+    "escape", "fingerprint", "not_planned", "peek_fingerprint", "plan", "reload", "replaced", "start_failed", "timed_out", "unknown_id", "unknown_key",
+    "unrepresentable",
 ]
 
 VERSION: str

@@ -24,7 +24,8 @@ from __future__ import annotations
 import sys
 
 from ._keys import Lazy, key_of, lazy, many
-from ._spec import ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, FunctionType, _Meta, _meta, _MISSING, _Provider, unwrap_factory
+from ._spec import (ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, LIFECYCLE, POSITIONAL, VALUE, FunctionType, Lifecycle, _Meta, _meta,
+                    _MISSING, _Provider, unwrap_factory)
 
 TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing (milliseconds)
 if TYPE_CHECKING:
@@ -587,8 +588,8 @@ def _read_class(r: _Reading, cls: type) -> _Spec | None:
         deps = []
         for name in names:
             hint = ann.get(name)
-            if type(hint) is not type:
-                return None  # no hint, or not a plain class
+            if type(hint) is not type or hint is Lifecycle:
+                return None  # no hint, or not a plain class (or the lifecycle: _read passes it)
             key = class_keys.get(hint)
             if key is None:
                 if hint.__module__ == "builtins":
@@ -692,6 +693,16 @@ def _read(r: _Reading, p: _Provider) -> _Spec | None:
     # not yet followed by a positional-only dependency.
     skipped: list[str] = []
     for name, positional, default, hint in params:
+        if hint is Lifecycle:
+            # Filled by the runtime, not planned: a parameter in `meta`
+            # with no dependency behind it.
+            if positional and skipped:
+                for skip in skipped:
+                    deps.append({"key": f"wireplan.default#{p.id}.{skip}", "optional": True})
+                    meta.append(f"{skip}:{POSITIONAL | HAS_DEFAULT}")
+                skipped.clear()
+            meta.append(f"{name}:{(POSITIONAL if positional or by_position else 0) | LIFECYCLE}")
+            continue
         try:
             dep = _dependency(r, name, hint, default)
         except _Problem as e:

@@ -27,6 +27,7 @@ __all__ = [
     "ExceptionGroup",
     "MissingDependencyError",
     "PlanError",
+    "ReloadError",
     "AmbiguousKeyError",
     "NotPlannedError",
     "ScopeError",
@@ -127,6 +128,8 @@ class StartError(Exception):
             factory settles; ``await err.settled()`` waits for that.
         timeline: the start-up record up to the failure (as
             ``App.timeline()``), or ``None`` when the error was made by hand.
+        phase: what failed: ``"construct"`` (the factory), ``"start-hook"``
+            or ``"invoke"`` (an invoked function), as the ``failed`` event says.
     """
 
     service: str
@@ -135,6 +138,7 @@ class StartError(Exception):
     teardown_errors: BaseExceptionGroup[BaseException] | None
     abandoned: tuple[str, ...]
     timeline: dict[str, Any] | None
+    phase: str
 
     def __init__(
         self,
@@ -150,6 +154,7 @@ class StartError(Exception):
         self.teardown_errors = teardown_errors
         self.abandoned = ()
         self.timeline = None
+        self.phase = "construct"
         self._settled: Any = None
         self.__cause__ = cause
 
@@ -169,6 +174,44 @@ class StartError(Exception):
 
 #: The name before 0.2; the same class.
 StartupError = StartError
+
+
+class ReloadError(Exception):
+    """A hot reload (``app.reload(plan)``) failed: a service of the new plan
+    did not construct or start. What the reload had started has been
+    stopped and torn down (told the cause), and the services it had stopped
+    were started again from the old plan: the app runs the old plan
+    (``restored``). Should that restart fail too, ``restored`` is false,
+    what it started is torn down again, and the app is marked failed
+    (``app.liveness()`` fails): stop it.
+
+    Attributes:
+        service: id of the service (of the new plan) that failed.
+        source: ``file:line`` of its provider, when known.
+        cause: its exception (also ``__cause__``).
+        phase: ``"construct"``, ``"start-hook"`` or ``"invoke"``.
+        restored: whether the old services run again.
+        teardown_errors: errors met while rolling back, or ``None``.
+    """
+
+    def __init__(self, service: str, source: str | None, cause: BaseException, phase: str = "construct",
+                 restored: bool = True, teardown_errors: BaseExceptionGroup[BaseException] | None = None) -> None:
+        super().__init__(service, source, cause, phase, restored, teardown_errors)
+        self.service = service
+        self.source = source
+        self.cause = cause
+        self.phase = phase
+        self.restored = restored
+        self.teardown_errors = teardown_errors
+        self.__cause__ = cause
+
+    def __str__(self) -> str:
+        from . import _core
+
+        n = len(self.teardown_errors.exceptions) if self.teardown_errors is not None else 0
+        failed = _core.start_failed(self.service, self.source, f"{type(self.cause).__name__}: {self.cause}", n)
+        outcome = "the app runs the old plan" if self.restored else "the old services did not start again either: stop the app"
+        return f"reload failed: {failed}; {outcome}"
 
 
 class UnknownKeyError(LookupError):

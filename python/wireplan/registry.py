@@ -27,7 +27,7 @@ from . import _core, _reading
 from ._keys import key_of
 from ._reading import _identity, _place, _Reading
 from ._reading import read_provider as _introspect  # a module global: tests patch it
-from ._spec import _MISSING, FunctionType, _Provider
+from ._spec import _MISSING, FunctionType, _Hooks, _Provider, is_async_callable
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing nor
 # types (they cost milliseconds); what needs them imports them when it runs.
@@ -109,16 +109,28 @@ class Registry:
         def provide(self, factory: F, /) -> F: ...
         @overload
         def provide(self, key: Any, factory: F, /, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ...,
-                    deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...) -> F: ...
+                    deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...,
+                    on_start: Callable[[Any], Any] | None = ..., on_stop: Callable[[Any], Any] | None = ...,
+                    start_timeout: float | None = ..., stop_timeout: float | None = ...,
+                    health: Callable[[Any], Any] | None = ..., health_timeout: float | None = ...) -> F: ...
         @overload
         def provide(self, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ..., deps: Sequence[Any] | None = ...,
-                    profiles: Sequence[str] | None = ..., id: str | None = ...) -> Callable[[F], F]: ...
+                    profiles: Sequence[str] | None = ..., id: str | None = ...,
+                    on_start: Callable[[Any], Any] | None = ..., on_stop: Callable[[Any], Any] | None = ...,
+                    start_timeout: float | None = ..., stop_timeout: float | None = ...,
+                    health: Callable[[Any], Any] | None = ..., health_timeout: float | None = ...) -> Callable[[F], F]: ...
         @overload
         def provide(self, factory: F, /, *, lifetime: Lifetime = ..., provides: Sequence[Any] | None = ...,
-                    deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...) -> F: ...
+                    deps: Sequence[Any] | None = ..., profiles: Sequence[str] | None = ..., id: str | None = ...,
+                    on_start: Callable[[Any], Any] | None = ..., on_stop: Callable[[Any], Any] | None = ...,
+                    start_timeout: float | None = ..., stop_timeout: float | None = ...,
+                    health: Callable[[Any], Any] | None = ..., health_timeout: float | None = ...) -> F: ...
 
     def provide(self, *args: Any, lifetime: Lifetime = "singleton", provides: Sequence[Any] | None = None,
-                deps: Sequence[Any] | None = None, profiles: Sequence[str] | None = None, id: str | None = None) -> Any:
+                deps: Sequence[Any] | None = None, profiles: Sequence[str] | None = None, id: str | None = None,
+                on_start: Callable[[Any], Any] | None = None, on_stop: Callable[[Any], Any] | None = None,
+                start_timeout: float | None = None, stop_timeout: float | None = None,
+                health: Callable[[Any], Any] | None = None, health_timeout: float | None = None) -> Any:
         """Registers a factory: a class, a function, an async function, a
         generator or async generator (code after ``yield`` is teardown), or a
         function returning a context manager; wrapped or not
@@ -130,8 +142,23 @@ class Registry:
         such as ``Annotated[Database, "replica"]``). ``provides`` lists keys
         in place of the return annotation; ``deps`` lists the dependency keys
         in parameter order in place of the parameters' hints.
+
+        Runtime options of a singleton (never part of the plan, nor of its
+        cache key): ``on_start``/``on_stop`` hooks, each called with the
+        instance (sync or async), after every singleton is built / before
+        any teardown (see :meth:`wireplan.Plan.start`); ``start_timeout``
+        (seconds: bounds its factory and its start hook, each) and
+        ``stop_timeout`` (its stop hook and its teardown, each), in place of
+        the app-wide values (``float("inf")``: none); ``health``, a check
+        called with the instance by ``app.health()`` (healthy unless it
+        returns ``False`` or raises), within ``health_timeout`` seconds
+        (default 1).
         """
-        if len(args) == 1 and lifetime == "singleton" and provides is None and deps is None and profiles is None \
+        hooks = None
+        if on_start is not None or on_stop is not None or start_timeout is not None or stop_timeout is not None \
+                or health is not None or health_timeout is not None:
+            hooks = _hooks(lifetime, on_start, on_stop, start_timeout, stop_timeout, health, health_timeout)
+        if hooks is None and len(args) == 1 and lifetime == "singleton" and provides is None and deps is None and profiles is None \
                 and id is None and type(args[0]) is type and "__wrapped__" not in args[0].__dict__ \
                 and args[0].__module__ != "builtins":
             # `@registry.provide` on a plain class, the common case, made
@@ -153,6 +180,7 @@ class Registry:
                 raise TypeError(f"{factory!r} is not callable: use registry.supply(value) for a ready value")
             p = _Provider(factory, False, lifetime, keys=keys, deps=tuple(deps) if deps is not None else None,
                           profiles=tuple(profiles) if profiles is not None else None)
+            p.hooks = hooks
             self._add(p, id)
             return factory
 
@@ -164,6 +192,29 @@ class Registry:
         if args:
             raise TypeError("provide() takes a factory, or a key and a factory")
         return lambda factory: register(factory, keys)
+
+    def invoke(self, fn: F, /, *, id: str | None = None, start_timeout: float | None = None) -> F:
+        """Registers a function to run at start (fx's ``fx.Invoke``): its
+        parameters are resolved like a factory's (its dependencies are roots
+        of the plan), and it is called after every singleton is built, in
+        plan order with the start hooks (awaited when async, under
+        ``start_async``). A failure fails the start (``StartError`` with
+        ``phase == "invoke"``), rolled back like a failing start hook. Its
+        id is ``invoke:`` and the function's qualified name; what it returns
+        is kept (``app.get_by_id(id)``). Usable as a decorator."""
+        if not callable(fn):
+            raise TypeError(f"invoke() takes a function, not {type(fn).__name__}")
+        if isinstance(fn, type):
+            raise TypeError(f"invoke() takes a function, not the class `{_identity(fn)}`: provide the class, or invoke a "
+                            "function that takes it")
+        p = _Provider(fn, False, "singleton")
+        p.hooks = _hooks("singleton", None, None, start_timeout, None, None, None, invoke=True)
+        p.hooks.async_start = is_async_callable(fn)
+        self._add(p, id or f"invoke:{_identity(fn)}")
+        # A key of its own, which no other provider has: nothing depends on
+        # an invocation.
+        p.keys = (f"wireplan.invoke#{p.id}",)
+        return fn
 
     def override(self, key: Any, value: Any = _MISSING, /, *, factory: Callable[..., Any] | None = None,
                  lifetime: Lifetime = "singleton") -> None:
@@ -350,6 +401,9 @@ class Registry:
         """Root ids for keys (a key names its providers; an id names itself)."""
         if not roots:
             return None
+        invoked = [p.id for p in self._providers if p.hooks is not None and p.hooks.invoke]
+        if invoked:
+            roots = [*roots, *invoked]  # an invocation runs whatever the roots: its dependencies are roots too
         by_key: dict[str, list[str]] = {}
         for p, provided in zip(self._providers, keys):
             for k in [provided] if type(provided) is str else provided:
@@ -419,6 +473,28 @@ class Registry:
             raise RuntimeError("wireplan: the plan does not match its own providers")
         plan._compiled = (self, profile, roots, limits)  # for plan.override()
         return plan
+
+
+def _hooks(lifetime: str, on_start: Any, on_stop: Any, start_timeout: float | None, stop_timeout: float | None,
+           health: Any, health_timeout: float | None, invoke: bool = False) -> _Hooks:
+    """A singleton's runtime options, checked."""
+    from .runtime import _timeout
+
+    if lifetime != "singleton":
+        raise ValueError(f"on_start, on_stop, start_timeout, stop_timeout, health and health_timeout are for singletons "
+                         f"(started with the app), not for a {lifetime} service")
+    for name, f in (("on_start", on_start), ("on_stop", on_stop), ("health", health)):
+        if f is not None and not callable(f):
+            raise TypeError(f"{name} must be a callable taking the instance, not {type(f).__name__}")
+
+    def limit(name: str, value: float | None) -> float | None:
+        if value is None:
+            return None
+        checked = _timeout(name, value)
+        return float("inf") if checked is None else checked
+
+    return _Hooks(on_start, on_stop, limit("start_timeout", start_timeout), limit("stop_timeout", stop_timeout),
+                  health, limit("health_timeout", health_timeout), invoke)
 
 
 def _subclass_findings(err: PlanError, reading: _Reading, keys: list[str | list[str]]) -> bool:

@@ -17,9 +17,10 @@ from time import perf_counter
 
 from . import _core
 from ._keys import Lazy, key_of
-from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, StartError, UnknownIdError,
-                     UnknownKeyError)
-from ._spec import _MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, POSITIONAL, VALUE, _Meta, _meta
+from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, ReloadError, StartError,
+                     UnknownIdError, UnknownKeyError)
+from ._spec import (_MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, LIFECYCLE, POSITIONAL, VALUE, Lifecycle, _Meta, _meta,
+                    is_async_callable)
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing, nor
 # threading, json, math or types (they cost milliseconds); what needs them
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ._override import Override
     from ._timing import Timing
     from .planning import Analysis
-    from ._spec import _Provider
+    from ._spec import _Hooks, _Provider
 
     T = TypeVar("T")
 
@@ -51,7 +52,7 @@ def __getattr__(name: str) -> Any:
 
 
 # How one argument is made (the third field of an argument spec).
-_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST = range(7)
+_ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST, _LIFE = range(8)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
 _INF = float("inf")
@@ -70,6 +71,12 @@ def _parse_meta(meta: str | None) -> _Meta | None:
         return _meta(parts)
     except ValueError:
         return None
+
+
+def _capture(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The "factory" of an invoked function: its arguments, kept until the
+    start phase calls it."""
+    return args, kwargs
 
 
 class Plan:
@@ -98,6 +105,14 @@ class Plan:
     _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
     _by_type: dict[type, int | list[int]]
+    # Runtime-only options per service (None: no service has any), the
+    # invoked functions by number, and the per-service timeouts.
+    _hooks: list[_Hooks | None] | None
+    _hooked: list[int]
+    _invokes: dict[int, Any]
+    _start_limits: dict[int, float]
+    _stop_limits: dict[int, float]
+    _lifecycle: bool
 
     @classmethod
     def _bind(cls, core: _core.Plan, providers: Sequence[_Provider],
@@ -140,14 +155,44 @@ class Plan:
         is_value = [p.is_value for p in provs]
         if (True in is_value or VALUE in kinds) and is_value != [k == VALUE for k in kinds]:
             return None
+        # Parameters that take the Lifecycle have no dependency behind them.
+        lifecycle = any(m[5] for m in parsed.values())
         if list(map(len, params)) != [len(pl) if pl is not None else len(d or ()) for pl, d in zip(plain, deps)]:
-            return None
+            if not lifecycle or [len(m[1]) - m[5] for m in ms] != [len(pl) if pl is not None else len(d or ())
+                                                                   for pl, d in zip(plain, deps)]:
+                return None
         self = object.__new__(cls)
         self.core = core
         self.ids = ids
         self.singletons = singletons
         self.layers = layers
         self._factories = factories = [p.target for p in provs]
+        hooks: list[_Hooks | None] = [p.hooks for p in provs]
+        self._hooks = None
+        self._hooked = []  # services with a start or stop hook, or invoked, in plan order
+        self._invokes = {}
+        self._start_limits = {}
+        self._stop_limits = {}
+        self._lifecycle = lifecycle
+        if hooks.count(None) != n:
+            self._hooks = hooks
+            for i, h in enumerate(hooks):
+                if h is None:
+                    continue
+                if i >= singletons:  # pragma: no cover - the registry refuses hooks on other lifetimes
+                    return None
+                if h.invoke or h.on_start is not None or h.on_stop is not None:
+                    self._hooked.append(i)
+                if h.invoke:
+                    # Built as a singleton whose "instance" is its arguments;
+                    # the function runs in the start phase.
+                    self._invokes[i] = factories[i]
+                    factories[i] = _capture
+                    kinds[i] = CALL
+                if h.start_timeout is not None:
+                    self._start_limits[i] = h.start_timeout
+                if h.stop_timeout is not None:
+                    self._stop_limits[i] = h.stop_timeout
         self._kinds = kinds
         self._params = params
         self._deps = deps
@@ -182,7 +227,7 @@ class Plan:
         self._fast = fast
         self._by_type = {}
         for i, m, pl, f in zip(range(n), ms, plain, factories):
-            if pl is not None and m[0] == CALL and (not pl or max(pl) < singletons):
+            if pl is not None and m[0] == CALL and not m[5] and (not pl or max(pl) < singletons):
                 fast[i] = (f, pl, None) if m[4] else (f, pl, m[2]) if m[3] else None
         # Which services must be awaited (an async factory in their recipe).
         self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
@@ -217,8 +262,13 @@ class Plan:
         pl = self._plain[i]
         deps: list[tuple[int, list[int]]] = [(0, [x]) for x in pl] if pl is not None else self._deps[i] or []
         out: list[_Arg] = []
-        for (name, mode), (flags, provs) in zip(self._params[i], deps):
+        dep = iter(deps)
+        for name, mode in self._params[i]:
             target: Any
+            if mode & LIFECYCLE:
+                out.append((name, bool(mode & POSITIONAL), _LIFE, None))
+                continue
+            flags, provs = next(dep)
             if flags & 2:
                 how, target = (_LAZY_MANY if flags & 4 else _MANY), tuple(provs)
             elif not provs and mode & HAS_DEFAULT and mode & POSITIONAL:
@@ -293,7 +343,8 @@ class Plan:
         """The graph as a Mermaid flowchart, as :meth:`to_dot`."""
         return self.analysis().to_mermaid(focus)
 
-    def start(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> App:
+    def start(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+              on_event: Callable[[dict[str, Any]], Any] | None = None) -> App:
         """Starts every singleton in plan order; use as a context manager to
         stop them in shutdown order on exit.
 
@@ -305,11 +356,12 @@ class Plan:
         ``TimeoutError`` among the stop errors. Use :meth:`start_async` and
         async factories for a hard limit.
         """
-        app = App(self, start_timeout=start_timeout, stop_timeout=stop_timeout)
+        app = App(self, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
         app._start()
         return app
 
-    def start_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> _AsyncStart:
+    def start_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+                    on_event: Callable[[dict[str, Any]], Any] | None = None) -> _AsyncStart:
         """``async with plan.start_async() as app``: async factories are
         awaited and each layer is started concurrently.
 
@@ -322,7 +374,26 @@ class Plan:
         ``asyncio.run``) stops everything started so far, in reverse, then
         lets the ``CancelledError`` through.
         """
-        return _AsyncStart(self, start_timeout, stop_timeout)
+        return _AsyncStart(self, start_timeout, stop_timeout, on_event)
+
+    def run(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+            on_event: Callable[[dict[str, Any]], Any] | None = None) -> int:
+        """Starts the app, waits for SIGINT or SIGTERM, stops it gracefully
+        and returns the exit code (fx's ``app.Run()``): 0 after a clean
+        stop, 1 when the start or the stop failed (said on stderr); a second
+        signal exits at once (130 for SIGINT, 143 for SIGTERM). Call from
+        the main thread: ``raise SystemExit(plan.run())``."""
+        from ._run import run_plan
+
+        return run_plan(self, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
+
+    async def run_async(self, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+                        on_event: Callable[[dict[str, Any]], Any] | None = None) -> int:
+        """As :meth:`run` with :meth:`start_async`, waiting in the running
+        event loop (its signal handlers): ``sys.exit(asyncio.run(plan.run_async()))``."""
+        from ._run import run_plan_async
+
+        return await run_plan_async(self, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
 
     def __repr__(self) -> str:
         return f"<wireplan.Plan {len(self.ids)} services, {self.singletons} singletons>"
@@ -450,6 +521,24 @@ def _late_start(plan: Plan, i: int, limit: float, took: float | None) -> Timeout
     return late
 
 
+#: Seconds a health check may take when its provider says nothing.
+_HEALTH_TIMEOUT = 1.0
+
+
+def _seconds(s: float) -> str:
+    """A duration as the runtime's messages write it (``50 ms``, ``2 s``)."""
+    return f"{s * 1000:.3g} ms" if s < 1 else f"{s:.3g} s"
+
+
+def _health_late(id: str, limit: float, took: float | None) -> str:
+    """A health check over its timeout (`took`: a synchronous one, measured
+    when it returned)."""
+    text = f"the health check of `{id}` did not pass within {_seconds(limit)}"
+    if took is not None:
+        text += f": it returned after {_seconds(took)} (a synchronous call cannot be interrupted)"
+    return text
+
+
 def _late_stop(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:
     """A teardown that did not finish within the stop timeout."""
     return TimeoutError(_core.timed_out(plan.ids[i], "stop", limit, took))
@@ -490,17 +579,33 @@ def _overran(errors: list[BaseException], plan: Plan, i: int, limit: float | Non
         errors.append(late)
 
 
+def _limit_of(limits: dict[int, float] | None, i: int, default: float | None) -> float | None:
+    """Service `i`'s own timeout (``registry.provide(..., stop_timeout=...)``;
+    infinity: none), else the app-wide `default`."""
+    if not limits:
+        return default
+    v = limits.get(i)
+    if v is None:
+        return default
+    return None if v == _INF else v
+
+
 def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None,
-                     exc: BaseException | None = None) -> list[BaseException]:
+                     exc: BaseException | None = None, limits: dict[int, float] | None = None,
+                     done: Callable[[int, float, BaseException | None], None] | None = None) -> list[BaseException]:
     """Runs every teardown, newest first, each told of `exc` (why the scope,
     the app or the start ended; ``None`` for a clean exit), and returns the
     errors (each with a note naming its service); one that overran `limit`
-    is an error too. A teardown that raises `exc` itself has not failed."""
+    (or the service's own limit in `limits`) is an error too. A teardown
+    that raises `exc` itself has not failed. `done(service, seconds, error)`
+    is told of each teardown (events)."""
     errors: list[BaseException] = []
     tb = exc.__traceback__ if exc is not None else None
+    timed = limit is not None or bool(limits) or done is not None
     while teardowns:
         i, kind, obj = teardowns.pop()
-        t0 = perf_counter() if limit is not None else 0.0
+        lim = _limit_of(limits, i, limit)
+        t0 = perf_counter() if timed else 0.0
         try:
             _teardown(kind, obj, exc)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected
@@ -509,38 +614,74 @@ def _rollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = Non
             if e is not exc or exc is None:
                 _note(e, plan, i)
                 errors.append(e)
+                if done is not None:
+                    done(i, perf_counter() - t0, e)
                 continue
-        _overran(errors, plan, i, limit, t0)
+        n = len(errors)
+        _overran(errors, plan, i, lim, t0)
+        if done is not None:
+            done(i, perf_counter() - t0, errors[-1] if len(errors) > n else None)
     return errors
 
 
 async def _arollback_errors(teardowns: list[Any], plan: Plan, limit: float | None = None,
-                            exc: BaseException | None = None) -> list[BaseException]:
+                            exc: BaseException | None = None, limits: dict[int, float] | None = None,
+                            done: Callable[[int, float, BaseException | None], None] | None = None) -> list[BaseException]:
     """As :func:`_rollback_errors`, awaiting async teardowns (each cancelled
-    after `limit` seconds)."""
+    after its limit)."""
     errors: list[BaseException] = []
     tb = exc.__traceback__ if exc is not None else None
     while teardowns:
         i, kind, obj = teardowns.pop()
+        lim = _limit_of(limits, i, limit)
         t0 = perf_counter()
+        n = len(errors)
         try:
             if kind == AGEN or kind == ACM:
                 aw = _aclose_agen(obj, exc) if kind == AGEN else _aexit(obj, exc)
-                if limit is None:
+                if lim is None:
                     await aw
                 else:
-                    await _within(aw, limit, lambda: _late_stop(plan, i, limit, None))
-                continue
-            _teardown(kind, obj, exc)
+                    await _within(aw, lim, lambda: _late_stop(plan, i, lim, None))
+            else:
+                _teardown(kind, obj, exc)
+                _overran(errors, plan, i, lim, t0)
         except BaseException as e:  # noqa: BLE001 - every teardown error is collected (a cancellation too: the rest still run)
             if exc is not None:
                 exc.__traceback__ = tb  # the teardown's re-raise grew it
             if e is not exc or exc is None:
                 _note(e, plan, i)
                 errors.append(e)
-                continue
-        _overran(errors, plan, i, limit, t0)
+            elif kind != AGEN and kind != ACM:
+                _overran(errors, plan, i, lim, t0)
+        if done is not None:
+            done(i, perf_counter() - t0, errors[-1] if len(errors) > n else None)
     return errors
+
+
+def type_name(e: BaseException) -> str:
+    """The name of `e`'s class (in events' error text)."""
+    return type(e).__name__
+
+
+def _drop_outcome(task: Any) -> None:
+    """Retrieves an abandoned task's outcome (no "never retrieved" warning)."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _nothing() -> None:
+    """Does nothing (a stop that sends no events)."""
+
+
+def _not_awaitable(result: Any, message: str) -> None:
+    """Refuses what an async hook returned in a synchronous start or stop
+    (closed first: no "never awaited" warning)."""
+    if hasattr(type(result), "__await__"):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        raise TypeError(message)
 
 
 def _add_note(e: BaseException, note: str) -> None:
@@ -662,12 +803,15 @@ class _Builder:
     scoped: dict[int, Any] | None
     teardowns: list[Any]
     lock: RLock
+    # The app's singleton instances by number in `plan` (a scope keeps the
+    # list of the plan it was opened on: a hot reload gives the app a new one).
+    _inst: list[Any]
 
     def _value(self, p: int, local: dict[int, Any]) -> Any:
         """The instance of provider `p` for a non-lazy argument."""
         plan = self.plan
         if p < plan.singletons:
-            v = self.app._inst[p]
+            v = self._inst[p]
             if v is _UNSET:
                 raise RuntimeError(f"`{plan.ids[p]}` is not started")
             return v
@@ -701,6 +845,8 @@ class _Builder:
                 continue
             elif how == _CONST:
                 v = t
+            elif how == _LIFE:
+                v = self.app._lifecycle_of(i)
             elif how == _NONE:
                 v = None
             else:
@@ -874,7 +1020,7 @@ class _Builder:
                 plan._by_type[key] = found
         if type(found) is int:
             if found < plan.singletons:
-                v = self.app._inst[found]
+                v = self._inst[found]
                 if v is not _UNSET:
                     return v
             else:
@@ -882,7 +1028,7 @@ class _Builder:
                 if quick is not None:
                     f, deps, names = quick
                     if names is None and len(deps) == 1:
-                        arg = self.app._inst[deps[0]]
+                        arg = self._inst[deps[0]]
                         if arg is not _UNSET and plan._lifetimes[found] != _SCOPED:
                             return f(arg)  # a transient of one singleton
                     if names is None and len(deps) == 1 and plan._lifetimes[found] == _SCOPED:
@@ -892,7 +1038,7 @@ class _Builder:
                             v = scoped.get(found, _UNSET)
                             if v is not _UNSET:
                                 return v
-                            arg = self.app._inst[deps[0]]
+                            arg = self._inst[deps[0]]
                             if arg is not _UNSET:
                                 with self.lock:  # one instance per scope, whatever threads ask
                                     v = scoped.get(found, _UNSET)
@@ -909,7 +1055,7 @@ class _Builder:
         singletons, built straight from their instances; ``_UNSET`` when one
         is not started (or a scoped one is asked outside a scope): the
         general path then says why."""
-        inst = self.app._inst
+        inst = self._inst
         f, deps, names = quick
         args = [inst[p] for p in deps]
         for a in args:  # `is`, not `in`: an instance's own __eq__ must not run
@@ -980,7 +1126,8 @@ class _Builder:
 class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
 
-    def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
+    def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None,
+                 on_event: Callable[[dict[str, Any]], Any] | None = None) -> None:
         if plan._overridden is not None:  # started while test overrides are active: with the fakes, for life
             plan = plan._overridden
         self.plan = plan
@@ -1000,18 +1147,378 @@ class App(_Builder):
         self._settling: set[Any] = set()
         self._start_timeout = _timeout("start_timeout", start_timeout)
         self._stop_timeout = _timeout("stop_timeout", stop_timeout)
+        # Hooks a factory appended to its Lifecycle, by service:
+        # (on_start, on_stop, async start?, async stop?).
+        self._appended: dict[int, list[tuple[Any, Any, bool, bool]]] = {}
+        # Stop hooks due, in the order their start hooks ran (each runs only
+        # if its start did): (service, hook, its argument or _UNSET, async?).
+        self._stops: list[tuple[int, Any, Any, bool]] = []
+        self._building = False
+        #: "new", "starting", "started", "stopping", "stopped".
+        self._state = "new"
+        if on_event is not None and not callable(on_event):
+            raise TypeError(f"on_event must be a callable taking an event dict, not {type(on_event).__name__}")
+        self._on_event = on_event
+        # Where events go (None: nowhere but failures, to the log) and the
+        # singletons in order of readiness (kept only when events go somewhere).
+        self._emit: Callable[[dict[str, Any]], Any] | None = None
+        self._ready: list[int] | None = None
+        self._reload_at = -1  # the service a reload is building (its failure's name)
+        self._gone: list[Any] = []  # teardowns of services a reload's new plan lacks
 
-    def _fail(self, i: int, cause: BaseException) -> StartError:
-        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
-        self._inst = [_UNSET] * len(self.plan.ids)
+    # ---- events ------------------------------------------------------------
+
+    def _open_events(self) -> None:
+        """Decides where this start's events go: `on_event`, else the
+        ``wireplan`` logger when it is enabled for DEBUG (asked once: a
+        disabled logger costs the start nothing), else nowhere (failures
+        still go to the logger, at ERROR)."""
+        emit = self._on_event
+        if emit is None:
+            from ._events import log_adapter
+
+            emit = log_adapter()
+        self._emit = emit
+        self._ready = [] if emit is not None else None
+
+    def _event(self, type: str, i: int | None = None, duration: float | None = None, phase: str | None = None,
+               error: BaseException | None = None) -> None:
+        """Sends one event (the contract's shape) where events go; failures
+        also when they go nowhere else (to the log, at ERROR)."""
+        emit = self._emit
+        if emit is None:
+            if type != "failed":
+                return
+            from ._events import log_failure
+
+            emit = log_failure
+        event = {"type": type, "id": None if i is None else self.plan.ids[i], "phase": phase,
+                 "at_us": max(0, round((perf_counter() - self._begin) * 1e6)),
+                 "duration_us": None if duration is None else max(0, round(duration * 1e6)),
+                 "error": None if error is None else f"{type_name(error)}: {error}"}
+        try:
+            result = emit(event)
+            if result is not None:
+                _not_awaitable(result, "on_event is called synchronously: give a plain function (an async one's "
+                                       "coroutine would never run)")
+        except Exception as e:  # noqa: BLE001 - a broken subscriber must not break the app
+            import warnings
+
+            warnings.warn(f"wireplan: the on_event callback raised {type_name(e)}: {e}", RuntimeWarning, stacklevel=2)
+
+    def _stop_events(self) -> tuple[Callable[[int, float, BaseException | None], None] | None, Callable[[], None]]:
+        """For a stop that sends events: what each teardown reports (`done`)
+        and what reports the singletons left with nothing to tear down
+        (`finish`); each singleton gets one ``stopped`` (or ``failed``), in
+        the reverse of readiness."""
+        ready = self._ready
+        if self._emit is None or ready is None:
+            return None, _nothing
+        order = ready[::-1]
+        where = dict(zip(order, range(len(order))))
+        ready.clear()
+        pos = 0
+        ns = self.plan.singletons
+
+        def done(i: int, took: float, error: BaseException | None) -> None:
+            nonlocal pos
+            k = where.get(i, -1) if i < ns else -1
+            if k >= pos:
+                while pos < k:  # the ones before it had nothing to tear down
+                    self._event("stopped", order[pos], 0.0)
+                    pos += 1
+                pos += 1
+                if error is None:
+                    self._event("stopped", i, took)
+            if error is not None:
+                self._event("failed", i, phase="teardown", error=error)
+
+        def finish() -> None:
+            nonlocal pos
+            while pos < len(order):
+                self._event("stopped", order[pos], 0.0)
+                pos += 1
+
+        return done, finish
+
+    # ---- lifecycle ---------------------------------------------------------
+
+    def _lifecycle_of(self, i: int) -> Lifecycle:
+        """The Lifecycle handed to factory `i` (a singleton's only)."""
+        plan = self.plan
+        if i >= plan.singletons:
+            raise TypeError(f"`{plan.ids[i]}` is {plan._lifetimes[i]}: only a singleton's factory takes a "
+                            "`wireplan.Lifecycle` (its hooks run when the app starts and stops)")
+        return Lifecycle(self, i, plan.ids[i])
+
+    def _append_hook(self, i: int, id: str, on_start: Any, on_stop: Any) -> None:
+        if not self._building:
+            raise RuntimeError(f"the lifecycle of `{id}` takes hooks while the app builds it (in its factory), "
+                               "not once the app is started")
+        self._appended.setdefault(i, []).append(
+            (on_start, on_stop, on_start is not None and is_async_callable(on_start),
+             on_stop is not None and is_async_callable(on_stop)))
+
+    def _start_limit(self, i: int) -> float | None:
+        return _limit_of(self.plan._start_limits, i, self._start_timeout)
+
+    def _steps(self, i: int) -> list[tuple[Any, Any, Any, bool, bool]] | None:
+        """Service `i`'s start phase: (start hook or invoked function, its
+        argument, stop hook, async stop?, invoke?) in order; ``None`` for
+        none."""
+        hooks = self.plan._hooks
+        h = hooks[i] if hooks is not None else None
+        more = self._appended.get(i)
+        if h is None and more is None:
+            return None
+        steps: list[tuple[Any, Any, Any, bool, bool]] = []
+        if h is not None:
+            if h.invoke:
+                steps.append((self.plan._invokes[i], self._inst[i], None, False, True))
+            elif h.on_start is not None or h.on_stop is not None:
+                steps.append((h.on_start, self._inst[i], h.on_stop, h.async_stop, False))
+        for on_start, on_stop, _, async_stop in more or ():
+            steps.append((on_start, _UNSET, on_stop, async_stop, False))
+        return steps or None
+
+    def _start_hooks(self) -> None:
+        """The start phase of a synchronous start: every service's start
+        hooks (and invoked functions) in plan order, after every singleton
+        is built. A failure stops what started, tears everything down and
+        raises :class:`StartError` (``phase`` ``start-hook`` or ``invoke``)."""
+        plan = self.plan
+        emit = self._emit is not None
+        # Without events, only the services with hooks are visited.
+        order: Any = range(plan.singletons) if emit else (
+            sorted({*plan._hooked, *self._appended}) if self._appended else plan._hooked)
+        for i in order:
+            steps = self._steps(i)
+            if steps is None:
+                if emit:
+                    self._event("started", i)
+                continue
+            t0 = perf_counter()
+            try:
+                self._run_steps(i, steps)
+            except Exception as e:
+                raise self._fail(i, e, "invoke" if steps[0][4] else "start-hook") from e
+            except BaseException as e:
+                errors = self._run_stops()
+                self._interrupted(e, errors + _rollback_errors(self.teardowns, plan, self._stop_timeout, e, plan._stop_limits))
+                raise
+            if emit:
+                if any(step[0] is not None for step in steps):
+                    self._event("start-hook", i, perf_counter() - t0)
+                self._event("started", i)
+
+    def _run_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]],
+                   stops: list[tuple[int, Any, Any, bool]] | None = None) -> None:
+        plan = self.plan
+        if stops is None:
+            stops = self._stops
+        limit = self._start_limit(i)
+        for fn, arg, on_stop, async_stop, invoke in steps:
+            if fn is not None:
+                t0 = perf_counter()
+                result = fn(*arg[0], **arg[1]) if invoke else fn() if arg is _UNSET else fn(arg)
+                _not_awaitable(result, f"the {'invoked function' if invoke else 'start hook'} of `{plan.ids[i]}` is async: "
+                                       "start the app with `start_async()`")
+                if invoke:
+                    self._inst[i] = result
+                took = perf_counter() - t0
+                if limit is not None and took > limit:
+                    raise _late_start(plan, i, limit, took)
+            if on_stop is not None:
+                stops.append((i, on_stop, arg, async_stop))
+
+    async def _arun_steps(self, i: int, steps: list[tuple[Any, Any, Any, bool, bool]],
+                          stops: list[tuple[int, Any, Any, bool]]) -> float:
+        """As :meth:`_run_steps`, awaiting async hooks (each cancelled after
+        the service's start timeout); stop hooks due go to `stops`. Returns
+        the seconds taken."""
+        plan = self.plan
+        limit = self._start_limit(i)
+        begin = perf_counter()
+        for fn, arg, on_stop, async_stop, invoke in steps:
+            if fn is not None:
+                t0 = perf_counter()
+                result = fn(*arg[0], **arg[1]) if invoke else fn() if arg is _UNSET else fn(arg)
+                if hasattr(type(result), "__await__"):
+                    if limit is None:
+                        result = await result
+                    else:
+                        result = await _within(result, limit, lambda: _late_start(plan, i, limit, None))
+                if invoke:
+                    self._inst[i] = result
+                took = perf_counter() - t0
+                if limit is not None and took > limit:
+                    raise _late_start(plan, i, limit, took)
+            if on_stop is not None:
+                stops.append((i, on_stop, arg, async_stop))
+        return perf_counter() - begin
+
+    async def _astart_hooks(self) -> tuple[int, BaseException, str] | None:
+        """The start phase of ``start_async``: layer by layer; in a layer,
+        the services whose hooks are all synchronous first (plan order),
+        then the others concurrently. Returns the first failure (service,
+        cause, phase) after cancelling the layer's hooks still running;
+        every stop hook due is in `_stops`."""
+        import asyncio
+
+        plan = self.plan
+        emit = self._emit is not None
+        for layer in plan.layers:
+            concurrent: list[tuple[int, list[tuple[Any, Any, Any, bool, bool]]]] = []
+            for i in layer:
+                steps = self._steps(i)
+                if steps is None:
+                    if emit:
+                        self._event("started", i)
+                    continue
+                concurrent.append((i, steps))
+            if not concurrent:
+                continue
+            if len(concurrent) == 1:
+                # One service with hooks in this layer: run in this task.
+                i, steps = concurrent[0]
+                try:
+                    took = await self._arun_steps(i, steps, self._stops)
+                except Exception as e:
+                    return i, e, "invoke" if steps[0][4] else "start-hook"
+                if emit:
+                    if any(step[0] is not None for step in steps):
+                        self._event("start-hook", i, took)
+                    self._event("started", i)
+                continue
+            # Tasks made in plan order, so the hooks are called in plan order
+            # (a synchronous one runs whole when its task first runs).
+            owns: dict[int, list[tuple[int, Any, Any, bool]]] = {i: [] for i, _ in concurrent}
+            tasks = {asyncio.ensure_future(self._arun_steps(i, steps, owns[i])): (i, steps) for i, steps in concurrent}
+            pending = set(tasks)
+            failed: tuple[int, BaseException, str] | None = None
+            try:
+                while pending and failed is None:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for t in sorted(done, key=lambda t: tasks[t][0]):
+                        i, steps = tasks[t]
+                        self._stops.extend(owns.pop(i))
+                        err: BaseException | None = (asyncio.CancelledError(f"the start hook of `{plan.ids[i]}` was cancelled")
+                                                     if t.cancelled() else t.exception())
+                        if err is not None:
+                            if not isinstance(err, Exception):
+                                raise err
+                            if failed is None:
+                                failed = (i, err, "invoke" if steps[0][4] else "start-hook")
+                            continue
+                        if emit:
+                            if any(step[0] is not None for step in steps):
+                                self._event("start-hook", i, t.result())
+                            self._event("started", i)
+            finally:
+                # Fail fast, as factories do (promise 5): the layer's other
+                # hooks are cancelled and get one turn of the loop; the stop
+                # hooks of what got through are due; a hook that ignores its
+                # cancellation is abandoned (its error, if any, is dropped).
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    await asyncio.sleep(0)
+                    for t in sorted(pending, key=lambda t: tasks[t][0]):
+                        self._stops.extend(owns.pop(tasks[t][0], ()))
+                        if not t.done():
+                            t.add_done_callback(_drop_outcome)
+            if failed is not None:
+                return failed
+        return None
+
+    def _run_stops(self) -> list[BaseException]:
+        """Runs every stop hook due, newest first (each within its service's
+        stop timeout, measured); returns the errors."""
+        plan = self.plan
+        stops = self._stops
+        errors: list[BaseException] = []
+        while stops:
+            i, fn, arg, _ = stops.pop()
+            limit = _limit_of(plan._stop_limits, i, self._stop_timeout)
+            t0 = perf_counter()
+            try:
+                result = fn() if arg is _UNSET else fn(arg)
+                _not_awaitable(result, f"the stop hook of `{plan.ids[i]}` is async: stop the app with `await app.astop()`")
+            except BaseException as e:  # noqa: BLE001 - every stop hook error is collected; the rest still run
+                _note(e, plan, i)
+                errors.append(e)
+                self._event("failed", i, phase="stop-hook", error=e)
+                continue
+            took = perf_counter() - t0
+            if limit is not None and took > limit:
+                late = _late_stop(plan, i, limit, took)
+                _note(late, plan, i)
+                errors.append(late)
+                self._event("failed", i, phase="stop-hook", error=late)
+            elif self._emit is not None:
+                self._event("stop-hook", i, took)
+        return errors
+
+    async def _arun_stops(self) -> list[BaseException]:
+        """As :meth:`_run_stops`, awaiting async stop hooks (each cancelled
+        after its service's stop timeout)."""
+        plan = self.plan
+        stops = self._stops
+        errors: list[BaseException] = []
+        while stops:
+            i, fn, arg, _ = stops.pop()
+            limit = _limit_of(plan._stop_limits, i, self._stop_timeout)
+            t0 = perf_counter()
+            try:
+                result = fn() if arg is _UNSET else fn(arg)
+                if hasattr(type(result), "__await__"):
+                    if limit is None:
+                        await result
+                    else:
+                        await _within(result, limit, lambda: _late_stop(plan, i, limit, None))
+                took = perf_counter() - t0
+                if limit is not None and took > limit:
+                    raise _late_stop(plan, i, limit, took)
+            except BaseException as e:  # noqa: BLE001 - every stop hook error is collected (a cancellation too)
+                _note(e, plan, i)
+                errors.append(e)
+                self._event("failed", i, phase="stop-hook", error=e)
+                continue
+            if self._emit is not None:
+                self._event("stop-hook", i, took)
+        return errors
+
+    def _clear(self) -> None:
+        """Forgets every instance (in place: scopes hold the same list)."""
+        self._inst[:] = [_UNSET] * len(self.plan.ids)
+
+    # ---- start -------------------------------------------------------------
+
+    def _fail(self, i: int, cause: BaseException, phase: str = "construct") -> StartError:
+        self._event("failed", i, phase=phase, error=cause)  # first: then the rollback's events
+        errors = self._run_stops()
+        done, finish = self._stop_events()
+        errors += _rollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits, done)
+        finish()
+        return self._failed_with(errors, i, cause, phase)
+
+    def _failed_with(self, errors: list[BaseException], i: int, cause: BaseException, phase: str) -> StartError:
+        self._clear()
+        self._state = "stopped"
+        self._running = False
         group = _group("errors while rolling back start-up", errors) if errors else None
-        return self._failed(StartError(self.plan.ids[i], self.plan.source(i), cause, group), i, cause)
+        err = StartError(self.plan.ids[i], self.plan.source(i), cause, group)
+        err.phase = phase
+        if phase != "construct":
+            _add_note(err, f"in the {'invoked function' if phase == 'invoke' else 'start hook'} of `{self.plan.ids[i]}`")
+        return self._failed(err, i, cause)
 
     def _failed(self, err: StartError, i: int, cause: BaseException) -> StartError:
         """`err`, with the start-up record up to the failure of `i`."""
-        self._outcomes.setdefault(i, "timed-out" if isinstance(cause, TimeoutError) and getattr(cause, "_wireplan_late", False) else "failed")
-        if self._starts[i] >= 0 and self._durations[i] == 0.0:
-            self._durations[i] = perf_counter() - self._starts[i]
+        if err.phase == "construct":
+            self._outcomes.setdefault(i, "timed-out" if isinstance(cause, TimeoutError) and getattr(cause, "_wireplan_late", False) else "failed")
+            if self._starts[i] >= 0 and self._durations[i] == 0.0:
+                self._durations[i] = perf_counter() - self._starts[i]
         err.timeline = self.timeline()
         return err
 
@@ -1019,13 +1526,21 @@ class App(_Builder):
         """After a KeyboardInterrupt, a cancellation or SystemExit during
         start-up has been rolled back: notes on `e` for the teardown errors
         met (none is swallowed), before `e` goes on."""
-        self._inst = [_UNSET] * len(self.plan.ids)
+        self._clear()
+        self._state = "stopped"
         _note_teardown_errors(e, errors, "rolling back start-up")
 
     def _refuse_async(self) -> None:
-        """A synchronous start of a plan with async factories: refused before
-        anything starts, naming them (the core's words)."""
+        """A synchronous start of a plan with async factories (or async start
+        hooks): refused before anything starts, naming them (the core's
+        words for factories)."""
         plan = self.plan
+        if plan._hooked:
+            hooked = [plan.ids[i] for i in plan._hooked if plan._hooks[i].async_start]  # type: ignore[index, union-attr]
+            if hooked:
+                listed = " and ".join(f"`{x}`" for x in hooked[:2]) + (f" and {len(hooked) - 2} more" if len(hooked) > 2 else "")
+                raise TypeError(f"cannot start synchronously: {listed} {'has an async start hook' if len(hooked) == 1 else 'have async start hooks'}; "
+                                "start with `start_async()`")
         if not plan._async_start:
             return
         kinds, needs, ns = plan._kinds, plan._needs_await, plan.singletons
@@ -1046,6 +1561,8 @@ class App(_Builder):
 
     def _start(self) -> None:
         self._refuse_async()
+        self._state = "starting"
+        self._open_events()
         # The loop makes an object or more per service, all of which live
         # on: the cyclic GC would scan the whole plan again and again (a full
         # collection during a 100,000-service start costs more than the
@@ -1053,11 +1570,26 @@ class App(_Builder):
         enabled = gc.isenabled()
         if enabled:
             gc.disable()
+        self._building = True
         try:
-            self._start_loop()
+            try:
+                if self._emit is None:
+                    self._start_loop()
+                else:
+                    self._start_loop_events()
+            finally:
+                self._building = False
+            # The start phase too: the collection the build put off would
+            # otherwise fall on its first allocation.
+            if self._emit is not None or self.plan._hooks is not None or self._appended:
+                self._start_hooks()
         finally:
             if enabled:
                 gc.enable()
+        self._running = True
+        self._state = "started"
+        if self._emit is not None:
+            self._event("app-started", None, perf_counter() - self._begin)
 
     def _start_loop(self) -> None:
         plan = self.plan
@@ -1071,6 +1603,8 @@ class App(_Builder):
         fast = plan._fast
         getitem = inst.__getitem__
         limit = _INF if self._start_timeout is None else self._start_timeout
+        if plan._start_limits:  # the smallest limit: one comparison per service, the exact one when over it
+            limit = min(limit, *plan._start_limits.values())
         # INVARIANT: singletons are numbered in start-up order, so every
         # non-lazy dependency of `i` is made before `i`.
         starts = self._starts
@@ -1089,26 +1623,59 @@ class App(_Builder):
                 raise self._fail(i, e) from e
             except BaseException as e:
                 # KeyboardInterrupt, SystemExit: stop what started, then let it through.
-                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e))
+                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e, plan._stop_limits))
                 raise
             now = perf_counter()
             took = durations[i] = now - before
             before = now
             if took > limit:
                 # Measured after the fact: a blocking call cannot be interrupted.
+                own = self._start_limit(i)
+                if own is not None and took > own:
+                    late = _late_start(plan, i, own, took)
+                    raise self._fail(i, late) from late
+
+    def _start_loop_events(self) -> None:
+        """The start loop of an app whose events go somewhere: each factory
+        between a ``constructing`` and a ``constructed`` event."""
+        plan = self.plan
+        inst = self._inst
+        teardowns = self.teardowns
+        ready: list[int] = self._ready  # type: ignore[assignment] # events: a list
+        starts = self._starts
+        self._begin = perf_counter()
+        for i in range(plan.singletons):
+            self._event("constructing", i)
+            t0 = starts[i] = perf_counter()
+            try:
+                inst[i] = self._make(i, {}, teardowns)
+            except Exception as e:
+                raise self._fail(i, e) from e
+            except BaseException as e:
+                self._interrupted(e, _rollback_errors(teardowns, plan, self._stop_timeout, e, plan._stop_limits))
+                raise
+            took = self._durations[i] = perf_counter() - t0
+            limit = self._start_limit(i)
+            if limit is not None and took > limit:
                 late = _late_start(plan, i, limit, took)
                 raise self._fail(i, late) from late
-        self._running = True
+            ready.append(i)
+            self._event("constructed", i, took)
 
     async def _astart(self) -> None:
+        self._state = "starting"
+        self._open_events()
+        self._building = True
         try:
             failure = await self._astart_layers()
         except BaseException as e:
             # A cancellation (task.cancel(), Ctrl-C under asyncio.run),
             # KeyboardInterrupt or SystemExit: stop everything started so
             # far, in reverse, then let it through.
-            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e))
+            self._interrupted(e, await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e, self.plan._stop_limits))
             raise
+        finally:
+            self._building = False
         if failure is not None:
             i, cause, others, abandoned = failure
             err = await self._afail(i, cause)
@@ -1118,7 +1685,21 @@ class App(_Builder):
                 err.abandoned = tuple(self.plan.ids[j] for j, _ in abandoned)
                 err._settled = self._tear_down_when_settled(abandoned, cause)
             raise err from cause
+        if self._emit is not None or self.plan._hooks is not None or self._appended:
+            try:
+                hook_failure = await self._astart_hooks()
+            except BaseException as e:
+                errors = await self._arun_stops()
+                self._interrupted(e, errors + await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, e,
+                                                                       self.plan._stop_limits))
+                raise
+            if hook_failure is not None:
+                i, cause, phase = hook_failure
+                raise await self._afail(i, cause, phase) from cause
         self._running = True
+        self._state = "started"
+        if self._emit is not None:
+            self._event("app-started", None, perf_counter() - self._begin)
 
     async def _astart_layers(self) -> tuple[int, BaseException, list[tuple[int, BaseException]], list[tuple[int, Any]]] | None:
         """Starts layer after layer; returns the first failure (service,
@@ -1134,7 +1715,7 @@ class App(_Builder):
         inst = self._inst
         durations = self._durations
         needs = plan._needs_await
-        limit = _INF if self._start_timeout is None else self._start_timeout
+        ready = self._ready
         self._begin = perf_counter()
         for layer in plan.layers:
             waiting: list[int] = []
@@ -1142,14 +1723,20 @@ class App(_Builder):
                 if needs[i]:
                     waiting.append(i)
                     continue
+                if ready is not None:
+                    self._event("constructing", i)
                 t0 = self._starts[i] = perf_counter()
                 try:
                     inst[i] = self._make(i, {}, self.teardowns)
                 except Exception as e:
                     return i, e, [], []
                 took = durations[i] = perf_counter() - t0
-                if took > limit:
+                limit = self._start_limit(i)
+                if limit is not None and took > limit:
                     return i, _late_start(plan, i, limit, took), [], []
+                if ready is not None:
+                    ready.append(i)
+                    self._event("constructed", i, took)
             if not waiting:
                 continue
             if len(waiting) == 1:
@@ -1163,15 +1750,19 @@ class App(_Builder):
                 finally:
                     self.teardowns.extend(own)  # INVARIANT: teardowns in order of readiness
                 durations[i] = took
-                if took > limit:
+                limit = self._start_limit(i)
+                if limit is not None and took > limit:
                     return i, _late_start(plan, i, limit, took), [], []
+                if ready is not None:
+                    ready.append(i)
+                    self._event("constructed", i, took)
                 continue
-            failure = await self._astart_layer(waiting, limit)
+            failure = await self._astart_layer(waiting)
             if failure is not None:
                 return failure
         return None
 
-    async def _astart_layer(self, waiting: list[int], limit: float
+    async def _astart_layer(self, waiting: list[int]
                             ) -> tuple[int, BaseException, list[tuple[int, BaseException]], list[tuple[int, Any]]] | None:
         """Runs the async factories of one layer as tasks (created in plan
         order, so called in plan order) until all are ready or one fails."""
@@ -1200,8 +1791,12 @@ class App(_Builder):
                     self.teardowns.extend(owns[i])
                     self._inst[i], took = t.result()
                     self._durations[i] = took
-                    if took > limit:
+                    limit = self._start_limit(i)
+                    if limit is not None and took > limit:
                         failed.append((i, _late_start(plan, i, limit, took)))
+                    elif self._ready is not None:
+                        self._ready.append(i)
+                        self._event("constructed", i, took)
         except BaseException as e:
             # This start is cancelled (or a factory raised KeyboardInterrupt):
             # what is still running is cancelled and left behind; the caller
@@ -1267,8 +1862,10 @@ class App(_Builder):
         return task
 
     async def _timed(self, i: int, teardowns: list[Any]) -> tuple[Any, float]:
+        if self._emit is not None:
+            self._event("constructing", i)
         t0 = self._starts[i] = perf_counter()
-        limit = self._start_timeout
+        limit = self._start_limit(i)
         plan = self.plan
         if limit is None:
             obj = await self._amake(i, {}, teardowns)
@@ -1276,11 +1873,13 @@ class App(_Builder):
             obj = await _within(self._amake(i, {}, teardowns), limit, lambda: _late_start(plan, i, limit, None))
         return obj, perf_counter() - t0
 
-    async def _afail(self, i: int, cause: BaseException) -> StartError:
-        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause)
-        self._inst = [_UNSET] * len(self.plan.ids)
-        group = _group("errors while rolling back start-up", errors) if errors else None
-        return self._failed(StartError(self.plan.ids[i], self.plan.source(i), cause, group), i, cause)
+    async def _afail(self, i: int, cause: BaseException, phase: str = "construct") -> StartError:
+        self._event("failed", i, phase=phase, error=cause)  # first: then the rollback's events
+        errors = await self._arun_stops()
+        done, finish = self._stop_events()
+        errors += await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, cause, self.plan._stop_limits, done)
+        finish()
+        return self._failed_with(errors, i, cause, phase)
 
     def stop(self, *, error: BaseException | None = None) -> None:
         """Stops every started service in shutdown order (reverse of
@@ -1290,23 +1889,498 @@ class App(_Builder):
         stop timeout is one (a ``TimeoutError`` naming the service). Stopping
         twice is a no-op."""
         _no_async_teardown(self.teardowns, self.plan, "stop the app with `await app.astop()`")
+        for i, _, _, is_async in self._stops:
+            if is_async:
+                raise TypeError(f"`{self.plan.ids[i]}` has an async stop hook: stop the app with `await app.astop()`")
         self._stop(error)
 
     def _stop(self, error: BaseException | None = None) -> None:
+        if self._state == "stopped":
+            return
         self._running = False
-        errors = _rollback_errors(self.teardowns, self.plan, self._stop_timeout, error)
-        self._inst = [_UNSET] * len(self.plan.ids)
+        self._state = "stopping"
+        t0 = perf_counter()
+        done, finish = self._stop_events()
+        errors = self._run_stops()
+        errors += _rollback_errors(self.teardowns, self.plan, self._stop_timeout, error, self.plan._stop_limits, done)
+        self._stopped(t0, finish)
         if errors:
             raise _group("errors while stopping services", errors)
 
+    def _stopped(self, t0: float, finish: Callable[[], None]) -> None:
+        finish()
+        self._clear()
+        self._state = "stopped"
+        if self._emit is not None:
+            self._event("app-stopped", None, perf_counter() - t0)
+
     async def astop(self, *, error: BaseException | None = None) -> None:
-        """As :meth:`stop`, awaiting async teardowns (each cancelled after the
-        stop timeout, and reported; the others still run)."""
+        """As :meth:`stop`, awaiting async stop hooks and teardowns (each
+        cancelled after the stop timeout, and reported; the others still
+        run)."""
+        if self._state == "stopped":
+            return
         self._running = False
-        errors = await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, error)
-        self._inst = [_UNSET] * len(self.plan.ids)
+        self._state = "stopping"
+        t0 = perf_counter()
+        done, finish = self._stop_events()
+        errors = await self._arun_stops()
+        errors += await _arollback_errors(self.teardowns, self.plan, self._stop_timeout, error, self.plan._stop_limits, done)
+        self._stopped(t0, finish)
         if errors:
             raise _group("errors while stopping services", errors)
+
+    def run(self) -> int:
+        """Waits for SIGINT or SIGTERM, then stops this app gracefully;
+        returns the exit code (see :meth:`Plan.run`)."""
+        from ._run import run_app
+
+        return run_app(self)
+
+    async def arun(self) -> int:
+        """As :meth:`run`, in the running event loop, stopping with
+        :meth:`astop`."""
+        from ._run import arun_app
+
+        return await arun_app(self)
+
+    # ---- hot reload --------------------------------------------------------
+
+    def reload(self, plan: Plan) -> dict[str, Any]:
+        """Applies a new plan (compiled from an edited registry) to this
+        running app: the services whose factory (or hooks, or record in the
+        plan) changed, and everything that depends on them, are stopped
+        (stop hooks, then teardowns, in reverse) and started again from
+        `plan` (factories, then start hooks, in plan order); every other
+        instance is kept as it is, the very same object. Scopes opened
+        afterwards use the new plan.
+
+        On a failure, what the reload started is stopped and torn down
+        (told the cause), the old services are started again from the old
+        plan, and :class:`~wireplan.ReloadError` is raised: the app runs
+        the old plan. Returns what happened: ``{"changed", "dependents",
+        "stopped", "started", "kept", "errors"}`` (ids, in the order they
+        were stopped and started; ``kept``: how many services were kept;
+        ``errors``: the stop hooks and teardowns that failed while
+        stopping, also sent as ``failed`` events).
+
+        A reload starts its services one after another; use
+        :meth:`areload` for async factories or hooks.
+        """
+        r = self._reload_plan(plan)
+        new, stop, start = r.new, r.stop, r.start
+        for j in start:
+            if new._needs_await[j] or (new._hooks is not None and (h := new._hooks[j]) is not None and h.async_start):
+                raise TypeError(f"`{new.ids[j]}` is async: reload with `await app.areload(plan)`")
+        for i, _, _, is_async in self._stops:
+            if is_async and i in stop:
+                raise TypeError(f"`{self.plan.ids[i]}` has an async stop hook: reload with `await app.areload(plan)`")
+        _no_async_teardown([e for e in self.teardowns if e[0] in stop], self.plan, "reload with `await app.areload(plan)`")
+        t0 = perf_counter()
+        errors = self._reload_stop(stop, r.order)
+        fresh: list[Any] = []
+        fresh_stops: list[tuple[int, Any, Any, bool]] = []
+        saved = self._reload_switch(r)
+        errors += _rollback_errors(self._gone, r.old, self._stop_timeout, None, r.old._stop_limits)
+        try:
+            self._building = True
+            try:
+                for j in start:
+                    self._reload_make(j, fresh)
+            finally:
+                self._building = False
+            for j in start:
+                steps = self._steps(j)
+                if steps is not None:
+                    t1 = perf_counter()
+                    try:
+                        self._run_steps(j, steps, fresh_stops)
+                    except Exception as e:
+                        raise _HookFailed(j, e, "invoke" if steps[0][4] else "start-hook") from e
+                    if self._emit is not None:
+                        self._event("start-hook", j, perf_counter() - t1)
+                if self._emit is not None:
+                    self._event("started", j)
+        except Exception as e:
+            j, cause, phase = (e.service, e.cause, e.phase) if isinstance(e, _HookFailed) else (self._reload_at, e, "construct")
+            self._event("failed", j, phase=phase, error=cause)
+            undo: list[BaseException] = []
+            self._stops = fresh_stops
+            undo += self._run_stops()
+            undo += _rollback_errors(fresh, self.plan, self._stop_timeout, cause, self.plan._stop_limits)
+            failed_id, source = self.plan.ids[j], self.plan.source(j)
+            self._reload_restore(saved)
+            restored = self._restart_old(stop, undo)
+            raise self._reload_error(failed_id, source, cause, phase, undo, restored) from cause
+        return self._reload_done(r, fresh, fresh_stops, errors, t0)
+
+    async def areload(self, plan: Plan) -> dict[str, Any]:
+        """As :meth:`reload`, awaiting async factories, hooks and teardowns
+        (each within its service's timeouts)."""
+        r = self._reload_plan(plan)
+        stop, start = r.stop, r.start
+        t0 = perf_counter()
+        errors = await self._areload_stop(stop, r.order)
+        fresh: list[Any] = []
+        fresh_stops: list[tuple[int, Any, Any, bool]] = []
+        saved = self._reload_switch(r)
+        errors += await _arollback_errors(self._gone, r.old, self._stop_timeout, None, r.old._stop_limits)
+        try:
+            self._building = True
+            try:
+                for j in start:
+                    if self._emit is not None:
+                        self._event("constructing", j)
+                    self._reload_at = j
+                    t1 = self._starts[j] = perf_counter()
+                    limit = self._start_limit(j)
+                    self._inst[j], took = await self._timed_into(j, fresh, limit)
+                    self._reload_built(j, took, limit)
+            finally:
+                self._building = False
+            for j in start:
+                steps = self._steps(j)
+                if steps is not None:
+                    try:
+                        took = await self._arun_steps(j, steps, fresh_stops)
+                    except Exception as e:
+                        raise _HookFailed(j, e, "invoke" if steps[0][4] else "start-hook") from e
+                    if self._emit is not None:
+                        self._event("start-hook", j, took)
+                if self._emit is not None:
+                    self._event("started", j)
+        except Exception as e:
+            j, cause, phase = (e.service, e.cause, e.phase) if isinstance(e, _HookFailed) else (self._reload_at, e, "construct")
+            self._event("failed", j, phase=phase, error=cause)
+            undo: list[BaseException] = []
+            self._stops = fresh_stops
+            undo += await self._arun_stops()
+            undo += await _arollback_errors(fresh, self.plan, self._stop_timeout, cause, self.plan._stop_limits)
+            failed_id, source = self.plan.ids[j], self.plan.source(j)
+            self._reload_restore(saved)
+            restored = await self._arestart_old(stop, undo)
+            raise self._reload_error(failed_id, source, cause, phase, undo, restored) from cause
+        return self._reload_done(r, fresh, fresh_stops, errors, t0)
+
+    async def _timed_into(self, j: int, fresh: list[Any], limit: float | None) -> tuple[Any, float]:
+        t0 = perf_counter()
+        plan = self.plan
+        if limit is None:
+            obj = await self._amake(j, {}, fresh)
+        else:
+            obj = await _within(self._amake(j, {}, fresh), limit, lambda: _late_start(plan, j, limit, None))
+        return obj, perf_counter() - t0
+
+    def _reload_plan(self, plan: Plan) -> _Reload:
+        """What applying `plan` to this app does (the core decides)."""
+        if not isinstance(plan, Plan):
+            raise TypeError(f"reload() takes a wireplan.Plan (registry.compile()), not {type(plan).__name__}")
+        if self._state != "started":
+            raise RuntimeError(f"reload() needs a started app; this one is {self._state}")
+        old = self.plan
+        return _Reload(old, plan, *_core.reload(old.core, plan.core, _replaced(old, plan)))
+
+    def _reload_stop(self, stop: set[int], order: list[int]) -> list[BaseException]:
+        """Stops the old services of a reload: their stop hooks (newest
+        first), then their teardowns (in stop order)."""
+        errors: list[BaseException] = []
+        if not stop:
+            return errors
+        kept, self._stops = _split(self._stops, stop)
+        errors += self._run_stops()
+        self._stops = kept
+        self.teardowns, by_service = _split_teardowns(self.teardowns, stop)
+        plan = self.plan
+        for i in order:
+            entries = by_service.get(i)
+            t0 = perf_counter()
+            failed = _rollback_errors(entries, plan, self._stop_timeout, None, plan._stop_limits) if entries else []
+            errors += failed
+            for e in failed:
+                self._event("failed", i, phase="teardown", error=e)
+            if not failed and self._emit is not None:
+                self._event("stopped", i, perf_counter() - t0)
+            self._inst[i] = _UNSET
+        return errors
+
+    async def _areload_stop(self, stop: set[int], order: list[int]) -> list[BaseException]:
+        errors: list[BaseException] = []
+        if not stop:
+            return errors
+        kept, self._stops = _split(self._stops, stop)
+        errors += await self._arun_stops()
+        self._stops = kept
+        self.teardowns, by_service = _split_teardowns(self.teardowns, stop)
+        plan = self.plan
+        for i in order:
+            entries = by_service.get(i)
+            t0 = perf_counter()
+            failed = await _arollback_errors(entries, plan, self._stop_timeout, None, plan._stop_limits) if entries else []
+            errors += failed
+            for e in failed:
+                self._event("failed", i, phase="teardown", error=e)
+            if not failed and self._emit is not None:
+                self._event("stopped", i, perf_counter() - t0)
+            self._inst[i] = _UNSET
+        return errors
+
+    def _reload_switch(self, r: _Reload) -> tuple[Any, ...]:
+        """Moves the app onto the new plan, the kept services' instances,
+        teardowns, stop hooks and records renumbered; returns the old state
+        (for :meth:`_reload_restore`)."""
+        new, keep = r.new, r.keep
+        old = self.plan
+        saved = (old, self._inst, self.teardowns, self._stops, self._appended, self._durations, self._starts,
+                 self._outcomes, self._ready)
+        old_inst = self._inst
+        to_new: Any
+        if old.ids == new.ids:
+            # The same ids under the same numbers (code edited, the graph the
+            # same): every kept service keeps its number, and every stopped
+            # one is unset already. A new list: scopes hold the old one.
+            to_new = _Same(r.stop)
+            inst = old_inst[:]
+            durations = self._durations[:]
+            starts = self._starts[:]
+        else:
+            to_new = dict(keep)
+            inst = [_UNSET] * len(new.ids)
+            durations = [0.0] * new.singletons
+            starts = [-1.0] * new.singletons
+            old_durations, old_starts = self._durations, self._starts
+            for o, k in keep:
+                inst[k] = old_inst[o]
+                durations[k] = old_durations[o]
+                starts[k] = old_starts[o]
+        # An app-level transient's teardown stays with the app under its
+        # number in the new plan (by id); one of a service the new plan
+        # lacks is torn down now (`gone`: no kept singleton holds it, as the
+        # change spreads to dependents).
+        new_ids: dict[str, int] | None = None
+        teardowns: list[Any] = []
+        gone: list[Any] = []
+        for i, kind, obj in self.teardowns:
+            n = to_new.get(i)
+            if n is None:
+                if new_ids is None:
+                    new_ids = dict(zip(new.ids, range(len(new.ids))))
+                n = new_ids.get(old.ids[i])
+                if n is None:
+                    gone.append((i, kind, obj))
+                    continue
+            teardowns.append((n, kind, obj))
+        self._gone = gone
+        self.plan = new
+        self._inst = inst
+        self.teardowns = teardowns
+        self._stops = [(to_new[i], f, a, s) for i, f, a, s in self._stops if i in to_new]
+        self._appended = {to_new[i]: h for i, h in self._appended.items() if i in to_new}
+        self._durations = durations
+        self._starts = starts
+        self._outcomes = {to_new[i]: o for i, o in self._outcomes.items() if i in to_new}
+        if self._ready is not None:
+            self._ready = [to_new[i] for i in self._ready if i in to_new]
+        return saved
+
+    def _reload_restore(self, saved: tuple[Any, ...]) -> None:
+        """Back onto the old plan (the reload failed): the kept services as
+        they were, the stopped ones to be started again."""
+        plan, inst, teardowns, stops, appended, durations, starts, outcomes, ready = saved
+        self.plan = plan
+        self._inst = inst
+        self.teardowns = teardowns
+        self._stops = stops
+        self._appended = {i: h for i, h in appended.items() if inst[i] is not _UNSET}
+        self._durations = durations
+        self._starts = starts
+        self._outcomes = outcomes
+        if ready is not None:
+            self._ready = [i for i in ready if inst[i] is not _UNSET]
+
+    def _reload_make(self, j: int, fresh: list[Any]) -> None:
+        if self._emit is not None:
+            self._event("constructing", j)
+        self._reload_at = j
+        t0 = self._starts[j] = perf_counter()
+        self._inst[j] = self._make(j, {}, fresh)
+        self._reload_built(j, perf_counter() - t0, self._start_limit(j))
+
+    def _reload_built(self, j: int, took: float, limit: float | None) -> None:
+        self._durations[j] = took
+        if limit is not None and took > limit:
+            raise _late_start(self.plan, j, limit, took)
+        if self._ready is not None:
+            self._ready.append(j)
+        if self._emit is not None:
+            self._event("constructed", j, took)
+
+    def _restart_old(self, stop: set[int], undo: list[BaseException]) -> bool:
+        """Starts the old services a failed reload stopped, from the old
+        plan; whether that worked (if not, what it started is torn down)."""
+        fresh: list[Any] = []
+        stops: list[tuple[int, Any, Any, bool]] = []
+        try:
+            self._building = True
+            try:
+                for i in sorted(stop):
+                    self._reload_make(i, fresh)
+            finally:
+                self._building = False
+            for i in sorted(stop):
+                steps = self._steps(i)
+                if steps is not None:
+                    self._run_steps(i, steps, stops)
+                if self._emit is not None:
+                    self._event("started", i)
+        except Exception as e:
+            self._stops, kept = stops, self._stops
+            undo.append(e)
+            undo += self._run_stops() + _rollback_errors(fresh, self.plan, self._stop_timeout, e, self.plan._stop_limits)
+            self._stops = kept
+            for i in stop:
+                self._inst[i] = _UNSET
+            return False
+        self.teardowns += fresh
+        self._stops += stops
+        return True
+
+    async def _arestart_old(self, stop: set[int], undo: list[BaseException]) -> bool:
+        fresh: list[Any] = []
+        stops: list[tuple[int, Any, Any, bool]] = []
+        try:
+            self._building = True
+            try:
+                for i in sorted(stop):
+                    if self._emit is not None:
+                        self._event("constructing", i)
+                    self._reload_at = i
+                    limit = self._start_limit(i)
+                    self._inst[i], took = await self._timed_into(i, fresh, limit)
+                    self._reload_built(i, took, limit)
+            finally:
+                self._building = False
+            for i in sorted(stop):
+                steps = self._steps(i)
+                if steps is not None:
+                    await self._arun_steps(i, steps, stops)
+                if self._emit is not None:
+                    self._event("started", i)
+        except Exception as e:
+            self._stops, kept = stops, self._stops
+            undo.append(e)
+            undo += await self._arun_stops()
+            undo += await _arollback_errors(fresh, self.plan, self._stop_timeout, e, self.plan._stop_limits)
+            self._stops = kept
+            for i in stop:
+                self._inst[i] = _UNSET
+            return False
+        self.teardowns += fresh
+        self._stops += stops
+        return True
+
+    def _reload_error(self, service: str, source: str | None, cause: BaseException, phase: str,
+                      undo: list[BaseException], restored: bool) -> ReloadError:
+        group = _group("errors while rolling back a reload", undo) if undo else None
+        err = ReloadError(service, source, cause, phase, restored, group)
+        if not restored:
+            self._running = False
+            self._state = "failed"
+        return err
+
+    def _reload_done(self, r: _Reload, fresh: list[Any], fresh_stops: list[tuple[int, Any, Any, bool]], errors: list[BaseException],
+                     t0: float) -> dict[str, Any]:
+        self.teardowns += fresh  # INVARIANT: after the kept ones, none of which depends on a new one
+        self._stops += fresh_stops
+        if self._emit is not None:
+            self._event("reloaded", None, perf_counter() - t0)
+        return {"changed": r.changed, "dependents": r.dependents, "stopped": [r.old.ids[i] for i in r.order],
+                "started": [r.new.ids[j] for j in r.start], "kept": len(r.keep), "errors": errors}
+
+    # ---- health ------------------------------------------------------------
+
+    def liveness(self) -> dict[str, str]:
+        """``{"status": "pass"}`` while the app is started; ``"fail"`` once
+        it is stopping or stopped (or before it started)."""
+        return {"status": "pass" if self._state == "started" else "fail"}
+
+    def _health_checks(self) -> list[tuple[int, Any, float, bool]]:
+        """(service, check, limit in seconds, async?) in plan order."""
+        hooks = self.plan._hooks
+        if hooks is None:
+            return []
+        return [(i, h.health, _HEALTH_TIMEOUT if h.health_timeout is None else h.health_timeout, h.async_health)
+                for i, h in enumerate(hooks) if h is not None and h.health is not None]
+
+    def _check_result(self, i: int, result: Any, took: float, limit: float) -> dict[str, Any]:
+        error: BaseException | None = None
+        if limit != _INF and took > limit:
+            error = TimeoutError(_health_late(self.plan.ids[i], limit, took))
+        passed = error is None and result is not False
+        return self._check(i, passed, took, error)
+
+    def _check(self, i: int, passed: bool, took: float, error: BaseException | None) -> dict[str, Any]:
+        if error is not None:
+            self._event("failed", i, phase="health", error=error)
+        return {"id": self.plan.ids[i], "status": "pass" if passed else "fail", "duration_us": max(0, round(took * 1e6)),
+                "error": None if error is None else f"{type(error).__name__}: {error}"}
+
+    def health(self) -> dict[str, Any]:
+        """Runs every service's health check (``registry.provide(...,
+        health=fn)``) in plan order and returns ``{"status": "pass"|"fail",
+        "checks": [{"id", "status", "duration_us", "error"}]}``: ``fail``
+        when a check fails (it returned ``False``, raised, or ran over its
+        ``health_timeout``, measured: a synchronous call cannot be
+        interrupted), or when the app is not started (readiness; no check
+        runs then). An async check fails here: use :meth:`ahealth`."""
+        if self._state != "started":
+            return {"status": "fail", "checks": []}
+        checks = []
+        inst = self._inst
+        for i, check, limit, _ in self._health_checks():
+            t0 = perf_counter()
+            try:
+                result = check(inst[i])
+                _not_awaitable(result, f"`{self.plan.ids[i]}` has an async health check: use `await app.ahealth()`")
+            except Exception as e:
+                checks.append(self._check(i, False, perf_counter() - t0, e))
+                continue
+            checks.append(self._check_result(i, result, perf_counter() - t0, limit))
+        return {"status": "pass" if all(c["status"] == "pass" for c in checks) else "fail", "checks": checks}
+
+    async def ahealth(self) -> dict[str, Any]:
+        """As :meth:`health`, the checks run concurrently (synchronous ones
+        first, in plan order), each async one cancelled after its
+        ``health_timeout``."""
+        import asyncio
+
+        if self._state != "started":
+            return {"status": "fail", "checks": []}
+        inst = self._inst
+        plan = self.plan
+
+        async def one(i: int, check: Any, limit: float) -> dict[str, Any]:
+            t0 = perf_counter()
+            try:
+                result = check(inst[i])
+                if hasattr(type(result), "__await__"):
+                    late = lambda: TimeoutError(_health_late(plan.ids[i], limit, None))  # noqa: E731
+                    result = await (result if limit == _INF else _within(result, limit, late))
+            except Exception as e:
+                return self._check(i, False, perf_counter() - t0, e)
+            return self._check_result(i, result, perf_counter() - t0, limit)
+
+        results: dict[int, dict[str, Any]] = {}
+        waiting = []
+        for i, check, limit, is_async in self._health_checks():
+            if is_async:
+                waiting.append((i, one(i, check, limit)))
+            else:
+                results[i] = await one(i, check, limit)
+        if waiting:
+            for (i, _), result in zip(waiting, await asyncio.gather(*(aw for _, aw in waiting))):
+                results[i] = result
+        checks = [results[i] for i in sorted(results)]
+        return {"status": "pass" if all(c["status"] == "pass" for c in checks) else "fail", "checks": checks}
 
     def scope(self) -> Scope:
         """A new scope (a request, a job): ``with app.scope() as scope``."""
@@ -1393,16 +2467,134 @@ class App(_Builder):
         return f"<wireplan.App {'running' if self._running else 'stopped'}, {self.plan.singletons} singletons>"
 
 
+class _Reload:
+    """What applying a new plan to a running app does (``_core.reload``)."""
+
+    __slots__ = ("old", "new", "order", "stop", "start", "keep", "changed", "dependents")
+
+    def __init__(self, old: Plan, new: Plan, stop: list[int], start: list[int], keep: list[tuple[int, int]],
+                 changed: list[str], dependents: list[str]) -> None:
+        self.old = old
+        self.new = new
+        #: Old numbers to stop, in stop order; and as a set.
+        self.order = stop
+        self.stop = set(stop)
+        #: New numbers to start, in start order.
+        self.start = start
+        #: Kept singletons: (old number, new number).
+        self.keep = keep
+        self.changed = changed
+        self.dependents = dependents
+
+
+class _HookFailed(Exception):
+    """A start hook failed during a reload (carried to its rollback)."""
+
+    def __init__(self, service: int, cause: BaseException, phase: str) -> None:
+        super().__init__(service, cause, phase)
+        self.service = service
+        self.cause = cause
+        self.phase = phase
+
+
+def _replaced(old: Plan, new: Plan) -> list[str]:
+    """Ids in both plans whose factory (the supplied value, the invoked
+    function) or runtime options differ: changes the plans cannot show.
+
+    # Complexity
+    O(S): one pass of identity comparisons when the ids are the same.
+    """
+    from operator import is_not
+
+    of = [old._invokes.get(i, f) for i, f in enumerate(old._factories)] if old._invokes else old._factories
+    nf = [new._invokes.get(i, f) for i, f in enumerate(new._factories)] if new._invokes else new._factories
+    oh = old._hooks or [None] * len(old.ids)
+    nh = new._hooks or [None] * len(new.ids)
+    if old.ids == new.ids:
+        # Whole-list steps (loops in C), then a look at the few that differ.
+        pairs = _trues(list(map(is_not, of, nf)))
+        if old._hooks is not None or new._hooks is not None:
+            pairs += [i for i in _trues(list(map(is_not, oh, nh))) if not _same_hooks(oh[i], nh[i])]
+        return sorted({new.ids[i] for i in pairs})
+    at = dict(zip(old.ids, range(len(old.ids))))
+    out = []
+    for j, id in enumerate(new.ids):
+        i = at.get(id)
+        if i is not None and (of[i] is not nf[j] or not _same_hooks(oh[i], nh[j])):
+            out.append(id)
+    return out
+
+
+def _trues(flags: list[bool]) -> list[int]:
+    """Where `flags` is true (``list.index`` scans in C: few are)."""
+    out: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = flags.index(True, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
+
+
+class _Same:
+    """The renumbering of a reload whose plans have the same ids: a kept
+    service keeps its number (``dict(keep)``'s interface, without the
+    dict)."""
+
+    __slots__ = ("stopped",)
+
+    def __init__(self, stopped: set[int]) -> None:
+        self.stopped = stopped
+
+    def get(self, i: int, default: Any = None) -> Any:
+        return default if i in self.stopped else i
+
+    def __contains__(self, i: int) -> bool:
+        return i not in self.stopped
+
+    def __getitem__(self, i: int) -> int:
+        if i in self.stopped:
+            raise KeyError(i)
+        return i
+
+
+def _same_hooks(a: _Hooks | None, b: _Hooks | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.same(b)
+
+
+def _split(entries: list[Any], services: set[int]) -> tuple[list[Any], list[Any]]:
+    """`entries` (tuples whose first item is a service number) split into
+    those of other services and those of `services`, order kept."""
+    kept: list[Any] = []
+    taken: list[Any] = []
+    for e in entries:
+        (taken if e[0] in services else kept).append(e)
+    return kept, taken
+
+
+def _split_teardowns(teardowns: list[Any], services: set[int]) -> tuple[list[Any], dict[int, list[Any]]]:
+    """As :func:`_split`, the taken teardowns by service."""
+    kept, taken = _split(teardowns, services)
+    by_service: dict[int, list[Any]] = {}
+    for e in taken:
+        by_service.setdefault(e[0], []).append(e)
+    return kept, by_service
+
+
 class Scope(_Builder):
     """One scope: scoped instances live until it exits, then are torn down in
     reverse order of creation."""
 
     # A scope per request: slots make it cheaper to make and to read.
-    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "__weakref__")
+    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "_inst", "__weakref__")
 
     def __init__(self, app: App) -> None:
         self.plan = app.plan
         self.app = app
+        self._inst = app._inst
         self.scoped = {}
         self.teardowns = []
         self.lock = RLock()
@@ -1448,8 +2640,9 @@ class Scope(_Builder):
 class _AsyncStart:
     """What ``plan.start_async()`` returns: an async context manager."""
 
-    def __init__(self, plan: Plan, start_timeout: float | None = None, stop_timeout: float | None = None) -> None:
-        self._app = App(plan, start_timeout=start_timeout, stop_timeout=stop_timeout)
+    def __init__(self, plan: Plan, start_timeout: float | None = None, stop_timeout: float | None = None,
+                 on_event: Callable[[dict[str, Any]], Any] | None = None) -> None:
+        self._app = App(plan, start_timeout=start_timeout, stop_timeout=stop_timeout, on_event=on_event)
 
     async def __aenter__(self) -> App:
         await self._app._astart()
