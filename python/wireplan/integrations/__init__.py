@@ -3,4 +3,6 @@ only when imported itself (``import wireplan`` imports none of them):
 
 - :mod:`wireplan.integrations.starlette`: ``pip install wireplan[starlette]``
 - :mod:`wireplan.integrations.fastapi`: ``pip install wireplan[fastapi]``
+- :mod:`wireplan.integrations.otel`: ``pip install wireplan[otel]``, OpenTelemetry spans
+  from the lifecycle events
 """
