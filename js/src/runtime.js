@@ -35,15 +35,22 @@ const CALL_SITES = (_, sites) => sites;
  * outside this file, as a descriptor `source` (`{file, line, column}`), so a
  * diagnostic or a start failure names the `provide()` call as Python names a
  * provider's def. V8's structured call sites (Node, Chromium, workerd); none
- * elsewhere. About 5 µs a call; `new Registry({sources: false})` skips it.
+ * elsewhere. V8's cost grows with the frames captured, so four are asked
+ * for first (the two here, the registry's method, its caller: about 3 µs
+ * where twelve took 9) and twelve only when the caller is further out; `new Registry({sources:
+ * false})` skips it.
  */
 function callSite() {
   if (typeof Error.captureStackTrace !== "function") return undefined;
+  return siteWithin(4) ?? siteWithin(12);
+}
+
+function siteWithin(frames) {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
   let sites;
   try {
-    Error.stackTraceLimit = 12;
+    Error.stackTraceLimit = frames;
     Error.prepareStackTrace = CALL_SITES;
     const holder = {};
     Error.captureStackTrace(holder);
