@@ -83,7 +83,7 @@ async function servedPage(dir, path = "") {
 
 test("the tarball ships its README, its licences, the library's .wasm and the CLI's", () => {
   const list = run("tar", ["tzf", tarball]).split("\n").filter(Boolean);
-  for (const f of ["package/package.json", "package/README.md", "package/LICENSE-MIT", "package/LICENSE-APACHE", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js", "package/src/http.js", "package/http.d.ts"]) {
+  for (const f of ["package/package.json", "package/README.md", "package/LICENSE-MIT", "package/LICENSE-APACHE", "package/index.d.ts", "package/src/bundler.js", "package/src/web.js", "package/src/index.js", "package/src/http.js", "package/http.d.ts", "package/src/otel.js", "package/otel.d.ts"]) {
     assert.ok(list.includes(f), `${f} is not in the tarball`);
   }
   // One .wasm shared by every entry point, and the CLI's (built for WASI), which only `npx wireplan` loads.
@@ -154,6 +154,9 @@ test("attw --pack: the types of every entry resolve for node10, node16 (CJS and 
   // `wireplan/http` is for Node's HTTP server: ESM only too.
   const http = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", "./http", "--profile", "esm-only", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
   assert.equal(http.status, 0, http.stdout + http.stderr);
+  // `wireplan/otel` (the OpenTelemetry exporter, the API passed in): ESM only.
+  const otel = spawnSync(process.execPath, [attw, "--pack", js, "--entrypoints", "./otel", "--profile", "esm-only", "--format", "ascii"], { cwd: fixture, encoding: "utf8" });
+  assert.equal(otel.status, 0, otel.stdout + otel.stderr);
 });
 
 /** Bundles a worker as wrangler does (the `workerd` condition, the .wasm kept as a module) and runs it in workerd (miniflare). */

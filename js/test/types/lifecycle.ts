@@ -85,3 +85,13 @@ async function overrides(compiled: CompiledPlan): Promise<void> {
 }
 
 export { lifecycle, http, overrides };
+
+// wireplan/otel: the tracer and the OpenTelemetry API are passed in.
+import { spanEvents } from "../../otel.js";
+const fakeSpan = { end(_t?: number) {}, setAttribute(_k: string, _v: string | number) { return fakeSpan; }, setStatus(_s: { code: number; message?: string }) { return fakeSpan; } };
+const onSpans: (event: import("../../index.js").LifecycleEvent) => void = spanEvents(
+  { startSpan: () => fakeSpan },
+  { trace: { setSpan: (c: unknown) => c }, context: { active: () => ({}) }, SpanStatusCode: { ERROR: 2 } },
+  { prefix: "app" },
+);
+void onSpans;

@@ -38,6 +38,7 @@ class SpanExporter:
         self._base_ns: int | None = None
         self._phase: Span | None = None
         self._phase_name = ""
+        self._opened = False
 
     def _ns(self, at_us: int) -> int:
         return (self._base_ns or 0) + at_us * 1000
@@ -57,7 +58,10 @@ class SpanExporter:
             self._base_ns = time.time_ns() - at * 1000
         # A phase opens with its first event's step (its own start, for a
         # step that reports when it ends).
-        began = at - int(duration or 0) if kind in _NAMED else at
+        # The first phase opens when the start began (offset 0); later ones
+        # with their first step (its own start, for a step reported at its end).
+        began = 0 if not self._opened else at - int(duration or 0) if kind in _NAMED else at
+        self._opened = True
         phase = self._open_phase("stop" if kind in ("stop-hook", "stopped", "app-stopped") else "start", began)
         if kind in ("app-started", "app-stopped"):
             phase.set_attribute("wireplan.duration_us", int(duration or 0))
@@ -67,8 +71,8 @@ class SpanExporter:
         if kind == "failed":
             message = str(event["error"])
             target = phase
-            if duration is not None and sid is not None:
-                target = self._child(f"{event['phase']} {sid}", sid, at, int(duration), phase)
+            if sid is not None:  # the failed step's own span (zero-length without a duration)
+                target = self._child(f"{event['phase']} {sid}", sid, at, int(duration or 0), phase)
             target.set_status(Status(StatusCode.ERROR, message))
             target.set_attribute("wireplan.phase", str(event["phase"]))
             if target is not phase:
