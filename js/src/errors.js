@@ -118,10 +118,7 @@ export class AbortError extends Error {
  */
 export class ReloadError extends Error {
   constructor(cause, restoreError = null, disposeErrors = []) {
-    const again = restoreError === null
-      ? "the app runs the old plan"
-      : `starting the old services again failed too (${describe(restoreError)}): they are not running`;
-    super(`reload failed: ${describe(cause)}; ${again}`, { cause });
+    super(wasm().reloadFailed(describe(cause), restoreError === null, restoreError === null ? undefined : describe(restoreError)), { cause });
     this.name = "ReloadError";
     /** The service whose start failed, or null. */
     this.service = cause !== null && typeof cause === "object" && typeof cause.service === "string" ? cause.service : null;

@@ -4,42 +4,10 @@
 
 import { wasm } from "./wasm.js";
 
-function name(id) {
-  return `\`${wasm().escape(String(id))}\``;
-}
-
-function ms(us) {
-  return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
-}
-
-/** One line of text for an event (no trailing newline). */
+/** One line of text for an event (no trailing newline), in the core's words (Python's log says the same). */
 export function eventText(event) {
-  const id = event.id === null ? "" : name(event.id);
-  const took = event.duration_us === null ? "" : ` in ${ms(event.duration_us)}`;
-  switch (event.type) {
-    case "constructing":
-      return `wireplan: constructing ${id}`;
-    case "constructed":
-      return `wireplan: constructed ${id}${took}`;
-    case "start-hook":
-      return `wireplan: start hook of ${id} ran${took}`;
-    case "started":
-      return `wireplan: started ${id}`;
-    case "app-started":
-      return `wireplan: app started${took}`;
-    case "stop-hook":
-      return `wireplan: stop hook of ${id} ran${took}`;
-    case "stopped":
-      return `wireplan: stopped ${id}${took}`;
-    case "app-stopped":
-      return `wireplan: app stopped${took}`;
-    case "reloaded":
-      return `wireplan: reloaded${took}`;
-    case "failed":
-      return `wireplan: ${id === "" ? "the app" : id} failed (${event.phase}): ${event.error}`;
-    default:
-      return `wireplan: ${event.type}${id === "" ? "" : ` ${id}`}${took}`;
-  }
+  const text = (v) => (v === null || v === undefined ? undefined : String(v));
+  return `wireplan: ${wasm().lifecycleEvent(String(event.type), text(event.id), text(event.phase), event.duration_us ?? undefined, text(event.error))}`;
 }
 
 /**

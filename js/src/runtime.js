@@ -160,16 +160,10 @@ function within(thenable, ms, service, phase) {
   });
 }
 
-/** Milliseconds in the core's duration words (`render::runtime::duration`): `50 ms`, `2 s`, `1.5 s`. */
-function durationText(ms) {
-  const whole = Math.round(ms);
-  return whole < 1000 ? `${whole} ms` : `${whole / 1000} s`;
-}
-
-/** `within` for a health check: its own words (the core's timeout words are for start and stop). */
+/** `within` for a health check, in the core's words (`healthTimedOut`). */
 function healthWithin(thenable, ms, id) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the health check of ${quoted(id)} did not pass within ${durationText(ms)}`)), ms);
+    const timer = setTimeout(() => reject(new Error(wasm().healthTimedOut(id, ms / 1000))), ms);
     Promise.resolve(thenable).then(
       (value) => {
         clearTimeout(timer);
@@ -697,12 +691,12 @@ class SignalWaiter {
     this.#onSignal = (name) => {
       if (this.#received !== null) {
         const code = name in SIGNALS ? 128 + SIGNALS[name] : 1;
-        proc.stderr.write(`wireplan: received ${name} again: exiting at once with code ${code}, without finishing the stop\n`);
+        proc.stderr.write(`wireplan: ${wasm().signalForced(name, code)}\n`);
         proc.exit(code);
         return;
       }
       this.#received = name;
-      proc.stderr.write(`wireplan: received ${name}: stopping (send it again to exit at once)\n`);
+      proc.stderr.write(`wireplan: ${wasm().signalReceived(name)}\n`);
       if (this.#then !== null) this.#then();
     };
     for (const name of signals) proc.on(name, this.#onSignal);
@@ -718,10 +712,10 @@ class SignalWaiter {
   }
 }
 
-/** The stderr line of a failed stop, in Python's words: `stopped with N errors: …; …`. */
-function stopErrorsText(error) {
-  const errors = error instanceof AggregateError ? error.errors : [error];
-  return `stopped with ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors.map(describe).join("; ")}`;
+/** `run()`'s last line, in the core's words: `stopped cleanly`, or `stopped with N errors: …; …`. */
+function stoppedText(error) {
+  const errors = error === null ? [] : error instanceof AggregateError ? error.errors : [error];
+  return wasm().stopped(errors.map(describe));
 }
 
 /** Node's `process`, or a clear error where there is none. */
@@ -2208,7 +2202,7 @@ export class App {
         waiter.close();
         const error = stopError ?? failedBefore;
         const code = error === null ? 0 : 1;
-        proc.stderr.write(error === null ? "wireplan: stopped cleanly\n" : `wireplan: ${stopErrorsText(error)}\n`);
+        proc.stderr.write(`wireplan: ${stoppedText(error)}\n`);
         proc.exitCode = code;
         resolve(code);
       };

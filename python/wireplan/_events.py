@@ -22,37 +22,13 @@ if TYPE_CHECKING:
 __all__ = ["describe", "log_adapter", "log_failure"]
 
 
-def _ms(us: int | None) -> str:
-    if us is None:
-        return ""
-    return f" in {us / 1000:.3f} ms"
-
-
 def describe(event: dict[str, Any]) -> str:
-    """One line for an event, as the log says it."""
-    kind, id, took = event["type"], event["id"], _ms(event["duration_us"])
-    name = f"`{id}`" if id is not None else "the app"
-    if kind == "constructing":
-        return f"constructing {name}"
-    if kind == "constructed":
-        return f"constructed {name}{took}"
-    if kind == "start-hook":
-        return f"ran the start hooks of {name}{took}"
-    if kind == "started":
-        return f"started {name}"
-    if kind == "app-started":
-        return f"app started{took}"
-    if kind == "stop-hook":
-        return f"ran a stop hook of {name}{took}"
-    if kind == "stopped":
-        return f"stopped {name}{took}"
-    if kind == "app-stopped":
-        return f"app stopped{took}"
-    if kind == "reloaded":
-        return f"app reloaded{took}"
-    if kind == "failed":
-        return f"{name} failed ({event['phase']}): {event['error']}"
-    return f"{kind} {name}{took}"
+    """One line for an event, in the core's words (JS's `logEvents` says the
+    same): ids and error texts escaped, so a control character cannot start a
+    log line of its own."""
+    from . import _core
+
+    return _core.event(event["type"], event["id"], event["phase"], event["duration_us"], event["error"])
 
 
 class _LogEvents:

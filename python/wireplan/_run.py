@@ -16,6 +16,8 @@ import os
 import signal
 import sys
 
+from . import _core
+
 TYPE_CHECKING = False  # not typing's: `import wireplan` does not import typing
 if TYPE_CHECKING:
     from types import FrameType
@@ -56,7 +58,7 @@ def _force(signum: int) -> None:
     straight to file descriptor 2, and stdout is flushed only if that is
     possible without waiting."""
     code = 128 + signum
-    line = f"wireplan: received {_name(signum)} again: exiting at once with code {code}, without finishing the stop\n"
+    line = f"wireplan: {_core.signal_forced(_name(signum), code)}\n"
     try:
         sys.stdout.flush()
     except BaseException:  # noqa: BLE001 - a reentrant call or a closed stream: leave it
@@ -70,8 +72,7 @@ def _force(signum: int) -> None:
 
 def _stop_errors(e: BaseException) -> str:
     errors = list(getattr(e, "exceptions", None) or [e])
-    listed = "; ".join(f"{type(x).__name__}: {x}" for x in errors)
-    return f"stopped with {len(errors)} error{'s' if len(errors) != 1 else ''}: {listed}"
+    return _core.stopped([f"{type(x).__name__}: {x}" for x in errors])
 
 
 class _Waiter:
@@ -136,7 +137,7 @@ class _Waiter:
 
 
 def _stopping(signum: int) -> None:
-    say(f"received {_name(signum)}: stopping (send it again to exit at once)")
+    say(_core.signal_received(_name(signum)))
 
 
 def run_app(app: App) -> int:
@@ -152,7 +153,7 @@ def _stop_after(app: App, waiter: _Waiter) -> int:
     except Exception as e:  # noqa: BLE001 - every stop failure is reported, then the code says so
         say(_stop_errors(e))
         return 1
-    say("stopped cleanly")
+    say(_core.stopped([]))
     return 0
 
 
@@ -206,7 +207,7 @@ async def _await_signal(app: App | None, plan: Plan | None, options: dict[str, A
         except Exception as e:  # noqa: BLE001 - every stop failure is reported, then the code says so
             say(_stop_errors(e))
             return 1
-        say("stopped cleanly")
+        say(_core.stopped([]))
         return 0
     finally:
         for s2 in installed:

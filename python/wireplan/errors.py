@@ -210,8 +210,7 @@ class ReloadError(Exception):
 
         n = len(self.teardown_errors.exceptions) if self.teardown_errors is not None else 0
         failed = _core.start_failed(self.service, self.source, f"{type(self.cause).__name__}: {self.cause}", n)
-        outcome = "the app runs the old plan" if self.restored else "the old services did not start again either: stop the app"
-        return f"reload failed: {failed}; {outcome}"
+        return _core.reload_failed(failed, self.restored)
 
 
 class UnknownKeyError(LookupError):

@@ -525,18 +525,10 @@ def _late_start(plan: Plan, i: int, limit: float, took: float | None) -> Timeout
 _HEALTH_TIMEOUT = 1.0
 
 
-def _seconds(s: float) -> str:
-    """A duration as the runtime's messages write it (``50 ms``, ``2 s``)."""
-    return f"{s * 1000:.3g} ms" if s < 1 else f"{s:.3g} s"
-
-
 def _health_late(id: str, limit: float, took: float | None) -> str:
     """A health check over its timeout (`took`: a synchronous one, measured
-    when it returned)."""
-    text = f"the health check of `{id}` did not pass within {_seconds(limit)}"
-    if took is not None:
-        text += f": it returned after {_seconds(took)} (a synchronous call cannot be interrupted)"
-    return text
+    when it returned), in the core's words."""
+    return _core.health_timed_out(id, limit, took)
 
 
 def _late_stop(plan: Plan, i: int, limit: float, took: float | None) -> TimeoutError:

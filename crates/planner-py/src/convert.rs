@@ -188,6 +188,46 @@ pub(crate) fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64
     wireplan::render::runtime::timed_out(service, phase, limit, took)
 }
 
+/// A health check over its timeout (seconds).
+#[pyfunction]
+#[pyo3(signature = (service, limit, took = None))]
+pub(crate) fn health_timed_out(service: &str, limit: f64, took: Option<f64>) -> String {
+    wireplan::render::runtime::health_timed_out(service, limit, took)
+}
+
+/// A hot reload that failed (`failure`: the start failure's words).
+#[pyfunction]
+#[pyo3(signature = (failure, restored, restore_error = None))]
+pub(crate) fn reload_failed(failure: &str, restored: bool, restore_error: Option<&str>) -> String {
+    wireplan::render::runtime::reload_failed(failure, restored, restore_error)
+}
+
+/// `run()`'s line for the first stop signal.
+#[pyfunction]
+pub(crate) fn signal_received(signal: &str) -> String {
+    wireplan::render::runtime::signal_received(signal)
+}
+
+/// `run()`'s line for a second signal forcing the exit.
+#[pyfunction]
+pub(crate) fn signal_forced(signal: &str, code: i32) -> String {
+    wireplan::render::runtime::signal_forced(signal, code)
+}
+
+/// `run()`'s last line: a clean stop, or its errors.
+#[pyfunction]
+pub(crate) fn stopped(errors: Vec<String>) -> String {
+    let errors: Vec<&str> = errors.iter().map(String::as_str).collect();
+    wireplan::render::runtime::stopped(&errors)
+}
+
+/// One lifecycle event as one log line.
+#[pyfunction]
+#[pyo3(signature = (kind, id = None, phase = None, duration_us = None, error = None))]
+pub(crate) fn event(kind: &str, id: Option<&str>, phase: Option<&str>, duration_us: Option<u64>, error: Option<&str>) -> String {
+    wireplan::render::runtime::event(kind, id, phase, duration_us, error)
+}
+
 /// The fingerprint in a binary plan's header, without decoding the plan.
 #[pyfunction]
 pub(crate) fn peek_fingerprint(py: Python<'_>, data: &[u8]) -> PyResult<String> {

@@ -38,6 +38,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(convert::unknown_id, m)?,
         wrap_pyfunction!(convert::async_in_sync_start, m)?,
         wrap_pyfunction!(convert::timed_out, m)?,
+        wrap_pyfunction!(convert::health_timed_out, m)?,
+        wrap_pyfunction!(convert::reload_failed, m)?,
+        wrap_pyfunction!(convert::signal_received, m)?,
+        wrap_pyfunction!(convert::signal_forced, m)?,
+        wrap_pyfunction!(convert::stopped, m)?,
+        wrap_pyfunction!(convert::event, m)?,
     ] {
         m.add_function(f)?;
     }

@@ -523,30 +523,48 @@ pub fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64>) -> S
     wireplan::render::runtime::timed_out(service, phase, limit, took)
 }
 
-/// What `wireplan::reload` decided, as JS reads it.
-#[derive(Serialize)]
-struct ReloadOut {
-    stop: Vec<u32>,
-    start: Vec<u32>,
-    keep: Vec<(u32, u32)>,
-    changed: Vec<String>,
-    dependents: Vec<String>,
+/// A health check over its timeout (seconds).
+#[wasm_bindgen(js_name = healthTimedOut)]
+pub fn health_timed_out(service: &str, limit: f64, took: Option<f64>) -> String {
+    wireplan::render::runtime::health_timed_out(service, limit, took)
 }
 
-/// Hot reload: what moving a running app from `old` to `new` stops, starts
-/// and keeps; `changed` names services whose factories JS saw replaced.
-/// Returns `{stop, start, keep: [[old, new]], changed, dependents}`.
+/// A hot reload that failed (`failure`: the start failure's words).
+#[wasm_bindgen(js_name = reloadFailed)]
+pub fn reload_failed(failure: &str, restored: bool, restore_error: Option<String>) -> String {
+    wireplan::render::runtime::reload_failed(failure, restored, restore_error.as_deref())
+}
+
+/// `run()`'s line for the first stop signal.
+#[wasm_bindgen(js_name = signalReceived)]
+pub fn signal_received(signal: &str) -> String {
+    wireplan::render::runtime::signal_received(signal)
+}
+
+/// `run()`'s line for a second signal forcing the exit.
+#[wasm_bindgen(js_name = signalForced)]
+pub fn signal_forced(signal: &str, code: i32) -> String {
+    wireplan::render::runtime::signal_forced(signal, code)
+}
+
+/// `run()`'s last line: a clean stop, or its errors.
 #[wasm_bindgen]
-pub fn reload(old: &PlanHandle, new: &PlanHandle, changed: Vec<String>) -> JsValue {
-    let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
-    let r = wireplan::reload(&old.plan, &new.plan, &changed);
-    let out = ReloadOut { stop: r.stop, start: r.start, keep: r.keep, changed: r.changed, dependents: r.dependents };
-    out.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+pub fn stopped(errors: Vec<String>) -> String {
+    let errors: Vec<&str> = errors.iter().map(String::as_str).collect();
+    wireplan::render::runtime::stopped(&errors)
 }
 
-/// `reload` for the JS runtime: the same decision with the numbers as
-/// `Uint32Array`s (`keep` flat: old, new, old, new, …), one copy each
-/// instead of an array per kept pair (a 1,000-service app keeps ~1,000).
+/// One lifecycle event as one log line (`durationUs` a whole number).
+#[wasm_bindgen(js_name = lifecycleEvent)]
+pub fn lifecycle_event(kind: &str, id: Option<String>, phase: Option<String>, duration_us: Option<f64>, error: Option<String>) -> String {
+    let us = duration_us.filter(|d| d.is_finite() && *d >= 0.0).map(|d| d as u64);
+    wireplan::render::runtime::event(kind, id.as_deref(), phase.as_deref(), us, error.as_deref())
+}
+
+/// Hot reload (`wireplan::reload`): what moving a running app from `old` to
+/// `new` stops, starts and keeps; `changed` names services whose factories
+/// JS saw replaced. The numbers as `Uint32Array`s (`keep` flat: old, new,
+/// old, new, …), one copy each instead of an array per kept pair.
 /// Returns `{stop, start, keep, changed, dependents}`.
 #[wasm_bindgen(js_name = reloadFlat)]
 pub fn reload_flat(old: &PlanHandle, new: &PlanHandle, changed: Vec<String>) -> JsValue {

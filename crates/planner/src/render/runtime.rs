@@ -125,9 +125,99 @@ pub fn timed_out(service: &str, phase: &str, limit: f64, took: Option<f64>) -> S
     text
 }
 
+/// A health check that did not pass within `limit` seconds; `took`, when a
+/// synchronous check ran over and was measured after it returned.
+pub fn health_timed_out(service: &str, limit: f64, took: Option<f64>) -> String {
+    let mut text = format!("the health check of {} did not pass within {}", quoted(service), duration(limit));
+    if let Some(took) = took {
+        let _ = write!(text, ": it returned after {} (a synchronous call cannot be interrupted)", duration(took));
+    }
+    text
+}
+
+/// A hot reload that failed: `failure` is the start failure's words (from
+/// [`start_failed`]); `restored`, whether the old services run again, and
+/// `restore_error`, why not when it is known.
+pub fn reload_failed(failure: &str, restored: bool, restore_error: Option<&str>) -> String {
+    match (restored, restore_error) {
+        (true, _) => format!("reload failed: {failure}; the app runs the old plan"),
+        (false, Some(why)) => format!("reload failed: {failure}; the old services did not start again either ({why}): stop the app"),
+        (false, None) => format!("reload failed: {failure}; the old services did not start again either: stop the app"),
+    }
+}
+
+/// `run()`'s line when the first stop signal (`SIGINT`, `SIGTERM`) arrives.
+pub fn signal_received(signal: &str) -> String {
+    format!("received {signal}: stopping (send it again to exit at once)")
+}
+
+/// `run()`'s line when a second signal forces the exit with `code`.
+pub fn signal_forced(signal: &str, code: i32) -> String {
+    format!("received {signal} again: exiting at once with code {code}, without finishing the stop")
+}
+
+/// `run()`'s last line: a clean stop, or the stop's errors (each the
+/// runtime's text of one error).
+pub fn stopped(errors: &[&str]) -> String {
+    match errors.len() {
+        0 => "stopped cleanly".to_owned(),
+        n => format!("stopped with {n} error{}: {}", if n == 1 { "" } else { "s" }, errors.join("; ")),
+    }
+}
+
+/// One lifecycle event as one line of a log (both runtimes' default log):
+/// `constructed `db` in 0.12 ms`, `` `db` failed (start-hook): ValueError: boom ``.
+/// Ids and the error's text are escaped: a control character in either
+/// cannot start a line of its own.
+pub fn event(kind: &str, id: Option<&str>, phase: Option<&str>, duration_us: Option<u64>, error: Option<&str>) -> String {
+    let name = id.map_or_else(|| "the app".to_owned(), quoted);
+    let took = duration_us.map_or_else(String::new, |us| {
+        let ms = us as f64 / 1000.0;
+        if us < 10_000 {
+            format!(" in {ms:.2} ms")
+        } else {
+            format!(" in {ms:.1} ms")
+        }
+    });
+    match kind {
+        "constructing" => format!("constructing {name}"),
+        "constructed" => format!("constructed {name}{took}"),
+        "start-hook" => format!("ran a start hook of {name}{took}"),
+        "started" => format!("started {name}"),
+        "app-started" => format!("app started{took}"),
+        "stop-hook" => format!("ran a stop hook of {name}{took}"),
+        "stopped" => format!("stopped {name}{took}"),
+        "app-stopped" => format!("app stopped{took}"),
+        "reloaded" => format!("app reloaded{took}"),
+        "failed" => {
+            format!("{name} failed ({}): {}", crate::escape::escape(phase.unwrap_or("unknown")), crate::escape::escape(error.unwrap_or("")))
+        }
+        other => format!("{} {name}{took}", crate::escape::escape(other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifecycle_lines_are_one_line_each_whatever_the_ids_hold() {
+        assert_eq!(event("constructed", Some("db"), None, Some(120), None), "constructed `db` in 0.12 ms");
+        assert_eq!(event("app-started", None, None, Some(12_345), None), "app started in 12.3 ms");
+        assert_eq!(
+            event("failed", Some("db"), Some("start-hook"), None, Some("ValueError: a\nb")),
+            "`db` failed (start-hook): ValueError: a\\nb"
+        );
+        assert_eq!(event("failed", None, Some("health"), None, Some("x")), "the app failed (health): x");
+        assert!(!event("started", Some("evil\n::error::x"), None, None, None).contains('\n'));
+        assert_eq!(health_timed_out("db", 0.01, None), "the health check of `db` did not pass within 10 ms");
+        assert_eq!(stopped(&[]), "stopped cleanly");
+        assert_eq!(stopped(&["OSError: disk full"]), "stopped with 1 error: OSError: disk full");
+        assert_eq!(stopped(&["a", "b"]), "stopped with 2 errors: a; b");
+        assert_eq!(signal_forced("SIGINT", 130), "received SIGINT again: exiting at once with code 130, without finishing the stop");
+        assert_eq!(reload_failed("x", true, None), "reload failed: x; the app runs the old plan");
+        assert_eq!(reload_failed("x", false, None), "reload failed: x; the old services did not start again either: stop the app");
+    }
 
     #[test]
     fn a_start_failure_names_the_service_its_source_and_the_cause() {
