@@ -686,7 +686,7 @@ pub(crate) fn build(graph: &Graph<'_, '_>, verdict: Result<Plan, Report>) -> Ana
         }
     }
     let missing = sorted.iter().map(|&i| missing_keys.get(i as usize).map_or("", |&k| graph.key(k)).to_owned()).collect();
-    let keys = graph.keys.iter().map(|k| (*k).to_owned()).collect();
+    let keys = graph.names.keys().iter().map(|k| (*k).to_owned()).collect();
     Analysis { nodes, edges, edge_start, deps, keys, missing, report, plan }
 }
 

@@ -105,7 +105,7 @@ pub(crate) fn assemble(
     // share its span and its providers. One entry per key holds both, so a
     // dependency on a key costs one cache miss, not two (keys are visited in
     // no useful order).
-    let mut key_out: Vec<KeyOut> = vec![KeyOut::NONE; graph.keys.len()];
+    let mut key_out: Vec<KeyOut> = vec![KeyOut::NONE; graph.names.len()];
     let key_span = |arena: &mut Arena, key_out: &mut [KeyOut], k: u32| -> Span {
         match key_out.get_mut(k as usize) {
             Some(out) if out.span.len != u32::MAX => out.span,

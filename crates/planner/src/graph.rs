@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::descriptor::{DepDesc, Descriptors, Lifetime, ServiceDesc};
 use crate::diagnostic::{Location, Related};
 use crate::error::Error;
+use crate::intern::{self, Interner};
 use crate::limits::what;
 use crate::locate;
 use crate::options::Options;
@@ -92,8 +93,8 @@ pub(crate) struct Graph<'d, 'a> {
     pub node_desc: Vec<u32>,
     /// Keys each node provides (interned, deduplicated, replacements folded in).
     pub provides: Csr,
-    /// Interned keys.
-    pub keys: Vec<&'d str>,
+    /// Interned keys (ids included): numbered strings, looked up by text.
+    pub names: Interner<'d>,
     /// Providers of each key, in declaration order.
     pub providers: Csr,
     /// Each node's dependencies, in declaration order: `dep_start[n]..dep_start[n+1]`.
@@ -119,8 +120,6 @@ pub(crate) struct Graph<'d, 'a> {
     pub omitted: usize,
     /// The most diagnostics of one kind worth building.
     pub max_diagnostics: usize,
-    /// Interned keys (ids included) by string.
-    pub key_ids: FxHashMap<&'d str, u32>,
     /// For each interned string, the live node whose id it is (`u32::MAX` if none).
     pub key_node: Vec<u32>,
     /// Services that no root needs (with roots), by node.
@@ -142,7 +141,7 @@ impl<'d, 'a> Graph<'d, 'a> {
 
     /// The live node with this id.
     pub fn node_of(&self, id: &str) -> Option<u32> {
-        self.key_ids.get(id).and_then(|&k| self.key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
+        self.names.get(id).and_then(|k| self.key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
     }
 
     pub fn service(&self, node: u32) -> Option<&'d ServiceDesc<'a>> {
@@ -159,7 +158,7 @@ impl<'d, 'a> Graph<'d, 'a> {
     }
 
     pub fn key(&self, key: u32) -> &'d str {
-        self.keys.get(key as usize).copied().unwrap_or("")
+        self.names.keys().get(key as usize).copied().unwrap_or("")
     }
 
     pub fn deps_of(&self, node: u32) -> &[Dep] {
@@ -247,21 +246,24 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
 
     // Keys and ids share one interning table: most ids are also keys (a
     // service provides its id by default), so each string is hashed once.
-    let mut keys: Vec<&'d str> = Vec::with_capacity(desc.services.len());
-    let mut key_ids: FxHashMap<&'d str, u32> = FxHashMap::default();
-    key_ids.reserve(desc.services.len() + desc.services.len() / 2);
+    let seed = intern::seed_of(desc.documents.iter().map(|d| d.text));
+    let mut names = Interner::new(desc.services.len(), seed);
     // Live services: active in the profile, first of each id.
     let mut key_node: Vec<u32> = Vec::with_capacity(desc.services.len());
     let mut node_desc: Vec<u32> = Vec::with_capacity(desc.services.len());
     let mut id_key: Vec<u32> = Vec::with_capacity(desc.services.len());
     let mut duplicates: Vec<(u32, usize)> = Vec::new();
+    let active = |s: &&'d ServiceDesc<'a>| s.active_in(profile);
+    let mut id_keys = Vec::with_capacity(desc.services.len());
+    names.intern_all(desc.services.iter().filter(active).map(|s| s.id.as_str()), &mut id_keys);
+    let mut id_keys = id_keys.into_iter();
     for (i, s) in desc.services.iter().enumerate() {
         if !s.active_in(profile) {
             continue;
         }
-        let k = intern(&mut key_ids, &mut keys, s.id.as_str());
-        if key_node.len() < keys.len() {
-            key_node.resize(keys.len(), u32::MAX);
+        let Some(k) = id_keys.next() else { continue };
+        if key_node.len() < names.len() {
+            key_node.resize(names.len(), u32::MAX);
         }
         match key_node.get_mut(k as usize) {
             Some(first) if *first != u32::MAX => duplicates.push((*first, i)),
@@ -273,8 +275,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             None => {}
         }
     }
-    let node_of = |id: &str, key_ids: &FxHashMap<&'d str, u32>, key_node: &[u32]| -> Option<u32> {
-        key_ids.get(id).and_then(|&k| key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
+    let node_of = |id: &str, names: &Interner<'d>, key_node: &[u32]| -> Option<u32> {
+        names.get(id).and_then(|k| key_node.get(k as usize)).copied().filter(|&n| n != u32::MAX)
     };
     // Only the first `cap` duplicates, in report order, are worth building.
     omitted += crate::budget::keep_first(&mut duplicates, cap, |&(_, dup)| (desc.services.get(dup).map_or("", |s| s.id.as_str()), dup));
@@ -293,7 +295,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             let Some(s) = desc.services.get(di as usize) else { continue };
             for r in &s.replaces {
                 let r = r.as_str();
-                if let Some(target) = node_of(r, &key_ids, &key_node) {
+                if let Some(target) = node_of(r, &names, &key_node) {
                     if target as usize == n {
                         faults.push((di, r, ReplacementFault::Itself));
                     } else if let Some(&other) = replaced_by.get(&target) {
@@ -382,9 +384,9 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     // The keys of node `from` (whose descriptor is `s`), given to `node`:
     // itself, or the replacer of `from`, which takes its keys, its own id
     // key (the default `provides`) included.
-    let mut own_keys = |node: u32, from: u32, s: &'d ServiceDesc<'a>, keys: &mut Vec<&'d str>, out: &mut Vec<(u32, u32)>| match &s.provides
+    let mut own_keys = |node: u32, from: u32, s: &'d ServiceDesc<'a>, names: &mut Interner<'d>, out: &mut Vec<(u32, u32)>| match &s.provides
     {
-        None => out.push((node, id_key.get(from as usize).copied().unwrap_or_else(|| intern(&mut key_ids, keys, s.id.as_str())))),
+        None => out.push((node, id_key.get(from as usize).copied().unwrap_or_else(|| names.intern(s.id.as_str())))),
         Some(list) => {
             stamp = stamp.wrapping_add(1);
             if stamp == 0 {
@@ -392,7 +394,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                 stamp = 1;
             }
             for k in list {
-                let key = intern(&mut key_ids, keys, k.as_str());
+                let key = names.intern(k.as_str());
                 if seen.len() <= key as usize {
                     seen.resize(key as usize + 1, 0);
                 }
@@ -416,7 +418,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             continue;
         }
         let Some(s) = node_desc.get(node as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
-        own_keys(node, node, s, &mut keys, &mut provide_pairs);
+        own_keys(node, node, s, &mut names, &mut provide_pairs);
     }
     if !replaced_by.is_empty() {
         // Fold each replaced service's keys into its replacer, in a fixed order.
@@ -454,7 +456,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
             let replacer = last.get(&target).copied().unwrap_or(replacer);
             let Some(s) = node_desc.get(target as usize).and_then(|&d| desc.services.get(d as usize)) else { continue };
             let mut extra = Vec::new();
-            own_keys(replacer, target, s, &mut keys, &mut extra);
+            own_keys(replacer, target, s, &mut names, &mut extra);
             for pair in extra {
                 if present.insert(pair) {
                     provide_pairs.push(pair);
@@ -469,7 +471,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     // order within a key with no sort here.
     let key_provider_pairs: Vec<(u32, u32)> = provide_pairs.iter().map(|&(node, key)| (key, node)).collect();
     // Keys interned below, asked for but provided by nobody, have no row.
-    let providers = Csr::from_pairs(keys.len(), &key_provider_pairs);
+    let providers = Csr::from_pairs(names.len(), &key_provider_pairs);
 
     // Dependencies. Missing and ambiguous ones are noticed here, so that
     // their checks cost nothing on a valid graph.
@@ -480,6 +482,15 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     let max_bindings = options.limits.max_bindings;
     let growth = options.limits.growth(desc.input_bytes());
     let mut bindings = 0usize;
+    // Every dependency's key numbered first, in one batch (the order is the
+    // loop's below, so numbers are the same as one by one).
+    let live_services = (0..n)
+        .filter(|&node| !removed.get(node).copied().unwrap_or(false))
+        .filter_map(|node| node_desc.get(node))
+        .filter_map(|&d| desc.services.get(d as usize));
+    let mut dep_keys = Vec::with_capacity(n * 3);
+    names.intern_all(live_services.flat_map(|s| s.deps.iter().map(|d| d.key.as_str())), &mut dep_keys);
+    let mut dep_keys = dep_keys.into_iter();
     for node in 0..n {
         dep_start.push(deps.len() as u32);
         if removed.get(node).copied().unwrap_or(false) {
@@ -487,8 +498,8 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         }
         let Some(s) = node_desc.get(node).and_then(|&d| desc.services.get(d as usize)) else { continue };
         for d in &s.deps {
-            let DepDesc { key, optional, many, lazy } = d;
-            let key = intern(&mut key_ids, &mut keys, key.as_str());
+            let DepDesc { optional, many, lazy, .. } = d;
+            let Some(key) = dep_keys.next() else { break };
             let count = providers.row(key).len();
             bindings = bindings.saturating_add(count);
             if bindings > max_bindings.min(growth) {
@@ -512,7 +523,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         desc,
         node_desc,
         provides,
-        keys,
+        names,
         providers,
         dep_start,
         deps,
@@ -523,7 +534,6 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         unknown_roots: Vec::new(),
         omitted,
         max_diagnostics: cap,
-        key_ids,
         key_node,
         unused: Vec::new(),
         suspect_missing,
@@ -533,14 +543,6 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
     };
     graph.planned = plan_set(&mut graph, options, &removed);
     Ok(graph)
-}
-
-/// The number of a string in the interning table, adding it when new.
-fn intern<'d>(ids: &mut FxHashMap<&'d str, u32>, keys: &mut Vec<&'d str>, s: &'d str) -> u32 {
-    *ids.entry(s).or_insert_with(|| {
-        keys.push(s);
-        (keys.len() - 1) as u32
-    })
 }
 
 /// Which nodes are planned: all live ones, or what the roots reach through

@@ -36,6 +36,7 @@ pub mod explain;
 mod fingerprint;
 mod graph;
 pub mod inspect;
+mod intern;
 mod limits;
 mod locate;
 mod options;

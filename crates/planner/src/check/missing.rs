@@ -26,7 +26,7 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
         .collect();
     *omitted += super::keep_first(&mut missing, graph.max_diagnostics, |(key, nodes)| (nodes.first().map(|&n| graph.id(n)), *key));
     crate::sorting::unstable(&mut missing, &mut |a, b| a.0.cmp(b.0));
-    let provided_ids: Vec<u32> = (0..graph.keys.len() as u32).filter(|&k| !graph.providers.row(k).is_empty()).collect();
+    let provided_ids: Vec<u32> = (0..graph.names.len() as u32).filter(|&k| !graph.providers.row(k).is_empty()).collect();
     let provided: Vec<&str> = provided_ids.iter().map(|&k| graph.key(k)).collect();
     let key_of: rustc_hash::FxHashMap<&str, u32> = provided.iter().copied().zip(provided_ids.iter().copied()).collect();
     let mut suggester = crate::suggest::Suggester::new();
