@@ -380,16 +380,19 @@ impl Analysis {
         let mut edge_start = Vec::with_capacity(plan.len() + 1);
         let mut deps = Vec::with_capacity(plan.len());
         let mut keys: Vec<String> = Vec::new();
-        let mut numbers: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+        // A cached plan is input too: its keys are numbered by a table seeded
+        // from the keys themselves (see `intern.rs`).
+        let seed = crate::intern::seed_of(plan.services().flat_map(|s| s.deps().map(|b| b.key())));
+        let mut numbers = crate::intern::Interner::new(plan.len(), seed);
         for s in plan.services() {
             let from = s.index();
             edge_start.push(edges.len() as u32);
             let mut declared = Vec::new();
             for (di, b) in s.deps().enumerate() {
-                let key = *numbers.entry(b.key()).or_insert_with(|| {
+                let key = numbers.intern(b.key());
+                if key as usize == keys.len() {
                     keys.push(b.key().to_owned());
-                    (keys.len() - 1) as u32
-                });
+                }
                 declared.push((key, b.optional(), b.many(), b.lazy()));
                 for &p in b.providers() {
                     edges.push(Edge {

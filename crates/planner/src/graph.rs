@@ -290,7 +290,9 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
         // Faults are gathered light, and only the first `cap` in report
         // order are built: a suggestion searches every id.
         let mut faults: Vec<(u32, &'d str, ReplacementFault)> = Vec::new(); // (replacer desc index, target, fault)
-        let all_ids: rustc_hash::FxHashSet<&str> = desc.services.iter().map(|s| s.id.as_str()).collect();
+        let mut all_ids = Interner::new(desc.services.len(), seed);
+        let mut numbers = Vec::with_capacity(desc.services.len());
+        all_ids.intern_all(desc.services.iter().map(|s| s.id.as_str()), &mut numbers);
         for (n, &di) in node_desc.iter().enumerate() {
             let Some(s) = desc.services.get(di as usize) else { continue };
             for r in &s.replaces {
@@ -303,7 +305,7 @@ pub(crate) fn build<'d, 'a>(desc: &'d Descriptors<'a>, options: &Options) -> Res
                     } else {
                         replaced_by.insert(target, n as u32);
                     }
-                } else if !all_ids.contains(r) {
+                } else if all_ids.get(r).is_none() {
                     faults.push((di, r, ReplacementFault::Unknown));
                 }
                 // A replaced service that exists only in another profile: nothing to do.

@@ -28,7 +28,6 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
     crate::sorting::unstable(&mut missing, &mut |a, b| a.0.cmp(b.0));
     let provided_ids: Vec<u32> = (0..graph.names.len() as u32).filter(|&k| !graph.providers.row(k).is_empty()).collect();
     let provided: Vec<&str> = provided_ids.iter().map(|&k| graph.key(k)).collect();
-    let key_of: rustc_hash::FxHashMap<&str, u32> = provided.iter().copied().zip(provided_ids.iter().copied()).collect();
     let mut suggester = crate::suggest::Suggester::new();
     graph.room.build(missing, omitted, |(key, nodes)| {
         // Never the askers themselves: `db` needing a missing `DB` is
@@ -36,7 +35,7 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
         let mut suggestions = suggester.next(key, &provided);
         if !suggestions.is_empty() {
             let askers: rustc_hash::FxHashSet<u32> = nodes.iter().copied().collect();
-            suggestions.retain(|s| key_of.get(s).is_none_or(|&k| !graph.providers.row(k).iter().all(|p| askers.contains(p))));
+            suggestions.retain(|s| graph.names.get(s).is_none_or(|k| !graph.providers.row(k).iter().all(|p| askers.contains(p))));
         }
         let who = match nodes.as_slice() {
             [one] => format!("`{}`", graph.id(*one)),
@@ -44,7 +43,8 @@ pub(crate) fn check(graph: &Graph<'_, '_>, omitted: &mut usize) -> Vec<Diagnosti
         };
         // `list[Plugin]` asked for where `Plugin` is provided: a
         // forgotten `many`, the usual slip.
-        let element = crate::suggest::collection_element(key).filter(|e| key_of.contains_key(e));
+        let element =
+            crate::suggest::collection_element(key).filter(|e| graph.names.get(e).is_some_and(|k| !graph.providers.row(k).is_empty()));
         let help = match (element, crate::phrase::did_you_mean(&suggestions, false)) {
             (Some(e), _) => format!("`{e}` is provided: to get every provider of `{e}`, ask for `{e}` with `\"many\": true`"),
             (None, None) => format!("register a provider of `{key}`, or mark the dependency optional"),
