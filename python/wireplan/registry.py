@@ -395,6 +395,9 @@ class Registry:
                 out.append(f'{head},"source":{{"file":{file}}},"meta":{get(meta) or q(meta)}}}')
         if reading.met:
             reading.collisions()
+        # `dumps` and `q` call each other: a reference cycle that would keep
+        # `known` (every quoted key) for the cyclic GC to find.
+        del dumps, q
         return out, provided
 
     def _roots(self, roots: Sequence[Any] | None, keys: list[str | list[str]]) -> list[str] | None:
