@@ -154,24 +154,26 @@ class Registry:
         returns ``False`` or raises), within ``health_timeout`` seconds
         (default 1).
         """
-        hooks = None
-        if on_start is not None or on_stop is not None or start_timeout is not None or stop_timeout is not None \
-                or health is not None or health_timeout is not None:
-            hooks = _hooks(lifetime, on_start, on_stop, start_timeout, stop_timeout, health, health_timeout)
-        if hooks is None and len(args) == 1 and lifetime == "singleton" and provides is None and deps is None and profiles is None \
-                and id is None and type(args[0]) is type and "__wrapped__" not in args[0].__dict__ \
-                and args[0].__module__ != "builtins":
+        if len(args) == 1 and id is None and provides is None and deps is None and profiles is None \
+                and lifetime == "singleton" and on_start is None and on_stop is None and start_timeout is None \
+                and stop_timeout is None and health is None and health_timeout is None \
+                and type(args[0]) is type and "__wrapped__" not in args[0].__dict__ and args[0].__module__ != "builtins":
             # `@registry.provide` on a plain class, the common case, made
             # cheap: what the general path below does, fewer steps.
             cls = args[0]
             base = f"{cls.__module__}.{cls.__qualname__}"  # _identity(cls) and key_of(cls), quicker
-            if base not in self._ids:
+            ids = self._ids
+            if base not in ids:
                 self._class_keys[cls] = base
                 p = _Provider(cls, False, "singleton")
                 p.id = base
-                self._ids.add(base)
+                ids.add(base)
                 self._providers.append(p)
                 return cls
+        hooks = None
+        if on_start is not None or on_stop is not None or start_timeout is not None or stop_timeout is not None \
+                or health is not None or health_timeout is not None:
+            hooks = _hooks(lifetime, on_start, on_stop, start_timeout, stop_timeout, health, health_timeout)
         if lifetime not in ("singleton", "scoped", "transient"):
             raise ValueError(f"lifetime must be `singleton`, `scoped` or `transient`, not `{lifetime}`")
 

@@ -116,6 +116,9 @@ class Plan:
     _providers: Sequence[_Provider]
     _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
+    # The scoped and transient services of one plain singleton dependency,
+    # passed by position: (factory, dependency, scoped?).
+    _one: dict[int, tuple[Any, int, bool]]
     _by_type: dict[type, int | list[int]]
     # Runtime-only options per service (None: no service has any), the
     # invoked functions by number, and the per-service timeouts.
@@ -251,11 +254,14 @@ class Plan:
         fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None] = [None] * n
         self._fast = fast
         self._by_type = {}
+        self._one = one = {}
         for i in range(singletons, n):
             c = how[metas[i]]
             if c and quick[i]:
                 pl = plain[plain_start[i]:plain_start[i + 1]]
                 fast[i] = (factories[i], pl, None) if c == 1 else (factories[i], pl, ms[i][2])
+                if c == 1 and len(pl) == 1:
+                    one[i] = (factories[i], pl[0], lifetimes[i] == 1)
         # Which services must be awaited (an async factory in their recipe).
         self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
         self._providers = tuple(providers)  # as compiled: a later registration is not "registered" here
@@ -1001,7 +1007,13 @@ class _Builder:
         import asyncio  # imported here: `import wireplan` stays cheap
 
         scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's
-        inflight: dict[int, Any] = self._inflight  # type: ignore[attr-defined] # a scope's
+        inflight: dict[int, Any] | None = getattr(self, "_inflight")  # noqa: B009 - a scope's
+        if inflight is None:
+            with self.lock:  # made once, whatever threads ask
+                inflight = getattr(self, "_inflight")  # noqa: B009
+                if inflight is None:
+                    inflight = {}
+                    setattr(self, "_inflight", inflight)  # noqa: B010
         while j not in scoped:
             fut = inflight.get(j)
             if fut is None:
@@ -1059,27 +1071,33 @@ class _Builder:
                 if v is not _UNSET:
                     return v
             else:
-                quick = plan._fast[found]
-                if quick is not None:
-                    f, deps, names = quick
-                    if names is None and len(deps) == 1:
-                        arg = self._inst[deps[0]]
-                        if arg is not _UNSET and plan._lifetimes[found] != _SCOPED:
+                one = plan._one.get(found)
+                if one is not None:
+                    # The usual request: a scoped (or transient) service of
+                    # one started singleton, passed by position.
+                    f, dep, is_scoped = one
+                    arg = self._inst[dep]
+                    if arg is not _UNSET:
+                        if not is_scoped:
                             return f(arg)  # a transient of one singleton
-                    if names is None and len(deps) == 1 and plan._lifetimes[found] == _SCOPED:
-                        # The usual request: a scoped service of one singleton.
                         scoped = self.scoped
                         if scoped is not None:
                             v = scoped.get(found, _UNSET)
                             if v is not _UNSET:
                                 return v
-                            arg = self._inst[deps[0]]
-                            if arg is not _UNSET:
-                                with self.lock:  # one instance per scope, whatever threads ask
-                                    v = scoped.get(found, _UNSET)
-                                    if v is _UNSET:
-                                        v = scoped[found] = f(arg)
-                                    return v
+                            # One instance per scope, whatever threads ask.
+                            # acquire/release: half what `with` costs.
+                            lock = self.lock
+                            lock.acquire()
+                            try:
+                                v = scoped.get(found, _UNSET)
+                                if v is _UNSET:
+                                    v = scoped[found] = f(arg)
+                                return v
+                            finally:
+                                lock.release()
+                quick = plan._fast[found]
+                if quick is not None:
                     v = self._quick(found, quick)
                     if v is not _UNSET:
                         return v
@@ -2635,6 +2653,9 @@ class Scope(_Builder):
     # A scope per request: slots make it cheaper to make and to read.
     __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "_inst", "__weakref__")
 
+    #: Scoped builds under way (async), by service; made by the first.
+    _inflight: dict[int, Any] | None
+
     def __init__(self, app: App) -> None:
         self.plan = app.plan
         self.app = app
@@ -2642,7 +2663,7 @@ class Scope(_Builder):
         self.scoped = {}
         self.teardowns = []
         self.lock = RLock()
-        self._inflight: dict[int, Any] = {}  # scoped builds under way (async), by service
+        self._inflight = None
 
     def close(self, *, error: BaseException | None = None) -> None:
         """Tears down this scope's instances (scoped ones, and the transients
