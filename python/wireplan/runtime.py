@@ -15,6 +15,11 @@ import sys
 from _thread import RLock  # threading.RLock, without importing threading
 from time import perf_counter
 
+try:
+    from _operator import attrgetter, mul, sub
+except ImportError:  # pragma: no cover - an interpreter without the C module
+    from operator import attrgetter, mul, sub
+
 from . import _core
 from ._keys import Lazy, key_of
 from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, ReloadError, StartError,
@@ -73,11 +78,12 @@ def _parse_meta(meta: str | None) -> _Meta | None:
         return None
 
 
-# A provider's fields read by their slot descriptors: `map` calls them in C.
-_provider_id: Callable[[_Provider], str] = vars(_Provider)["id"].__get__
-_provider_target: Callable[[_Provider], Any] = vars(_Provider)["target"].__get__
-_provider_hooks: Callable[[_Provider], _Hooks | None] = vars(_Provider)["hooks"].__get__
-_provider_is_value: Callable[[_Provider], bool] = vars(_Provider)["is_value"].__get__
+# A provider's fields, read in C by `map` (the C module: `operator`
+# itself is not imported by `import wireplan`).
+_provider_id: Callable[[_Provider], str] = attrgetter("id")
+_provider_target: Callable[[_Provider], Any] = attrgetter("target")
+_provider_hooks: Callable[[_Provider], _Hooks | None] = attrgetter("hooks")
+_provider_is_value: Callable[[_Provider], bool] = attrgetter("is_value")
 
 
 def _capture(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -168,16 +174,15 @@ class Plan:
                     return None
                 parsed[meta] = m  # type: ignore[index]
             table[meta] = m
-        ms: list[_Meta] = list(map(table.__getitem__, metas))
-        kinds = [m[0] for m in ms]
-        params = [m[1] for m in ms]
+        kinds = list(map({t: m[0] for t, m in table.items()}.__getitem__, metas))
+        params = list(map({t: m[1] for t, m in table.items()}.__getitem__, metas))
         # The plan must fit the providers: what each is, and one parameter
         # per dependency (parameters that take the Lifecycle have none).
         is_value = list(map(_provider_is_value, provs))
         if (True in is_value or VALUE in kinds) and is_value != [k == VALUE for k in kinds]:
             return None
         lifecycle = any(m[5] for m in table.values())
-        counts = list(map(int.__sub__, plain_start[1:], plain_start[:-1]))
+        counts = list(map(sub, plain_start[1:], plain_start[:-1]))
         for i, d in deps.items():
             counts[i] = len(d)
         wanted = {t: len(m[1]) - m[5] for t, m in table.items()}
@@ -250,7 +255,7 @@ class Plan:
         self._metas = metas  # type: ignore[assignment] # every one parsed: none is None
         self._names = {t: m[2] for t, m in table.items()}  # type: ignore[misc]
         how = {t: 0 if m[0] != CALL or m[5] else 1 if m[4] else 2 if m[3] else 0 for t, m in table.items()}
-        self._calls = list(map(int.__mul__, quick[:singletons], map(how.__getitem__, metas[:singletons])))
+        self._calls = list(map(mul, quick[:singletons], map(how.__getitem__, metas[:singletons])))
         fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None] = [None] * n
         self._fast = fast
         self._by_type = {}
@@ -259,11 +264,11 @@ class Plan:
             c = how[metas[i]]
             if c and quick[i]:
                 pl = plain[plain_start[i]:plain_start[i + 1]]
-                fast[i] = (factories[i], pl, None) if c == 1 else (factories[i], pl, ms[i][2])
+                fast[i] = (factories[i], pl, None) if c == 1 else (factories[i], pl, table[metas[i]][2])
                 if c == 1 and len(pl) == 1:
                     one[i] = (factories[i], pl[0], lifetimes[i] == 1)
         # Which services must be awaited (an async factory in their recipe).
-        self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
+        self._needs_await = needs = list(map(_ASYNC_KINDS.__contains__, kinds))
         self._providers = tuple(providers)  # as compiled: a later registration is not "registered" here
         self._by_id = None
         self._async_start = any(needs)
@@ -1060,7 +1065,8 @@ class _Builder:
         # dependencies are all started singletons.
         found = plan._by_type.get(key) if type(key) is type else None
         if found is None:
-            found = plan._by_key.get(key_of(key))
+            # key_of(key), inline for a plain class (the first get of each).
+            found = plan._by_key.get(f"{key.__module__}.{key.__qualname__}" if type(key) is type else key_of(key))
             # Only a class the plan already holds (its own factory) is kept
             # as a key: the cache keeps no other class alive.
             if type(found) is int and plan._factories[found] is key:
