@@ -300,14 +300,18 @@ def sources(providers: Sequence[_Provider], resolved: Iterable[dict[str, Any]]) 
             # A plain class (no base, no metaclass), the common case: what
             # the loop below gathers for it, fewer steps.
             own = target.__dict__
-            module_file(target.__module__)
+            name = target.__module__
+            if name not in known:
+                module_file(name)
             init = own.get("__init__")
             if type(init) is FunctionType and getattr(init, "__wrapped__", None) is None \
                     and "__new__" not in own and "__call__" not in own:
                 filename = init.__code__.co_filename
-                if not filename.startswith("<"):
+                if filename not in code_files and not filename.startswith("<"):
                     code_files.add(filename)
-                module_file(init.__module__)
+                name = init.__module__
+                if name not in known:
+                    module_file(name)
                 hints.extend(init.__annotations__.values())
                 ann = own.get("__annotations__")
                 if type(ann) is dict:
@@ -349,14 +353,20 @@ def _hint_modules(hints: list[Any], files: set[str]) -> None:
     wanted: dict[int, Any] = {}  # by identity: classes, and every part
     alike: set[Any] = set()  # typing aliases, by equality (typing caches equal ones)
     alias_types: set[type] = set()
-    stack = list(hints)
+    modules: dict[str, str | None] = {}  # module name -> file, of the classes met
+    # Each hint once, by identity (in C): a class is the hint of every
+    # service that needs it.
+    stack = list(dict(zip(map(id, hints), hints)).values())
     while stack:
         h = stack.pop()
-        if h is None or isinstance(h, (str, int, float, bytes)) or id(h) in wanted:
+        if h is None or id(h) in wanted or isinstance(h, (str, int, float, bytes)):
             continue
         wanted[id(h)] = h
-        if isinstance(h, type):
-            module = _module_file(h.__module__)
+        if type(h) is type or isinstance(h, type):
+            name = h.__module__
+            module = modules.get(name, "")
+            if module == "":
+                module = modules[name] = _module_file(name)
             if module:
                 files.add(module)
             continue
