@@ -203,28 +203,31 @@ def cache_key(providers: Sequence[_Provider], profile: str | None, roots: Sequen
     # Source files by number, in order of first use: each file's name goes
     # in the key once, at the end.
     files: dict[str, int] = {}
-    modules: dict[str, int] = {}
+    modules: dict[str, str] = {}
+    tags: dict[str, str] = {}
     get_module = sys.modules.get
     for p in providers:
         target = p.target
         if type(target) is type and p.keys is None and p.deps is None and p.profiles is None and not p.is_value:
             # A plain class registered plainly, the common case, in one
             # string: what _describe appends for it, fewer steps.
+            # The numbers of the module's file and of the code's, as text
+            # made once per file (`tags`).
             module = target.__module__
-            mfile = modules.get(module)
-            if mfile is None:
+            mtag = modules.get(module)
+            if mtag is None:
                 file = getattr(get_module(module), "__file__", None)
-                mfile = modules[module] = files.setdefault(file, len(files)) if file else -1
+                mtag = modules[module] = f"\0{files.setdefault(file, len(files)) if file else -1}"
             try:
                 file = target.__init__.__code__.co_filename  # type: ignore[misc] # the class attribute, inherited or not
             except AttributeError:  # object's __init__, or one written in C
-                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}")
+                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}{mtag}")
                 continue
-            number = files.get(file)
-            if number is None and not file.startswith("<"):
-                number = files[file] = len(files)
-            if number is not None:
-                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}\0{number}")
+            ftag = tags.get(file)
+            if ftag is None and not file.startswith("<"):
+                ftag = tags[file] = f"\0{files.setdefault(file, len(files))}"
+            if ftag is not None:
+                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}{mtag}{ftag}")
                 continue
         out.append(f"\0{p.id}\0{p.lifetime}\0{p.is_value}")
         if p.profiles is not None:

@@ -156,20 +156,22 @@ class Registry:
         """
         if len(args) == 1 and id is None and provides is None and deps is None and profiles is None \
                 and lifetime == "singleton" and on_start is None and on_stop is None and start_timeout is None \
-                and stop_timeout is None and health is None and health_timeout is None \
-                and type(args[0]) is type and "__wrapped__" not in args[0].__dict__ and args[0].__module__ != "builtins":
-            # `@registry.provide` on a plain class, the common case, made
-            # cheap: what the general path below does, fewer steps.
+                and stop_timeout is None and health is None and health_timeout is None:
             cls = args[0]
-            base = f"{cls.__module__}.{cls.__qualname__}"  # _identity(cls) and key_of(cls), quicker
-            ids = self._ids
-            if base not in ids:
-                self._class_keys[cls] = base
-                p = _Provider(cls, False, "singleton")
-                p.id = base
-                ids.add(base)
-                self._providers.append(p)
-                return cls
+            if type(cls) is type:
+                module = cls.__module__
+                if module != "builtins" and "__wrapped__" not in cls.__dict__:
+                    # `@registry.provide` on a plain class, the common case,
+                    # made cheap: what the general path below does, fewer steps.
+                    base = f"{module}.{cls.__qualname__}"  # _identity(cls) and key_of(cls), quicker
+                    ids = self._ids
+                    if base not in ids:
+                        self._class_keys[cls] = base
+                        p = _Provider(cls, False, "singleton")
+                        p.id = base
+                        ids.add(base)
+                        self._providers.append(p)
+                        return cls
         hooks = None
         if on_start is not None or on_stop is not None or start_timeout is not None or stop_timeout is not None \
                 or health is not None or health_timeout is not None:
