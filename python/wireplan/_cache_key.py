@@ -357,48 +357,58 @@ def _hint_modules(hints: list[Any], files: set[str]) -> None:
     alike: set[Any] = set()  # typing aliases, by equality (typing caches equal ones)
     alias_types: set[type] = set()
     modules: dict[str, str | None] = {}  # module name -> file, of the classes met
+    # A builtin class (`int`, `NoneType` of `X | None`) is the same object
+    # in every module: one holding it among its globals re-exports nothing
+    # (without this, every loaded library that keeps `NoneType` around, as
+    # pydantic does, would be a source). `ids`: the rest of `wanted`.
+    ids: set[int] = set()
     # Each hint once, by identity (in C): a class is the hint of every
     # service that needs it.
     stack = list(dict(zip(map(id, hints), hints)).values())
     while stack:
         h = stack.pop()
-        if h is None or id(h) in wanted or isinstance(h, (str, int, float, bytes)):
+        i = id(h)
+        if i in wanted:
             continue
-        wanted[id(h)] = h
-        if type(h) is type or isinstance(h, type):
-            name = h.__module__
-            module = modules.get(name, "")
-            if module == "":
-                module = modules[name] = _module_file(name)
-            if module:
-                files.add(module)
-            continue
-        module = getattr(h, "__module__", None)
-        if isinstance(module, str) and module != "typing":
-            m = _module_file(module)
-            if m:
-                files.add(m)
-        try:
-            hash(h)
-        except TypeError:
-            pass
-        else:
-            alike.add(h)
-            alias_types.add(type(h))
-        for attr in ("__origin__", "__args__", "__value__", "__supertype__"):
-            try:
-                part = getattr(h, attr, None)
-            except Exception:  # noqa: BLE001 - a lazily evaluated alias that fails: nothing to follow
+        if type(h) is not type:  # a plain class, the common hint, goes straight on
+            if h is None or isinstance(h, (str, int, float, bytes)):
                 continue
-            if isinstance(part, tuple):
-                stack.extend(part)
-            elif part is not None:
-                stack.append(part)
-    # A builtin class (`int`, `NoneType` of `X | None`) is the same object
-    # in every module: one holding it among its globals re-exports nothing
-    # (without this, every loaded library that keeps `NoneType` around, as
-    # pydantic does, would be a source).
-    ids = {i for i, h in wanted.items() if not (isinstance(h, type) and h.__module__ == "builtins")}
+            if not isinstance(h, type):
+                wanted[i] = h
+                ids.add(i)
+                module = getattr(h, "__module__", None)
+                if isinstance(module, str) and module != "typing":
+                    m = _module_file(module)
+                    if m:
+                        files.add(m)
+                try:
+                    hash(h)
+                except TypeError:
+                    pass
+                else:
+                    alike.add(h)
+                    alias_types.add(type(h))
+                for attr in ("__origin__", "__args__", "__value__", "__supertype__"):
+                    try:
+                        part = getattr(h, attr, None)
+                    except Exception:  # noqa: BLE001 - a lazily evaluated alias that fails: nothing to follow
+                        continue
+                    if isinstance(part, tuple):
+                        stack.extend(part)
+                    elif part is not None:
+                        stack.append(part)
+                continue
+        # A class: where it is defined.
+        wanted[i] = h
+        name = h.__module__
+        if name == "builtins":
+            continue
+        ids.add(i)
+        module = modules.get(name, "")
+        if module == "":
+            module = modules[name] = _module_file(name)
+        if module:
+            files.add(module)
     for mod in list(sys.modules.values()):
         if not isinstance(mod, _ModuleType):
             continue
