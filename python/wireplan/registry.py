@@ -373,9 +373,16 @@ class Registry:
                 provided.append([])
                 continue
             keys, deps, meta, src = spec
-            provided.append(keys[0] if len(keys) == 1 else keys)
             id = p.id
-            head = f'{{"id":{quote(id) if type(id) is str else dumps(id)},"provides":[{q(keys[0]) if len(keys) == 1 else ",".join(map(q, keys))}]'
+            if len(keys) == 1:
+                key = keys[0]
+                provided.append(key)
+                quoted = get(key) or q(key)
+                # A plain class's id is its key: quoted once.
+                head = f'{{"id":{quoted if id == key else quote(id) if type(id) is str else dumps(id)},"provides":[{quoted}]'
+            else:
+                provided.append(keys)
+                head = f'{{"id":{quote(id) if type(id) is str else dumps(id)},"provides":[{",".join(map(q, keys))}]'
             if deps:
                 try:  # every key quoted already (a dependency on a provider read before): one C loop
                     head += f',"deps":[{",".join(map(get, deps))}]'  # type: ignore[arg-type]
