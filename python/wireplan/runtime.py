@@ -123,9 +123,9 @@ class Plan:
     _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
     # The scoped and transient services of one plain singleton dependency,
-    # passed by position: (factory, dependency, scoped?).
-    _one: dict[int, tuple[Any, int, bool]]
-    _by_type: dict[type, int | list[int]]
+    # passed by position: (service, factory, dependency, scoped?).
+    _one: dict[int, tuple[int, Any, int, bool]]
+    _by_type: dict[type, int | list[int] | tuple[int, Any, int, bool]]
     # Runtime-only options per service (None: no service has any), the
     # invoked functions by number, and the per-service timeouts.
     _hooks: list[_Hooks | None] | None
@@ -266,7 +266,7 @@ class Plan:
                 pl = plain[plain_start[i]:plain_start[i + 1]]
                 fast[i] = (factories[i], pl, None) if c == 1 else (factories[i], pl, table[metas[i]][2])
                 if c == 1 and len(pl) == 1:
-                    one[i] = (factories[i], pl[0], lifetimes[i] == 1)
+                    one[i] = (i, factories[i], pl[0], lifetimes[i] == 1)
         # Which services must be awaited (an async factory in their recipe).
         self._needs_await = needs = list(map(_ASYNC_KINDS.__contains__, kinds))
         self._providers = tuple(providers)  # as compiled: a later registration is not "registered" here
@@ -1067,46 +1067,50 @@ class _Builder:
         if found is None:
             # key_of(key), inline for a plain class (the first get of each).
             found = plan._by_key.get(f"{key.__module__}.{key.__qualname__}" if type(key) is type else key_of(key))
-            # Only a class the plan already holds (its own factory) is kept
-            # as a key: the cache keeps no other class alive.
-            if type(found) is int and plan._factories[found] is key:
-                plan._by_type[key] = found
+            if type(found) is int:
+                # Only a class the plan already holds (its own factory) is
+                # kept as a key: the cache keeps no other class alive. A
+                # service of one singleton is kept as its quick call.
+                keep = plan._factories[found] is key
+                found = plan._one.get(found, found)
+                if keep:
+                    plan._by_type[key] = found
         if type(found) is int:
             if found < plan.singletons:
                 v = self._inst[found]
                 if v is not _UNSET:
                     return v
             else:
-                one = plan._one.get(found)
-                if one is not None:
-                    # The usual request: a scoped (or transient) service of
-                    # one started singleton, passed by position.
-                    f, dep, is_scoped = one
-                    arg = self._inst[dep]
-                    if arg is not _UNSET:
-                        if not is_scoped:
-                            return f(arg)  # a transient of one singleton
-                        scoped = self.scoped
-                        if scoped is not None:
-                            v = scoped.get(found, _UNSET)
-                            if v is not _UNSET:
-                                return v
-                            # One instance per scope, whatever threads ask.
-                            # acquire/release: half what `with` costs.
-                            lock = self.lock
-                            lock.acquire()
-                            try:
-                                v = scoped.get(found, _UNSET)
-                                if v is _UNSET:
-                                    v = scoped[found] = f(arg)
-                                return v
-                            finally:
-                                lock.release()
                 quick = plan._fast[found]
                 if quick is not None:
                     v = self._quick(found, quick)
                     if v is not _UNSET:
                         return v
+        elif type(found) is tuple:
+            # The usual request: a scoped (or transient) service of one
+            # started singleton, passed by position (else the general path
+            # says why not).
+            i, f, dep, is_scoped = found
+            arg = self._inst[dep]
+            if arg is not _UNSET:
+                if not is_scoped:
+                    return f(arg)  # a transient of one singleton
+                scoped = self.scoped
+                if scoped is not None:
+                    v = scoped.get(i, _UNSET)
+                    if v is not _UNSET:
+                        return v
+                    # One instance per scope, whatever threads ask.
+                    # acquire/release: half what `with` costs.
+                    lock = self.lock
+                    lock.acquire()
+                    try:
+                        v = scoped.get(i, _UNSET)
+                        if v is _UNSET:
+                            v = scoped[i] = f(arg)
+                        return v
+                    finally:
+                        lock.release()
         return self._get_index(plan._index(key))
 
     def _quick(self, i: int, quick: tuple[Any, list[int], tuple[str, ...] | None]) -> Any:
