@@ -3,7 +3,7 @@
 //! Documents cross as `(name, text)` pairs of JSON text: building the list
 //! of dicts and `json.dumps` on the Python side is faster than walking
 //! Python objects from Rust one by one. Plans cross as [`PyPlan`], which the
-//! Python runtime reads through `to_runtime_json()`.
+//! Python runtime reads through `tables()`: flat lists, one per table.
 
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
