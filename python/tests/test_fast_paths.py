@@ -351,3 +351,20 @@ def test_a_stopped_app_and_a_closed_scope_are_freed_without_the_cyclic_gc() -> N
     finally:
         if enabled:
             gc.enable()
+
+
+def test_app_scope_sets_every_field_scope_init_sets() -> None:
+    """`app.scope()` builds its Scope without calling `Scope.__init__` (a
+    frame less per request): the same fields, of the same kinds."""
+    from wireplan.runtime import Scope
+
+    with _touchy_plan("scoped").start() as app:
+        made, direct = app.scope(), Scope(app)
+        slots = [name for name in Scope.__slots__ if name != "__weakref__"]
+        assert slots
+        for name in slots:
+            a, b = getattr(made, name), getattr(direct, name)
+            assert type(a) is type(b), name
+            assert a is b or type(a) in (dict, list, type(direct.lock)) or a is None, name
+        assert made.plan is app.plan and made.app is app and made._inst is app._inst
+        assert made.lock is not direct.lock and made.scoped is not direct.scoped

@@ -86,6 +86,9 @@ _provider_hooks: Callable[[_Provider], _Hooks | None] = attrgetter("hooks")
 _provider_is_value: Callable[[_Provider], bool] = attrgetter("is_value")
 
 
+_new_object = object.__new__
+
+
 def _capture(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The "factory" of an invoked function: its arguments, kept until the
     start phase calls it."""
@@ -2456,7 +2459,17 @@ class App(_Builder):
 
     def scope(self) -> Scope:
         """A new scope (a request, a job): ``with app.scope() as scope``."""
-        return Scope(self)
+        # INVARIANT: the fields Scope.__init__ sets, set here without its
+        # frame (one per request).
+        scope = _new_object(Scope)
+        scope.plan = self.plan
+        scope.app = self
+        scope._inst = self._inst
+        scope.scoped = {}
+        scope.teardowns = []
+        scope.lock = RLock()
+        scope._inflight = None
+        return scope
 
     def timings(self) -> dict[str, float]:
         """Seconds each singleton's factory took, by id, in start-up order."""
