@@ -294,3 +294,77 @@ def test_after_stop_the_quick_path_defers_to_the_general_one() -> None:
     with pytest.raises(Exception) as info:
         app.get(_Holder)
     assert not isinstance(info.value, ValueError), "no instance's __eq__ ran"
+
+
+class _KeywordHolder:
+    # A __new__ of its own: built by keyword (mode 0), not by position.
+    def __new__(cls, *args: Any, **kwargs: Any) -> "_KeywordHolder":
+        obj = super().__new__(cls)
+        obj.seen = kwargs
+        return obj
+
+    def __init__(self, touchy: _Touchy) -> None:
+        self.touchy = touchy
+
+
+@pytest.mark.parametrize("lifetime", ["singleton", "scoped", "transient"])
+def test_a_service_of_plain_singletons_by_keyword(lifetime: str) -> None:
+    """The start loop's and `get`'s quick paths call a factory whose
+    parameters must go by keyword (a __new__ of its own) by keyword."""
+    r = wireplan.Registry()
+    r.provide(_Touchy)
+    r.provide(_KeywordHolder, lifetime=lifetime)
+    [_, d] = r.descriptors()
+    assert d["meta"] == "call|touchy:0"
+    with r.compile().start() as app, app.scope() as scope:
+        touchy = app.get(_Touchy)
+        got = scope.get(_KeywordHolder)
+        assert got.touchy is touchy and got.seen == {"touchy": touchy}
+        assert (scope.get(_KeywordHolder) is got) == (lifetime != "transient")
+
+
+def test_a_stopped_app_and_a_closed_scope_are_freed_without_the_cyclic_gc() -> None:
+    """No reference cycle keeps a stopped app, its plan or its instances (nor
+    a closed scope's instances) for the cyclic GC to find: the last
+    reference going frees them."""
+    r = wireplan.Registry()
+    r.provide(A)
+    r.provide(B)
+    r.provide(_Holder, lifetime="scoped")
+    r.provide(_Touchy)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        plan = r.compile()
+        app = plan.start()
+        with app.scope() as scope:
+            held = weakref.ref(scope.get(_Holder))
+            closed = weakref.ref(scope)
+        del scope
+        assert held() is None and closed() is None
+        b = weakref.ref(app.get(B))
+        stopped = weakref.ref(app)
+        bound = weakref.ref(plan)
+        app.stop()
+        del app, plan
+        assert b() is None and stopped() is None and bound() is None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_app_scope_sets_every_field_scope_init_sets() -> None:
+    """`app.scope()` builds its Scope without calling `Scope.__init__` (a
+    frame less per request): the same fields, of the same kinds."""
+    from wireplan.runtime import Scope
+
+    with _touchy_plan("scoped").start() as app:
+        made, direct = app.scope(), Scope(app)
+        slots = [name for name in Scope.__slots__ if name != "__weakref__"]
+        assert slots
+        for name in slots:
+            a, b = getattr(made, name), getattr(direct, name)
+            assert type(a) is type(b), name
+            assert a is b or type(a) in (dict, list, type(direct.lock)) or a is None, name
+        assert made.plan is app.plan and made.app is app and made._inst is app._inst
+        assert made.lock is not direct.lock and made.scoped is not direct.scoped

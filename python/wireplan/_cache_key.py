@@ -203,28 +203,31 @@ def cache_key(providers: Sequence[_Provider], profile: str | None, roots: Sequen
     # Source files by number, in order of first use: each file's name goes
     # in the key once, at the end.
     files: dict[str, int] = {}
-    modules: dict[str, int] = {}
+    modules: dict[str, str] = {}
+    tags: dict[str, str] = {}
     get_module = sys.modules.get
     for p in providers:
         target = p.target
         if type(target) is type and p.keys is None and p.deps is None and p.profiles is None and not p.is_value:
             # A plain class registered plainly, the common case, in one
             # string: what _describe appends for it, fewer steps.
+            # The numbers of the module's file and of the code's, as text
+            # made once per file (`tags`).
             module = target.__module__
-            mfile = modules.get(module)
-            if mfile is None:
+            mtag = modules.get(module)
+            if mtag is None:
                 file = getattr(get_module(module), "__file__", None)
-                mfile = modules[module] = files.setdefault(file, len(files)) if file else -1
+                mtag = modules[module] = f"\0{files.setdefault(file, len(files)) if file else -1}"
             try:
                 file = target.__init__.__code__.co_filename  # type: ignore[misc] # the class attribute, inherited or not
             except AttributeError:  # object's __init__, or one written in C
-                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}")
+                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}{mtag}")
                 continue
-            number = files.get(file)
-            if number is None and not file.startswith("<"):
-                number = files[file] = len(files)
-            if number is not None:
-                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}\0{mfile}\0{number}")
+            ftag = tags.get(file)
+            if ftag is None and not file.startswith("<"):
+                ftag = tags[file] = f"\0{files.setdefault(file, len(files))}"
+            if ftag is not None:
+                out.append(f"\0{p.id}\0{p.lifetime}\0{module}\0{target.__qualname__}{mtag}{ftag}")
                 continue
         out.append(f"\0{p.id}\0{p.lifetime}\0{p.is_value}")
         if p.profiles is not None:
@@ -300,14 +303,18 @@ def sources(providers: Sequence[_Provider], resolved: Iterable[dict[str, Any]]) 
             # A plain class (no base, no metaclass), the common case: what
             # the loop below gathers for it, fewer steps.
             own = target.__dict__
-            module_file(target.__module__)
+            name = target.__module__
+            if name not in known:
+                module_file(name)
             init = own.get("__init__")
             if type(init) is FunctionType and getattr(init, "__wrapped__", None) is None \
                     and "__new__" not in own and "__call__" not in own:
                 filename = init.__code__.co_filename
-                if not filename.startswith("<"):
+                if filename not in code_files and not filename.startswith("<"):
                     code_files.add(filename)
-                module_file(init.__module__)
+                name = init.__module__
+                if name not in known:
+                    module_file(name)
                 hints.extend(init.__annotations__.values())
                 ann = own.get("__annotations__")
                 if type(ann) is dict:
@@ -349,43 +356,59 @@ def _hint_modules(hints: list[Any], files: set[str]) -> None:
     wanted: dict[int, Any] = {}  # by identity: classes, and every part
     alike: set[Any] = set()  # typing aliases, by equality (typing caches equal ones)
     alias_types: set[type] = set()
-    stack = list(hints)
-    while stack:
-        h = stack.pop()
-        if h is None or isinstance(h, (str, int, float, bytes)) or id(h) in wanted:
-            continue
-        wanted[id(h)] = h
-        if isinstance(h, type):
-            module = _module_file(h.__module__)
-            if module:
-                files.add(module)
-            continue
-        module = getattr(h, "__module__", None)
-        if isinstance(module, str) and module != "typing":
-            m = _module_file(module)
-            if m:
-                files.add(m)
-        try:
-            hash(h)
-        except TypeError:
-            pass
-        else:
-            alike.add(h)
-            alias_types.add(type(h))
-        for attr in ("__origin__", "__args__", "__value__", "__supertype__"):
-            try:
-                part = getattr(h, attr, None)
-            except Exception:  # noqa: BLE001 - a lazily evaluated alias that fails: nothing to follow
-                continue
-            if isinstance(part, tuple):
-                stack.extend(part)
-            elif part is not None:
-                stack.append(part)
+    modules: dict[str, str | None] = {}  # module name -> file, of the classes met
     # A builtin class (`int`, `NoneType` of `X | None`) is the same object
     # in every module: one holding it among its globals re-exports nothing
     # (without this, every loaded library that keeps `NoneType` around, as
-    # pydantic does, would be a source).
-    ids = {i for i, h in wanted.items() if not (isinstance(h, type) and h.__module__ == "builtins")}
+    # pydantic does, would be a source). `ids`: the rest of `wanted`.
+    ids: set[int] = set()
+    # Each hint once, by identity (in C): a class is the hint of every
+    # service that needs it.
+    stack = list(dict(zip(map(id, hints), hints)).values())
+    while stack:
+        h = stack.pop()
+        i = id(h)
+        if i in wanted:
+            continue
+        if type(h) is not type:  # a plain class, the common hint, goes straight on
+            if h is None or isinstance(h, (str, int, float, bytes)):
+                continue
+            if not isinstance(h, type):
+                wanted[i] = h
+                ids.add(i)
+                module = getattr(h, "__module__", None)
+                if isinstance(module, str) and module != "typing":
+                    m = _module_file(module)
+                    if m:
+                        files.add(m)
+                try:
+                    hash(h)
+                except TypeError:
+                    pass
+                else:
+                    alike.add(h)
+                    alias_types.add(type(h))
+                for attr in ("__origin__", "__args__", "__value__", "__supertype__"):
+                    try:
+                        part = getattr(h, attr, None)
+                    except Exception:  # noqa: BLE001 - a lazily evaluated alias that fails: nothing to follow
+                        continue
+                    if isinstance(part, tuple):
+                        stack.extend(part)
+                    elif part is not None:
+                        stack.append(part)
+                continue
+        # A class: where it is defined.
+        wanted[i] = h
+        name = h.__module__
+        if name == "builtins":
+            continue
+        ids.add(i)
+        module = modules.get(name, "")
+        if module == "":
+            module = modules[name] = _module_file(name)
+        if module:
+            files.add(module)
     for mod in list(sys.modules.values()):
         if not isinstance(mod, _ModuleType):
             continue

@@ -31,14 +31,16 @@ class Plan:
         self,
     ) -> tuple[
         list[str],
+        bytes,
+        list[str | list[str]],
         list[int],
-        list[list[str]],
-        list[list[tuple[int, list[int]]] | None],
-        list[list[int] | None],
-        list[list[int] | None],
+        list[int],
+        bytes,
+        dict[int, list[tuple[int, list[int]]]],
+        dict[int, list[int]],
         list[str | None],
         int,
-        list[list[int]],
+        list[int],
     ]: ...
     def source(self, index: int) -> tuple[str, int | None] | None: ...
     def index_of(self, id: str) -> int | None: ...

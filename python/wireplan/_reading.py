@@ -601,8 +601,6 @@ def _read_class(r: _Reading, cls: type) -> _Spec | None:
         extra = len(ann) - len(names)
         if extra and (extra > 1 or type(ann.get("return", "")) is str) and str in map(type, ann.values()):
             return None
-    if cls.__module__ == "builtins":
-        return None
     # No metaclass, no __new__: calling the class calls __init__ with the
     # same arguments, so they may go by position.
     mode = POSITIONAL if type(cls) is type and getattr(cls, "__new__") is object.__new__ else 0  # noqa: B009
@@ -618,6 +616,10 @@ def _read_class(r: _Reading, cls: type) -> _Spec | None:
         src = _source(cls)
     key = class_keys.get(cls)
     if key is None:
+        # A class met before is never a builtin (nor is one registered
+        # plainly): only one not met yet is asked, its module read last.
+        if cls.__module__ == "builtins":
+            return None
         key = r.class_key(cls)
     return [key], deps, meta, src
 

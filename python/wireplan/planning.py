@@ -342,10 +342,11 @@ class DescriptorPlan:
         if not isinstance(core, _core.Plan):
             raise TypeError("wireplan: a DescriptorPlan is made by wireplan.plan() or DescriptorPlan.decode()")
         self._core = core
-        ids, _, _, _, _, _, _, singletons, layers = core.tables()
+        tables = core.tables()
+        ids, singletons, ends = tables[0], tables[9], tables[10]
         self._ids: list[str] = ids
         self._singletons: int = singletons
-        self._layers: list[list[int]] = layers
+        self._layers: list[list[int]] = [list(range(a, b)) for a, b in zip([0, *ends[:-1]], ends)]
         self._json: dict[str, Any] | None = None
         self._index: dict[str, int] | None = None
 

@@ -154,24 +154,28 @@ class Registry:
         returns ``False`` or raises), within ``health_timeout`` seconds
         (default 1).
         """
+        if len(args) == 1 and id is None and provides is None and deps is None and profiles is None \
+                and lifetime == "singleton" and on_start is None and on_stop is None and start_timeout is None \
+                and stop_timeout is None and health is None and health_timeout is None:
+            cls = args[0]
+            if type(cls) is type:
+                module = cls.__module__
+                if module != "builtins" and "__wrapped__" not in cls.__dict__:
+                    # `@registry.provide` on a plain class, the common case,
+                    # made cheap: what the general path below does, fewer steps.
+                    base = f"{module}.{cls.__qualname__}"  # _identity(cls) and key_of(cls), quicker
+                    ids = self._ids
+                    if base not in ids:
+                        self._class_keys[cls] = base
+                        p = _Provider(cls, False, "singleton")
+                        p.id = base
+                        ids.add(base)
+                        self._providers.append(p)
+                        return cls
         hooks = None
         if on_start is not None or on_stop is not None or start_timeout is not None or stop_timeout is not None \
                 or health is not None or health_timeout is not None:
             hooks = _hooks(lifetime, on_start, on_stop, start_timeout, stop_timeout, health, health_timeout)
-        if hooks is None and len(args) == 1 and lifetime == "singleton" and provides is None and deps is None and profiles is None \
-                and id is None and type(args[0]) is type and "__wrapped__" not in args[0].__dict__ \
-                and args[0].__module__ != "builtins":
-            # `@registry.provide` on a plain class, the common case, made
-            # cheap: what the general path below does, fewer steps.
-            cls = args[0]
-            base = f"{cls.__module__}.{cls.__qualname__}"  # _identity(cls) and key_of(cls), quicker
-            if base not in self._ids:
-                self._class_keys[cls] = base
-                p = _Provider(cls, False, "singleton")
-                p.id = base
-                self._ids.add(base)
-                self._providers.append(p)
-                return cls
         if lifetime not in ("singleton", "scoped", "transient"):
             raise ValueError(f"lifetime must be `singleton`, `scoped` or `transient`, not `{lifetime}`")
 
@@ -369,9 +373,16 @@ class Registry:
                 provided.append([])
                 continue
             keys, deps, meta, src = spec
-            provided.append(keys[0] if len(keys) == 1 else keys)
             id = p.id
-            head = f'{{"id":{quote(id) if type(id) is str else dumps(id)},"provides":[{q(keys[0]) if len(keys) == 1 else ",".join(map(q, keys))}]'
+            if len(keys) == 1:
+                key = keys[0]
+                provided.append(key)
+                quoted = get(key) or q(key)
+                # A plain class's id is its key: quoted once.
+                head = f'{{"id":{quoted if id == key else quote(id) if type(id) is str else dumps(id)},"provides":[{quoted}]'
+            else:
+                provided.append(keys)
+                head = f'{{"id":{quote(id) if type(id) is str else dumps(id)},"provides":[{",".join(map(q, keys))}]'
             if deps:
                 try:  # every key quoted already (a dependency on a provider read before): one C loop
                     head += f',"deps":[{",".join(map(get, deps))}]'  # type: ignore[arg-type]
@@ -395,6 +406,9 @@ class Registry:
                 out.append(f'{head},"source":{{"file":{file}}},"meta":{get(meta) or q(meta)}}}')
         if reading.met:
             reading.collisions()
+        # `dumps` and `q` call each other: a reference cycle that would keep
+        # `known` (every quoted key) for the cyclic GC to find.
+        del dumps, q
         return out, provided
 
     def _roots(self, roots: Sequence[Any] | None, keys: list[str | list[str]]) -> list[str] | None:

@@ -15,12 +15,17 @@ import sys
 from _thread import RLock  # threading.RLock, without importing threading
 from time import perf_counter
 
+try:
+    from _operator import attrgetter, mul, sub
+except ImportError:  # pragma: no cover - an interpreter without the C module
+    from operator import attrgetter, mul, sub
+
 from . import _core
 from ._keys import Lazy, key_of
 from .errors import (AmbiguousKeyError, BaseExceptionGroup, ExceptionGroup, NotPlannedError, ReloadError, StartError,
                      UnknownIdError, UnknownKeyError)
 from ._spec import (_MISSING, ACM, AGEN, ASYNC, CALL, CM, GEN, HAS_DEFAULT, LIFECYCLE, POSITIONAL, VALUE, Lifecycle, _Meta, _meta,
-                    is_async_callable)
+                    _Provider, is_async_callable)
 
 # Not typing's TYPE_CHECKING: `import wireplan` imports neither typing, nor
 # threading, json, math or types (they cost milliseconds); what needs them
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
     from ._override import Override
     from ._timing import Timing
     from .planning import Analysis
-    from ._spec import _Hooks, _Provider
+    from ._spec import _Hooks
 
     T = TypeVar("T")
 
@@ -73,6 +78,17 @@ def _parse_meta(meta: str | None) -> _Meta | None:
         return None
 
 
+# A provider's fields, read in C by `map` (the C module: `operator`
+# itself is not imported by `import wireplan`).
+_provider_id: Callable[[_Provider], str] = attrgetter("id")
+_provider_target: Callable[[_Provider], Any] = attrgetter("target")
+_provider_hooks: Callable[[_Provider], _Hooks | None] = attrgetter("hooks")
+_provider_is_value: Callable[[_Provider], bool] = attrgetter("is_value")
+
+
+_new_object = object.__new__
+
+
 def _capture(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The "factory" of an invoked function: its arguments, kept until the
     start phase calls it."""
@@ -89,22 +105,30 @@ class Plan:
     core: _core.Plan
     ids: list[str]
     singletons: int
-    layers: list[list[int]]
+    _layer_ends: list[int]
+    _layers: list[list[int]] | None
     _factories: list[Any]
     _kinds: list[str]
     _params: list[tuple[tuple[str, int], ...]]
-    _deps: list[list[tuple[int, list[int]]] | None]
-    _plain: list[list[int] | None]
+    _deps: dict[int, list[tuple[int, list[int]]]]
+    _plain_start: list[int]
+    _plain: list[int]
+    _calls: list[int]
+    _metas: list[str]
+    _names: dict[str, tuple[str, ...]]
     _args: list[tuple[_Arg, ...] | None]
     _lifetimes: list[str]
-    _recipes: list[list[int] | None]
+    _recipes: dict[int, list[int]]
     _by_key: dict[str, int | list[int]]
     _needs_await: list[bool]
     _async_start: bool
     _providers: Sequence[_Provider]
     _by_id: dict[str, int] | None
     _fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None]
-    _by_type: dict[type, int | list[int]]
+    # The scoped and transient services of one plain singleton dependency,
+    # passed by position: (service, factory, dependency, scoped?).
+    _one: dict[int, tuple[int, Any, int, bool]]
+    _by_type: dict[type, int | list[int] | tuple[int, Any, int, bool]]
     # Runtime-only options per service (None: no service has any), the
     # invoked functions by number, and the per-service timeouts.
     _hooks: list[_Hooks | None] | None
@@ -128,46 +152,53 @@ class Plan:
         on first use, except for the plain singletons the start loop calls
         directly.
         """
-        ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers = core.tables()
+        (ids, lifetimes, provides, plain_start, plain, quick, deps, recipes, metas, singletons,
+         layer_ends) = core.tables()
         n = len(ids)
-        # Whole-list steps (loops in C) where they do: binding is on every
-        # start, cache hit or not.
-        by_id = {p.id: p for p in providers}
+        # Whole-list steps (loops in C) where they do, and no Python object
+        # made per service that the steps do not need: binding is on every
+        # start, cache hit or not, and under a running cyclic GC (a compile
+        # leaves it alone) each container made here is scanned again and
+        # again while the plan is bound.
+        by_id = dict(zip(map(_provider_id, providers), providers))
         bound = list(map(by_id.get, ids))
         if None in bound:
             return None  # a service no provider has (a stale or foreign plan)
         provs: list[_Provider] = bound  # type: ignore[assignment]
         if parsed is None:
             parsed = {}
-        metas_ = list(map(parsed.get, metas))  # type: ignore[arg-type] # get(None) is None
-        if None in metas_:
-            for i, meta in enumerate(metas):  # a cached plan: parsed here, once per distinct text
-                if metas_[i] is None:
-                    m = parsed.get(meta) or _parse_meta(meta)  # type: ignore[arg-type]
-                    if m is None:
-                        return None
-                    metas_[i] = parsed[meta] = m  # type: ignore[index]
-        ms: list[_Meta] = metas_  # type: ignore[assignment]
-        kinds = [m[0] for m in ms]
-        params = [m[1] for m in ms]
+        # Each distinct `meta` text parsed once (a cached plan's here).
+        table: dict[str | None, _Meta] = {}
+        for meta in dict.fromkeys(metas):
+            m = parsed.get(meta) if meta is not None else None
+            if m is None:
+                m = _parse_meta(meta)
+                if m is None:
+                    return None
+                parsed[meta] = m  # type: ignore[index]
+            table[meta] = m
+        kinds = list(map({t: m[0] for t, m in table.items()}.__getitem__, metas))
+        params = list(map({t: m[1] for t, m in table.items()}.__getitem__, metas))
         # The plan must fit the providers: what each is, and one parameter
-        # per dependency.
-        is_value = [p.is_value for p in provs]
+        # per dependency (parameters that take the Lifecycle have none).
+        is_value = list(map(_provider_is_value, provs))
         if (True in is_value or VALUE in kinds) and is_value != [k == VALUE for k in kinds]:
             return None
-        # Parameters that take the Lifecycle have no dependency behind them.
-        lifecycle = any(m[5] for m in parsed.values())
-        if list(map(len, params)) != [len(pl) if pl is not None else len(d or ()) for pl, d in zip(plain, deps)]:
-            if not lifecycle or [len(m[1]) - m[5] for m in ms] != [len(pl) if pl is not None else len(d or ())
-                                                                   for pl, d in zip(plain, deps)]:
-                return None
+        lifecycle = any(m[5] for m in table.values())
+        counts = list(map(sub, plain_start[1:], plain_start[:-1]))
+        for i, d in deps.items():
+            counts[i] = len(d)
+        wanted = {t: len(m[1]) - m[5] for t, m in table.items()}
+        if counts != list(map(wanted.__getitem__, metas)):
+            return None
         self = object.__new__(cls)
         self.core = core
         self.ids = ids
         self.singletons = singletons
-        self.layers = layers
-        self._factories = factories = [p.target for p in provs]
-        hooks: list[_Hooks | None] = [p.hooks for p in provs]
+        self._layer_ends = layer_ends
+        self._layers = None
+        self._factories = factories = list(map(_provider_target, provs))
+        hooks: list[_Hooks | None] = list(map(_provider_hooks, provs))
         self._hooks = None
         self._hooked = []  # services with a start or stop hook, or invoked, in plan order
         self._invokes = {}
@@ -196,21 +227,22 @@ class Plan:
         self._kinds = kinds
         self._params = params
         self._deps = deps
+        self._plain_start = plain_start
         self._plain = plain
         self._args = [None] * n
-        self._lifetimes = [_LIFETIMES[x] for x in lifetimes]
+        self._lifetimes = list(map(_LIFETIMES.__getitem__, lifetimes))
         self._recipes = recipes
         # INVARIANT: a key with one provider maps to its number, a key with
         # several to the list (one list per key is memory).
         try:
-            by_key: dict[str, int | list[int]] = dict(zip([k for (k,) in provides], range(n)))
+            by_key: dict[str, int | list[int]] = dict(zip(provides, range(n)))  # type: ignore[arg-type] # strs, or TypeError
             several = len(by_key) != n
-        except ValueError:  # a service with more (or fewer) keys than one
+        except TypeError:  # a service with more (or fewer) keys than one: a list
             several = True
         if several:
             by_key = {}
             for i, keys in enumerate(provides):
-                for k in keys:
+                for k in (keys,) if type(keys) is str else keys:
                     found = by_key.get(k)
                     if found is None:
                         by_key[k] = i
@@ -220,29 +252,54 @@ class Plan:
                         found.append(i)  # type: ignore[union-attr]
         self._by_key = by_key
         # Services whose dependencies are all plain singletons are called
-        # straight from their instances: singletons by the start loop, scoped
-        # and transient ones by `get` (no recipe to walk): by position, or by
-        # keyword.
+        # straight from their instances: singletons by the start loop (by
+        # `_calls`: 1 by position, 2 by keyword, 0 through `_make`), scoped
+        # and transient ones by `get` (`_fast`: no recipe to walk).
+        self._metas = metas  # type: ignore[assignment] # every one parsed: none is None
+        self._names = {t: m[2] for t, m in table.items()}  # type: ignore[misc]
+        how = {t: 0 if m[0] != CALL or m[5] else 1 if m[4] else 2 if m[3] else 0 for t, m in table.items()}
+        self._calls = list(map(mul, quick[:singletons], map(how.__getitem__, metas[:singletons])))
         fast: list[tuple[Any, list[int], tuple[str, ...] | None] | None] = [None] * n
         self._fast = fast
         self._by_type = {}
-        for i, m, pl, f in zip(range(n), ms, plain, factories):
-            if pl is not None and m[0] == CALL and not m[5] and (not pl or max(pl) < singletons):
-                fast[i] = (f, pl, None) if m[4] else (f, pl, m[2]) if m[3] else None
+        self._one = one = {}
+        for i in range(singletons, n):
+            c = how[metas[i]]
+            if c and quick[i]:
+                pl = plain[plain_start[i]:plain_start[i + 1]]
+                fast[i] = (factories[i], pl, None) if c == 1 else (factories[i], pl, table[metas[i]][2])
+                if c == 1 and len(pl) == 1:
+                    one[i] = (i, factories[i], pl[0], lifetimes[i] == 1)
         # Which services must be awaited (an async factory in their recipe).
-        self._needs_await = needs = [k in _ASYNC_KINDS for k in kinds]
+        self._needs_await = needs = list(map(_ASYNC_KINDS.__contains__, kinds))
         self._providers = tuple(providers)  # as compiled: a later registration is not "registered" here
         self._by_id = None
         self._async_start = any(needs)
         if self._async_start:
             for i in range(singletons, n):
-                needs[i] = any(kinds[j] in _ASYNC_KINDS for j in recipes[i] or (i,))
+                needs[i] = any(kinds[j] in _ASYNC_KINDS for j in recipes.get(i) or (i,))
             for i in range(singletons):
                 if not needs[i]:
                     needs[i] = any(how in (_ONE, _MANY) and any(needs[p] for p in ((t,) if how == _ONE else t) if p >= singletons)
                                    for _, _, how, t in self._spec(i))
             self._async_start = True in needs[:singletons]
         return self
+
+    @property
+    def layers(self) -> list[list[int]]:
+        """The start-up layers: service numbers, each layer needing only
+        earlier ones (made on first use: a chain has a layer per service)."""
+        layers = self._layers
+        if layers is None:
+            ends = self._layer_ends
+            layers = self._layers = [list(range(a, b)) for a, b in zip([0, *ends[:-1]], ends)]
+        return layers
+
+    def _plain_of(self, i: int) -> list[int] | None:
+        """Service `i`'s providers when every dependency is plain, else ``None``."""
+        if i in self._deps:
+            return None
+        return self._plain[self._plain_start[i]:self._plain_start[i + 1]]
 
     def _default(self, i: int, name: str) -> Any:
         """The default of factory `i`'s parameter `name` (rare: read by inspect)."""
@@ -259,8 +316,8 @@ class Plan:
         spec = self._args[i]
         if spec is not None:
             return spec
-        pl = self._plain[i]
-        deps: list[tuple[int, list[int]]] = [(0, [x]) for x in pl] if pl is not None else self._deps[i] or []
+        pl = self._plain_of(i)
+        deps: list[tuple[int, list[int]]] = [(0, [x]) for x in pl] if pl is not None else self._deps[i]
         out: list[_Arg] = []
         dep = iter(deps)
         for name, mode in self._params[i]:
@@ -909,7 +966,7 @@ class _Builder:
         plan = self.plan
         local: dict[int, Any] = {}
         with self.lock:
-            for j in plan._recipes[target] or (target,):
+            for j in plan._recipes.get(target) or (target,):
                 scoped = plan._lifetimes[j] == _SCOPED
                 if scoped:
                     if self.scoped is None:
@@ -929,7 +986,7 @@ class _Builder:
         """`_recipe`'s async twin: one instance of `target`, dependencies first."""
         plan = self.plan
         local: dict[int, Any] = {}
-        for j in plan._recipes[target] or (target,):
+        for j in plan._recipes.get(target) or (target,):
             scoped = plan._lifetimes[j] == _SCOPED
             if scoped:
                 if self.scoped is None:
@@ -958,7 +1015,13 @@ class _Builder:
         import asyncio  # imported here: `import wireplan` stays cheap
 
         scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's
-        inflight: dict[int, Any] = self._inflight  # type: ignore[attr-defined] # a scope's
+        inflight: dict[int, Any] | None = getattr(self, "_inflight")  # noqa: B009 - a scope's
+        if inflight is None:
+            with self.lock:  # made once, whatever threads ask
+                inflight = getattr(self, "_inflight")  # noqa: B009
+                if inflight is None:
+                    inflight = {}
+                    setattr(self, "_inflight", inflight)  # noqa: B010
         while j not in scoped:
             fut = inflight.get(j)
             if fut is None:
@@ -1005,11 +1068,16 @@ class _Builder:
         # dependencies are all started singletons.
         found = plan._by_type.get(key) if type(key) is type else None
         if found is None:
-            found = plan._by_key.get(key_of(key))
-            # Only a class the plan already holds (its own factory) is kept
-            # as a key: the cache keeps no other class alive.
-            if type(found) is int and plan._factories[found] is key:
-                plan._by_type[key] = found
+            # key_of(key), inline for a plain class (the first get of each).
+            found = plan._by_key.get(f"{key.__module__}.{key.__qualname__}" if type(key) is type else key_of(key))
+            if type(found) is int:
+                # Only a class the plan already holds (its own factory) is
+                # kept as a key: the cache keeps no other class alive. A
+                # service of one singleton is kept as its quick call.
+                keep = plan._factories[found] is key
+                found = plan._one.get(found, found)
+                if keep:
+                    plan._by_type[key] = found
         if type(found) is int:
             if found < plan.singletons:
                 v = self._inst[found]
@@ -1018,28 +1086,34 @@ class _Builder:
             else:
                 quick = plan._fast[found]
                 if quick is not None:
-                    f, deps, names = quick
-                    if names is None and len(deps) == 1:
-                        arg = self._inst[deps[0]]
-                        if arg is not _UNSET and plan._lifetimes[found] != _SCOPED:
-                            return f(arg)  # a transient of one singleton
-                    if names is None and len(deps) == 1 and plan._lifetimes[found] == _SCOPED:
-                        # The usual request: a scoped service of one singleton.
-                        scoped = self.scoped
-                        if scoped is not None:
-                            v = scoped.get(found, _UNSET)
-                            if v is not _UNSET:
-                                return v
-                            arg = self._inst[deps[0]]
-                            if arg is not _UNSET:
-                                with self.lock:  # one instance per scope, whatever threads ask
-                                    v = scoped.get(found, _UNSET)
-                                    if v is _UNSET:
-                                        v = scoped[found] = f(arg)
-                                    return v
                     v = self._quick(found, quick)
                     if v is not _UNSET:
                         return v
+        elif type(found) is tuple:
+            # The usual request: a scoped (or transient) service of one
+            # started singleton, passed by position (else the general path
+            # says why not).
+            i, f, dep, is_scoped = found
+            arg = self._inst[dep]
+            if arg is not _UNSET:
+                if not is_scoped:
+                    return f(arg)  # a transient of one singleton
+                scoped = self.scoped
+                if scoped is not None:
+                    v = scoped.get(i, _UNSET)
+                    if v is not _UNSET:
+                        return v
+                    # One instance per scope, whatever threads ask.
+                    # acquire/release: half what `with` costs.
+                    lock = self.lock
+                    lock.acquire()
+                    try:
+                        v = scoped.get(i, _UNSET)
+                        if v is _UNSET:
+                            v = scoped[i] = f(arg)
+                        return v
+                    finally:
+                        lock.release()
         return self._get_index(plan._index(key))
 
     def _quick(self, i: int, quick: tuple[Any, list[int], tuple[str, ...] | None]) -> Any:
@@ -1118,12 +1192,18 @@ class _Builder:
 class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
 
+    @property
+    def app(self) -> App:  # type: ignore[override]
+        # Not an attribute: `self.app = self` would be a reference cycle,
+        # leaving every stopped app (its plan, its instances) to the cyclic
+        # GC instead of freeing it when the last reference goes.
+        return self
+
     def __init__(self, plan: Plan, *, start_timeout: float | None = None, stop_timeout: float | None = None,
                  on_event: Callable[[dict[str, Any]], Any] | None = None) -> None:
         if plan._overridden is not None:  # started while test overrides are active: with the fakes, for life
             plan = plan._overridden
         self.plan = plan
-        self.app = self
         self.scoped = None
         self.teardowns = []
         self.lock = RLock()
@@ -1546,7 +1626,7 @@ class App(_Builder):
             for _, _, how, t in plan._spec(i):  # through a transient built for it
                 for p in (t,) if how == _ONE else t if how == _MANY else ():
                     if p >= ns and needs[p]:
-                        names.update((j, None) for j in plan._recipes[p] or (p,) if kinds[j] in _ASYNC_KINDS)
+                        names.update((j, None) for j in plan._recipes.get(p) or (p,) if kinds[j] in _ASYNC_KINDS)
         if not names:  # pragma: no cover - every awaited singleton has an async factory in reach
             names = dict.fromkeys(i for i in range(ns) if needs[i])
         raise TypeError(_core.async_in_sync_start([plan.ids[i] for i in names], "start_async()"))
@@ -1592,7 +1672,10 @@ class App(_Builder):
         # are built by their own recipes, so its `local` stays empty.
         local: dict[int, Any] = {}
         make = self._make
-        fast = plan._fast
+        calls = plan._calls
+        factories = plan._factories
+        plain, starts_ = plan._plain, plan._plain_start
+        metas, names = plan._metas, plan._names
         getitem = inst.__getitem__
         limit = _INF if self._start_timeout is None else self._start_timeout
         if plan._start_limits:  # the smallest limit: one comparison per service, the exact one when over it
@@ -1604,13 +1687,13 @@ class App(_Builder):
         for i in range(plan.singletons):
             starts[i] = before
             try:
-                call = fast[i]
-                if call is None:
+                call = calls[i]
+                if call == 1:
+                    inst[i] = factories[i](*map(getitem, plain[starts_[i]:starts_[i + 1]]))
+                elif call == 0:
                     inst[i] = make(i, local, teardowns)
-                elif call[2] is None:
-                    inst[i] = call[0](*map(getitem, call[1]))
                 else:
-                    inst[i] = call[0](**dict(zip(call[2], map(getitem, call[1]))))
+                    inst[i] = factories[i](**dict(zip(names[metas[i]], map(getitem, plain[starts_[i]:starts_[i + 1]]))))
             except Exception as e:
                 raise self._fail(i, e) from e
             except BaseException as e:
@@ -2376,7 +2459,17 @@ class App(_Builder):
 
     def scope(self) -> Scope:
         """A new scope (a request, a job): ``with app.scope() as scope``."""
-        return Scope(self)
+        # INVARIANT: the fields Scope.__init__ sets, set here without its
+        # frame (one per request).
+        scope = _new_object(Scope)
+        scope.plan = self.plan
+        scope.app = self
+        scope._inst = self._inst
+        scope.scoped = {}
+        scope.teardowns = []
+        scope.lock = RLock()
+        scope._inflight = None
+        return scope
 
     def timings(self) -> dict[str, float]:
         """Seconds each singleton's factory took, by id, in start-up order."""
@@ -2583,6 +2676,9 @@ class Scope(_Builder):
     # A scope per request: slots make it cheaper to make and to read.
     __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "_inst", "__weakref__")
 
+    #: Scoped builds under way (async), by service; made by the first.
+    _inflight: dict[int, Any] | None
+
     def __init__(self, app: App) -> None:
         self.plan = app.plan
         self.app = app
@@ -2590,7 +2686,7 @@ class Scope(_Builder):
         self.scoped = {}
         self.teardowns = []
         self.lock = RLock()
-        self._inflight: dict[int, Any] = {}  # scoped builds under way (async), by service
+        self._inflight = None
 
     def close(self, *, error: BaseException | None = None) -> None:
         """Tears down this scope's instances (scoped ones, and the transients

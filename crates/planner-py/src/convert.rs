@@ -3,11 +3,11 @@
 //! Documents cross as `(name, text)` pairs of JSON text: building the list
 //! of dicts and `json.dumps` on the Python side is faster than walking
 //! Python objects from Rust one by one. Plans cross as [`PyPlan`], which the
-//! Python runtime reads through `to_runtime_json()`.
+//! Python runtime reads through `tables()`: flat lists, one per table.
 
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use wireplan::{Document, Fingerprint, Options, Plan, Report};
 
 use crate::errors::{core_error, report_error};
@@ -300,54 +300,95 @@ impl PyPlan {
         self.inner.to_runtime_json()
     }
 
-    /// The plan as Python lists, for the runtime: cheaper than parsing the
-    /// runtime JSON, because nothing is parsed and no dict is made per
-    /// service. `(ids, lifetimes, provides, deps, plain, recipes, metas,
-    /// singletons, layers)`, one entry per service for the lists:
-    /// - lifetimes: 0 singleton, 1 scoped, 2 transient;
-    /// - when every dependency of a service is plain (not optional, many or
-    ///   lazy, and bound to exactly one provider), `plain` holds the
-    ///   providers in dependency order and `deps` is `None`: the common case
-    ///   costs one list; otherwise `deps` holds `(flags, providers)` per
-    ///   dependency (flags 1 optional, 2 many, 4 lazy) and `plain` is `None`;
-    /// - recipes: `None` when empty (every singleton);
-    /// - metas: the canonical JSON text of each `meta`, or `None`.
-    #[allow(clippy::type_complexity)]
-    fn tables(
-        &self,
-    ) -> (
-        Vec<&str>,
-        Vec<u8>,
-        Vec<Vec<&str>>,
-        Vec<Option<Vec<(u8, Vec<u32>)>>>,
-        Vec<Option<Vec<u32>>>,
-        Vec<Option<Vec<u32>>>,
-        Vec<Option<&str>>,
-        u32,
-        Vec<Vec<u32>>,
-    ) {
+    /// The plan as flat Python lists, for the runtime: cheaper than parsing
+    /// the runtime JSON, and with no Python container per service in the
+    /// common case (a 100,000-service plan as a list per service would be
+    /// 300,000 objects for the cyclic GC to scan again and again while the
+    /// plan is bound). `(ids, lifetimes, provides, plain_start, plain,
+    /// quick, deps, recipes, metas, singletons, layer_ends)`:
+    /// - ids: one string per service;
+    /// - lifetimes: bytes, one per service (0 singleton, 1 scoped, 2 transient);
+    /// - provides: per service its one key as a string (the very id object
+    ///   when the key is the id), or a list of keys when it has several or none;
+    /// - plain_start, plain: when every dependency of service `i` is plain
+    ///   (not optional, many or lazy, and bound to exactly one provider),
+    ///   its providers in dependency order are
+    ///   `plain[plain_start[i]:plain_start[i + 1]]`;
+    /// - quick: bytes, 1 for a service whose dependencies are all plain and
+    ///   all singletons (the start loop and `get` call it straight from the
+    ///   instances), else 0;
+    /// - deps: `{service: [(flags, providers), ...]}` for the services whose
+    ///   dependencies are not all plain (flags 1 optional, 2 many, 4 lazy);
+    /// - recipes: `{service: [service, ...]}` for the non-empty recipes;
+    /// - metas: the canonical JSON text of each `meta`, or `None`; equal
+    ///   texts are one string object;
+    /// - layer_ends: the end (exclusive) of each start-up layer.
+    fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         // The core's tables (one definition of the shape and its codes),
-        // copied into what `runtime.py` binds: per service, the plain
-        // providers when every dependency is plain, else each dependency's
-        // `(flags, providers)`.
+        // copied into what `runtime.py` binds.
         let p = &self.inner;
         let t = p.tables();
-        let ids = p.services().map(|s| s.id()).collect();
-        let provides = p.services().map(|s| s.provides().collect()).collect();
-        let metas = p.services().map(|s| s.meta()).collect();
-        let mut deps = Vec::with_capacity(p.len());
-        let mut plain = Vec::with_capacity(p.len());
-        let mut recipes = Vec::with_capacity(p.len());
-        for i in 0..p.len() as u32 {
-            let firsts = t.plain(i);
-            deps.push(firsts.is_none().then(|| t.deps(i).map(|(f, ps)| (f, ps.to_vec())).collect()));
-            plain.push(firsts);
-            let recipe = t.recipe(i);
-            recipes.push((!recipe.is_empty()).then(|| recipe.to_vec()));
+        let n = p.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut provides = Vec::with_capacity(n);
+        let mut metas = Vec::with_capacity(n);
+        let mut texts: std::collections::HashMap<&str, Bound<'py, PyAny>> = std::collections::HashMap::new();
+        let none = py.None().into_bound(py);
+        for s in p.services() {
+            let id = PyString::new(py, s.id()).into_any();
+            let mut keys = s.provides();
+            let key = match (keys.len(), keys.next()) {
+                (1, Some(k)) if k == s.id() => id.clone(),
+                (1, Some(k)) => PyString::new(py, k).into_any(),
+                _ => PyList::new(py, s.provides())?.into_any(),
+            };
+            ids.push(id);
+            provides.push(key);
+            metas.push(match s.meta() {
+                None => none.clone(),
+                Some(m) => texts.entry(m).or_insert_with(|| PyString::new(py, m).into_any()).clone(),
+            });
         }
-        let layers = t.layers().map(|r| r.collect()).collect();
-        let (lifetimes, singletons) = (t.lifetimes.clone(), t.singletons);
-        (ids, lifetimes, provides, deps, plain, recipes, metas, singletons, layers)
+        let mut plain_start = Vec::with_capacity(n + 1);
+        let mut plain = Vec::new();
+        let mut quick = Vec::with_capacity(n);
+        let deps = PyDict::new(py);
+        let recipes = PyDict::new(py);
+        plain_start.push(0u32);
+        for i in 0..n as u32 {
+            match t.plain(i) {
+                Some(firsts) => {
+                    quick.push(u8::from(firsts.iter().all(|&d| d < t.singletons)));
+                    plain.extend_from_slice(&firsts);
+                }
+                None => {
+                    quick.push(0);
+                    let each: Vec<(u8, Vec<u32>)> = t.deps(i).map(|(f, ps)| (f, ps.to_vec())).collect();
+                    deps.set_item(i, each)?;
+                }
+            }
+            plain_start.push(plain.len() as u32);
+            let recipe = t.recipe(i);
+            if !recipe.is_empty() {
+                recipes.set_item(i, recipe)?;
+            }
+        }
+        PyTuple::new(
+            py,
+            [
+                PyList::new(py, ids)?.into_any(),
+                PyBytes::new(py, &t.lifetimes).into_any(),
+                PyList::new(py, provides)?.into_any(),
+                PyList::new(py, plain_start)?.into_any(),
+                PyList::new(py, plain)?.into_any(),
+                PyBytes::new(py, &quick).into_any(),
+                deps.into_any(),
+                recipes.into_any(),
+                PyList::new(py, metas)?.into_any(),
+                t.singletons.into_pyobject(py)?.into_any(),
+                PyList::new(py, &t.layer_ends)?.into_any(),
+            ],
+        )
     }
 
     /// Where service `index` is defined: `(file, line)`, when known. Asked
