@@ -35,40 +35,77 @@ const CALL_SITES = (_, sites) => sites;
  * outside this file, as a descriptor `source` (`{file, line, column}`), so a
  * diagnostic or a start failure names the `provide()` call as Python names a
  * provider's def. V8's structured call sites (Node, Chromium, workerd); none
- * elsewhere. V8's cost grows with the frames captured, so four are asked
- * for first (the two here, the registry's method, its caller: about 3 µs
- * where twelve took 9) and twelve only when the caller is further out; `new Registry({sources:
- * false})` skips it.
+ * elsewhere. V8's cost grows with the frames captured (about 1 µs each), so
+ * the one frame right above `method` (the registry's public method the
+ * caller called) is asked for first, and twelve frames, searched for the
+ * first outside this file, only when that one is not the caller's (a call
+ * from inside this file, or from a bundle holding this file and the
+ * caller's code); `new Registry({sources: false})` skips it.
  */
-function callSite() {
+function callSite(method) {
   if (typeof Error.captureStackTrace !== "function") return undefined;
-  return siteWithin(4) ?? siteWithin(12);
+  return siteWithin(1, method) ?? siteWithin(12, undefined);
 }
 
-function siteWithin(frames) {
+/** The name V8 gives this file in stack frames, found on first use. */
+let ownFile;
+
+/** `file:` URLs as paths, decoded once per URL (a registry's calls come from a few files). */
+const PATHS = new Map();
+
+function pathOf(file) {
+  if (!file.startsWith("file://")) return file;
+  let path = PATHS.get(file);
+  if (path === undefined) {
+    path = decodeURIComponent(new URL(file).pathname);
+    if (PATHS.size >= 256) PATHS.clear();
+    PATHS.set(file, path);
+  }
+  return path;
+}
+
+/** Captures up to `frames` frames above `above` (or above this function), or undefined. */
+function capture(frames, above) {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
-  let sites;
   try {
     Error.stackTraceLimit = frames;
     Error.prepareStackTrace = CALL_SITES;
     const holder = {};
-    Error.captureStackTrace(holder);
-    sites = holder.stack;
+    Error.captureStackTrace(holder, above ?? capture);
+    const sites = holder.stack;
+    return Array.isArray(sites) ? sites : undefined;
   } catch {
     return undefined;
   } finally {
     Error.stackTraceLimit = limit;
     Error.prepareStackTrace = prepare;
   }
-  if (!Array.isArray(sites) || sites.length === 0) return undefined;
-  const own = sites[0].getFileName?.();
+}
+
+/** This file's name in stack frames (remembered once found), or undefined. */
+function ownFileName() {
+  if (ownFile === undefined) {
+    // The frame right above `capture` is this function's.
+    const file = capture(1, undefined)?.[0]?.getFileName?.();
+    if (typeof file === "string" && file !== "") ownFile = file;
+  }
+  return ownFile;
+}
+
+/** The first frame outside this file and Node's among `frames` above `above` (above `capture` when undefined). */
+function siteWithin(frames, above) {
+  const sites = capture(frames, above);
+  if (sites === undefined || sites.length === 0) return undefined;
+  // Above `capture`, the first frame is this function's, in this file.
+  const own = above === undefined ? sites[0].getFileName?.() : ownFileName();
+  if (above !== undefined && own === undefined) return undefined;
   for (const site of sites) {
     const file = site.getFileName?.();
     if (!file || file === own || file.startsWith("node:")) continue;
     const line = site.getLineNumber?.();
     const column = site.getColumnNumber?.();
-    const source = { file: file.startsWith("file://") ? decodeURIComponent(new URL(file).pathname) : file };
+    const source = { file: pathOf(file) };
     if (Number.isInteger(line) && line > 0) source.line = line;
     if (Number.isInteger(column) && column > 0) source.column = column;
     return source;
@@ -210,7 +247,7 @@ export class Registry {
   /** Registers a ready value under `id` (no dependencies). */
   supply(id, value, options = {}) {
     if (this.#sources && options !== null && typeof options === "object" && options.source === undefined) {
-      const source = callSite();
+      const source = callSite(Registry.prototype.supply);
       if (source !== undefined) options = { ...options, source };
     }
     this.provide(id, [], () => value, options);
@@ -253,7 +290,7 @@ export class Registry {
         if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
       }
     }
-    const source = options.source !== undefined ? options.source : this.#sources ? callSite() : undefined;
+    const source = options.source !== undefined ? options.source : this.#sources ? callSite(Registry.prototype.provide) : undefined;
     this.#services.push(this.#entry(id, deps, factory, options, source));
     return this;
   }
@@ -318,7 +355,7 @@ export class Registry {
     const descriptor = { id };
     if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
     if (this.#sources) {
-      const source = callSite();
+      const source = callSite(Registry.prototype.invoke);
       if (source !== undefined) descriptor.source = source;
     }
     // The factory keeps the arguments; the start hook calls `fn` with them.
@@ -354,7 +391,7 @@ export class Registry {
    */
   override(key, ...fake) {
     if (typeof key !== "string" || key === "") throw new TypeError("wireplan: `override` needs a key");
-    const source = this.#sources ? callSite() : undefined;
+    const source = this.#sources ? callSite(Registry.prototype.override) : undefined;
     let entry;
     if (fake.length <= 1) {
       const value = fake[0];
