@@ -44,7 +44,30 @@ const CALL_SITES = (_, sites) => sites;
  */
 function callSite(method) {
   if (typeof Error.captureStackTrace !== "function") return undefined;
-  return siteWithin(1, method) ?? siteWithin(12, undefined);
+  // The capture is made here, not in a helper: V8 walks every frame up
+  // to `method`, at a cost for each.
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  let sites;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = CALL_SITES;
+    const holder = {};
+    Error.captureStackTrace(holder, method);
+    sites = holder.stack;
+  } catch {
+    sites = undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+  const site = Array.isArray(sites) ? sites[0] : undefined;
+  const file = site?.getFileName?.();
+  if (file && !file.startsWith("node:")) {
+    const own = ownFileName();
+    if (own !== undefined && file !== own) return sourceOf(site, file);
+  }
+  return siteWithin(12);
 }
 
 /** The name V8 gives this file in stack frames, found on first use. */
@@ -64,15 +87,15 @@ function pathOf(file) {
   return path;
 }
 
-/** Captures up to `frames` frames above `above` (or above this function), or undefined. */
-function capture(frames, above) {
+/** Up to `frames` call sites above the function calling this one, or undefined. */
+function capture(frames) {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
   try {
     Error.stackTraceLimit = frames;
     Error.prepareStackTrace = CALL_SITES;
     const holder = {};
-    Error.captureStackTrace(holder, above ?? capture);
+    Error.captureStackTrace(holder, capture);
     const sites = holder.stack;
     return Array.isArray(sites) ? sites : undefined;
   } catch {
@@ -86,31 +109,35 @@ function capture(frames, above) {
 /** This file's name in stack frames (remembered once found), or undefined. */
 function ownFileName() {
   if (ownFile === undefined) {
-    // The frame right above `capture` is this function's.
-    const file = capture(1, undefined)?.[0]?.getFileName?.();
+    // The frame above `capture` is this function's.
+    const file = capture(1)?.[0]?.getFileName?.();
     if (typeof file === "string" && file !== "") ownFile = file;
   }
   return ownFile;
 }
 
-/** The first frame outside this file and Node's among `frames` above `above` (above `capture` when undefined). */
-function siteWithin(frames, above) {
-  const sites = capture(frames, above);
+/** The first of `frames` frames above this function outside this file and Node's. */
+function siteWithin(frames) {
+  const sites = capture(frames);
   if (sites === undefined || sites.length === 0) return undefined;
-  // Above `capture`, the first frame is this function's, in this file.
-  const own = above === undefined ? sites[0].getFileName?.() : ownFileName();
-  if (above !== undefined && own === undefined) return undefined;
+  // The first frame is this function's, in this file.
+  const own = sites[0].getFileName?.();
   for (const site of sites) {
     const file = site.getFileName?.();
     if (!file || file === own || file.startsWith("node:")) continue;
-    const line = site.getLineNumber?.();
-    const column = site.getColumnNumber?.();
-    const source = { file: pathOf(file) };
-    if (Number.isInteger(line) && line > 0) source.line = line;
-    if (Number.isInteger(column) && column > 0) source.column = column;
-    return source;
+    return sourceOf(site, file);
   }
   return undefined;
+}
+
+/** A descriptor `source` from a call site in `file`. */
+function sourceOf(site, file) {
+  const line = site.getLineNumber?.();
+  const column = site.getColumnNumber?.();
+  const source = { file: pathOf(file) };
+  if (Number.isInteger(line) && line > 0) source.line = line;
+  if (Number.isInteger(column) && column > 0) source.column = column;
+  return source;
 }
 
 /**
