@@ -193,6 +193,9 @@ function serviceTimeout(options, name, id) {
   }
 }
 
+/** What `provide()` takes as its options when given none: nothing to check. */
+const NO_OPTIONS = Object.freeze({});
+
 /** Marks a supplied value's registration (its value is compared on reload, not the wrapper). */
 const SUPPLIED = Symbol("supplied");
 
@@ -252,6 +255,36 @@ function normalizeDep(dep, id, i) {
   return out;
 }
 
+/** The options a `provide()` was given, checked: a `TypeError` for anything the runtime cannot use. */
+function checkProvideOptions(id, options) {
+  if (options === null || typeof options !== "object") throw new TypeError(`wireplan: the options of \`${id}\` must be an object`);
+  knownOptions(options, PROVIDE_OPTIONS, `the options of \`${id}\``);
+  if (options.lifetime !== undefined && !LIFETIMES.has(options.lifetime)) {
+    throw new TypeError(`wireplan: the lifetime of \`${id}\` must be singleton, scoped or transient`);
+  }
+  for (const name of ["dispose", "onStart", "onStop", "health"]) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`wireplan: the ${name} of \`${id}\` must be a function`);
+    }
+  }
+  const lifetime = options.lifetime ?? "singleton";
+  if (lifetime !== "singleton") {
+    for (const name of ["onStart", "onStop", "health"]) {
+      if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
+    }
+  }
+}
+
+/** A registration's dependencies, copied (the caller's array may change): keys as they are, objects checked and normalized. */
+function copyDeps(deps, id) {
+  const out = new Array(deps.length);
+  for (let i = 0; i < deps.length; i++) {
+    const d = deps[i];
+    out[i] = typeof d === "string" ? d : normalizeDep(d, id, i);
+  }
+  return out;
+}
+
 /**
  * Collects services and their JS factories; `compile()` plans them with the
  * core and returns a plan that can start.
@@ -297,26 +330,11 @@ export class Registry {
    * check with its `healthTimeout` (ms, default 1000), and their own
    * `startTimeout`/`stopTimeout` (ms; default: the app-wide ones).
    */
-  provide(id, deps, factory, options = {}) {
+  provide(id, deps, factory, options = NO_OPTIONS) {
     if (typeof id !== "string") throw new TypeError("wireplan: a service id must be a string");
     if (!Array.isArray(deps)) throw new TypeError(`wireplan: the dependencies of \`${id}\` must be an array`);
     if (typeof factory !== "function") throw new TypeError(`wireplan: the factory of \`${id}\` must be a function`);
-    if (options === null || typeof options !== "object") throw new TypeError(`wireplan: the options of \`${id}\` must be an object`);
-    knownOptions(options, PROVIDE_OPTIONS, `the options of \`${id}\``);
-    if (options.lifetime !== undefined && !LIFETIMES.has(options.lifetime)) {
-      throw new TypeError(`wireplan: the lifetime of \`${id}\` must be singleton, scoped or transient`);
-    }
-    for (const name of ["dispose", "onStart", "onStop", "health"]) {
-      if (options[name] !== undefined && typeof options[name] !== "function") {
-        throw new TypeError(`wireplan: the ${name} of \`${id}\` must be a function`);
-      }
-    }
-    const lifetime = options.lifetime ?? "singleton";
-    if (lifetime !== "singleton") {
-      for (const name of ["onStart", "onStop", "health"]) {
-        if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
-      }
-    }
+    if (options !== NO_OPTIONS) checkProvideOptions(id, options);
     const source = options.source !== undefined ? options.source : this.#sources ? callSite(Registry.prototype.provide) : undefined;
     this.#services.push(this.#entry(id, deps, factory, options, source));
     return this;
@@ -324,6 +342,7 @@ export class Registry {
 
   /** A registration (options checked by the caller). */
   #entry(id, deps, factory, options, source) {
+    const none = options === NO_OPTIONS;
     const entry = {
       descriptor: null,
       factory,
@@ -333,9 +352,9 @@ export class Registry {
       onStop: options.onStop,
       health: options.health,
       // Per-service timeouts (ms): undefined takes the app-wide value, null is none.
-      startTimeout: serviceTimeout(options, "startTimeout", id),
-      stopTimeout: serviceTimeout(options, "stopTimeout", id),
-      healthTimeout: serviceTimeout(options, "healthTimeout", id),
+      startTimeout: none ? undefined : serviceTimeout(options, "startTimeout", id),
+      stopTimeout: none ? undefined : serviceTimeout(options, "stopTimeout", id),
+      healthTimeout: none ? undefined : serviceTimeout(options, "healthTimeout", id),
       // What a hot reload compares to tell a replaced service (`App#reload`).
       code: [factory, options.dispose, options.onStart, options.onStop, options.health],
       supplied: undefined,
@@ -343,7 +362,7 @@ export class Registry {
     };
     const descriptor = { id };
     if (options.provides !== undefined) descriptor.provides = options.provides;
-    if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
+    if (deps.length > 0) descriptor.deps = copyDeps(deps, id);
     if (options.lifetime !== undefined) descriptor.lifetime = options.lifetime;
     if (options.profiles !== undefined) descriptor.profiles = options.profiles;
     if (options.replaces !== undefined) descriptor.replaces = options.replaces;
@@ -380,7 +399,7 @@ export class Registry {
       throw new TypeError("wireplan: the id of an invoke must be a string");
     }
     const descriptor = { id };
-    if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
+    if (deps.length > 0) descriptor.deps = copyDeps(deps, id);
     if (this.#sources) {
       const source = callSite(Registry.prototype.invoke);
       if (source !== undefined) descriptor.source = source;
