@@ -142,7 +142,7 @@ impl PlanHandle {
     /// Service ids by number, concatenated: JS cuts them at `id_ends`
     /// (one string to decode instead of a JSON array to write and parse).
     pub fn id_text(&self) -> String {
-        let mut text = String::new();
+        let mut text = String::with_capacity(self.plan.services().map(|s| s.id().len()).sum());
         for s in self.plan.services() {
             text.push_str(s.id());
         }
