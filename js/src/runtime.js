@@ -307,7 +307,7 @@ export class Registry {
   /** Registers a ready value under `id` (no dependencies). */
   supply(id, value, options = {}) {
     if (this.#sources && options !== null && typeof options === "object" && options.source === undefined) {
-      const source = callSite(Registry.prototype.supply);
+      const source = callSite(OWN.supply);
       if (source !== undefined) options = { ...options, source };
     }
     this.provide(id, [], () => value, options);
@@ -335,7 +335,7 @@ export class Registry {
     if (!Array.isArray(deps)) throw new TypeError(`wireplan: the dependencies of \`${id}\` must be an array`);
     if (typeof factory !== "function") throw new TypeError(`wireplan: the factory of \`${id}\` must be a function`);
     if (options !== NO_OPTIONS) checkProvideOptions(id, options);
-    const source = options.source !== undefined ? options.source : this.#sources ? callSite(Registry.prototype.provide) : undefined;
+    const source = options.source !== undefined ? options.source : this.#sources ? callSite(OWN.provide) : undefined;
     this.#services.push(this.#entry(id, deps, factory, options, source));
     return this;
   }
@@ -401,7 +401,7 @@ export class Registry {
     const descriptor = { id };
     if (deps.length > 0) descriptor.deps = copyDeps(deps, id);
     if (this.#sources) {
-      const source = callSite(Registry.prototype.invoke);
+      const source = callSite(OWN.invoke);
       if (source !== undefined) descriptor.source = source;
     }
     // The factory keeps the arguments; the start hook calls `fn` with them.
@@ -437,7 +437,7 @@ export class Registry {
    */
   override(key, ...fake) {
     if (typeof key !== "string" || key === "") throw new TypeError("wireplan: `override` needs a key");
-    const source = this.#sources ? callSite(Registry.prototype.override) : undefined;
+    const source = this.#sources ? callSite(OWN.override) : undefined;
     let entry;
     if (fake.length <= 1) {
       const value = fake[0];
@@ -564,6 +564,18 @@ export class Registry {
     return new CompiledPlan(planned, entries, registered, recompile);
   }
 }
+
+/**
+ * The registry's own methods, taken once: `callSite` captures the frame
+ * right above the one the caller called (a wrapper put on the prototype
+ * later is the caller's code, and its frame the call site, as before).
+ */
+const OWN = {
+  supply: Registry.prototype.supply,
+  provide: Registry.prototype.provide,
+  invoke: Registry.prototype.invoke,
+  override: Registry.prototype.override,
+};
 
 /** A plan with its factories, ready to start. */
 export class CompiledPlan {

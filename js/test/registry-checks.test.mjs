@@ -100,6 +100,26 @@ test("a call through a helper of the caller's, or from inside wireplan, records 
   } finally {
     o.undo();
   }
+  // A subclass's method calling the registry's, and a wrapper put on the prototype: theirs is the first frame outside wireplan.
+  class Mine extends Registry {
+    provide(...args) {
+      return super.provide(...args);
+    }
+  }
+  const m = new Mine();
+  m.provide("z", [], () => 1);
+  assert.deepEqual(m.descriptors().services[0].source, at("provide(...args);"));
+  const original = Registry.prototype.provide;
+  Registry.prototype.provide = function (...args) {
+    return original.apply(this, args);
+  };
+  try {
+    const w = new Registry();
+    w.provide("w", [], () => 1);
+    assert.deepEqual(w.descriptors().services[0].source, at("apply(this, args)"));
+  } finally {
+    Registry.prototype.provide = original;
+  }
   // The CommonJS entry (one generated file) finds its callers the same way.
   const cjs = createRequire(import.meta.url)("../pkg/wireplan.cjs");
   const c = new cjs.Registry(); c.provide("y", [], () => 1);
