@@ -211,7 +211,7 @@ function cutIds(text, ends) {
  * in start-up order (`0..singletons`), then scoped and transient ones.
  *
  * Nothing stays in wasm memory: building one copies the plan's flat tables
- * (`tables`: typed arrays and one JSON array of ids), its fingerprint and its
+ * (`tables`: typed arrays, and the ids cut from one string), its fingerprint and its
  * binary form out of wasm and frees the core's plan at once. Wasm memory only
  * grows, and a `FinalizationRegistry` frees only after the event loop turns,
  * so a plan kept in wasm until then made a synchronous loop of `plan()` calls
