@@ -102,6 +102,51 @@ function unserializable(name, { path, tag }) {
 /** The core's tagged result behind each such error, for `check()` to return as a report. */
 const UNREPRESENTABLE = new WeakMap();
 
+const ENCODER = new TextEncoder();
+
+/**
+ * Writes the documents' text into the wasm module's input buffer as UTF-8
+ * (`encodeInto`, straight into wasm memory: no copy of the text in JS, and
+ * no walk of it code unit by code unit as a string argument gets) and
+ * returns the arguments that tell the next `plan`, `check` or
+ * `fingerprint` call where each document ends: `[len, names, ends]`.
+ * Lone surrogates become U+FFFD, as in any string handed to wasm.
+ *
+ * # Complexity
+ * O(bytes), one pass in the common case. A character past ASCII takes 2
+ * or 3 bytes for its one code unit (4 for two): the buffer then grows to
+ * twice what is left, so at least two thirds of the rest fit each time
+ * and a few passes suffice, without reserving 3 bytes for every unit of
+ * a long, mostly ASCII document (wasm memory never shrinks).
+ */
+function staged(w, docs) {
+  let rest = 0;
+  for (const d of docs) rest += d.text.length;
+  // Room for ASCII text; grown when a character takes more bytes.
+  let cap = rest;
+  let ptr = w.inputBuffer(cap);
+  let memory = w.wasmMemory();
+  let at = 0;
+  const names = new Array(docs.length);
+  const ends = new Uint32Array(docs.length);
+  for (let k = 0; k < docs.length; k++) {
+    let text = docs[k].text;
+    rest -= text.length;
+    for (;;) {
+      const { read, written } = ENCODER.encodeInto(text, new Uint8Array(memory.buffer, ptr + at, cap - at));
+      at += written;
+      if (read === text.length) break;
+      text = text.slice(read);
+      cap = at + 2 * (text.length + rest) + 8;
+      ptr = w.inputBuffer(cap);
+      memory = w.wasmMemory();
+    }
+    names[k] = docs[k].name;
+    ends[k] = at;
+  }
+  return [at, names, ends];
+}
+
 /** Options read here in JS, never passed to the core. */
 const JS_OPTIONS = new Set(["name", "color", "fingerprint", "descriptors"]);
 
@@ -149,12 +194,24 @@ function jsonOptions(out) {
 
 const LIFETIME_NAMES = ["singleton", "scoped", "transient"];
 
+/** The ids, cut from their concatenation at `ends` (UTF-16 offsets). */
+function cutIds(text, ends) {
+  const ids = new Array(ends.length);
+  let at = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i];
+    ids[i] = text.slice(at, end);
+    at = end;
+  }
+  return ids;
+}
+
 /**
  * A validated plan. Services are numbered as in the core: singletons first,
  * in start-up order (`0..singletons`), then scoped and transient ones.
  *
  * Nothing stays in wasm memory: building one copies the plan's flat tables
- * (`tables`: typed arrays and one JSON array of ids), its fingerprint and its
+ * (`tables`: typed arrays, and the ids cut from one string), its fingerprint and its
  * binary form out of wasm and frees the core's plan at once. Wasm memory only
  * grows, and a `FinalizationRegistry` frees only after the event loop turns,
  * so a plan kept in wasm until then made a synchronous loop of `plan()` calls
@@ -184,7 +241,7 @@ export class Plan {
     try {
       /** The plan as flat arrays, what the runtime reads (see index.d.ts `PlanTables`). */
       this.tables = Object.freeze({
-        ids: JSON.parse(handle.ids()),
+        ids: cutIds(handle.id_text(), handle.id_ends()),
         singletons: handle.singletons(),
         layerEnds: handle.layer_ends(),
         lifetimes: handle.lifetimes(),
@@ -584,7 +641,8 @@ export class Report {
 export function plan(descriptors, options) {
   const docs = documents(descriptors, options);
   const core = coreOptions(options);
-  const result = wasm().plan(docs, core);
+  const w = wasm();
+  const result = w.plan(...staged(w, docs), core);
   if (!result.ok) throw new PlanError(result);
   return new Plan(result.plan, undefined, { docs, options: core });
 }
@@ -646,12 +704,17 @@ export function check(descriptors, options) {
     if (UNREPRESENTABLE.has(e)) return new Report(UNREPRESENTABLE.get(e));
     throw e;
   }
-  return new Report(wasm().check(docs, coreOptions(options), Boolean(options && options.color)));
+  const core = coreOptions(options);
+  const w = wasm();
+  return new Report(w.check(...staged(w, docs), core, Boolean(options && options.color)));
 }
 
 /** The fingerprint a plan of these descriptors and options would have. */
 export function fingerprint(descriptors, options) {
-  const result = wasm().fingerprint(documents(descriptors, options), coreOptions(options));
+  const docs = documents(descriptors, options);
+  const core = coreOptions(options);
+  const w = wasm();
+  const result = w.fingerprint(...staged(w, docs), core);
   if (!result.ok) throw new PlanError(result);
   return result.fingerprint;
 }

@@ -35,45 +35,120 @@ const CALL_SITES = (_, sites) => sites;
  * outside this file, as a descriptor `source` (`{file, line, column}`), so a
  * diagnostic or a start failure names the `provide()` call as Python names a
  * provider's def. V8's structured call sites (Node, Chromium, workerd); none
- * elsewhere. V8's cost grows with the frames captured, so four are asked
- * for first (the two here, the registry's method, its caller: about 3 µs
- * where twelve took 9) and twelve only when the caller is further out; `new Registry({sources:
- * false})` skips it.
+ * elsewhere. V8's cost grows with the frames captured (about 1 µs each), so
+ * the one frame right above `method` (the registry's public method the
+ * caller called) is asked for first, and twelve frames, searched for the
+ * first outside this file, only when that one is not the caller's (a call
+ * from inside this file, or from a bundle holding this file and the
+ * caller's code); `new Registry({sources: false})` skips it.
  */
-function callSite() {
+function callSite(method) {
   if (typeof Error.captureStackTrace !== "function") return undefined;
-  return siteWithin(4) ?? siteWithin(12);
+  return callerOf(frameAbove(method));
 }
 
-function siteWithin(frames) {
+/**
+ * The call site right above `method`, or undefined. `provide`, called once
+ * per service, captures it itself (`holder.sites`, as here): V8 summarizes
+ * every frame it skips on the way to `method`, about 0.4 µs for this one.
+ */
+function frameAbove(method) {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
-  let sites;
+  const holder = { sites: undefined };
   try {
-    Error.stackTraceLimit = frames;
+    Error.stackTraceLimit = 1;
     Error.prepareStackTrace = CALL_SITES;
-    const holder = {};
-    Error.captureStackTrace(holder);
-    sites = holder.stack;
+    Error.captureStackTrace(holder, method);
+    holder.sites = holder.stack;
   } catch {
     return undefined;
   } finally {
     Error.stackTraceLimit = limit;
     Error.prepareStackTrace = prepare;
   }
-  if (!Array.isArray(sites) || sites.length === 0) return undefined;
+  return holder.sites;
+}
+
+/** The source of the first call site of `sites` when it is the caller's; else the first of twelve frames outside this file. */
+function callerOf(sites) {
+  const site = Array.isArray(sites) ? sites[0] : undefined;
+  const file = site?.getFileName?.();
+  if (file && !file.startsWith("node:")) {
+    const own = ownFileName();
+    if (own !== undefined && file !== own) return sourceOf(site, file);
+  }
+  return siteWithin(12);
+}
+
+/** The name V8 gives this file in stack frames, found on first use. */
+let ownFile;
+
+/** `file:` URLs as paths, decoded once per URL (a registry's calls come from a few files). */
+const PATHS = new Map();
+
+function pathOf(file) {
+  if (!file.startsWith("file://")) return file;
+  let path = PATHS.get(file);
+  if (path === undefined) {
+    path = decodeURIComponent(new URL(file).pathname);
+    if (PATHS.size >= 256) PATHS.clear();
+    PATHS.set(file, path);
+  }
+  return path;
+}
+
+/** Up to `frames` call sites above the function calling this one, or undefined. */
+function capture(frames) {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.stackTraceLimit = frames;
+    Error.prepareStackTrace = CALL_SITES;
+    const holder = {};
+    Error.captureStackTrace(holder, capture);
+    const sites = holder.stack;
+    return Array.isArray(sites) ? sites : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+}
+
+/** This file's name in stack frames (remembered once found), or undefined. */
+function ownFileName() {
+  if (ownFile === undefined) {
+    // The frame above `capture` is this function's.
+    const file = capture(1)?.[0]?.getFileName?.();
+    if (typeof file === "string" && file !== "") ownFile = file;
+  }
+  return ownFile;
+}
+
+/** The first of `frames` frames above this function outside this file and Node's. */
+function siteWithin(frames) {
+  const sites = capture(frames);
+  if (sites === undefined || sites.length === 0) return undefined;
+  // The first frame is this function's, in this file.
   const own = sites[0].getFileName?.();
   for (const site of sites) {
     const file = site.getFileName?.();
     if (!file || file === own || file.startsWith("node:")) continue;
-    const line = site.getLineNumber?.();
-    const column = site.getColumnNumber?.();
-    const source = { file: file.startsWith("file://") ? decodeURIComponent(new URL(file).pathname) : file };
-    if (Number.isInteger(line) && line > 0) source.line = line;
-    if (Number.isInteger(column) && column > 0) source.column = column;
-    return source;
+    return sourceOf(site, file);
   }
   return undefined;
+}
+
+/** A descriptor `source` from a call site in `file`. */
+function sourceOf(site, file) {
+  const line = site.getLineNumber?.();
+  const column = site.getColumnNumber?.();
+  const source = { file: pathOf(file) };
+  if (Number.isInteger(line) && line > 0) source.line = line;
+  if (Number.isInteger(column) && column > 0) source.column = column;
+  return source;
 }
 
 /**
@@ -128,6 +203,9 @@ function serviceTimeout(options, name, id) {
     throw new TypeError(`wireplan: the \`${name}\` of \`${id}\` must be a number of milliseconds (0 or more)`);
   }
 }
+
+/** What `provide()` takes as its options when given none: nothing to check. */
+const NO_OPTIONS = Object.freeze({});
 
 /** Marks a supplied value's registration (its value is compared on reload, not the wrapper). */
 const SUPPLIED = Symbol("supplied");
@@ -188,6 +266,36 @@ function normalizeDep(dep, id, i) {
   return out;
 }
 
+/** The options a `provide()` was given, checked: a `TypeError` for anything the runtime cannot use. */
+function checkProvideOptions(id, options) {
+  if (options === null || typeof options !== "object") throw new TypeError(`wireplan: the options of \`${id}\` must be an object`);
+  knownOptions(options, PROVIDE_OPTIONS, `the options of \`${id}\``);
+  if (options.lifetime !== undefined && !LIFETIMES.has(options.lifetime)) {
+    throw new TypeError(`wireplan: the lifetime of \`${id}\` must be singleton, scoped or transient`);
+  }
+  for (const name of ["dispose", "onStart", "onStop", "health"]) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`wireplan: the ${name} of \`${id}\` must be a function`);
+    }
+  }
+  const lifetime = options.lifetime ?? "singleton";
+  if (lifetime !== "singleton") {
+    for (const name of ["onStart", "onStop", "health"]) {
+      if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
+    }
+  }
+}
+
+/** A registration's dependencies, copied (the caller's array may change): keys as they are, objects checked and normalized. */
+function copyDeps(deps, id) {
+  const out = new Array(deps.length);
+  for (let i = 0; i < deps.length; i++) {
+    const d = deps[i];
+    out[i] = typeof d === "string" ? d : normalizeDep(d, id, i);
+  }
+  return out;
+}
+
 /**
  * Collects services and their JS factories; `compile()` plans them with the
  * core and returns a plan that can start.
@@ -210,7 +318,7 @@ export class Registry {
   /** Registers a ready value under `id` (no dependencies). */
   supply(id, value, options = {}) {
     if (this.#sources && options !== null && typeof options === "object" && options.source === undefined) {
-      const source = callSite();
+      const source = callSite(OWN.supply);
       if (source !== undefined) options = { ...options, source };
     }
     this.provide(id, [], () => value, options);
@@ -233,33 +341,37 @@ export class Registry {
    * check with its `healthTimeout` (ms, default 1000), and their own
    * `startTimeout`/`stopTimeout` (ms; default: the app-wide ones).
    */
-  provide(id, deps, factory, options = {}) {
+  provide(id, deps, factory, options = NO_OPTIONS) {
     if (typeof id !== "string") throw new TypeError("wireplan: a service id must be a string");
     if (!Array.isArray(deps)) throw new TypeError(`wireplan: the dependencies of \`${id}\` must be an array`);
     if (typeof factory !== "function") throw new TypeError(`wireplan: the factory of \`${id}\` must be a function`);
-    if (options === null || typeof options !== "object") throw new TypeError(`wireplan: the options of \`${id}\` must be an object`);
-    knownOptions(options, PROVIDE_OPTIONS, `the options of \`${id}\``);
-    if (options.lifetime !== undefined && !LIFETIMES.has(options.lifetime)) {
-      throw new TypeError(`wireplan: the lifetime of \`${id}\` must be singleton, scoped or transient`);
-    }
-    for (const name of ["dispose", "onStart", "onStop", "health"]) {
-      if (options[name] !== undefined && typeof options[name] !== "function") {
-        throw new TypeError(`wireplan: the ${name} of \`${id}\` must be a function`);
+    if (options !== NO_OPTIONS) checkProvideOptions(id, options);
+    let source = options.source;
+    if (source === undefined && this.#sources && typeof Error.captureStackTrace === "function") {
+      // `callSite(OWN.provide)`, its capture made here (see `frameAbove`).
+      const limit = Error.stackTraceLimit;
+      const prepare = Error.prepareStackTrace;
+      const holder = { sites: undefined };
+      try {
+        Error.stackTraceLimit = 1;
+        Error.prepareStackTrace = CALL_SITES;
+        Error.captureStackTrace(holder, OWN.provide);
+        holder.sites = holder.stack;
+      } catch {
+        // no call site
+      } finally {
+        Error.stackTraceLimit = limit;
+        Error.prepareStackTrace = prepare;
       }
+      source = callerOf(holder.sites);
     }
-    const lifetime = options.lifetime ?? "singleton";
-    if (lifetime !== "singleton") {
-      for (const name of ["onStart", "onStop", "health"]) {
-        if (options[name] !== undefined) throw new TypeError(`wireplan: \`${id}\` is ${lifetime}: ${name} belongs to singletons (the app starts and stops those)`);
-      }
-    }
-    const source = options.source !== undefined ? options.source : this.#sources ? callSite() : undefined;
     this.#services.push(this.#entry(id, deps, factory, options, source));
     return this;
   }
 
   /** A registration (options checked by the caller). */
   #entry(id, deps, factory, options, source) {
+    const none = options === NO_OPTIONS;
     const entry = {
       descriptor: null,
       factory,
@@ -269,9 +381,9 @@ export class Registry {
       onStop: options.onStop,
       health: options.health,
       // Per-service timeouts (ms): undefined takes the app-wide value, null is none.
-      startTimeout: serviceTimeout(options, "startTimeout", id),
-      stopTimeout: serviceTimeout(options, "stopTimeout", id),
-      healthTimeout: serviceTimeout(options, "healthTimeout", id),
+      startTimeout: none ? undefined : serviceTimeout(options, "startTimeout", id),
+      stopTimeout: none ? undefined : serviceTimeout(options, "stopTimeout", id),
+      healthTimeout: none ? undefined : serviceTimeout(options, "healthTimeout", id),
       // What a hot reload compares to tell a replaced service (`App#reload`).
       code: [factory, options.dispose, options.onStart, options.onStop, options.health],
       supplied: undefined,
@@ -279,7 +391,7 @@ export class Registry {
     };
     const descriptor = { id };
     if (options.provides !== undefined) descriptor.provides = options.provides;
-    if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
+    if (deps.length > 0) descriptor.deps = copyDeps(deps, id);
     if (options.lifetime !== undefined) descriptor.lifetime = options.lifetime;
     if (options.profiles !== undefined) descriptor.profiles = options.profiles;
     if (options.replaces !== undefined) descriptor.replaces = options.replaces;
@@ -316,9 +428,9 @@ export class Registry {
       throw new TypeError("wireplan: the id of an invoke must be a string");
     }
     const descriptor = { id };
-    if (deps.length > 0) descriptor.deps = deps.map((d, i) => normalizeDep(d, id, i));
+    if (deps.length > 0) descriptor.deps = copyDeps(deps, id);
     if (this.#sources) {
-      const source = callSite();
+      const source = callSite(OWN.invoke);
       if (source !== undefined) descriptor.source = source;
     }
     // The factory keeps the arguments; the start hook calls `fn` with them.
@@ -354,7 +466,7 @@ export class Registry {
    */
   override(key, ...fake) {
     if (typeof key !== "string" || key === "") throw new TypeError("wireplan: `override` needs a key");
-    const source = this.#sources ? callSite() : undefined;
+    const source = this.#sources ? callSite(OWN.override) : undefined;
     let entry;
     if (fake.length <= 1) {
       const value = fake[0];
@@ -481,6 +593,18 @@ export class Registry {
     return new CompiledPlan(planned, entries, registered, recompile);
   }
 }
+
+/**
+ * The registry's own methods, taken once: `callSite` captures the frame
+ * right above the one the caller called (a wrapper put on the prototype
+ * later is the caller's code, and its frame the call site, as before).
+ */
+const OWN = {
+  supply: Registry.prototype.supply,
+  provide: Registry.prototype.provide,
+  invoke: Registry.prototype.invoke,
+  override: Registry.prototype.override,
+};
 
 /** A plan with its factories, ready to start. */
 export class CompiledPlan {

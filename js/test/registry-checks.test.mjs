@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { PlanError, Registry, StartError, key } from "../src/index.js";
 
@@ -56,6 +57,73 @@ test("a failed start names the provide() call; an explicit source wins; sources:
   assert.deepEqual(described[2].source, { file: "app/cache.js", line: 7 });
   const plain = new Registry({ sources: false }).provide("db", [], () => 1).descriptors().services[0];
   assert.equal(plain.source, undefined);
+});
+
+/** Line and column (1-based) of the first occurrence of `needle` in this file: a call's place is its method name's. */
+function at(needle) {
+  const lines = readFileSync(here, "utf8").split("\n");
+  const line = lines.findIndex((l) => l.includes(needle));
+  assert.ok(line >= 0, needle);
+  return { file: here, line: line + 1, column: lines[line].indexOf(needle) + 1 };
+}
+
+test("supply, provide, invoke and override each record the line and column of their own call", () => {
+  const r = new Registry();
+  r.supply("cfg", 1); r.provide("db", ["cfg"], () => 2);
+  r.invoke(["db"], function warm() {});
+  r.override("db", 3);
+  const [cfg, db, invoke, fake] = r.descriptors().services.map((s) => s.source);
+  assert.deepEqual(cfg, at('supply("cfg", 1)'));
+  assert.deepEqual(db, at('provide("db", ["cfg"]'));
+  assert.deepEqual(invoke, at("invoke([\"db\"]"));
+  assert.deepEqual(fake, at('override("db", 3)'));
+  // Many calls from one line, as a loop makes them: each is that line.
+  const many = new Registry();
+  for (let i = 0; i < 50; i++) many.provide(`s${i}`, [], () => i);
+  for (const s of many.descriptors().services) assert.deepEqual(s.source, at("provide(`s${i}`"));
+});
+
+test("a call through a helper of the caller's, or from inside wireplan, records the first frame outside wireplan", async () => {
+  const helper = (r, id) => r.provide(id, [], () => id);
+  const r = new Registry();
+  helper(r, "x");
+  assert.deepEqual(r.descriptors().services[0].source, at("provide(id, [], () => id)"));
+  // CompiledPlan#override registers the fake from inside wireplan: the source is the test's call.
+  const compiled = new Registry().provide("db", [], () => "real").compile();
+  const o = compiled.override("db", "fake");
+  try {
+    const app = await o.plan.start();
+    assert.equal(app.get("db"), "fake");
+    await app.stop();
+    const fake = o.plan.plan.services.find((s) => s.id.startsWith("override:"));
+    assert.deepEqual(fake.source, at('override("db", "fake")'));
+  } finally {
+    o.undo();
+  }
+  // A subclass's method calling the registry's, and a wrapper put on the prototype: theirs is the first frame outside wireplan.
+  class Mine extends Registry {
+    provide(...args) {
+      return super.provide(...args);
+    }
+  }
+  const m = new Mine();
+  m.provide("z", [], () => 1);
+  assert.deepEqual(m.descriptors().services[0].source, at("provide(...args);"));
+  const original = Registry.prototype.provide;
+  Registry.prototype.provide = function (...args) {
+    return original.apply(this, args);
+  };
+  try {
+    const w = new Registry();
+    w.provide("w", [], () => 1);
+    assert.deepEqual(w.descriptors().services[0].source, at("apply(this, args)"));
+  } finally {
+    Registry.prototype.provide = original;
+  }
+  // The CommonJS entry (one generated file) finds its callers the same way.
+  const cjs = createRequire(import.meta.url)("../pkg/wireplan.cjs");
+  const c = new cjs.Registry(); c.provide("y", [], () => 1);
+  assert.deepEqual(c.descriptors().services[0].source, at('provide("y", [], () => 1)'));
 });
 
 test("key() is the string itself at run time, and refuses an empty name", () => {

@@ -11,6 +11,8 @@
 //! compact runtime form once, and asks for the id-keyed JSON, the binary
 //! form or a query only when it needs one.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wireplan::render::dialect::Dialect;
@@ -22,6 +24,84 @@ use wireplan::{Document, Error, Fingerprint, Options, Plan, Report};
 struct Doc {
     name: String,
     text: String,
+}
+
+thread_local! {
+    /// The documents' text for the next `plan`, `check` or `fingerprint`
+    /// call, as UTF-8: JS writes it straight into wasm memory
+    /// (`TextEncoder.encodeInto`, no copy in JS and no walk of the string
+    /// code unit by code unit), and the call takes it (the buffer lives
+    /// from `inputBuffer` to that call, as a passed string would).
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes the input buffer `len` bytes long, keeping its first bytes, and
+/// returns where it starts in wasm memory (it moves when it grows: JS
+/// asks again, and views the memory anew, as it may have grown too).
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(len: usize) -> usize {
+    INPUT.with_borrow_mut(|b| {
+        b.resize(len, 0);
+        b.as_mut_ptr() as usize
+    })
+}
+
+/// The module's memory, for JS to write the input buffer (not named
+/// `memory`: that is the name of the memory's own export).
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// The documents JS wrote into the input buffer: their text, concatenated,
+/// with the byte offset where each ends and its name.
+struct Staged {
+    text: String,
+    names: Vec<String>,
+    ends: Vec<u32>,
+}
+
+impl Staged {
+    /// Takes the input buffer (emptying it): `len` bytes written, split at
+    /// `ends`. JS's encoder writes only UTF-8 and ends each document on a
+    /// character boundary; anything else is refused, never read.
+    fn take(len: usize, names: Vec<String>, ends: Vec<u32>) -> Result<Staged, Report> {
+        let mut bytes = INPUT.with_borrow_mut(std::mem::take);
+        let refused = |what: &str| Report::from(Error::Options { message: format!("the documents' text {what}") });
+        if len > bytes.len() {
+            return Err(refused("is longer than its buffer"));
+        }
+        bytes.truncate(len);
+        let text = String::from_utf8(bytes).map_err(|_| refused("is not UTF-8"))?;
+        let mut start = 0usize;
+        for &end in &ends {
+            let end = end as usize;
+            if end < start || text.get(start..end).is_none() {
+                return Err(refused("is split off a character boundary"));
+            }
+            start = end;
+        }
+        if names.len() != ends.len() || start != text.len() {
+            return Err(refused("does not match its names"));
+        }
+        Ok(Staged { text, names, ends })
+    }
+
+    /// The documents as the core borrows them.
+    fn documents(&self) -> Vec<Document<'_>> {
+        let mut start = 0usize;
+        self.names
+            .iter()
+            .zip(&self.ends)
+            .map(|(name, &end)| {
+                let end = end as usize;
+                // INVARIANT: `take` checked every range.
+                let text = self.text.get(start..end).unwrap_or("");
+                start = end;
+                Document { name, text }
+            })
+            .collect()
+    }
 }
 
 /// A validated plan, kept in wasm memory for queries and serialization.
@@ -59,10 +139,29 @@ impl PlanHandle {
     // arrays cross the boundary in one copy each, where the JSON form of a
     // 10k-service plan is megabytes to write, decode and parse.
 
-    /// Service ids by number, as a JSON array.
-    pub fn ids(&self) -> String {
-        let ids: Vec<&str> = self.plan.services().map(|s| s.id()).collect();
-        serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+    /// Service ids by number, concatenated: JS cuts them at `id_ends`
+    /// (one string to decode instead of a JSON array to write and parse).
+    pub fn id_text(&self) -> String {
+        let mut text = String::with_capacity(self.plan.services().map(|s| s.id().len()).sum());
+        for s in self.plan.services() {
+            text.push_str(s.id());
+        }
+        text
+    }
+
+    /// Where each id ends in `id_text`, in UTF-16 code units (JS's string
+    /// indices).
+    pub fn id_ends(&self) -> Vec<u32> {
+        let mut at = 0u32;
+        self.plan
+            .services()
+            .map(|s| {
+                let id = s.id();
+                let units = if id.is_ascii() { id.len() } else { id.encode_utf16().count() };
+                at = at.saturating_add(u32::try_from(units).unwrap_or(u32::MAX));
+                at
+            })
+            .collect()
     }
 
     /// Number of singletons: they are `0..singletons`, in start-up order.
@@ -71,43 +170,43 @@ impl PlanHandle {
     }
 
     /// End (exclusive) of each start-up layer.
-    pub fn layer_ends(&self) -> Vec<u32> {
-        self.tables.layer_ends.clone()
+    pub fn layer_ends(&self) -> js_sys::Uint32Array {
+        js_sys::Uint32Array::from(&self.tables.layer_ends[..])
     }
 
     /// Lifetime of each service: 0 singleton, 1 scoped, 2 transient.
-    pub fn lifetimes(&self) -> Vec<u8> {
-        self.tables.lifetimes.clone()
+    pub fn lifetimes(&self) -> js_sys::Uint8Array {
+        js_sys::Uint8Array::from(&self.tables.lifetimes[..])
     }
 
     /// Service `i`'s dependencies are `dep_start[i]..dep_start[i + 1]`.
-    pub fn dep_start(&self) -> Vec<u32> {
-        self.tables.dep_start.clone()
+    pub fn dep_start(&self) -> js_sys::Uint32Array {
+        js_sys::Uint32Array::from(&self.tables.dep_start[..])
     }
 
     /// Flags of each dependency: 1 optional, 2 many, 4 lazy.
-    pub fn dep_flags(&self) -> Vec<u8> {
-        self.tables.dep_flags.clone()
+    pub fn dep_flags(&self) -> js_sys::Uint8Array {
+        js_sys::Uint8Array::from(&self.tables.dep_flags[..])
     }
 
     /// Dependency `d`'s providers are `providers[prov_start[d]..prov_start[d + 1]]`.
-    pub fn prov_start(&self) -> Vec<u32> {
-        self.tables.prov_start.clone()
+    pub fn prov_start(&self) -> js_sys::Uint32Array {
+        js_sys::Uint32Array::from(&self.tables.prov_start[..])
     }
 
     /// Providers of every dependency, by service number.
-    pub fn providers(&self) -> Vec<u32> {
-        self.tables.providers.clone()
+    pub fn providers(&self) -> js_sys::Uint32Array {
+        js_sys::Uint32Array::from(&self.tables.providers[..])
     }
 
     /// Service `i`'s recipe is `recipes[recipe_start[i]..recipe_start[i + 1]]`.
-    pub fn recipe_start(&self) -> Vec<u32> {
-        self.tables.recipe_start.clone()
+    pub fn recipe_start(&self) -> js_sys::Uint32Array {
+        js_sys::Uint32Array::from(&self.tables.recipe_start[..])
     }
 
     /// Every recipe, concatenated.
-    pub fn recipes(&self) -> Vec<u32> {
-        self.tables.recipes.clone()
+    pub fn recipes(&self) -> js_sys::Uint32Array {
+        js_sys::Uint32Array::from(&self.tables.recipes[..])
     }
 
     /// The profile planned for.
@@ -201,18 +300,20 @@ fn borrowed(docs: &[Doc]) -> Vec<Document<'_>> {
     docs.iter().map(|d| Document { name: &d.name, text: &d.text }).collect()
 }
 
-fn planned(documents: JsValue, options: JsValue) -> Result<Plan, Report> {
-    let docs = read_documents(documents)?;
+/// Plans the staged documents (see [`Staged`]).
+fn planned(len: usize, names: Vec<String>, ends: Vec<u32>, options: JsValue) -> Result<Plan, Report> {
+    let staged = Staged::take(len, names, ends)?;
     let options = read_options(options)?;
-    wireplan::plan_documents(&borrowed(&docs), &options)
+    wireplan::plan_documents(&staged.documents(), &options)
 }
 
-/// Plans `documents` (`[{name, text}]`, merged in order) with `options`
-/// (`{profile?, roots?}`). Returns `{ok: true, plan: PlanHandle}` or
-/// `{ok: false, report, text, json}`.
+/// Plans the documents JS wrote into the input buffer (`len` bytes of
+/// UTF-8, document `k` named `names[k]` and ending at byte `ends[k]`,
+/// merged in order) with `options` (`{profile?, roots?}`). Returns
+/// `{ok: true, plan: PlanHandle}` or `{ok: false, report, text, json}`.
 #[wasm_bindgen]
-pub fn plan(documents: JsValue, options: JsValue) -> JsValue {
-    match planned(documents, options) {
+pub fn plan(len: usize, names: Vec<String>, ends: Vec<u32>, options: JsValue) -> JsValue {
+    match planned(len, names, ends, options) {
         Ok(plan) => {
             let out = js_sys::Object::new();
             set(&out, "ok", &JsValue::TRUE);
@@ -226,9 +327,10 @@ pub fn plan(documents: JsValue, options: JsValue) -> JsValue {
 /// Checks `documents`: every problem, errors and warnings. Returns
 /// `{ok, report, text, json}` with `ok` false when there is an error, and
 /// `text` in ANSI colors when `color` (the CLI on a terminal).
+/// The documents are staged as for [`plan`].
 #[wasm_bindgen]
-pub fn check(documents: JsValue, options: JsValue, color: bool) -> JsValue {
-    let report = match planned(documents, options) {
+pub fn check(len: usize, names: Vec<String>, ends: Vec<u32>, options: JsValue, color: bool) -> JsValue {
+    let report = match planned(len, names, ends, options) {
         Ok(plan) => Report { diagnostics: plan.warnings().to_vec() },
         Err(report) => report,
     };
@@ -236,14 +338,15 @@ pub fn check(documents: JsValue, options: JsValue, color: bool) -> JsValue {
 }
 
 /// The fingerprint `documents` and `options` would give a plan, without
-/// planning: `{ok: true, fingerprint}` or the tagged failure.
+/// planning: `{ok: true, fingerprint}` or the tagged failure. The
+/// documents are staged as for [`plan`].
 #[wasm_bindgen]
-pub fn fingerprint(documents: JsValue, options: JsValue) -> JsValue {
-    let result = read_documents(documents).and_then(|docs| {
+pub fn fingerprint(len: usize, names: Vec<String>, ends: Vec<u32>, options: JsValue) -> JsValue {
+    let result = Staged::take(len, names, ends).and_then(|staged| {
         let options = read_options(options)?;
         // Parsed under the caller's limits, as `plan` parses: a document
         // `plan` refuses has no fingerprint either.
-        let descriptors = wireplan::Descriptors::parse_all_with(&borrowed(&docs), &options.limits).map_err(Report::from)?;
+        let descriptors = wireplan::Descriptors::parse_all_with(&staged.documents(), &options.limits).map_err(Report::from)?;
         Ok(wireplan::fingerprint(&descriptors, &options))
     });
     match result {
