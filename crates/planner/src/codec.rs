@@ -89,9 +89,17 @@ impl Plan {
     /// arena, then fixed-size records in little-endian u32 words, so that
     /// decoding is a few tight loops rather than a parse.
     pub fn encode(&self) -> Vec<u8> {
+        // The body is written after room for the header, which is filled in
+        // last: one buffer, the body never copied (it is most of a plan).
         let mut b = Out(Vec::with_capacity(
-            self.text.len() + self.services.len() * 4 * SERVICE_WORDS + self.deps.len() * 4 * DEP_WORDS + self.providers.len() * 4 + 64,
+            HEADER
+                + self.text.len()
+                + self.services.len() * 4 * SERVICE_WORDS
+                + self.deps.len() * 4 * DEP_WORDS
+                + self.providers.len() * 4
+                + 64,
         ));
+        b.0.resize(HEADER, 0);
         b.bytes(self.text.as_bytes());
         match self.profile {
             None => b.w(0),
@@ -141,18 +149,21 @@ impl Plan {
         let warnings = if self.warnings.is_empty() { String::new() } else { serde_json::to_string(&self.warnings).unwrap_or_default() };
         b.bytes(warnings.as_bytes());
 
-        let body = b.0;
-        let mut out = Vec::with_capacity(HEADER + body.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&BINARY_VERSION.to_le_bytes());
+        let mut out = b.0;
+        let body_len = out.len().saturating_sub(HEADER);
+        let mut head = Vec::with_capacity(HEADER);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&BINARY_VERSION.to_le_bytes());
         for part in planner_version() {
-            out.extend_from_slice(&part.to_le_bytes());
+            head.extend_from_slice(&part.to_le_bytes());
         }
-        out.extend_from_slice(&self.fingerprint.to_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        let sum = checksum(&out, &body);
-        out.extend_from_slice(&sum.to_le_bytes());
-        out.extend_from_slice(&body);
+        head.extend_from_slice(&self.fingerprint.to_bytes());
+        head.extend_from_slice(&(body_len as u64).to_le_bytes());
+        let sum = checksum(&head, out.get(HEADER..).unwrap_or(&[]));
+        head.extend_from_slice(&sum.to_le_bytes());
+        if let Some(room) = out.get_mut(..HEADER) {
+            room.copy_from_slice(&head);
+        }
         out
     }
 
