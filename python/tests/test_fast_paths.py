@@ -12,6 +12,7 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 import typing
 import weakref
 from typing import Annotated, Any, Iterator
@@ -365,6 +366,10 @@ def test_app_scope_sets_every_field_scope_init_sets() -> None:
         for name in slots:
             a, b = getattr(made, name), getattr(direct, name)
             assert type(a) is type(b), name
-            assert a is b or type(a) in (dict, list, type(direct.lock)) or a is None, name
+            assert a is b or type(a) in (dict, list, type(app.lock)) or a == b, name
         assert made.plan is app.plan and made.app is app and made._inst is app._inst
-        assert made.lock is not direct.lock and made.scoped is not direct.scoped
+        assert made.scoped is not direct.scoped and made.teardowns is not direct.teardowns
+        # No lock until another thread builds in the scope (with a GIL); the
+        # opening thread owns it.
+        assert (made.lock is None) is (direct.lock is None) and (made.lock is None or made.lock is not direct.lock)
+        assert made._owner == direct._owner == threading.get_ident() and made._busy is direct._busy is False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from _thread import RLock  # threading.RLock, without importing threading
+from _thread import RLock, get_ident  # threading's, without importing threading
 from time import perf_counter
 
 try:
@@ -60,6 +60,11 @@ def __getattr__(name: str) -> Any:
 _ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST, _LIFE = range(8)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
+# Whether the interpreter runs with a GIL (Scope's lock depends on it;
+# once enabled it is never disabled).
+_GIL: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
+# Held while a scope's lock is made.
+_SHARING = RLock()
 _INF = float("inf")
 _SINGLETON, _SCOPED, _TRANSIENT = "singleton", "scoped", "transient"
 _LIFETIMES = (_SINGLETON, _SCOPED, _TRANSIENT)
@@ -851,10 +856,19 @@ class _Builder:
     app: App
     scoped: dict[int, Any] | None
     teardowns: list[Any]
-    lock: RLock
+    # A scope's lock is made once a thread other than `_owner` (the one that
+    # opened it) builds in it; `_busy` while `_owner` builds without it.
+    lock: RLock | None
+    _owner: int
+    _busy: bool
     # The app's singleton instances by number in `plan` (a scope keeps the
     # list of the plan it was opened on: a hot reload gives the app a new one).
     _inst: list[Any]
+
+    def _sync(self) -> RLock:
+        """The lock a build of a scoped or transient instance holds (made
+        on first use by a scope)."""
+        raise NotImplementedError  # pragma: no cover - App's and Scope's own
 
     def _value(self, p: int, local: dict[int, Any]) -> Any:
         """The instance of provider `p` for a non-lazy argument."""
@@ -962,25 +976,39 @@ class _Builder:
 
     def _recipe(self, target: int) -> Any:
         """Builds one scoped or transient instance by its recipe, dependencies
-        first (a loop: the core ordered it)."""
+        first (a loop: the core ordered it), under the lock (or, by the
+        thread that opened a scope no other thread has used, marked busy:
+        see Scope)."""
+        if self.lock is None and self._owner == get_ident():
+            busy = self._busy
+            self._busy = True  # type: ignore[misc] # a scope's field
+            try:
+                if self.lock is None:  # still unshared, now that we are marked
+                    return self._build(target)
+            finally:
+                self._busy = busy  # type: ignore[misc]
+        with self._sync():
+            return self._build(target)
+
+    def _build(self, target: int) -> Any:
+        """`_recipe`'s loop, run where no other thread builds in this scope."""
         plan = self.plan
         local: dict[int, Any] = {}
-        with self.lock:
-            for j in plan._recipes.get(target) or (target,):
-                scoped = plan._lifetimes[j] == _SCOPED
-                if scoped:
-                    if self.scoped is None:
-                        raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
-                    if j in self.scoped:
-                        continue
-                obj = self._make(j, local, self.teardowns)
-                if scoped and self.scoped is not None:
-                    self.scoped[j] = obj
-                else:
-                    local[j] = obj
-            if self.scoped is not None and target in self.scoped:
-                return self.scoped[target]
-            return local[target]
+        for j in plan._recipes.get(target) or (target,):
+            scoped = plan._lifetimes[j] == _SCOPED
+            if scoped:
+                if self.scoped is None:
+                    raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
+                if j in self.scoped:
+                    continue
+            obj = self._make(j, local, self.teardowns)
+            if scoped and self.scoped is not None:
+                self.scoped[j] = obj
+            else:
+                local[j] = obj
+        if self.scoped is not None and target in self.scoped:
+            return self.scoped[target]
+        return local[target]
 
     async def _arecipe(self, target: int) -> Any:
         """`_recipe`'s async twin: one instance of `target`, dependencies first."""
@@ -1017,7 +1045,7 @@ class _Builder:
         scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's
         inflight: dict[int, Any] | None = getattr(self, "_inflight")  # noqa: B009 - a scope's
         if inflight is None:
-            with self.lock:  # made once, whatever threads ask
+            with self._sync():  # made once, whatever threads ask
                 inflight = getattr(self, "_inflight")  # noqa: B009
                 if inflight is None:
                     inflight = {}
@@ -1103,9 +1131,20 @@ class _Builder:
                     v = scoped.get(i, _UNSET)
                     if v is not _UNSET:
                         return v
-                    # One instance per scope, whatever threads ask.
+                    # One instance per scope, whatever threads ask. The
+                    # thread that opened the scope builds without a lock
+                    # while no other thread has used the scope (see Scope).
+                    if self.lock is None and self._owner == get_ident():
+                        busy = self._busy
+                        self._busy = True  # type: ignore[misc] # a scope's field
+                        try:
+                            if self.lock is None:  # still unshared, now that we are marked
+                                v = scoped[i] = f(arg)
+                                return v
+                        finally:
+                            self._busy = busy  # type: ignore[misc]
                     # acquire/release: half what `with` costs.
-                    lock = self.lock
+                    lock = self._sync()
                     lock.acquire()
                     try:
                         v = scoped.get(i, _UNSET)
@@ -1134,7 +1173,17 @@ class _Builder:
             v = scoped.get(i, _UNSET)
             if v is not _UNSET:
                 return v
-            with self.lock:  # one instance per scope, whatever threads ask
+            # One instance per scope, whatever threads ask (see Scope).
+            if self.lock is None and self._owner == get_ident():
+                busy = self._busy
+                self._busy = True  # type: ignore[misc] # a scope's field
+                try:
+                    if self.lock is None:  # still unshared, now that we are marked
+                        v = scoped[i] = f(*args) if names is None else f(**dict(zip(names, args)))
+                        return v
+                finally:
+                    self._busy = busy  # type: ignore[misc]
+            with self._sync():
                 v = scoped.get(i, _UNSET)
                 if v is _UNSET:
                     v = scoped[i] = f(*args) if names is None else f(**dict(zip(names, args)))
@@ -1191,6 +1240,11 @@ class _Builder:
 
 class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
+
+    lock: RLock
+
+    def _sync(self) -> RLock:
+        return self.lock
 
     @property
     def app(self) -> App:  # type: ignore[override]
@@ -2467,7 +2521,9 @@ class App(_Builder):
         scope._inst = self._inst
         scope.scoped = {}
         scope.teardowns = []
-        scope.lock = RLock()
+        scope.lock = None if _GIL else RLock()
+        scope._owner = get_ident()
+        scope._busy = False
         scope._inflight = None
         return scope
 
@@ -2674,7 +2730,20 @@ class Scope(_Builder):
     reverse order of creation."""
 
     # A scope per request: slots make it cheaper to make and to read.
-    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "_inst", "__weakref__")
+    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_owner", "_busy", "_inflight", "_inst", "__weakref__")
+
+    # One instance per scope, whatever threads ask, without a lock per
+    # request: the thread that opened the scope (`_owner`) builds without
+    # one, marked `_busy`, while the scope has no lock. Any other thread
+    # makes the lock first (`_sync`), then waits until `_owner` is not
+    # busy, then builds under the lock, as `_owner` does from then on.
+    # Under the GIL, each read and write of a field is a step of its own
+    # and every thread sees them in one order: `_owner` marks itself busy,
+    # then looks for the lock; the other thread sets the lock, then looks
+    # at `_busy`. So either `_owner` sees the lock and takes it, or the
+    # other thread sees `_owner` busy and waits: never both building at
+    # once. Without a GIL (a free-threaded build), every scope has its
+    # lock from the start.
 
     #: Scoped builds under way (async), by service; made by the first.
     _inflight: dict[int, Any] | None
@@ -2685,8 +2754,29 @@ class Scope(_Builder):
         self._inst = app._inst
         self.scoped = {}
         self.teardowns = []
-        self.lock = RLock()
+        self.lock = None if _GIL else RLock()
+        self._owner = get_ident()
+        self._busy = False
         self._inflight = None
+
+    def _sync(self) -> RLock:
+        lock = self.lock
+        if lock is None:
+            with _SHARING:  # one lock per scope, whatever threads make it
+                lock = self.lock
+                if lock is None:
+                    lock = self.lock = RLock()
+        if self._busy and self._owner != get_ident():
+            # `_owner` began a build before the lock was there: it never
+            # waits for this thread (it takes no lock for that build), so
+            # polling ends when the build does.
+            from time import sleep
+
+            pause = 1e-5
+            while self._busy:
+                sleep(pause)
+                pause = min(pause * 2, 1e-3)
+        return lock
 
     def close(self, *, error: BaseException | None = None) -> None:
         """Tears down this scope's instances (scoped ones, and the transients
