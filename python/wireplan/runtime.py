@@ -60,9 +60,16 @@ def __getattr__(name: str) -> Any:
 _ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST, _LIFE = range(8)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
-# Whether the interpreter runs with a GIL (Scope's lock depends on it;
-# once enabled it is never disabled).
-_GIL: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def _nobody() -> int:
+    return 0  # no thread's id
+
+
+# Who a new scope's owner is (see Scope): the thread opening it, or, without
+# a GIL (a free-threaded build; once enabled, a GIL is never disabled),
+# nobody: every build takes the scope's lock.
+_opener = get_ident if getattr(sys, "_is_gil_enabled", lambda: True)() else _nobody
 # Held while a scope's lock is made.
 _SHARING = RLock()
 _INF = float("inf")
@@ -870,6 +877,14 @@ class _Builder:
         on first use by a scope)."""
         raise NotImplementedError  # pragma: no cover - App's and Scope's own
 
+    def _teardown_list(self) -> list[Any]:
+        """`teardowns`, to append to: a scope's starts as an empty tuple
+        (most requests have none), made a list by its first build."""
+        teardowns = self.teardowns
+        if type(teardowns) is not list:  # the empty tuple a scope starts with
+            teardowns = self.teardowns = []  # type: ignore[misc] # a scope's field
+        return teardowns
+
     def _value(self, p: int, local: dict[int, Any]) -> Any:
         """The instance of provider `p` for a non-lazy argument."""
         plan = self.plan
@@ -1001,7 +1016,7 @@ class _Builder:
                     raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
                 if j in self.scoped:
                     continue
-            obj = self._make(j, local, self.teardowns)
+            obj = self._make(j, local, self._teardown_list())
             if scoped and self.scoped is not None:
                 self.scoped[j] = obj
             else:
@@ -1024,7 +1039,7 @@ class _Builder:
                 if plan._needs_await[j]:
                     await self._shared_build(j, local)
                     continue
-            obj = await self._amake(j, local, self.teardowns)
+            obj = await self._amake(j, local, self._teardown_list())
             if scoped and self.scoped is not None:
                 self.scoped[j] = obj
             else:
@@ -1043,10 +1058,10 @@ class _Builder:
         import asyncio  # imported here: `import wireplan` stays cheap
 
         scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's
-        inflight: dict[int, Any] | None = getattr(self, "_inflight")  # noqa: B009 - a scope's
+        inflight: dict[int, Any] | None = getattr(self, "_inflight", None)  # a scope's, unset until made
         if inflight is None:
             with self._sync():  # made once, whatever threads ask
-                inflight = getattr(self, "_inflight")  # noqa: B009
+                inflight = getattr(self, "_inflight", None)
                 if inflight is None:
                     inflight = {}
                     setattr(self, "_inflight", inflight)  # noqa: B010
@@ -1059,7 +1074,7 @@ class _Builder:
             return
         fut = inflight[j] = asyncio.get_running_loop().create_future()
         try:
-            obj = await self._amake(j, local, self.teardowns)
+            obj = await self._amake(j, local, self._teardown_list())
         except Exception as e:
             fut.set_exception(e)
             fut.exception()  # retrieved: no "never retrieved" warning when nobody waits
@@ -2520,11 +2535,10 @@ class App(_Builder):
         scope.app = self
         scope._inst = self._inst
         scope.scoped = {}
-        scope.teardowns = []
-        scope.lock = None if _GIL else RLock()
-        scope._owner = get_ident()
+        scope.teardowns = ()  # type: ignore[assignment] # a list from the first build (_teardown_list)
+        scope.lock = None
+        scope._owner = _opener()
         scope._busy = False
-        scope._inflight = None
         return scope
 
     def timings(self) -> dict[str, float]:
@@ -2745,19 +2759,19 @@ class Scope(_Builder):
     # once. Without a GIL (a free-threaded build), every scope has its
     # lock from the start.
 
-    #: Scoped builds under way (async), by service; made by the first.
-    _inflight: dict[int, Any] | None
+    #: Scoped builds under way (async), by service; made by the first
+    #: (unset until then).
+    _inflight: dict[int, Any]
 
     def __init__(self, app: App) -> None:
         self.plan = app.plan
         self.app = app
         self._inst = app._inst
         self.scoped = {}
-        self.teardowns = []
-        self.lock = None if _GIL else RLock()
-        self._owner = get_ident()
+        self.teardowns = ()  # type: ignore[assignment] # a list from the first build (_teardown_list)
+        self.lock = None
+        self._owner = _opener()
         self._busy = False
-        self._inflight = None
 
     def _sync(self) -> RLock:
         lock = self.lock
