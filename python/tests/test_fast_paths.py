@@ -297,6 +297,47 @@ def test_after_stop_the_quick_path_defers_to_the_general_one() -> None:
     assert not isinstance(info.value, ValueError), "no instance's __eq__ ran"
 
 
+
+class _Pair:
+    def __init__(self, touchy: _Touchy, holder: "_Holder") -> None:
+        self.touchy, self.holder = touchy, holder
+
+
+def test_a_scopes_own_get_agrees_with_the_general_one() -> None:
+    """`Scope.get` inlines `_Builder.get`'s common cases for a scope (the
+    class cached by its first get): the same instances, each lifetime and
+    path, before and after the cache, and the general path's errors once
+    the app is stopped (no instance compared)."""
+    from wireplan.runtime import _Builder
+
+    for lifetime in ("scoped", "transient"):
+        r = wireplan.Registry()
+        r.provide(_Touchy)
+        r.provide(_Holder, lifetime=lifetime)  # one singleton, by position
+        r.provide(_KeywordHolder, lifetime=lifetime)  # one singleton, by keyword
+        r.provide(_Pair, lifetime="scoped" if lifetime == "scoped" else "transient")  # a recipe (or _quick)
+        plan = r.compile()
+        app = plan.start()
+        with app.scope() as scope:
+            touchy = app.get(_Touchy)
+            for key in (_Touchy, _Holder, _KeywordHolder, _Pair):
+                first, cached, general = scope.get(key), scope.get(key), _Builder.get(scope, key)
+                assert type(first) is type(cached) is type(general) is key
+                if key is _Touchy or lifetime == "scoped":
+                    assert first is cached is general
+                else:
+                    assert first is not cached and cached is not general
+                    assert first.touchy is cached.touchy is touchy
+            assert scope.get(_Pair).touchy is touchy
+        app.stop()
+        with app.scope() as scope:
+            for key in (_Touchy, _Holder, _KeywordHolder):
+                with pytest.raises(Exception) as info:
+                    scope.get(key)
+                assert not isinstance(info.value, ValueError), "no instance's __eq__ ran"
+                assert type(info.value) is type(pytest.raises(Exception, _Builder.get, scope, key).value)
+
+
 class _KeywordHolder:
     # A __new__ of its own: built by keyword (mode 0), not by position.
     def __new__(cls, *args: Any, **kwargs: Any) -> "_KeywordHolder":

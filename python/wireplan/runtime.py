@@ -2812,6 +2812,52 @@ class Scope(_Builder):
         if errors:
             raise _group("errors while closing a scope", errors)
 
+    if TYPE_CHECKING:
+        @overload
+        def get(self, key: type[T]) -> T: ...
+        @overload
+        def get(self, key: Any) -> Any: ...
+
+    def get(self, key: Any) -> Any:
+        """As :meth:`App.get`; shared within the scope: scoped services."""
+        # _Builder.get's common cases, for a scope: a request's usual get
+        # (a scoped service of one singleton) checked first; the first get
+        # of a key, and the rest, there.
+        plan = self.plan
+        found = plan._by_type.get(key) if type(key) is type else None
+        if type(found) is tuple:
+            i, f, dep, is_scoped = found
+            arg = self._inst[dep]
+            if arg is not _UNSET:
+                if not is_scoped:
+                    return f(arg)  # a transient of one singleton
+                scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's: never None
+                v = scoped.get(i, _UNSET)
+                if v is not _UNSET:
+                    return v
+                # Owned and unshared: no lock (see above).
+                if self.lock is None and self._owner == get_ident():
+                    busy = self._busy
+                    self._busy = True
+                    try:
+                        if self.lock is None:  # still unshared, now that we are marked
+                            v = scoped[i] = f(arg)
+                            return v
+                    finally:
+                        self._busy = busy
+        elif type(found) is int:
+            if found < plan.singletons:
+                v = self._inst[found]
+                if v is not _UNSET:
+                    return v
+            else:
+                quick = plan._fast[found]
+                if quick is not None:
+                    v = self._quick(found, quick)
+                    if v is not _UNSET:
+                        return v
+        return _Builder.get(self, key)
+
     def __enter__(self) -> Scope:
         return self
 
