@@ -996,8 +996,8 @@ class _Builder:
         see Scope)."""
         if self.lock is None and self._owner == get_ident():
             busy = self._busy
-            self._busy = True  # type: ignore[misc] # a scope's field
-            try:
+            try:  # marked inside: whatever interrupts, `finally` unmarks
+                self._busy = True  # type: ignore[misc] # a scope's field
                 if self.lock is None:  # still unshared, now that we are marked
                     return self._build(target)
             finally:
@@ -1151,8 +1151,8 @@ class _Builder:
                     # while no other thread has used the scope (see Scope).
                     if self.lock is None and self._owner == get_ident():
                         busy = self._busy
-                        self._busy = True  # type: ignore[misc] # a scope's field
-                        try:
+                        try:  # marked inside: whatever interrupts, `finally` unmarks
+                            self._busy = True  # type: ignore[misc] # a scope's field
                             if self.lock is None:  # still unshared, now that we are marked
                                 v = scoped[i] = f(arg)
                                 return v
@@ -1191,8 +1191,8 @@ class _Builder:
             # One instance per scope, whatever threads ask (see Scope).
             if self.lock is None and self._owner == get_ident():
                 busy = self._busy
-                self._busy = True  # type: ignore[misc] # a scope's field
-                try:
+                try:  # marked inside: whatever interrupts, `finally` unmarks
+                    self._busy = True  # type: ignore[misc] # a scope's field
                     if self.lock is None:  # still unshared, now that we are marked
                         v = scoped[i] = f(*args) if names is None else f(**dict(zip(names, args)))
                         return v
@@ -2781,9 +2781,9 @@ class Scope(_Builder):
                 if lock is None:
                     lock = self.lock = RLock()
         if self._busy and self._owner != get_ident():
-            # `_owner` began a build before the lock was there: it never
-            # waits for this thread (it takes no lock for that build), so
-            # polling ends when the build does.
+            # `_owner` began a build before the lock was there: wait for it
+            # to end (polling: the build holds nothing this thread could
+            # wake on, and this thread holds nothing it needs: not the lock).
             from time import sleep
 
             pause = 1e-5
@@ -2838,8 +2838,8 @@ class Scope(_Builder):
                 # Owned and unshared: no lock (see above).
                 if self.lock is None and self._owner == get_ident():
                     busy = self._busy
-                    self._busy = True
-                    try:
+                    try:  # marked inside: whatever interrupts, `finally` unmarks
+                        self._busy = True
                         if self.lock is None:  # still unshared, now that we are marked
                             v = scoped[i] = f(arg)
                             return v
