@@ -991,24 +991,17 @@ class _Builder:
 
     def _recipe(self, target: int) -> Any:
         """Builds one scoped or transient instance by its recipe, dependencies
-        first (a loop: the core ordered it), under the lock (or, by the
-        thread that opened a scope no other thread has used, marked busy:
-        see Scope)."""
-        if self.lock is None and self._owner == get_ident():
-            busy = self._busy
-            try:  # marked inside: whatever interrupts, `finally` unmarks
-                self._busy = True  # type: ignore[misc] # a scope's field
-                if self.lock is None:  # still unshared, now that we are marked
-                    return self._build(target)
-            finally:
-                self._busy = busy  # type: ignore[misc]
-        with self._sync():
-            return self._build(target)
+        first (a loop: the core ordered it), where no other thread builds
+        (App's and Scope's own)."""
+        raise NotImplementedError  # pragma: no cover
 
     def _build(self, target: int) -> Any:
-        """`_recipe`'s loop, run where no other thread builds in this scope."""
+        """`_recipe`'s loop, run where no other thread builds."""
         plan = self.plan
         local: dict[int, Any] = {}
+        teardowns = self.teardowns
+        if type(teardowns) is not list:  # a scope's first build
+            teardowns = self._teardown_list()
         for j in plan._recipes.get(target) or (target,):
             scoped = plan._lifetimes[j] == _SCOPED
             if scoped:
@@ -1016,7 +1009,7 @@ class _Builder:
                     raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
                 if j in self.scoped:
                     continue
-            obj = self._make(j, local, self._teardown_list())
+            obj = self._make(j, local, teardowns)
             if scoped and self.scoped is not None:
                 self.scoped[j] = obj
             else:
@@ -1260,6 +1253,10 @@ class App(_Builder):
 
     def _sync(self) -> RLock:
         return self.lock
+
+    def _recipe(self, target: int) -> Any:
+        with self.lock:
+            return self._build(target)
 
     @property
     def app(self) -> App:  # type: ignore[override]
@@ -2792,6 +2789,20 @@ class Scope(_Builder):
                 pause = min(pause * 2, 1e-3)
         return lock
 
+    def _recipe(self, target: int) -> Any:
+        # Under the lock or, by the thread that opened a scope no other
+        # thread has used, marked busy (see above).
+        if self.lock is None and self._owner == get_ident():
+            busy = self._busy
+            try:  # marked inside: whatever interrupts, `finally` unmarks
+                self._busy = True
+                if self.lock is None:  # still unshared, now that we are marked
+                    return self._build(target)
+            finally:
+                self._busy = busy
+        with self._sync():
+            return self._build(target)
+
     def close(self, *, error: BaseException | None = None) -> None:
         """Tears down this scope's instances (scoped ones, and the transients
         built in it), newest first, each told of `error` when the scope ends
@@ -2821,10 +2832,12 @@ class Scope(_Builder):
     def get(self, key: Any) -> Any:
         """As :meth:`App.get`; shared within the scope: scoped services."""
         # _Builder.get's common cases, for a scope: a request's usual get
-        # (a scoped service of one singleton) checked first; the first get
-        # of a key, and the rest, there.
+        # (a scoped service of one singleton) checked first; a key's first
+        # get, and a build under the lock, there.
         plan = self.plan
         found = plan._by_type.get(key) if type(key) is type else None
+        if found is None:
+            return _Builder.get(self, key)
         if type(found) is tuple:
             i, f, dep, is_scoped = found
             arg = self._inst[dep]
@@ -2845,6 +2858,7 @@ class Scope(_Builder):
                             return v
                     finally:
                         self._busy = busy
+                return _Builder.get(self, key)  # shared: under the lock
         elif type(found) is int:
             if found < plan.singletons:
                 v = self._inst[found]
@@ -2856,7 +2870,7 @@ class Scope(_Builder):
                     v = self._quick(found, quick)
                     if v is not _UNSET:
                         return v
-        return _Builder.get(self, key)
+        return self._get_index(plan._index(key))
 
     def __enter__(self) -> Scope:
         return self
