@@ -12,6 +12,7 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 import typing
 import weakref
 from typing import Annotated, Any, Iterator
@@ -296,6 +297,47 @@ def test_after_stop_the_quick_path_defers_to_the_general_one() -> None:
     assert not isinstance(info.value, ValueError), "no instance's __eq__ ran"
 
 
+
+class _Pair:
+    def __init__(self, touchy: _Touchy, holder: "_Holder") -> None:
+        self.touchy, self.holder = touchy, holder
+
+
+def test_a_scopes_own_get_agrees_with_the_general_one() -> None:
+    """`Scope.get` inlines `_Builder.get`'s common cases for a scope (the
+    class cached by its first get): the same instances, each lifetime and
+    path, before and after the cache, and the general path's errors once
+    the app is stopped (no instance compared)."""
+    from wireplan.runtime import _Builder
+
+    for lifetime in ("scoped", "transient"):
+        r = wireplan.Registry()
+        r.provide(_Touchy)
+        r.provide(_Holder, lifetime=lifetime)  # one singleton, by position
+        r.provide(_KeywordHolder, lifetime=lifetime)  # one singleton, by keyword
+        r.provide(_Pair, lifetime="scoped" if lifetime == "scoped" else "transient")  # a recipe (or _quick)
+        plan = r.compile()
+        app = plan.start()
+        with app.scope() as scope:
+            touchy = app.get(_Touchy)
+            for key in (_Touchy, _Holder, _KeywordHolder, _Pair):
+                first, cached, general = scope.get(key), scope.get(key), _Builder.get(scope, key)
+                assert type(first) is type(cached) is type(general) is key
+                if key is _Touchy or lifetime == "scoped":
+                    assert first is cached is general
+                else:
+                    assert first is not cached and cached is not general
+                    assert first.touchy is cached.touchy is touchy
+            assert scope.get(_Pair).touchy is touchy
+        app.stop()
+        with app.scope() as scope:
+            for key in (_Touchy, _Holder, _KeywordHolder):
+                with pytest.raises(Exception) as info:
+                    scope.get(key)
+                assert not isinstance(info.value, ValueError), "no instance's __eq__ ran"
+                assert type(info.value) is type(pytest.raises(Exception, _Builder.get, scope, key).value)
+
+
 class _KeywordHolder:
     # A __new__ of its own: built by keyword (mode 0), not by position.
     def __new__(cls, *args: Any, **kwargs: Any) -> "_KeywordHolder":
@@ -363,8 +405,12 @@ def test_app_scope_sets_every_field_scope_init_sets() -> None:
         slots = [name for name in Scope.__slots__ if name != "__weakref__"]
         assert slots
         for name in slots:
-            a, b = getattr(made, name), getattr(direct, name)
+            a, b = getattr(made, name, AttributeError), getattr(direct, name, AttributeError)  # unset in both, or set in both
             assert type(a) is type(b), name
-            assert a is b or type(a) in (dict, list, type(direct.lock)) or a is None, name
+            assert a is b or type(a) in (dict, list, type(app.lock)) or a == b, name
         assert made.plan is app.plan and made.app is app and made._inst is app._inst
-        assert made.lock is not direct.lock and made.scoped is not direct.scoped
+        assert made.scoped is not direct.scoped and made.teardowns == direct.teardowns == ()  # a list from the first build
+        # No lock until another thread builds in the scope (with a GIL); the
+        # opening thread owns it.
+        assert (made.lock is None) is (direct.lock is None) and (made.lock is None or made.lock is not direct.lock)
+        assert made._owner == direct._owner == threading.get_ident() and made._busy is direct._busy is False

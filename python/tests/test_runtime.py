@@ -223,6 +223,142 @@ def test_scoped_get_is_thread_safe() -> None:
                     assert scope.get(Repo) is scope.get(Repo) and scope.get(Audit).session is made[0]
 
 
+
+def _scoped_of_singletons(path: str, made: list[object], building: threading.Event) -> tuple[wireplan.Registry, type]:
+    """A registry whose scoped service `Session` takes singletons only, each
+    way a scope builds it: by position from one (`get`'s quick path), from
+    two by keyword (`_quick`), or as a generator (its recipe, under the
+    scope's lock or marked busy). Its build signals `building`, then sleeps."""
+
+    class Db:
+        pass
+
+    class Config:
+        pass
+
+    class Session:
+        def __init__(self) -> None:
+            building.set()
+            time.sleep(0.05)  # wide open: the other threads arrive meanwhile
+            made.append(self)
+
+    registry = wireplan.Registry()
+    registry.provide(Db)
+    registry.provide(Config)
+    if path == "one":
+        def one(db: Db) -> Session:
+            return Session()
+
+        registry.provide(one, lifetime="scoped")
+    elif path == "quick":
+        def quick(db: Db, *, config: Config) -> Session:
+            return Session()
+
+        registry.provide(quick, lifetime="scoped")
+    else:
+        def recipe(db: Db) -> Iterator[Session]:
+            yield Session()
+
+        registry.provide(recipe, lifetime="scoped")
+    return registry, Session
+
+
+@pytest.mark.parametrize("path", ["one", "quick", "recipe"])
+def test_scoped_get_from_the_opening_thread_and_others_builds_once(path: str) -> None:
+    """A scope is used without a lock by the thread that opened it until
+    another thread builds in it: threads racing the opening one, and
+    threads arriving while the opening thread builds without the lock,
+    still get the one instance (they wait for its build)."""
+    made: list[object] = []
+    building = threading.Event()
+    registry, Session = _scoped_of_singletons(path, made, building)
+    with registry.compile().start() as app:
+        # Every thread at once, the scope's own among them.
+        with app.scope() as scope:
+            assert scope.lock is None
+            barrier = threading.Barrier(5)
+            seen: list[object] = []
+
+            def work() -> None:
+                barrier.wait()
+                seen.append(scope.get(Session))
+
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for th in threads:
+                th.start()
+            work()
+            for th in threads:
+                th.join()
+            assert len(made) == 1 and len(seen) == 5 and all(s is made[0] for s in seen)
+            assert scope.lock is not None  # shared now: every build takes it
+        # The opening thread builds first, without the lock; the others come
+        # in during its build.
+        made.clear()
+        building.clear()
+        with app.scope() as scope:
+            seen = []
+
+            def late() -> None:
+                building.wait()
+                seen.append(scope.get(Session))
+
+            threads = [threading.Thread(target=late) for _ in range(4)]
+            for th in threads:
+                th.start()
+            mine = scope.get(Session)
+            for th in threads:
+                th.join()
+            assert len(made) == 1 and mine is made[0] and len(seen) == 4 and all(s is mine for s in seen)
+
+
+def test_scoped_get_nested_in_an_unlocked_build_while_another_thread_waits() -> None:
+    """A factory of the opening thread's unlocked build that gets another
+    scoped service of its scope, while another thread waits to build in it,
+    takes the (new) lock itself and finishes: nobody waits for the other."""
+
+    class Db:
+        pass
+
+    class Inner:
+        def __init__(self, db: Db) -> None:
+            self.db = db
+
+    building = threading.Event()
+    arrived = threading.Event()
+    holder: list[wireplan.Scope] = []
+    made: list[object] = []
+
+    class Outer:
+        def __init__(self, db: Db) -> None:
+            building.set()
+            assert arrived.wait(5)
+            time.sleep(0.02)  # the other thread is polling now
+            self.inner = holder[0].get(Inner)
+            made.append(self)
+
+    registry = wireplan.Registry()
+    registry.provide(Db)
+    registry.provide(Inner, lifetime="scoped")
+    registry.provide(Outer, lifetime="scoped")
+    with registry.compile().start() as app:
+        with app.scope() as scope:
+            holder.append(scope)
+            got: list[object] = []
+
+            def other() -> None:
+                building.wait()
+                arrived.set()
+                got.append(scope.get(Outer))
+                got.append(scope.get(Inner))
+
+            th = threading.Thread(target=other)
+            th.start()
+            outer = scope.get(Outer)
+            th.join(10)
+            assert not th.is_alive()
+            assert made == [outer] and got == [outer, outer.inner]
+
+
 def test_override_replaces_provider() -> None:
     class Database:
         pass

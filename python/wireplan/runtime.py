@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from _thread import RLock  # threading.RLock, without importing threading
+from _thread import RLock, get_ident  # threading's, without importing threading
 from time import perf_counter
 
 try:
@@ -60,6 +60,18 @@ def __getattr__(name: str) -> Any:
 _ONE, _MANY, _LAZY, _OMIT, _NONE, _LAZY_MANY, _CONST, _LIFE = range(8)
 _ASYNC_KINDS = frozenset((ASYNC, AGEN, ACM))
 _UNSET: Any = object()
+
+
+def _nobody() -> int:
+    return 0  # no thread's id
+
+
+# Who a new scope's owner is (see Scope): the thread opening it, or, without
+# a GIL (a free-threaded build; once enabled, a GIL is never disabled),
+# nobody: every build takes the scope's lock.
+_opener = get_ident if getattr(sys, "_is_gil_enabled", lambda: True)() else _nobody
+# Held while a scope's lock is made.
+_SHARING = RLock()
 _INF = float("inf")
 _SINGLETON, _SCOPED, _TRANSIENT = "singleton", "scoped", "transient"
 _LIFETIMES = (_SINGLETON, _SCOPED, _TRANSIENT)
@@ -851,10 +863,27 @@ class _Builder:
     app: App
     scoped: dict[int, Any] | None
     teardowns: list[Any]
-    lock: RLock
+    # A scope's lock is made once a thread other than `_owner` (the one that
+    # opened it) builds in it; `_busy` while `_owner` builds without it.
+    lock: RLock | None
+    _owner: int
+    _busy: bool
     # The app's singleton instances by number in `plan` (a scope keeps the
     # list of the plan it was opened on: a hot reload gives the app a new one).
     _inst: list[Any]
+
+    def _sync(self) -> RLock:
+        """The lock a build of a scoped or transient instance holds (made
+        on first use by a scope)."""
+        raise NotImplementedError  # pragma: no cover - App's and Scope's own
+
+    def _teardown_list(self) -> list[Any]:
+        """`teardowns`, to append to: a scope's starts as an empty tuple
+        (most requests have none), made a list by its first build."""
+        teardowns = self.teardowns
+        if type(teardowns) is not list:  # the empty tuple a scope starts with
+            teardowns = self.teardowns = []  # type: ignore[misc] # a scope's field
+        return teardowns
 
     def _value(self, p: int, local: dict[int, Any]) -> Any:
         """The instance of provider `p` for a non-lazy argument."""
@@ -962,25 +991,32 @@ class _Builder:
 
     def _recipe(self, target: int) -> Any:
         """Builds one scoped or transient instance by its recipe, dependencies
-        first (a loop: the core ordered it)."""
+        first (a loop: the core ordered it), where no other thread builds
+        (App's and Scope's own)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _build(self, target: int) -> Any:
+        """`_recipe`'s loop, run where no other thread builds."""
         plan = self.plan
         local: dict[int, Any] = {}
-        with self.lock:
-            for j in plan._recipes.get(target) or (target,):
-                scoped = plan._lifetimes[j] == _SCOPED
-                if scoped:
-                    if self.scoped is None:
-                        raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
-                    if j in self.scoped:
-                        continue
-                obj = self._make(j, local, self.teardowns)
-                if scoped and self.scoped is not None:
-                    self.scoped[j] = obj
-                else:
-                    local[j] = obj
-            if self.scoped is not None and target in self.scoped:
-                return self.scoped[target]
-            return local[target]
+        teardowns = self.teardowns
+        if type(teardowns) is not list:  # a scope's first build
+            teardowns = self._teardown_list()
+        for j in plan._recipes.get(target) or (target,):
+            scoped = plan._lifetimes[j] == _SCOPED
+            if scoped:
+                if self.scoped is None:
+                    raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
+                if j in self.scoped:
+                    continue
+            obj = self._make(j, local, teardowns)
+            if scoped and self.scoped is not None:
+                self.scoped[j] = obj
+            else:
+                local[j] = obj
+        if self.scoped is not None and target in self.scoped:
+            return self.scoped[target]
+        return local[target]
 
     async def _arecipe(self, target: int) -> Any:
         """`_recipe`'s async twin: one instance of `target`, dependencies first."""
@@ -996,7 +1032,7 @@ class _Builder:
                 if plan._needs_await[j]:
                     await self._shared_build(j, local)
                     continue
-            obj = await self._amake(j, local, self.teardowns)
+            obj = await self._amake(j, local, self._teardown_list())
             if scoped and self.scoped is not None:
                 self.scoped[j] = obj
             else:
@@ -1015,10 +1051,10 @@ class _Builder:
         import asyncio  # imported here: `import wireplan` stays cheap
 
         scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's
-        inflight: dict[int, Any] | None = getattr(self, "_inflight")  # noqa: B009 - a scope's
+        inflight: dict[int, Any] | None = getattr(self, "_inflight", None)  # a scope's, unset until made
         if inflight is None:
-            with self.lock:  # made once, whatever threads ask
-                inflight = getattr(self, "_inflight")  # noqa: B009
+            with self._sync():  # made once, whatever threads ask
+                inflight = getattr(self, "_inflight", None)
                 if inflight is None:
                     inflight = {}
                     setattr(self, "_inflight", inflight)  # noqa: B010
@@ -1031,7 +1067,7 @@ class _Builder:
             return
         fut = inflight[j] = asyncio.get_running_loop().create_future()
         try:
-            obj = await self._amake(j, local, self.teardowns)
+            obj = await self._amake(j, local, self._teardown_list())
         except Exception as e:
             fut.set_exception(e)
             fut.exception()  # retrieved: no "never retrieved" warning when nobody waits
@@ -1103,9 +1139,20 @@ class _Builder:
                     v = scoped.get(i, _UNSET)
                     if v is not _UNSET:
                         return v
-                    # One instance per scope, whatever threads ask.
+                    # One instance per scope, whatever threads ask. The
+                    # thread that opened the scope builds without a lock
+                    # while no other thread has used the scope (see Scope).
+                    if self.lock is None and self._owner == get_ident():
+                        busy = self._busy
+                        try:  # marked inside: whatever interrupts, `finally` unmarks
+                            self._busy = True  # type: ignore[misc] # a scope's field
+                            if self.lock is None:  # still unshared, now that we are marked
+                                v = scoped[i] = f(arg)
+                                return v
+                        finally:
+                            self._busy = busy  # type: ignore[misc]
                     # acquire/release: half what `with` costs.
-                    lock = self.lock
+                    lock = self._sync()
                     lock.acquire()
                     try:
                         v = scoped.get(i, _UNSET)
@@ -1134,7 +1181,17 @@ class _Builder:
             v = scoped.get(i, _UNSET)
             if v is not _UNSET:
                 return v
-            with self.lock:  # one instance per scope, whatever threads ask
+            # One instance per scope, whatever threads ask (see Scope).
+            if self.lock is None and self._owner == get_ident():
+                busy = self._busy
+                try:  # marked inside: whatever interrupts, `finally` unmarks
+                    self._busy = True  # type: ignore[misc] # a scope's field
+                    if self.lock is None:  # still unshared, now that we are marked
+                        v = scoped[i] = f(*args) if names is None else f(**dict(zip(names, args)))
+                        return v
+                finally:
+                    self._busy = busy  # type: ignore[misc]
+            with self._sync():
                 v = scoped.get(i, _UNSET)
                 if v is _UNSET:
                     v = scoped[i] = f(*args) if names is None else f(**dict(zip(names, args)))
@@ -1191,6 +1248,15 @@ class _Builder:
 
 class App(_Builder):
     """A started application: its singletons, ready for ``get``."""
+
+    lock: RLock
+
+    def _sync(self) -> RLock:
+        return self.lock
+
+    def _recipe(self, target: int) -> Any:
+        with self.lock:
+            return self._build(target)
 
     @property
     def app(self) -> App:  # type: ignore[override]
@@ -2466,9 +2532,10 @@ class App(_Builder):
         scope.app = self
         scope._inst = self._inst
         scope.scoped = {}
-        scope.teardowns = []
-        scope.lock = RLock()
-        scope._inflight = None
+        scope.teardowns = ()  # type: ignore[assignment] # a list from the first build (_teardown_list)
+        scope.lock = None
+        scope._owner = _opener()
+        scope._busy = False
         return scope
 
     def timings(self) -> dict[str, float]:
@@ -2674,19 +2741,67 @@ class Scope(_Builder):
     reverse order of creation."""
 
     # A scope per request: slots make it cheaper to make and to read.
-    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_inflight", "_inst", "__weakref__")
+    __slots__ = ("plan", "app", "scoped", "teardowns", "lock", "_owner", "_busy", "_inflight", "_inst", "__weakref__")
 
-    #: Scoped builds under way (async), by service; made by the first.
-    _inflight: dict[int, Any] | None
+    # One instance per scope, whatever threads ask, without a lock per
+    # request: the thread that opened the scope (`_owner`) builds without
+    # one, marked `_busy`, while the scope has no lock. Any other thread
+    # makes the lock first (`_sync`), then waits until `_owner` is not
+    # busy, then builds under the lock, as `_owner` does from then on.
+    # Under the GIL, each read and write of a field is a step of its own
+    # and every thread sees them in one order: `_owner` marks itself busy,
+    # then looks for the lock; the other thread sets the lock, then looks
+    # at `_busy`. So either `_owner` sees the lock and takes it, or the
+    # other thread sees `_owner` busy and waits: never both building at
+    # once. Without a GIL (a free-threaded build), every scope has its
+    # lock from the start.
+
+    #: Scoped builds under way (async), by service; made by the first
+    #: (unset until then).
+    _inflight: dict[int, Any]
 
     def __init__(self, app: App) -> None:
         self.plan = app.plan
         self.app = app
         self._inst = app._inst
         self.scoped = {}
-        self.teardowns = []
-        self.lock = RLock()
-        self._inflight = None
+        self.teardowns = ()  # type: ignore[assignment] # a list from the first build (_teardown_list)
+        self.lock = None
+        self._owner = _opener()
+        self._busy = False
+
+    def _sync(self) -> RLock:
+        lock = self.lock
+        if lock is None:
+            with _SHARING:  # one lock per scope, whatever threads make it
+                lock = self.lock
+                if lock is None:
+                    lock = self.lock = RLock()
+        if self._busy and self._owner != get_ident():
+            # `_owner` began a build before the lock was there: wait for it
+            # to end (polling: the build holds nothing this thread could
+            # wake on, and this thread holds nothing it needs: not the lock).
+            from time import sleep
+
+            pause = 1e-5
+            while self._busy:
+                sleep(pause)
+                pause = min(pause * 2, 1e-3)
+        return lock
+
+    def _recipe(self, target: int) -> Any:
+        # Under the lock or, by the thread that opened a scope no other
+        # thread has used, marked busy (see above).
+        if self.lock is None and self._owner == get_ident():
+            busy = self._busy
+            try:  # marked inside: whatever interrupts, `finally` unmarks
+                self._busy = True
+                if self.lock is None:  # still unshared, now that we are marked
+                    return self._build(target)
+            finally:
+                self._busy = busy
+        with self._sync():
+            return self._build(target)
 
     def close(self, *, error: BaseException | None = None) -> None:
         """Tears down this scope's instances (scoped ones, and the transients
@@ -2707,6 +2822,55 @@ class Scope(_Builder):
         self.scoped = {}
         if errors:
             raise _group("errors while closing a scope", errors)
+
+    if TYPE_CHECKING:
+        @overload
+        def get(self, key: type[T]) -> T: ...
+        @overload
+        def get(self, key: Any) -> Any: ...
+
+    def get(self, key: Any) -> Any:
+        """As :meth:`App.get`; shared within the scope: scoped services."""
+        # _Builder.get's common cases, for a scope: a request's usual get
+        # (a scoped service of one singleton) checked first; a key's first
+        # get, and a build under the lock, there.
+        plan = self.plan
+        found = plan._by_type.get(key) if type(key) is type else None
+        if found is None:
+            return _Builder.get(self, key)
+        if type(found) is tuple:
+            i, f, dep, is_scoped = found
+            arg = self._inst[dep]
+            if arg is not _UNSET:
+                if not is_scoped:
+                    return f(arg)  # a transient of one singleton
+                scoped: dict[int, Any] = self.scoped  # type: ignore[assignment] # a scope's: never None
+                v = scoped.get(i, _UNSET)
+                if v is not _UNSET:
+                    return v
+                # Owned and unshared: no lock (see above).
+                if self.lock is None and self._owner == get_ident():
+                    busy = self._busy
+                    try:  # marked inside: whatever interrupts, `finally` unmarks
+                        self._busy = True
+                        if self.lock is None:  # still unshared, now that we are marked
+                            v = scoped[i] = f(arg)
+                            return v
+                    finally:
+                        self._busy = busy
+                return _Builder.get(self, key)  # shared: under the lock
+        elif type(found) is int:
+            if found < plan.singletons:
+                v = self._inst[found]
+                if v is not _UNSET:
+                    return v
+            else:
+                quick = plan._fast[found]
+                if quick is not None:
+                    v = self._quick(found, quick)
+                    if v is not _UNSET:
+                        return v
+        return self._get_index(plan._index(key))
 
     def __enter__(self) -> Scope:
         return self
