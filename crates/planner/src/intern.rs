@@ -8,7 +8,9 @@
 //! third the size, 16 MB where a 1M-service graph's buckets took 50), the
 //! text compared only when the hash matches; and [`Interner::intern_all`]
 //! looks a batch up in two passes, the first only touching each string's
-//! slot, so the misses of a batch overlap instead of queueing.
+//! slot, so the misses of a batch overlap instead of queueing (a 1M-service
+//! plan takes 15% less time than with one lookup after another; at 100k,
+//! where the table fits the L3 cache, no difference).
 //!
 //! Hash flooding: descriptors are hostile input, and a fixed public hash
 //! lets an attacker write keys that all collide, turning each lookup into
@@ -48,6 +50,10 @@ pub(crate) fn seed_of<'t>(texts: impl Iterator<Item = &'t str>) -> u64 {
     h.digest()
 }
 
+fn hash(s: &str, seed: u64) -> u64 {
+    xxh3_64_with_seed(s.as_bytes(), seed)
+}
+
 impl<'d> Interner<'d> {
     /// An empty table with room for about `expected` strings before it grows.
     pub fn new(expected: usize, seed: u64) -> Self {
@@ -65,7 +71,7 @@ impl<'d> Interner<'d> {
     }
 
     fn hash(&self, s: &str) -> u64 {
-        xxh3_64_with_seed(s.as_bytes(), self.seed)
+        hash(s, self.seed)
     }
 
     /// The number of `s`, if it has one.
@@ -145,7 +151,7 @@ impl<'d> Interner<'d> {
         self.slots = vec![Slot::default(); size];
         self.mask = size - 1;
         for (key, &s) in self.keys.iter().enumerate() {
-            let h = xxh3_64_with_seed(s.as_bytes(), self.seed);
+            let h = hash(s, self.seed);
             let tag = (h >> 32) as u32;
             let mut i = h as usize & self.mask;
             while let Some(slot) = self.slots.get_mut(i) {
