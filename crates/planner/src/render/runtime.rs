@@ -139,7 +139,11 @@ pub fn health_timed_out(service: &str, limit: f64, took: Option<f64>) -> String 
 /// [`start_failed`]); `restored`, whether the old services run again, and
 /// `restore_error`, why not when it is known.
 pub fn reload_failed(failure: &str, restored: bool, restore_error: Option<&str>) -> String {
-    match (restored, restore_error) {
+    // Escaped (a no-op on text these words already made): error texts are
+    // user input, printed to stderr and logs.
+    let failure = crate::escape::escape(failure);
+    let restore_error = restore_error.map(crate::escape::escape);
+    match (restored, restore_error.as_deref()) {
         (true, _) => format!("reload failed: {failure}; the app runs the old plan"),
         (false, Some(why)) => format!("reload failed: {failure}; the old services did not start again either ({why}): stop the app"),
         (false, None) => format!("reload failed: {failure}; the old services did not start again either: stop the app"),
@@ -157,11 +161,14 @@ pub fn signal_forced(signal: &str, code: i32) -> String {
 }
 
 /// `run()`'s last line: a clean stop, or the stop's errors (each the
-/// runtime's text of one error).
+/// runtime's text of one error, escaped: one line whatever they hold).
 pub fn stopped(errors: &[&str]) -> String {
     match errors.len() {
         0 => "stopped cleanly".to_owned(),
-        n => format!("stopped with {n} error{}: {}", if n == 1 { "" } else { "s" }, errors.join("; ")),
+        n => {
+            let texts: Vec<_> = errors.iter().map(|e| crate::escape::escape(e)).collect();
+            format!("stopped with {n} error{}: {}", if n == 1 { "" } else { "s" }, texts.join("; "))
+        }
     }
 }
 
@@ -214,6 +221,11 @@ mod tests {
         assert_eq!(stopped(&[]), "stopped cleanly");
         assert_eq!(stopped(&["OSError: disk full"]), "stopped with 1 error: OSError: disk full");
         assert_eq!(stopped(&["a", "b"]), "stopped with 2 errors: a; b");
+        assert_eq!(stopped(&["OSError: a\n::error::b\u{1b}[2J"]), "stopped with 1 error: OSError: a\\n::error::b\\u{1b}[2J");
+        assert_eq!(
+            reload_failed("x\ny", false, Some("z\u{202e}")),
+            "reload failed: x\\ny; the old services did not start again either (z\\u{202e}): stop the app"
+        );
         assert_eq!(signal_forced("SIGINT", 130), "received SIGINT again: exiting at once with code 130, without finishing the stop");
         assert_eq!(reload_failed("x", true, None), "reload failed: x; the app runs the old plan");
         assert_eq!(reload_failed("x", false, None), "reload failed: x; the old services did not start again either: stop the app");
