@@ -1450,6 +1450,9 @@ export class App {
     const own = this.#ownTimeouts;
     // Reloading: the kept singletons are ready below this count, and stay.
     const floor = this.#readyCount;
+    // What is owned before this start (transients a running app built, when
+    // a reload starts) is not this start's to roll back.
+    const ownedFloor = this.#owned.length;
     const appCancel = reloading ? new Cancel() : this.#cancel;
     const limitOf = (i) => (own ? pick(entries[i].startTimeout, startTimeout) : startTimeout);
     // Where the start is, for the abort's message: the layer, whether its
@@ -1636,7 +1639,7 @@ export class App {
         if (!reloading) this.#endError = error;
         if (failure !== null) appCancel.abort(failedReason(ids[failure.i], failure.cause));
         const errors = this.#hasHooks ? await this.#stopHooks(this.#stopTimeout, error, only) : [];
-        for (const e of await this.#disposeAll(this.#stopTimeout, error, floor)) errors.push(e);
+        for (const e of await this.#disposeAll(this.#stopTimeout, error, floor, ownedFloor)) errors.push(e);
         // No `app-stopped`: the app never started (as Python).
         if (!reloading) this.#state = "failed";
         const late = this.#late;
@@ -1942,7 +1945,7 @@ export class App {
    * scopes, in reverse order of readiness, each for at most `timeout` ms
    * and told `error` (undefined: a clean stop); returns the errors.
    */
-  async #disposeAll(timeout, error, floor = 0) {
+  async #disposeAll(timeout, error, floor = 0, ownedFloor = 0) {
     const errors = [];
     const entries = this.#entries;
     const ids = this.#t.ids;
@@ -1952,7 +1955,7 @@ export class App {
     for (;;) {
       // INVARIANT: an owned instance recorded at readiness count r was
       // built after the r-th singleton became ready and before the next.
-      while (owned.length > 0 && owned[owned.length - 3] >= this.#readyCount) {
+      while (owned.length > ownedFloor && owned[owned.length - 3] >= this.#readyCount) {
         const value = owned.pop();
         const entry = owned.pop();
         owned.pop();
@@ -2065,8 +2068,12 @@ export class App {
     const entries = this.#entries;
     const cancel = new Cancel();
     const runs = [];
+    // A singleton not running (a reload whose restore failed left it
+    // stopped) fails readiness, checked or not.
+    let down = false;
     for (let i = 0; i < this.#singletons; i++) {
       const check = entries[i].health;
+      if (this.#started[i] !== 1) down = true;
       if (check === undefined || this.#started[i] !== 1) continue;
       const limit = pick(entries[i].healthTimeout, HEALTH_TIMEOUT);
       const id = ids[i];
@@ -2094,7 +2101,7 @@ export class App {
     }
     const checks = await Promise.all(runs);
     cancel.abort(new DOMException("wireplan: the health checks are done", "AbortError"));
-    const ok = this.#state === "running" && checks.every((c) => c.status === "pass");
+    const ok = this.#state === "running" && !down && checks.every((c) => c.status === "pass");
     return { status: ok ? "pass" : "fail", checks };
   }
 

@@ -218,3 +218,43 @@ test("a replacement's failing start hook: the replacements' stop hooks and dispo
   assert.equal(app.get("repo").v, undefined);
   await app.stop();
 });
+
+test("a reload whose restore fails too says so, and the app is no longer ready: health fails while a singleton is down", async () => {
+  const log = [];
+  const fs = factories(log);
+  let dbBuilds = 0;
+  const flakyDb = (c) => {
+    dbBuilds++;
+    if (dbBuilds > 1) throw new Error("database gone");
+    return { id: "db", c };
+  };
+  const app = await registry(log, { ...fs, db: flakyDb }).compile().start();
+  assert.deepEqual(await app.health(), { status: "pass", checks: [] });
+  const next = registry(log, { ...fs, db: flakyDb, repo: () => { throw new Error("schema mismatch"); } }).compile();
+  const err = await app.reload(next).then(() => null, (e) => e);
+  assert.ok(err instanceof ReloadError);
+  assert.ok(err.restoreError instanceof StartError);
+  assert.match(err.message, /the old services did not start again either .*database gone.*: stop the app$/);
+  assert.equal((await app.health()).status, "fail");
+  await app.stop().catch(() => {});
+});
+
+test("a failed reload leaves alone the transients the running app built before it: they are disposed once, at the app's stop", async () => {
+  const log = [];
+  const fs = factories(log);
+  const build = (extra) => {
+    const r = registry(log, { ...fs, ...extra }, { dispose: disposeLogged(log) });
+    r.provide("token", ["config"], () => ({ id: "token" }), { lifetime: "transient", dispose: disposeLogged(log) });
+    return r.compile();
+  };
+  const app = await build({}).start();
+  const token = await app.getAsync("token");
+  assert.equal(token.id, "token");
+  log.length = 0;
+  const err = await app.reload(build({ repo: () => { throw new Error("schema mismatch"); } })).then(() => null, (e) => e);
+  assert.ok(err instanceof ReloadError);
+  assert.ok(!log.includes("dispose token"), log.join(", "));
+  log.length = 0;
+  await app.stop();
+  assert.equal(log.filter((l) => l === "dispose token").length, 1);
+});
