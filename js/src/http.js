@@ -61,6 +61,11 @@ export function openRequestScope(app, req, res, onClosed = null) {
   const onClose = () => close(res.writableFinished ? null : new Error("wireplan: the client closed the connection before the response was complete"));
   res.on("finish", onFinish);
   res.on("close", onClose);
+  // Opened after the response ended (a request that waited for a reload,
+  // or an async middleware before this one): its events are past, so the
+  // scope closes now, as they would have closed it.
+  if (res.writableFinished) close(null);
+  else if (res.destroyed) onClose();
   return scope;
 }
 
@@ -87,7 +92,7 @@ export function withRequestScope(app, handler, options = {}) {
       // stopped: no new unit of work.
       const reloading = app.reloading;
       if (reloading === null || reloading === undefined) respond(res, 503, "Service Unavailable");
-      else reloading.then(() => listener(req, res));
+      else reloading.then(() => (res.destroyed ? undefined : listener(req, res)));  // a client gone meanwhile: nothing to run
       return;
     }
     handle(req, res, scope);

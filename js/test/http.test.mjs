@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Registry } from "wireplan";
-import { drain, failRequest, healthEndpoints, scopeErrors, scopeMiddleware, withRequestScope } from "wireplan/http";
+import { drain, failRequest, healthEndpoints, openRequestScope, scopeErrors, scopeMiddleware, withRequestScope } from "wireplan/http";
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 async function until(check, what) {
@@ -265,4 +265,21 @@ test("the main entry does not import wireplan/http", () => {
   for (const f of ["index.js", "exports.js", "runtime.js", "bundler.js", "web.js"]) {
     assert.doesNotMatch(readFileSync(new URL(`../src/${f}`, import.meta.url), "utf8"), /http\.js|node:http/, f);
   }
+});
+
+test("a scope opened after its response already ended (the request waited for a reload; the client left) is closed at once, never left open", async () => {
+  const { EventEmitter } = await import("node:events");
+  const log = [];
+  const r = new Registry();
+  r.provide("conn", [], () => ({}), { lifetime: "scoped", dispose: () => log.push("dispose") });
+  const app = await r.compile().start();
+  for (const [destroyed, writableFinished] of [[true, false], [false, true]]) {
+    log.length = 0;
+    const res = Object.assign(new EventEmitter(), { destroyed, writableFinished });
+    const scope = openRequestScope(app, { method: "GET", url: "/" }, res, (e) => log.push(`closed ${e}`));
+    await new Promise((done) => setTimeout(done, 10));
+    await assert.rejects(scope.get("conn"), /this scope is stopped/);
+    assert.deepEqual(log, ["closed null"]);
+  }
+  await app.stop();
 });
