@@ -340,3 +340,39 @@ def test_when_the_old_services_fail_to_start_again_the_app_is_marked_failed() ->
     LOG.clear()
     app.stop()
     assert LOG == []  # the cache and config have no teardown; the db was torn down already
+
+
+def test_a_transient_torn_down_by_a_failed_reload_is_not_torn_down_again_at_stop() -> None:
+    from contextlib import AbstractContextManager
+
+    class Token:
+        pass
+
+    class Lease:
+        """A context manager whose exit runs whenever called (as many are)."""
+
+        def __enter__(self) -> Token:
+            return Token()
+
+        def __exit__(self, *exc: object) -> None:
+            LOG.append("teardown token")
+
+    def make_token(config: Config) -> AbstractContextManager[Token]:
+        return Lease()
+
+    def broken(config: Config) -> Db:
+        raise ConnectionError("no route")
+
+    old = wireplan.Registry()
+    old.provide(Config)
+    old.provide(make_token, lifetime="transient")
+    app = old.compile().start()
+    app.get(Token)
+    new = wireplan.Registry()
+    new.provide(Config)
+    new.provide(broken)
+    LOG.clear()
+    with pytest.raises(wireplan.ReloadError):
+        app.reload(new.compile())
+    app.stop()
+    assert LOG.count("teardown token") == 1, LOG

@@ -2271,8 +2271,6 @@ class App(_Builder):
         (for :meth:`_reload_restore`)."""
         new, keep = r.new, r.keep
         old = self.plan
-        saved = (old, self._inst, self.teardowns, self._stops, self._appended, self._durations, self._starts,
-                 self._outcomes, self._ready)
         old_inst = self._inst
         to_new: Any
         if old.ids == new.ids:
@@ -2297,8 +2295,11 @@ class App(_Builder):
         # number in the new plan (by id); one of a service the new plan
         # lacks is torn down now (`gone`: no kept singleton holds it, as the
         # change spreads to dependents).
+        # The old list kept for a failed reload leaves the gone ones out:
+        # they are torn down now, once.
         new_ids: dict[str, int] | None = None
         teardowns: list[Any] = []
+        old_teardowns: list[Any] = []
         gone: list[Any] = []
         for i, kind, obj in self.teardowns:
             n = to_new.get(i)
@@ -2309,7 +2310,10 @@ class App(_Builder):
                 if n is None:
                     gone.append((i, kind, obj))
                     continue
+            old_teardowns.append((i, kind, obj))
             teardowns.append((n, kind, obj))
+        saved = (old, old_inst, old_teardowns, self._stops, self._appended, self._durations, self._starts,
+                 self._outcomes, self._ready)
         self._gone = gone
         self.plan = new
         self._inst = inst
