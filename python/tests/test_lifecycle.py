@@ -623,3 +623,17 @@ def test_a_start_hook_that_ignores_its_cancellation_is_abandoned_not_waited_for(
         return took
 
     assert asyncio.run(main()) < 0.5
+
+
+def test_a_start_hook_that_did_its_work_but_late_still_gets_its_stop_hook_in_the_rollback() -> None:
+    log: list[str] = []
+
+    class Server:
+        pass
+
+    registry = wireplan.Registry()
+    registry.provide(Server, on_start=lambda s: (time.sleep(0.05), log.append("listening")),
+                     on_stop=lambda s: log.append("closed"), start_timeout=0.01)
+    with pytest.raises(wireplan.StartError):
+        registry.compile().start()
+    assert log == ["listening", "closed"]

@@ -1465,6 +1465,9 @@ class App(_Builder):
                     self._inst[i] = result
                 took = perf_counter() - t0
                 if limit is not None and took > limit:
+                    # The hook did its work, only late: its stop hook is due.
+                    if on_stop is not None:
+                        stops.append((i, on_stop, arg, async_stop))
                     raise _late_start(plan, i, limit, took)
             if on_stop is not None:
                 stops.append((i, on_stop, arg, async_stop))
@@ -1490,6 +1493,9 @@ class App(_Builder):
                     self._inst[i] = result
                 took = perf_counter() - t0
                 if limit is not None and took > limit:
+                    # The hook did its work, only late: its stop hook is due.
+                    if on_stop is not None:
+                        stops.append((i, on_stop, arg, async_stop))
                     raise _late_start(plan, i, limit, took)
             if on_stop is not None:
                 stops.append((i, on_stop, arg, async_stop))
