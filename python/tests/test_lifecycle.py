@@ -637,3 +637,33 @@ def test_a_start_hook_that_did_its_work_but_late_still_gets_its_stop_hook_in_the
     with pytest.raises(wireplan.StartError):
         registry.compile().start()
     assert log == ["listening", "closed"]
+
+
+def test_an_interruption_raised_by_one_of_a_layers_async_hooks_still_runs_the_stop_hooks_of_those_that_finished() -> None:
+    class Abort(BaseException):
+        pass
+
+    class First:
+        pass
+
+    class Second:
+        pass
+
+    log: list[str] = []
+
+    async def aborts(s: First) -> None:
+        raise Abort()
+
+    async def listens(s: Second) -> None:
+        log.append("second started")
+
+    registry = wireplan.Registry()
+    registry.provide(First, on_start=aborts)
+    registry.provide(Second, on_start=listens, on_stop=lambda s: log.append("second stopped"))
+
+    async def main() -> None:
+        await registry.compile().start_async()
+
+    with pytest.raises(Abort):
+        asyncio.run(main())
+    assert log == ["second started", "second stopped"]

@@ -1571,6 +1571,10 @@ class App(_Builder):
                         self._stops.extend(owns.pop(tasks[t][0], ()))
                         if not t.done():
                             t.add_done_callback(_drop_outcome)
+                # Left by an interruption (KeyboardInterrupt, SystemExit)
+                # raised mid-batch: the stop hooks of hooks that finished.
+                for i in sorted(owns):
+                    self._stops.extend(owns.pop(i))
             if failed is not None:
                 return failed
         return None
