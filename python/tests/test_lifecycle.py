@@ -667,3 +667,19 @@ def test_an_interruption_raised_by_one_of_a_layers_async_hooks_still_runs_the_st
     with pytest.raises(Abort):
         asyncio.run(main())
     assert log == ["second started", "second stopped"]
+
+
+def test_ids_and_error_texts_in_the_runtimes_own_notes_are_escaped() -> None:
+    class Server:
+        pass
+
+    def refuses(s: Server) -> None:
+        raise ValueError("bad\n::error::forged\x1b[2J")
+
+    registry = wireplan.Registry()
+    registry.provide(Server, id="srv\n::error::x", on_start=refuses)
+    with pytest.raises(wireplan.StartError) as info:
+        registry.compile().start()
+    notes = "\n".join(getattr(info.value, "__notes__", []) + [str(info.value)])
+    assert "\x1b" not in notes
+    assert "\n::error::" not in notes

@@ -757,9 +757,15 @@ def _add_note(e: BaseException, note: str) -> None:
         notes.append(note)
 
 
+def _q(id: str) -> str:
+    """An id as the core's words show one: in backticks, escaped (a newline
+    or ESC in an id cannot start a line of its own in a traceback or log)."""
+    return f"`{_core.escape(id)}`"
+
+
 def _note(e: BaseException, plan: Plan, i: int) -> None:
     src = plan.source(i)
-    _add_note(e, f"while stopping service `{plan.ids[i]}`" + (f" ({src})" if src else ""))
+    _add_note(e, f"while stopping service {_q(plan.ids[i])}" + (f" ({_core.escape(src)})" if src else ""))
 
 
 def _no_async_teardown(teardowns: list[Any], plan: Plan, hint: str) -> None:
@@ -767,7 +773,7 @@ def _no_async_teardown(teardowns: list[Any], plan: Plan, hint: str) -> None:
     stopping anything, so the async stop can still stop everything once."""
     for i, kind, _ in teardowns:
         if kind in _ASYNC_KINDS:
-            raise TypeError(f"`{plan.ids[i]}` has an async teardown: {hint}")
+            raise TypeError(f"{_q(plan.ids[i])} has an async teardown: {hint}")
 
 
 def _teardown(kind: str, obj: Any, exc: BaseException | None = None) -> None:
@@ -819,7 +825,7 @@ def _note_teardown_errors(e: BaseException, errors: Sequence[BaseException], doi
     `doing` (none is swallowed)."""
     for x in errors:
         where = getattr(x, "__notes__", None) or ["while stopping a service"]
-        _add_note(e, f"{doing}, {where[-1]}: {type(x).__name__}: {x}")
+        _add_note(e, f"{doing}, {where[-1]}: {type(x).__name__}: {_core.escape(str(x))}")
 
 
 def _leave_block(e: BaseException | None, close: Callable[[], None], doing: str) -> None:
@@ -891,11 +897,11 @@ class _Builder:
         if p < plan.singletons:
             v = self._inst[p]
             if v is _UNSET:
-                raise RuntimeError(f"`{plan.ids[p]}` is not started")
+                raise RuntimeError(f"{_q(plan.ids[p])} is not started")
             return v
         if plan._lifetimes[p] == _SCOPED:
             if self.scoped is None:
-                raise LookupError(f"`{plan.ids[p]}` is scoped: get it inside a scope (`with app.scope() as scope: scope.get(...)`)")
+                raise LookupError(f"{_q(plan.ids[p])} is scoped: get it inside a scope (`with app.scope() as scope: scope.get(...)`)")
             v = self.scoped.get(p, _UNSET)
             if v is not _UNSET:
                 return v
@@ -943,7 +949,7 @@ class _Builder:
         if kind == VALUE:
             return f
         if kind in _ASYNC_KINDS:
-            raise TypeError(f"`{plan.ids[i]}` has an async factory: start the app with start_async() and use aget()")
+            raise TypeError(f"{_q(plan.ids[i])} has an async factory: start the app with start_async() and use aget()")
         if plan._spec(i):
             pos, kw = self._call_args(i, local)
             obj = f(*pos, **kw)
@@ -955,7 +961,7 @@ class _Builder:
             try:
                 inst = next(obj)
             except StopIteration:
-                raise RuntimeError(f"generator provider `{plan.ids[i]}` did not yield") from None
+                raise RuntimeError(f"generator provider {_q(plan.ids[i])} did not yield") from None
         else:
             inst = obj.__enter__()
         teardowns.append((i, kind, obj))
@@ -983,7 +989,7 @@ class _Builder:
             try:
                 inst = await obj.__anext__()
             except StopAsyncIteration:
-                raise RuntimeError(f"async generator provider `{plan.ids[i]}` did not yield") from None
+                raise RuntimeError(f"async generator provider {_q(plan.ids[i])} did not yield") from None
         else:
             inst = await obj.__aenter__()
         teardowns.append((i, kind, obj))
@@ -1006,7 +1012,7 @@ class _Builder:
             scoped = plan._lifetimes[j] == _SCOPED
             if scoped:
                 if self.scoped is None:
-                    raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
+                    raise LookupError(f"{_q(plan.ids[j])} is scoped: get it inside a scope (`with app.scope() as scope: ...`)")
                 if j in self.scoped:
                     continue
             obj = self._make(j, local, teardowns)
@@ -1026,7 +1032,7 @@ class _Builder:
             scoped = plan._lifetimes[j] == _SCOPED
             if scoped:
                 if self.scoped is None:
-                    raise LookupError(f"`{plan.ids[j]}` is scoped: get it inside a scope (`async with app.scope() as scope: ...`)")
+                    raise LookupError(f"{_q(plan.ids[j])} is scoped: get it inside a scope (`async with app.scope() as scope: ...`)")
                 if j in self.scoped:
                     continue
                 if plan._needs_await[j]:
@@ -1202,7 +1208,7 @@ class _Builder:
         if i < self.plan.singletons:
             return self._value(i, {})
         if self.plan._needs_await[i]:
-            raise TypeError(f"`{self.plan.ids[i]}` has an async factory: use `await aget(...)`")
+            raise TypeError(f"{_q(self.plan.ids[i])} has an async factory: use `await aget(...)`")
         if self.scoped is not None and self.plan._lifetimes[i] == _SCOPED:
             v = self.scoped.get(i, _UNSET)
             if v is not _UNSET:
@@ -1385,13 +1391,13 @@ class App(_Builder):
         """The Lifecycle handed to factory `i` (a singleton's only)."""
         plan = self.plan
         if i >= plan.singletons:
-            raise TypeError(f"`{plan.ids[i]}` is {plan._lifetimes[i]}: only a singleton's factory takes a "
+            raise TypeError(f"{_q(plan.ids[i])} is {plan._lifetimes[i]}: only a singleton's factory takes a "
                             "`wireplan.Lifecycle` (its hooks run when the app starts and stops)")
         return Lifecycle(self, i, plan.ids[i])
 
     def _append_hook(self, i: int, id: str, on_start: Any, on_stop: Any) -> None:
         if not self._building:
-            raise RuntimeError(f"the lifecycle of `{id}` takes hooks while the app builds it (in its factory), "
+            raise RuntimeError(f"the lifecycle of {_q(id)} takes hooks while the app builds it (in its factory), "
                                "not once the app is started")
         self._appended.setdefault(i, []).append(
             (on_start, on_stop, on_start is not None and is_async_callable(on_start),
@@ -1459,7 +1465,7 @@ class App(_Builder):
             if fn is not None:
                 t0 = perf_counter()
                 result = fn(*arg[0], **arg[1]) if invoke else fn() if arg is _UNSET else fn(arg)
-                _not_awaitable(result, f"the {'invoked function' if invoke else 'start hook'} of `{plan.ids[i]}` is async: "
+                _not_awaitable(result, f"the {'invoked function' if invoke else 'start hook'} of {_q(plan.ids[i])} is async: "
                                        "start the app with `start_async()`")
                 if invoke:
                     self._inst[i] = result
@@ -1546,7 +1552,7 @@ class App(_Builder):
                     for t in sorted(done, key=lambda t: tasks[t][0]):
                         i, steps = tasks[t]
                         self._stops.extend(owns.pop(i))
-                        err: BaseException | None = (asyncio.CancelledError(f"the start hook of `{plan.ids[i]}` was cancelled")
+                        err: BaseException | None = (asyncio.CancelledError(f"the start hook of {_q(plan.ids[i])} was cancelled")
                                                      if t.cancelled() else t.exception())
                         if err is not None:
                             if not isinstance(err, Exception):
@@ -1591,7 +1597,7 @@ class App(_Builder):
             t0 = perf_counter()
             try:
                 result = fn() if arg is _UNSET else fn(arg)
-                _not_awaitable(result, f"the stop hook of `{plan.ids[i]}` is async: stop the app with `await app.astop()`")
+                _not_awaitable(result, f"the stop hook of {_q(plan.ids[i])} is async: stop the app with `await app.astop()`")
             except BaseException as e:  # noqa: BLE001 - every stop hook error is collected; the rest still run
                 _note(e, plan, i)
                 errors.append(e)
@@ -1658,7 +1664,7 @@ class App(_Builder):
         err = StartError(self.plan.ids[i], self.plan.source(i), cause, group)
         err.phase = phase
         if phase != "construct":
-            _add_note(err, f"in the {'invoked function' if phase == 'invoke' else 'start hook'} of `{self.plan.ids[i]}`")
+            _add_note(err, f"in the {'invoked function' if phase == 'invoke' else 'start hook'} of {_q(self.plan.ids[i])}")
         return self._failed(err, i, cause)
 
     def _failed(self, err: StartError, i: int, cause: BaseException) -> StartError:
@@ -1686,7 +1692,7 @@ class App(_Builder):
         if plan._hooked:
             hooked = [plan.ids[i] for i in plan._hooked if plan._hooks[i].async_start]  # type: ignore[index, union-attr]
             if hooked:
-                listed = " and ".join(f"`{x}`" for x in hooked[:2]) + (f" and {len(hooked) - 2} more" if len(hooked) > 2 else "")
+                listed = " and ".join(_q(x) for x in hooked[:2]) + (f" and {len(hooked) - 2} more" if len(hooked) > 2 else "")
                 raise TypeError(f"cannot start synchronously: {listed} {'has an async start hook' if len(hooked) == 1 else 'have async start hooks'}; "
                                 "start with `start_async()`")
         if not plan._async_start:
@@ -1831,7 +1837,7 @@ class App(_Builder):
             i, cause, others, abandoned = failure
             err = await self._afail(i, cause)
             for j, other in others:
-                _add_note(err, f"`{self.plan.ids[j]}` failed too: {type(other).__name__}: {other}")
+                _add_note(err, f"{_q(self.plan.ids[j])} failed too: {type(other).__name__}: {_core.escape(str(other))}")
             if abandoned:
                 err.abandoned = tuple(self.plan.ids[j] for j, _ in abandoned)
                 err._settled = self._tear_down_when_settled(abandoned, cause)
@@ -1931,7 +1937,7 @@ class App(_Builder):
                 for t in sorted(done, key=tasks.__getitem__):
                     i = tasks[t]
                     if t.cancelled():
-                        failed.append((i, asyncio.CancelledError(f"`{plan.ids[i]}` was cancelled")))
+                        failed.append((i, asyncio.CancelledError(f"{_q(plan.ids[i])} was cancelled")))
                         continue
                     e = t.exception()
                     if e is not None:
@@ -2042,7 +2048,7 @@ class App(_Builder):
         _no_async_teardown(self.teardowns, self.plan, "stop the app with `await app.astop()`")
         for i, _, _, is_async in self._stops:
             if is_async:
-                raise TypeError(f"`{self.plan.ids[i]}` has an async stop hook: stop the app with `await app.astop()`")
+                raise TypeError(f"{_q(self.plan.ids[i])} has an async stop hook: stop the app with `await app.astop()`")
         self._stop(error)
 
     def _stop(self, error: BaseException | None = None) -> None:
@@ -2122,10 +2128,10 @@ class App(_Builder):
         new, stop, start = r.new, r.stop, r.start
         for j in start:
             if new._needs_await[j] or (new._hooks is not None and (h := new._hooks[j]) is not None and h.async_start):
-                raise TypeError(f"`{new.ids[j]}` is async: reload with `await app.areload(plan)`")
+                raise TypeError(f"{_q(new.ids[j])} is async: reload with `await app.areload(plan)`")
         for i, _, _, is_async in self._stops:
             if is_async and i in stop:
-                raise TypeError(f"`{self.plan.ids[i]}` has an async stop hook: reload with `await app.areload(plan)`")
+                raise TypeError(f"{_q(self.plan.ids[i])} has an async stop hook: reload with `await app.areload(plan)`")
         _no_async_teardown([e for e in self.teardowns if e[0] in stop], self.plan, "reload with `await app.areload(plan)`")
         t0 = perf_counter()
         errors = self._reload_stop(stop, r.order)
@@ -2495,7 +2501,7 @@ class App(_Builder):
             t0 = perf_counter()
             try:
                 result = check(inst[i])
-                _not_awaitable(result, f"`{self.plan.ids[i]}` has an async health check: use `await app.ahealth()`")
+                _not_awaitable(result, f"{_q(self.plan.ids[i])} has an async health check: use `await app.ahealth()`")
             except Exception as e:
                 checks.append(self._check(i, False, perf_counter() - t0, e))
                 continue
