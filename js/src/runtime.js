@@ -1314,7 +1314,7 @@ export class App {
     try {
       this.#emit(event);
     } catch (e) {
-      console.error(`wireplan: onEvent threw on a ${type} event: ${describe(e)}`);
+      console.error(`wireplan: onEvent threw on a ${type} event: ${wasm().escape(describe(e))}`);
     }
   }
 
