@@ -376,3 +376,44 @@ def test_a_transient_torn_down_by_a_failed_reload_is_not_torn_down_again_at_stop
         app.reload(new.compile())
     app.stop()
     assert LOG.count("teardown token") == 1, LOG
+
+
+def test_an_interrupted_reload_tears_down_what_it_built_once_and_leaves_the_app_failed_but_stoppable() -> None:
+    class Conn:
+        pass
+
+    class Api:
+        def __init__(self, conn: Conn) -> None:
+            pass
+
+    def conn_v1(config: Config) -> Iterator[Conn]:
+        yield Conn()
+        LOG.append("teardown conn v1")
+
+    def conn_v2(config: Config) -> Iterator[Conn]:
+        try:
+            yield Conn()
+        finally:  # told the interruption: thrown in at the yield
+            LOG.append("teardown conn v2")
+
+    def interrupted(conn: Conn) -> Api:
+        raise KeyboardInterrupt
+
+    def registry(conn: Callable[..., Iterator[Conn]], api: Callable[..., Api] | None) -> wireplan.Registry:
+        r = wireplan.Registry()
+        r.provide(Config)
+        r.provide(conn)
+        if api is not None:
+            r.provide(api)
+        return r
+
+    app = registry(conn_v1, None).compile().start()
+    config = app.get(Config)
+    LOG.clear()
+    with pytest.raises(KeyboardInterrupt):
+        app.reload(registry(conn_v2, interrupted).compile())
+    assert LOG == ["teardown conn v1", "teardown conn v2"]
+    assert app.health()["status"] == "fail"
+    assert app.get(Config) is config
+    app.stop()
+    assert LOG == ["teardown conn v1", "teardown conn v2"]

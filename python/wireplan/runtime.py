@@ -2169,6 +2169,16 @@ class App(_Builder):
             self._reload_restore(saved)
             restored = self._restart_old(stop, undo)
             raise self._reload_error(failed_id, source, cause, phase, undo, restored) from cause
+        except BaseException as e:
+            # Interrupted (Ctrl-C): what the reload built is torn down, told
+            # why, and the app is back on the old plan without the services
+            # it stopped (the interruption wants out, not a restart): failed,
+            # as when a restart fails; stop() stops what runs.
+            self._stops = fresh_stops
+            undo = self._run_stops()
+            undo += _rollback_errors(fresh, self.plan, self._stop_timeout, e, self.plan._stop_limits)
+            self._reload_interrupted(saved, e, undo)
+            raise
         return self._reload_done(r, fresh, fresh_stops, errors, t0)
 
     async def areload(self, plan: Plan) -> dict[str, Any]:
@@ -2217,6 +2227,13 @@ class App(_Builder):
             self._reload_restore(saved)
             restored = await self._arestart_old(stop, undo)
             raise self._reload_error(failed_id, source, cause, phase, undo, restored) from cause
+        except BaseException as e:
+            # Interrupted (a cancellation, Ctrl-C): as in `reload`.
+            self._stops = fresh_stops
+            undo = await self._arun_stops()
+            undo += await _arollback_errors(fresh, self.plan, self._stop_timeout, e, self.plan._stop_limits)
+            self._reload_interrupted(saved, e, undo)
+            raise
         return self._reload_done(r, fresh, fresh_stops, errors, t0)
 
     async def _timed_into(self, j: int, fresh: list[Any], limit: float | None) -> tuple[Any, float]:
@@ -2438,6 +2455,14 @@ class App(_Builder):
         self.teardowns += fresh
         self._stops += stops
         return True
+
+    def _reload_interrupted(self, saved: tuple[Any, ...], e: BaseException, undo: list[BaseException]) -> None:
+        """After an interrupted reload tore down what it built: the old
+        plan back, the app failed (its stopped services not restarted)."""
+        self._reload_restore(saved)
+        self._running = False
+        self._state = "failed"
+        _note_teardown_errors(e, undo, "rolling back a reload")
 
     def _reload_error(self, service: str, source: str | None, cause: BaseException, phase: str,
                       undo: list[BaseException], restored: bool) -> ReloadError:
