@@ -169,3 +169,33 @@ def test_health_options_are_checked() -> None:
         wireplan.Registry().provide(Config, health=True)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="health_timeout must be positive"):
         wireplan.Registry().provide(Config, health=bool, health_timeout=-1)
+
+
+def test_a_check_cancelled_from_inside_is_raised_once_every_other_check_has_settled() -> None:
+    class A:
+        pass
+
+    class B:
+        pass
+
+    log: list[str] = []
+
+    async def cancelled(a: A) -> bool:
+        raise asyncio.CancelledError()
+
+    async def slow(b: B) -> bool:
+        await asyncio.sleep(0.05)
+        log.append("b settled")
+        return True
+
+    registry = wireplan.Registry()
+    registry.provide(A, health=cancelled)
+    registry.provide(B, health=slow)
+
+    async def main() -> None:
+        async with registry.compile().start_async() as app:
+            with pytest.raises(asyncio.CancelledError):
+                await app.ahealth()
+            assert log == ["b settled"]
+
+    asyncio.run(main())

@@ -2563,8 +2563,15 @@ class App(_Builder):
             else:
                 results[i] = await one(i, check, limit)
         if waiting:
-            for (i, _), result in zip(waiting, await asyncio.gather(*(aw for _, aw in waiting))):
-                results[i] = result
+            # Every check settles before anything goes on (`one` keeps each
+            # Exception; a cancellation or interruption of one is raised
+            # once all have settled, no check left running on its own).
+            settled = await asyncio.gather(*(aw for _, aw in waiting), return_exceptions=True)
+            for result in settled:
+                if isinstance(result, BaseException):
+                    raise result
+            for (i, _), result in zip(waiting, settled):
+                results[i] = result  # type: ignore[assignment] # not an exception: raised above
         checks = [results[i] for i in sorted(results)]
         return {"status": "pass" if all(c["status"] == "pass" for c in checks) else "fail", "checks": checks}
 
