@@ -186,7 +186,13 @@ export function healthEndpoints(app, options = {}) {
       res.end(req.method === "HEAD" ? undefined : JSON.stringify(body));
     };
     if (path === liveness) send(app.liveness());
-    else app.health().then(send, (error) => send({ status: "fail", checks: [], error: error instanceof Error ? error.message : String(error) }));
+    else {
+      app
+        .health()
+        .then(send, (error) => send({ status: "fail", checks: [], error: error instanceof Error ? error.message : String(error) }))
+        // Sending failed (the response was ended elsewhere): no unhandled rejection, the connection closed.
+        .catch((error) => res.destroy(error));
+    }
     return true;
   };
 }
